@@ -1,0 +1,109 @@
+"""The `LocalAI` settings, shared by the magics (kernel) and the server extension.
+
+One set of names everywhere: `c.LocalAI.model = ...` in `ipython_config.py` or
+`jupyter_server_config.py`, `%config LocalAI.model = ...` in a notebook. The few things one
+sets per shell also come from environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+
+from traitlets import Bool, Dict, Float, Int, Unicode, default
+from traitlets.config import Configurable
+
+MODEL_ENV = "JUPYTER_LOCALAI_MODEL"
+SERVER_URL_ENV = "JUPYTER_LOCALAI_SERVER_URL"
+SERVER_SECRET_ENV = "JUPYTER_LOCALAI_SECRET"
+DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+
+
+class LocalAI(Configurable):
+    """Settings of the local assistant (model, sampling, context budget, engines)."""
+
+    model = Unicode(
+        help=(
+            "Model to use: a registry name (see `%ai models`), a path to a GGUF file, or an "
+            "alias from `aliases`. Defaults to $JUPYTER_LOCALAI_MODEL, else the embedded "
+            f"{DEFAULT_MODEL}."
+        ),
+    ).tag(config=True)
+
+    @default("model")
+    def _default_model(self) -> str:
+        return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+    n_ctx = Int(8192, help="Context window of the loaded model, in tokens.").tag(config=True)
+    n_threads = Int(
+        0, help="llama.cpp threads; 0 means the number of physical cores (measured fastest)."
+    ).tag(config=True)
+    n_batch = Int(512, help="llama.cpp prompt batch size.").tag(config=True)
+    flash_attn = Bool(True, help="Use flash attention (faster prompt processing on CPU).").tag(
+        config=True
+    )
+    max_tokens = Int(512, help="Default cap on the tokens of one answer.").tag(config=True)
+    temperature = Float(0.0, help="Default sampling temperature (0 = deterministic).").tag(
+        config=True
+    )
+    seed = Int(0, help="Sampling seed, so answers are reproducible.").tag(config=True)
+    context_tokens = Int(
+        1536,
+        help=(
+            "Token budget for notebook context (cells, variables, errors) in a prompt. "
+            "Larger budgets give the model more to go on but cost prompt time when cold."
+        ),
+    ).tag(config=True)
+    summary_time_limit = Float(
+        0.1, help="Seconds allowed to summarise one variable before it is skipped."
+    ).tag(config=True)
+    summary_max_chars = Int(600, help="Characters kept of one variable's summary.").tag(
+        config=True
+    )
+    retries = Int(
+        2, help="Extra attempts when a reply fails its static checks (0 disables)."
+    ).tag(config=True)
+    server_url = Unicode(
+        help=(
+            "URL of a Jupyter server running the jupyter_localai extension. Kernels started by "
+            "such a server find it through the environment; set this only to force one."
+        )
+    ).tag(config=True)
+
+    @default("server_url")
+    def _default_server_url(self) -> str:
+        return os.environ.get(SERVER_URL_ENV, "")
+
+    use_server = Bool(
+        True,
+        help="Use the Jupyter server's resident model when the kernel runs under one.",
+    ).tag(config=True)
+    remote_url = Unicode(
+        "",
+        help=(
+            "Base URL of an OpenAI-compatible server (llama-server, vLLM, Ollama, ...) to use "
+            "as the default engine instead of a local model, e.g. http://gpu-box:8000/v1."
+        ),
+    ).tag(config=True)
+    remote_api_key_env = Unicode(
+        "",
+        help="Name of the environment variable holding the remote server's API key, if any.",
+    ).tag(config=True)
+    remote_timeout = Float(120.0, help="Seconds before a remote request is abandoned.").tag(
+        config=True
+    )
+    aliases = Dict(
+        default_value={"fast": "qwen2.5-coder-0.5b", "big": "qwen2.5-coder-1.5b"},
+        help=(
+            "Short names for models. A value is a registry name, a GGUF path, or "
+            "'remote:<base_url>#<model>' for an OpenAI-compatible server."
+        ),
+    ).tag(config=True)
+    models_dir = Unicode(
+        "", help="Where assembled model files are cached; empty means the user cache dir."
+    ).tag(config=True)
+    load_on_start = Bool(
+        False, help="Server extension: load the model when the server starts, not on first use."
+    ).tag(config=True)
+    prefill = Bool(
+        True, help="Warm the model's cache with the notebook's context after each cell runs."
+    ).tag(config=True)

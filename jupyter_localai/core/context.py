@@ -1,0 +1,68 @@
+"""What the kernel knows, in plain data: cells, the last error, variable summaries.
+
+The kernel side fills these in (bounded, redacted); the prompt builder reads them. Plain
+dataclasses keep the core free of IPython and let the side panel send the same shapes as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class CellRecord:
+    """One executed cell: its source, a short text of its result, and its error if any."""
+
+    number: int
+    source: str
+    output: str = ""
+    error: str = ""
+
+
+@dataclass
+class ErrorInfo:
+    """The most recent failure: where, what, and what Python would have suggested."""
+
+    source: str
+    exc_type: str
+    message: str
+    traceback: str = ""
+    cell_number: int | None = None
+    # "Did you mean 'shape'?" hints, computed from the object's attributes, the namespace,
+    # or a mapping's keys (3.10/3.11 do not print them; small models need them).
+    suggestions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VariableSummary:
+    """A bounded description of one live variable (never the full repr of big data)."""
+
+    name: str
+    type_name: str
+    summary: str
+    # Higher means more relevant to the request (mentioned by name, read by the failing cell).
+    relevance: float = 0.0
+
+
+@dataclass
+class NotebookContext:
+    """Everything the prompt may draw on, already redacted and bounded."""
+
+    cells: list[CellRecord] = field(default_factory=list)
+    variables: list[VariableSummary] = field(default_factory=list)
+    last_error: ErrorInfo | None = None
+    imports: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NotebookContext:
+        error = data.get("last_error")
+        return cls(
+            cells=[CellRecord(**c) for c in data.get("cells", [])],
+            variables=[VariableSummary(**v) for v in data.get("variables", [])],
+            last_error=ErrorInfo(**error) if error else None,
+            imports=list(data.get("imports", [])),
+        )

@@ -1,0 +1,39 @@
+"""Errors the assistant raises; each message names what went wrong and how to fix it.
+
+The faces (magics, server handlers, panel) turn these into readable messages; nothing
+here is ever swallowed silently.
+"""
+
+from __future__ import annotations
+
+
+class LocalAIError(Exception):
+    """Base class of every error the assistant raises on purpose."""
+
+
+class ModelNotFoundError(LocalAIError):
+    """No model file at the configured path or name, and none can be assembled."""
+
+
+class InvalidModelError(LocalAIError):
+    """The file exists but is not a usable GGUF model (truncated, corrupt, absurd header)."""
+
+
+class ModelLoadError(LocalAIError):
+    """The worker could not load the model (llama.cpp refused it or ran out of memory)."""
+
+
+class ContextOverflowError(LocalAIError):
+    """The prompt does not fit the model's context window."""
+
+
+class WorkerCrashedError(LocalAIError):
+    """The worker process died while serving a request; the next request starts a new one."""
+
+
+class EngineUnavailableError(LocalAIError):
+    """The engine cannot be reached (server gone, remote refused, timeout)."""
+
+
+class GenerationCancelled(LocalAIError):
+    """The request was stopped by the user (interrupt, stop button, disconnect)."""

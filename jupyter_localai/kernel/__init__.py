@@ -1,0 +1,1 @@
+"""Kernel side: magics, context collection, display. Never imports llama_cpp or tornado."""

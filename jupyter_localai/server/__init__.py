@@ -1,0 +1,1 @@
+"""Server side: the jupyter_server extension that owns the resident model."""

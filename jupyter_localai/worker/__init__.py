@@ -1,0 +1,1 @@
+"""The model worker process: the only place llama_cpp is imported."""
