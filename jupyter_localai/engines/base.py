@@ -124,9 +124,3 @@ class Engine(ABC):
 
     def close(self) -> None:
         """Free processes and connections."""
-
-    def __enter__(self) -> Engine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

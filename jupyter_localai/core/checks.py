@@ -1,0 +1,342 @@
+"""Static checks of generated code, before the user ever runs it.
+
+Small models fail in characteristic ways (DESIGN.md, "Quality is measured"): code that does
+not parse, sample data that overwrites the user's variables, names that were never defined,
+the asked-for result never assigned, attributes and columns that do not exist, and, for
+fixes, the failing cell handed back unchanged. Each check names the problem in words the
+model can act on when it is fed back for a retry.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+_BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "display", "get_ipython"}
+
+
+class NamespaceView(Protocol):
+    """What the checks may ask about the live kernel, without touching its objects' state."""
+
+    def has(self, name: str) -> bool: ...
+
+    def attribute_names(self, name: str) -> list[str] | None:
+        """Attributes of the variable, or None when unknown or unsafe to list."""
+
+    def column_names(self, name: str) -> list[str] | None:
+        """Columns (DataFrame) or keys (dict) of the variable, or None."""
+
+
+@dataclass(frozen=True)
+class CheckIssue:
+    """One problem found in a reply; `message` is written for the model and the user alike."""
+
+    kind: str  # syntax, undefined, rebinds, missing, attribute, column, unchanged, empty
+    message: str
+
+
+class EmptyNamespace:
+    """A namespace that knows nothing (for `--no-context` and tests)."""
+
+    def has(self, name: str) -> bool:
+        return False
+
+    def attribute_names(self, name: str) -> list[str] | None:
+        return None
+
+    def column_names(self, name: str) -> list[str] | None:
+        return None
+
+
+class ContextNamespace:
+    """Names known from a NotebookContext alone (the server and panel have no live kernel)."""
+
+    def __init__(self, variable_names: Iterable[str], imports: Iterable[str] = ()) -> None:
+        self._names = set(variable_names)
+        for entry in imports:  # "pd = pandas", "pandas as pd" or "pandas"
+            if " = " in entry:
+                self._names.add(entry.split(" = ")[0].strip())
+            elif " as " in entry:
+                self._names.add(entry.rsplit(" as ", 1)[1].strip())
+            else:
+                self._names.add(entry.strip().split(".")[0])
+
+    def has(self, name: str) -> bool:
+        return name in self._names
+
+    def attribute_names(self, name: str) -> list[str] | None:
+        return None
+
+    def column_names(self, name: str) -> list[str] | None:
+        return None
+
+
+_NAMED = re.compile(r"(\w+)\s+(?:called|named)\s+[`'\"]?([A-Za-z_]\w*)", re.IGNORECASE)
+_STORED = [
+    re.compile(r"\b(?:into|in|as|to)\s+(?:a\s+(?:new\s+)?variable\s+)?`([A-Za-z_]\w*)`", re.IGNORECASE),
+    re.compile(
+        r"\b(?:store|save|assign|put|keep)\b[^.\n]{0,60}?\b(?:in|into|to|as)\s+"
+        r"(?:a\s+(?:new\s+)?variable\s+)?[`'\"]?([A-Za-z_]\w*)[`'\"]?",
+        re.IGNORECASE,
+    ),
+]
+# "a column named total" names a column, not a variable the code must assign.
+_NOT_VARIABLE_KINDS = {"column", "col", "file", "key", "field", "index", "parameter", "argument",
+                       "arg", "sheet", "table", "attribute", "method", "label", "title", "axis"}
+_NOT_NAMES = {"a", "an", "the", "it", "this", "that", "variable", "list", "dict", "dataframe",
+              "column", "new", "them", "memory", "place", "order", "disk", "file"}
+
+
+def asked_names(request: str) -> list[str]:
+    """Variable names the request asks the code to assign (`... into a variable called total`)."""
+    found: list[str] = []
+    candidates = [m.group(2) for m in _NAMED.finditer(request)
+                  if m.group(1).lower() not in _NOT_VARIABLE_KINDS]
+    for pattern in _STORED:
+        candidates += [m.group(1) for m in pattern.finditer(request)]
+    for name in candidates:
+        if name.lower() not in _NOT_NAMES and name not in found and name.isidentifier():
+            found.append(name)
+    return found
+
+
+class _Names(ast.NodeVisitor):
+    """Collects what a piece of code defines and what it reads, with the reads' positions."""
+
+    def __init__(self) -> None:
+        self.defined: set[str] = set()
+        self.top_level_assigned: set[str] = set()
+        self.reads: list[ast.Name] = []
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.defined.add(node.id)
+        else:
+            self.reads.append(node)
+
+    def _define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        args = node.args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                self.defined.add(arg.arg)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.defined.add(node.name)
+        self._define_function(node)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._define_function(node)
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.defined.add(node.name)
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.defined.add(alias.asname or alias.name.split(".")[0])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            self.defined.add(alias.asname or alias.name)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.defined.add(node.name)
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.defined.update(node.names)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self.defined.add(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self.defined.add(node.name)
+
+
+def _top_level_targets(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.For, ast.With, ast.If, ast.Try)):
+            names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                      and isinstance(n.ctx, ast.Store)}
+        for target in targets:
+            names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def _names_read(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable[str]) -> list[CheckIssue]:
+    """An existing variable replaced by a value built from none of the user's variables."""
+    issues = []
+    allowed_names = set(allowed)
+    for node in tree.body:
+        if not isinstance(node, ast.Assign):
+            continue
+        reads = _names_read(node.value)
+        uses_user_data = any(namespace.has(name) and namespace.column_names(name) is not None
+                             or namespace.has(name) and name not in _module_like(namespace, name)
+                             for name in reads)
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                continue
+            name = target.id
+            if name in allowed_names or not namespace.has(name) or uses_user_data:
+                continue
+            if _is_literal_data(node.value):
+                issues.append(CheckIssue(
+                    "rebinds",
+                    f"`{name}` already exists in the notebook, but the code replaces it with "
+                    f"made-up data. Use the existing `{name}` as it is; do not create sample data.",
+                ))
+    return issues
+
+
+def _module_like(namespace: NamespaceView, name: str) -> set[str]:
+    """Names that are modules (pd, np): reading them is not reading the user's data."""
+    attributes = namespace.attribute_names(name)
+    if attributes is not None and "__path__" in attributes or attributes and "__file__" in attributes:
+        return {name}
+    return set()
+
+
+def _is_literal_data(value: ast.expr) -> bool:
+    """A literal, or a constructor call fed only literals: what invented sample data looks like."""
+    if isinstance(value, (ast.List, ast.Dict, ast.Tuple, ast.Set, ast.Constant)):
+        return True
+    if isinstance(value, ast.Call):
+        arguments = [*value.args, *(k.value for k in value.keywords)]
+        return bool(arguments) and all(
+            isinstance(a, (ast.List, ast.Dict, ast.Tuple, ast.Set, ast.Constant, ast.Call))
+            and not _names_read(a) - {"range", "np", "pd", "numpy", "pandas"}
+            for a in arguments
+        )
+    return False
+
+
+def _check_attributes(tree: ast.Module, namespace: NamespaceView, redefined: set[str]) -> list[CheckIssue]:
+    issues = []
+    seen: set[tuple[str, str]] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        owner = node.value.id
+        if owner in redefined or not namespace.has(owner) or (owner, node.attr) in seen:
+            continue
+        seen.add((owner, node.attr))
+        attributes = namespace.attribute_names(owner)
+        if attributes is None or node.attr in attributes or isinstance(node.ctx, ast.Store):
+            continue
+        hint = difflib.get_close_matches(node.attr, attributes, n=1)
+        suggestion = f" Did you mean `{owner}.{hint[0]}`?" if hint else ""
+        issues.append(CheckIssue("attribute", f"`{owner}` has no attribute `{node.attr}`.{suggestion}"))
+    return issues
+
+
+def _assigned_columns(tree: ast.Module) -> set[str]:
+    columns = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+            columns.add(node.slice.value)
+        if isinstance(node, ast.keyword) and node.arg:
+            columns.add(node.arg)  # df.assign(new=...), rename(columns=...) targets
+        if isinstance(node, ast.Dict):
+            columns |= {k.value for k in node.values if isinstance(k, ast.Constant)
+                        and isinstance(k.value, str)}
+    return columns
+
+
+def _check_columns(tree: ast.Module, namespace: NamespaceView, redefined: set[str]) -> list[CheckIssue]:
+    issues = []
+    created = _assigned_columns(tree)
+    seen: set[tuple[str, str]] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+            continue
+        owner = node.value.id
+        key = node.slice
+        if owner in redefined or not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            continue
+        if isinstance(node.ctx, ast.Store) or key.value in created or (owner, key.value) in seen:
+            continue
+        seen.add((owner, key.value))
+        columns = namespace.column_names(owner) if namespace.has(owner) else None
+        if columns is None or key.value in columns:
+            continue
+        hint = difflib.get_close_matches(key.value, columns, n=1, cutoff=0.5)
+        suggestion = f" Did you mean `{hint[0]!r}`?" if hint else ""
+        known = ", ".join(repr(c) for c in columns[:30])
+        issues.append(CheckIssue(
+            "column", f"`{owner}` has no column or key {key.value!r}.{suggestion} It has: {known}."))
+    return issues
+
+
+def _normalized(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
+
+
+def check_code(
+    code: str,
+    *,
+    namespace: NamespaceView | None = None,
+    required_names: Iterable[str] = (),
+    failing_source: str | None = None,
+) -> list[CheckIssue]:
+    """Problems of `code` as a reply; an empty list means it passed every check."""
+    namespace = namespace or EmptyNamespace()
+    if not code.strip():
+        return [CheckIssue("empty", "The reply contains no Python code. Reply with a ```python block.")]
+    try:
+        tree = ast.parse("\n".join(
+            "pass" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()))
+    except SyntaxError as error:
+        return [CheckIssue("syntax", f"The code does not parse: {error.msg} (line {error.lineno}).")]
+    if failing_source is not None and _normalized(code) == _normalized(failing_source):
+        return [CheckIssue("unchanged", "That is the same code as the failing cell, so it fails the same way.")]
+    collected = _Names()
+    collected.visit(tree)
+    issues: list[CheckIssue] = []
+    undefined = sorted({
+        n.id for n in collected.reads
+        if n.id not in collected.defined and n.id not in _BUILTIN_NAMES and not namespace.has(n.id)
+    })
+    if undefined:
+        names = ", ".join(f"`{n}`" for n in undefined)
+        issues.append(CheckIssue(
+            "undefined", f"The code reads {names}, which the notebook does not define and the code "
+            "does not import or assign."))
+    required = list(required_names)
+    top_level = _top_level_targets(tree)
+    missing = [name for name in required if name not in top_level]
+    if missing:
+        names = ", ".join(f"`{n}`" for n in missing)
+        issues.append(CheckIssue(
+            "missing", f"The request asks for the result in {names}, but the code never assigns it. "
+            f"End with `{missing[0]} = ...`."))
+    issues += _check_rebinds(tree, namespace, required)
+    issues += _check_attributes(tree, namespace, collected.defined)
+    issues += _check_columns(tree, namespace, collected.defined)
+    return issues

@@ -1,0 +1,176 @@
+"""Prompt building: the notebook's context laid out for prefix reuse, fitted to a token budget.
+
+Layout decides speed on a CPU (DESIGN.md, "Where the time goes"): llama.cpp reuses the
+processed prefix that a prompt shares with the previous one, so stable material comes first
+(the system prompt, identical for every task, then older cells in a fixed order) and volatile
+material last (variables as they stand now, the error, the request). The oldest cells are
+dropped in fixed blocks rather than one at a time, so the start of the prompt stays put as a
+notebook grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ContextOverflowError
+from .context import CellRecord, ErrorInfo, NotebookContext, VariableSummary
+
+SYSTEM_PROMPT = (
+    "You are a Python coding assistant inside a Jupyter notebook. You can see the notebook's "
+    "earlier cells and its live variables. Code you write runs in this same notebook, after "
+    "those cells: use the existing variables and imports as they are, never create sample "
+    "data or redefine a variable that already exists, import what you use that is not "
+    "imported yet, and assign results to the names the user asks for. Put code in a single "
+    "```python block. Keep explanations short."
+)
+
+# Cells are dropped from the start in blocks of this many, so the prompt's prefix only moves
+# when a whole block goes (every few cells), not with every new cell.
+CELL_DROP_BLOCK = 8
+CELL_SOURCE_CHARS = 1200
+CELL_OUTPUT_CHARS = 240
+TRACEBACK_CHARS = 1200
+
+
+def estimate_tokens(text: str) -> int:
+    """A safe upper estimate of the token count (Qwen-style BPE averages ~3.5-4 bytes/token
+    on code and English; 3 keeps the budget on the safe side without the tokenizer)."""
+    return len(text.encode("utf-8")) // 3 + 1
+
+
+@dataclass
+class PromptBudget:
+    """How many tokens the prompt may use: the context window minus the answer, capped."""
+
+    n_ctx: int
+    max_tokens: int
+    context_tokens: int = 1536
+    # Chat template tokens and estimate error.
+    reserve: int = 64
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.n_ctx - self.max_tokens - self.reserve
+
+
+def _format_cell(cell: CellRecord) -> str:
+    source = cell.source if len(cell.source) <= CELL_SOURCE_CHARS else (
+        cell.source[:CELL_SOURCE_CHARS] + "\n# ... (cell truncated)")
+    parts = [f"# In[{cell.number}]:\n{source.rstrip()}"]
+    if cell.error:
+        parts.append(f"# Error: {_one_line(cell.error, CELL_OUTPUT_CHARS)}")
+    elif cell.output:
+        output = cell.output if len(cell.output) <= CELL_OUTPUT_CHARS else (
+            cell.output[:CELL_OUTPUT_CHARS] + " ...")
+        parts.append("# Out: " + output.replace("\n", "\n#      "))
+    return "\n".join(parts)
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + " ..."
+
+
+def _fit_cells(cells: list[CellRecord], budget: int) -> list[str]:
+    """Newest cells win; the oldest are dropped in fixed blocks to keep the prefix stable."""
+    formatted = [_format_cell(cell) for cell in cells]
+    costs = [estimate_tokens(text) + 1 for text in formatted]
+    start = 0
+    while start < len(formatted) and sum(costs[start:]) > budget:
+        start = min(len(formatted), (start // CELL_DROP_BLOCK + 1) * CELL_DROP_BLOCK)
+    if start >= len(formatted):  # even the newest block is too big: keep what fits, newest last
+        kept: list[str] = []
+        total = 0
+        for text, cost in zip(reversed(formatted), reversed(costs)):
+            if total + cost > budget:
+                break
+            kept.insert(0, text)
+            total += cost
+        return kept
+    return formatted[start:]
+
+
+def _fit_variables(variables: list[VariableSummary], budget: int) -> list[str]:
+    """Most relevant first; within equal relevance, the order the kernel gave."""
+    ranked = sorted(enumerate(variables), key=lambda item: (-item[1].relevance, item[0]))
+    lines: list[str] = []
+    total = 0
+    for _, variable in ranked:
+        line = f"- {variable.name}: {variable.summary}"
+        cost = estimate_tokens(line) + 1
+        if total + cost > budget:
+            continue
+        lines.append(line)
+        total += cost
+    return lines
+
+
+def format_error(error: ErrorInfo) -> str:
+    """The failure as Python would describe it, plus the hints 3.12 prints and 3.11 omits."""
+    lines = [f"{error.exc_type}: {error.message}".rstrip(": ")]
+    if error.traceback:
+        tail = error.traceback[-TRACEBACK_CHARS:]
+        lines.append("Traceback (most recent call last, abridged):\n" + tail.strip())
+    for suggestion in error.suggestions:
+        lines.append(f"Python's hint: {suggestion}")
+    return "\n".join(lines)
+
+
+def context_section(context: NotebookContext, budget: PromptBudget, reserved_for_task: int) -> str:
+    """Cells (stable, first), then imports and variables (volatile), within the budget."""
+    available = min(budget.context_tokens, budget.prompt_tokens - reserved_for_task)
+    available -= estimate_tokens(SYSTEM_PROMPT)
+    if available <= 0:
+        return ""
+    variable_budget = min(available // 3, 600)
+    variable_lines = _fit_variables(context.variables, variable_budget)
+    imports_line = ", ".join(context.imports)
+    used = sum(estimate_tokens(line) + 1 for line in variable_lines) + estimate_tokens(imports_line)
+    cell_texts = _fit_cells(context.cells, available - used - 16)
+    sections = []
+    if cell_texts:
+        sections.append("Notebook cells so far (oldest first):\n" + "\n\n".join(cell_texts))
+    if imports_line:
+        sections.append(f"Imported modules: {imports_line}")
+    if variable_lines:
+        sections.append("Live variables now:\n" + "\n".join(variable_lines))
+    return "\n\n".join(sections)
+
+
+def build_messages(
+    task_text: str,
+    context: NotebookContext | None,
+    budget: PromptBudget,
+    history: list[dict[str, str]] | None = None,
+) -> list[dict[str, str]]:
+    """Chat messages for one request: system, context + task as the user turn (after history).
+
+    Raises ContextOverflowError when the task text alone cannot fit the window.
+    """
+    task_cost = estimate_tokens(task_text)
+    history = list(history or [])
+    history_cost = sum(estimate_tokens(m["content"]) + 4 for m in history)
+    if task_cost + estimate_tokens(SYSTEM_PROMPT) > budget.prompt_tokens:
+        raise ContextOverflowError(
+            f"The request is about {task_cost} tokens, more than the model's context of "
+            f"{budget.n_ctx} tokens leaves room for (with {budget.max_tokens} for the answer). "
+            "Shorten the request or lower --max-tokens."
+        )
+    while history and task_cost + history_cost > budget.prompt_tokens // 2:
+        history_cost -= estimate_tokens(history[0]["content"]) + 4
+        history.pop(0)
+    context_text = ""
+    if context is not None:
+        context_text = context_section(context, budget, task_cost + history_cost + 8)
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+    if history:
+        # In a conversation the context opens it, so follow-ups share the prefix.
+        if context_text:
+            messages.append({"role": "user", "content": context_text})
+            messages.append({"role": "assistant", "content": "I have read the notebook."})
+        messages += history
+        messages.append({"role": "user", "content": task_text})
+    else:
+        content = f"{context_text}\n\n{task_text}" if context_text else task_text
+        messages.append({"role": "user", "content": content})
+    return messages

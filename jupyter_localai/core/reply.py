@@ -1,0 +1,164 @@
+"""What an answer holds, and how code is pulled out of a model's free-form text.
+
+Small models wrap code in prose, forget to close a fence when they hit the token cap, or
+answer with bare code; `extract_code` handles all three so the user and `last_reply().code`
+get plain, parseable Python.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+.-]*)[^\n]*\n", re.MULTILINE)
+_PYTHON_TAGS = {"", "python", "py", "python3", "ipython", "ipython3", "pycon"}
+_PROMPT_PREFIX = re.compile(r"^(>>> |\.\.\. )")
+
+
+@dataclass
+class Timings:
+    """Wall-clock figures of one answer, as users and benchmarks read them."""
+
+    ttft_s: float = 0.0
+    total_s: float = 0.0
+    tokens: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+
+
+@dataclass
+class Reply:
+    """One answer of the assistant: the whole text, the code it proposes, and how it went."""
+
+    task: str
+    text: str
+    code: str
+    model: str
+    timings: Timings = field(default_factory=Timings)
+    warnings: list[str] = field(default_factory=list)
+    # True: ran in a copy of the kernel without error; False: no candidate ran; None: not tried.
+    verified: bool | None = None
+    attempts: int = 1
+    finish_reason: str = "stop"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        values = dict(data)
+        values["timings"] = Timings(**values.get("timings", {}))
+        return cls(**values)
+
+
+def _fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(language tag, body) of each fenced block; an unclosed last fence runs to the end."""
+    blocks: list[tuple[str, str]] = []
+    position = 0
+    while True:
+        opening = _FENCE.search(text, position)
+        if opening is None:
+            return blocks
+        fence, tag = opening.group(1), opening.group(2).lower()
+        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
+        end = closing.search(text, opening.end())
+        body_end = end.start() if end else len(text)
+        blocks.append((tag, text[opening.end() : body_end]))
+        if end is None:
+            return blocks
+        position = end.end()
+
+
+def parses(code: str) -> bool:
+    """True when `code` is valid Python (IPython magics and shell escapes excepted)."""
+    try:
+        ast.parse(_strip_ipython_syntax(code))
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _strip_ipython_syntax(code: str) -> str:
+    """Blank out `%magic` and `!shell` lines so `ast` can judge the Python around them."""
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()
+    )
+
+
+def _strip_prompts(code: str) -> str:
+    lines = code.splitlines()
+    if lines and all(_PROMPT_PREFIX.match(line) or not line.strip() for line in lines):
+        lines = [_PROMPT_PREFIX.sub("", line) for line in lines]
+    return "\n".join(lines)
+
+
+def _longest_parsing_run(text: str) -> str:
+    """The longest run of consecutive lines that parses and looks like code, for fence-less replies."""
+    lines = text.splitlines()
+    best = ""
+    for start in range(len(lines)):
+        if not lines[start].strip():
+            continue
+        for end in range(len(lines), start, -1):
+            if end - start <= best.count("\n") + 1 and best:
+                break
+            candidate = "\n".join(lines[start:end]).strip("\n")
+            if _looks_like_code(candidate) and parses(candidate):
+                if len(candidate) > len(best):
+                    best = candidate
+                break
+    return best
+
+
+def _looks_like_code(candidate: str) -> bool:
+    """Prose often parses as Python (`Here is code` is a tuple); demand code-shaped statements.
+
+    Expression statements count only as calls, attributes or subscripts (`df.head()`), or as
+    a bare name after other statements (a notebook's trailing `df`).
+    """
+    try:
+        tree = ast.parse(_strip_ipython_syntax(candidate))
+    except (SyntaxError, ValueError):
+        return False
+    if not tree.body:
+        return False
+    for index, node in enumerate(tree.body):
+        if not isinstance(node, ast.Expr):
+            continue
+        value = node.value
+        if isinstance(value, (ast.Call, ast.Attribute, ast.Subscript, ast.Await)):
+            continue
+        if isinstance(value, ast.Name) and index > 0:
+            continue
+        if isinstance(value, ast.Constant) and isinstance(value.value, str) and index == 0:
+            continue  # a docstring
+        return False
+    return True
+
+
+def extract_code(text: str) -> str:
+    """The Python code an answer proposes, as plain text without fences or prompts.
+
+    Fenced Python blocks win (joined in order when there are several); otherwise the whole
+    answer if it parses, otherwise the longest run of lines that parses as code.
+    """
+    blocks = _fenced_blocks(text)
+    python_blocks = [body for tag, body in blocks if tag in _PYTHON_TAGS]
+    if python_blocks:
+        return "\n\n".join(_strip_prompts(body).strip("\n") for body in python_blocks).strip("\n")
+    if blocks:
+        return ""
+    stripped = _strip_prompts(text.strip("\n"))
+    if stripped and parses(stripped) and _looks_like_code(stripped):
+        return stripped
+    return _longest_parsing_run(stripped)
+
+
+def prose_of(text: str) -> str:
+    """The answer without its fenced blocks: what the model said around the code."""
+    result = text
+    for _, body in _fenced_blocks(text):
+        result = result.replace(body, "")
+    return re.sub(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", "", result, flags=re.MULTILINE).strip()

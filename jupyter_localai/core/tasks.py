@@ -1,0 +1,274 @@
+"""The four tasks (generate, explain, fix, chat): prompt, stream, parse, check, retry.
+
+`run_task` is the one function every face calls (magics, server, panel), so checks and
+retries behave the same wherever the user asks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..engines.base import Engine, Generation, GenerationRequest
+from .checks import CheckIssue, ContextNamespace, NamespaceView, asked_names, check_code
+from .context import NotebookContext
+from .prompt import PromptBudget, build_messages, format_error
+from .reply import Reply, Timings, extract_code
+
+TASKS = ("generate", "explain", "fix", "chat")
+FORMATS = ("code", "markdown", "text")
+
+# Runs a candidate in a copy of the kernel; returns None when it ran, else the error text.
+Verifier = Callable[[str], "str | None"]
+
+
+@dataclass
+class TaskRequest:
+    """What the user asked, with the context and options to answer it."""
+
+    task: str
+    prompt: str = ""
+    context: NotebookContext | None = None
+    # explain: the cell to explain; fix: the failing cell (defaults to context.last_error).
+    target_source: str | None = None
+    target_output: str = ""
+    history: list[dict[str, str]] = field(default_factory=list)
+    format: str = "code"
+    max_tokens: int = 512
+    temperature: float = 0.0
+    seed: int = 0
+    model: str | None = None
+    session_id: str | None = None
+    context_tokens: int = 1536
+    retries: int = 2
+    time_budget_s: float = 180.0
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"Unknown task {self.task!r}; choose one of {', '.join(TASKS)}.")
+        if self.format not in FORMATS:
+            raise ValueError(f"Unknown format {self.format!r}; choose one of {', '.join(FORMATS)}.")
+
+
+class TaskListener(Protocol):
+    """Receives the answer as it streams, so a face can show it before it ends."""
+
+    def on_attempt(self, attempt: int, reason: str) -> None:
+        """A new attempt starts (attempt > 1 is a retry; `reason` says why)."""
+
+    def on_token(self, text: str) -> None:
+        """One more piece of the current attempt's text."""
+
+
+class CancelScope:
+    """Lets another thread (a stop button, a disconnect) stop the task at the next token."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._generation: Generation | None = None
+
+    def attach(self, generation: Generation) -> None:
+        with self._lock:
+            self._generation = generation
+            if self._event.is_set():
+                generation.cancel()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._event.set()
+            if self._generation is not None:
+                self._generation.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+def _generate_instruction(request: TaskRequest) -> str:
+    names = asked_names(request.prompt)
+    if request.format != "code":
+        return f"{request.prompt.strip()}\n\nAnswer in {request.format}, concisely."
+    assign = f" Assign the result to `{names[0]}`." if names else ""
+    return (
+        f"Request: {request.prompt.strip()}\n\n"
+        f"Write the Python code for this request, to run as the next cell.{assign} "
+        "Reply with one ```python block, then at most one sentence."
+    )
+
+
+def _fix_instruction(request: TaskRequest) -> str:
+    context = request.context or NotebookContext()
+    error = context.last_error
+    source = request.target_source if request.target_source is not None else (
+        error.source if error else "")
+    error_text = format_error(error) if error else "(no error recorded)"
+    extra = f"\nThe user adds: {request.prompt.strip()}" if request.prompt.strip() else ""
+    return (
+        f"This cell failed:\n```python\n{source.rstrip()}\n```\n"
+        f"Error:\n{error_text}{extra}\n\n"
+        "Fix the cell. Reply with the whole corrected cell in one ```python block, then one "
+        "short sentence saying what was wrong. Change only what is needed."
+    )
+
+
+def _explain_instruction(request: TaskRequest) -> str:
+    source = request.target_source or ""
+    output = f"\nIts output or error:\n{request.target_output.strip()}" if request.target_output else ""
+    extra = f"\nThe user asks: {request.prompt.strip()}" if request.prompt.strip() else ""
+    return (
+        f"Explain this cell:\n```python\n{source.rstrip()}\n```{output}{extra}\n\n"
+        "Explain what it does and why it behaves as it does, in a few short sentences or "
+        "bullet points of Markdown. Do not rewrite the code unless asked."
+    )
+
+
+def task_text(request: TaskRequest) -> str:
+    """The volatile end of the prompt: what this task asks of the model."""
+    if request.task == "fix":
+        return _fix_instruction(request)
+    if request.task == "explain":
+        return _explain_instruction(request)
+    if request.task == "generate":
+        return _generate_instruction(request)
+    return request.prompt.strip()
+
+
+def _wants_code(request: TaskRequest) -> bool:
+    return request.task in ("generate", "fix") and request.format == "code"
+
+
+def _failing_source(request: TaskRequest) -> str | None:
+    if request.task != "fix":
+        return None
+    if request.target_source is not None:
+        return request.target_source
+    error = request.context.last_error if request.context else None
+    return error.source if error else None
+
+
+def _feedback(issues: list[CheckIssue], request: TaskRequest) -> str:
+    problems = "\n".join(f"- {issue.message}" for issue in issues)
+    again = ""
+    if request.task == "fix" and any(i.kind == "unchanged" for i in issues):
+        error = request.context.last_error if request.context else None
+        if error is not None:
+            again = f" It still raises {error.exc_type}: {error.message}."
+            if error.suggestions:
+                again += " " + " ".join(error.suggestions)
+    return (
+        f"That code has a problem:{again}\n{problems}\n"
+        "Reply with the complete corrected code in one ```python block."
+    )
+
+
+def run_task(
+    engine: Engine,
+    request: TaskRequest,
+    *,
+    namespace: NamespaceView | None = None,
+    listener: TaskListener | None = None,
+    cancel: CancelScope | None = None,
+    verifier: Verifier | None = None,
+) -> Reply:
+    """Answer `request` on `engine`, checking code replies and retrying with feedback.
+
+    A KeyboardInterrupt (Ctrl-C in the kernel) cancels the generation and returns the
+    partial answer marked "cancelled"; engine errors propagate for the face to report.
+    """
+    cancel = cancel or CancelScope()
+    if namespace is None and request.context is not None:
+        namespace = ContextNamespace(
+            [v.name for v in request.context.variables], request.context.imports)
+    budget = PromptBudget(engine.n_ctx(), request.max_tokens, request.context_tokens)
+    messages = build_messages(task_text(request), request.context, budget, request.history)
+    required = asked_names(request.prompt) if request.task == "generate" else []
+    failing = _failing_source(request)
+    started = time.perf_counter()
+    best: tuple[int, Reply] | None = None
+    attempts = 1 + (max(0, request.retries) if _wants_code(request) else 0)
+    reason = ""
+    for attempt in range(1, attempts + 1):
+        if listener is not None:
+            listener.on_attempt(attempt, reason)
+        reply = _one_attempt(engine, request, messages, listener, cancel)
+        reply.attempts = attempt
+        if reply.finish_reason == "cancelled" or not _wants_code(request):
+            return reply
+        issues = check_code(reply.code, namespace=namespace, required_names=required,
+                            failing_source=failing)
+        if not issues and verifier is not None:
+            error = verifier(reply.code)
+            reply.verified = error is None
+            if error is not None:
+                issues = [CheckIssue("runtime", f"Running it in a copy of the notebook raised: {error}")]
+        reply.warnings = [issue.message for issue in issues]
+        score = sum(_SEVERITY.get(issue.kind, 1) for issue in issues)
+        if best is None or score < best[0]:
+            best = (score, reply)
+        if not issues:
+            return reply
+        if time.perf_counter() - started > request.time_budget_s:
+            break
+        reason = "; ".join(issue.message for issue in issues)
+        messages = [*messages, {"role": "assistant", "content": reply.text},
+                    {"role": "user", "content": _feedback(issues, request)}]
+    assert best is not None
+    final = best[1]
+    if verifier is not None and final.verified is None:
+        final.verified = False
+    return final
+
+
+_SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
+             "rebinds": 20, "attribute": 10, "column": 10, "missing": 5}
+
+
+def _one_attempt(
+    engine: Engine,
+    request: TaskRequest,
+    messages: list[dict[str, str]],
+    listener: TaskListener | None,
+    cancel: CancelScope,
+) -> Reply:
+    generation = engine.generate(GenerationRequest(
+        messages=messages,
+        max_tokens=request.max_tokens,
+        temperature=request.temperature,
+        seed=request.seed,
+        model=request.model,
+        session_id=request.session_id,
+    ))
+    cancel.attach(generation)
+    pieces: list[str] = []
+    try:
+        for piece in generation:
+            pieces.append(piece)
+            if listener is not None:
+                listener.on_token(piece)
+    except KeyboardInterrupt:
+        generation.cancel()
+        cancel.cancel()
+        for _ in generation:  # let the engine acknowledge, so the model is free again
+            pass
+    completion = generation.completion
+    text = completion.text if completion is not None else "".join(pieces)
+    timings = Timings()
+    model = request.model or ""
+    finish = "cancelled" if cancel.cancelled else "stop"
+    if completion is not None:
+        timings = Timings(
+            ttft_s=completion.ttft_s,
+            total_s=completion.total_s,
+            tokens=completion.completion_tokens,
+            prompt_tokens=completion.prompt_tokens,
+            cached_tokens=completion.cached_tokens,
+        )
+        model = completion.model
+        finish = "cancelled" if cancel.cancelled else completion.finish_reason
+    code = extract_code(text) if _wants_code(request) else ""
+    return Reply(task=request.task, text=text, code=code, model=model, timings=timings,
+                 finish_reason=finish)
