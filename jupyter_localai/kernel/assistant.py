@@ -1,0 +1,95 @@
+"""The kernel's assistant: owns the engine, the settings and the last answer of this kernel.
+
+One object per kernel, created by `%load_ext` and held by the magics (no module globals).
+The engine is chosen lazily on first use: the Jupyter server's resident model when the
+kernel runs under a server with the extension, else a worker process of this kernel.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..config import LocalAI
+from ..core.reply import Reply
+from ..engines.base import Engine
+
+log = logging.getLogger(__name__)
+
+REMOTE_PREFIX = "remote:"
+
+
+class KernelAssistant:
+    """Everything the magics need that outlives one cell."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.settings = LocalAI(parent=shell)
+        self.last_reply: Reply | None = None
+        self.chat_history: list[dict[str, str]] = []
+        self._engines: dict[str, Engine] = {}
+        self._local_model: str | None = None
+        # Set by the extension on load: records cells' errors as they run.
+        self.recorder: Any = None
+
+    # -- engines -----------------------------------------------------------------------
+    def resolve_alias(self, model: str | None) -> str:
+        name = model or self.settings.model
+        return self.settings.aliases.get(name, name)
+
+    def engine(self, model: str | None = None) -> Engine:
+        """The engine answering for `model` (an alias, registry name, path or remote spec)."""
+        target = self.resolve_alias(model)
+        if target.startswith(REMOTE_PREFIX):
+            return self._remote_engine(target)
+        if self.settings.remote_url and model is None:
+            return self._remote_engine(f"{REMOTE_PREFIX}{self.settings.remote_url}#{target}")
+        server = self._server_engine()
+        if server is not None:
+            return server
+        return self._worker_engine(target)
+
+    def _server_engine(self) -> Engine | None:
+        if not self.settings.use_server:
+            return None
+        if "server" not in self._engines:
+            from .server_client import engine_for_kernel
+
+            engine = engine_for_kernel(self.settings)
+            if engine is None:
+                return None
+            self._engines["server"] = engine
+        return self._engines["server"]
+
+    def _remote_engine(self, spec: str) -> Engine:
+        if spec not in self._engines:
+            from ..engines.remote import RemoteEngine
+
+            base_url, _, model_name = spec[len(REMOTE_PREFIX):].partition("#")
+            self._engines[spec] = RemoteEngine.from_settings(self.settings, base_url, model_name)
+        return self._engines[spec]
+
+    def _worker_engine(self, model: str) -> Engine:
+        from ..engines.worker_client import WorkerEngine
+
+        engine = self._engines.get("worker")
+        if engine is None:
+            engine = WorkerEngine.from_settings(self.settings, model=model)
+            self._engines["worker"] = engine
+            self._local_model = model
+        elif model != self._local_model:
+            engine.switch_model(model)  # type: ignore[attr-defined]
+            self._local_model = model
+        return engine
+
+    def engine_statuses(self) -> dict[str, dict[str, Any]]:
+        """Status of every engine started in this kernel (none started yet is fine)."""
+        return {key: engine.status() for key, engine in self._engines.items()}
+
+    def close(self) -> None:
+        for key, engine in list(self._engines.items()):
+            try:
+                engine.close()
+            except OSError as error:
+                log.warning("closing engine %s failed: %s", key, error)
+        self._engines.clear()

@@ -1,0 +1,42 @@
+"""Loading and unloading the IPython extension: registration only, no model work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.reply import Reply
+from .assistant import KernelAssistant
+from .magics import LocalAIMagics, last_reply_of
+
+
+def load(shell: Any) -> None:
+    """Register the magics, the settings and the history hooks of one kernel."""
+    if LocalAIMagics.__name__ in shell.magics_manager.registry:
+        return  # already loaded: keep the running assistant
+    from .history import HistoryRecorder
+
+    assistant = KernelAssistant(shell)
+    assistant.recorder = HistoryRecorder()
+    assistant.recorder.register(shell)
+    shell.configurables.append(assistant.settings)
+    shell.register_magics(LocalAIMagics(shell, assistant))
+
+
+def unload(shell: Any) -> None:
+    """Stop the worker, remove the hooks and the magics."""
+    magics = shell.magics_manager.registry.pop(LocalAIMagics.__name__, None)
+    if magics is None:
+        return
+    assistant: KernelAssistant = magics.assistant
+    assistant.recorder.unregister(shell)
+    assistant.close()
+    if assistant.settings in shell.configurables:
+        shell.configurables.remove(assistant.settings)
+    for kind in ("line", "cell"):
+        shell.magics_manager.magics[kind].pop("ai", None)
+
+
+def current_last_reply() -> Reply | None:
+    from IPython import get_ipython
+
+    return last_reply_of(get_ipython())

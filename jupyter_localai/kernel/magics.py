@@ -1,0 +1,205 @@
+"""The `%ai` / `%%ai` magics: a thin face over the core tasks.
+
+Parsing, context collection, the task and the rendering each live elsewhere; this module
+wires them together for one cell and turns errors into readable messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ..core.context import NotebookContext
+from ..core.reply import Reply
+from ..core.tasks import TaskRequest, run_task
+from ..errors import LocalAIError
+from .assistant import KernelAssistant
+from .display import StreamingDisplay
+from .magic_line import split_line
+from .namespace import KernelNamespace
+from .reports import help_text, models_report, status_report
+
+log = logging.getLogger(__name__)
+
+
+@magics_class
+class LocalAIMagics(Magics):
+    """Magics of jupyter-localai; the assistant they share is `self.assistant`."""
+
+    def __init__(self, shell: Any, assistant: KernelAssistant) -> None:
+        super().__init__(shell)
+        self.assistant = assistant
+
+    @magic_arguments()
+    @argument("-f", "--format", choices=["code", "markdown", "text"], default=None,
+              help="Answer as code (default for generate/fix), markdown or text.")
+    @argument("-m", "--model", default=None,
+              help="Model for this call: a registry name, an alias, a GGUF path.")
+    @argument("--max-tokens", type=int, default=None, help="Cap on the answer's tokens.")
+    @argument("--temperature", type=float, default=None, help="Sampling temperature (0 = greedy).")
+    @argument("--seed", type=int, default=None, help="Sampling seed.")
+    @argument("--context-tokens", type=int, default=None,
+              help="Token budget for notebook context in the prompt.")
+    @argument("--retries", type=int, default=None,
+              help="Extra attempts when the code fails its checks.")
+    @argument("--no-context", action="store_true",
+              help="Send only the request: no cells, no variables.")
+    @argument("--insert", action="store_true",
+              help="Put the proposed code into a new cell below (it is not run).")
+    @argument("--verify", action="store_true",
+              help="fix: run each candidate in a forked copy of the kernel (side effects such "
+                   "as files or network calls do happen in that copy) and keep the first that runs.")
+    @line_cell_magic
+    def ai(self, line: str, cell: str | None = None) -> None:
+        """Ask the local model. Commands:
+
+          %%ai [options]            generate code for the request in the cell body
+          %ai generate REQUEST      the same, on one line
+          %ai explain [N | In[N]]   explain the previous cell (or cell N), its output or error
+          %ai fix [NOTE]            repair the most recent failing cell
+          %ai chat MESSAGE          a conversation that remembers earlier turns
+          %ai status | models | help | reset
+
+        `{name}` in a request inserts a summary of the variable `name`; other braces stay as
+        typed. Answers stream into the output; generated code is never run for you
+        (`--insert` puts it in a new cell below). The last answer is available as
+        `jupyter_localai.last_reply()`.
+        """
+        split = split_line(line)
+        args = parse_argstring(self.ai, split.options)  # UsageError shows as IPython's usage
+        command = split.command or "generate"
+        text = split.text if cell is None else f"{split.text}\n{cell}".strip()
+        if command == "help":
+            print(help_text(self.ai.__doc__ or ""))
+            return
+        if command == "status":
+            print(status_report(self.assistant))
+            return
+        if command == "models":
+            print(models_report(self.assistant))
+            return
+        if command == "reset":
+            self.assistant.chat_history.clear()
+            print("Conversation cleared.")
+            return
+        self._ask(command, text, args, cell_given=cell is not None)
+
+    def _ask(self, command: str, text: str, args: Any, cell_given: bool) -> None:
+        fmt = args.format or ("code" if command in ("generate", "fix") else "markdown")
+        try:
+            request = self._build_request(command, text, args, fmt, cell_given)
+        except LocalAIError as error:
+            print(f"jupyter-localai: {error}")
+            return
+        display = StreamingDisplay(self.shell, status_line="Thinking…")
+        verifier = None
+        if args.verify and command in ("fix", "generate"):
+            from .verify import ForkVerifier
+
+            verifier = ForkVerifier(self.shell, request.context)
+        try:
+            engine = self.assistant.engine(args.model)
+            reply = run_task(
+                engine,
+                request,
+                namespace=None if args.no_context else KernelNamespace(self.shell.user_ns),
+                listener=display,
+                verifier=verifier,
+            )
+        except LocalAIError as error:
+            display.fail(str(error))
+            return
+        except KeyboardInterrupt:
+            display.fail("Stopped before the model answered.")
+            return
+        self.assistant.last_reply = reply
+        if command == "chat" and reply.finish_reason != "cancelled":
+            self.assistant.chat_history += [{"role": "user", "content": text},
+                                            {"role": "assistant", "content": reply.text}]
+        display.finish(reply, fmt)
+        if args.insert and reply.code:
+            self.shell.set_next_input(reply.code, replace=False)
+
+    def _build_request(self, command: str, text: str, args: Any, fmt: str,
+                       cell_given: bool) -> TaskRequest:
+        from .context import collect_context
+        from .interpolate import interpolate
+
+        settings = self.assistant.settings
+        prompt = text
+        if command in ("generate", "chat") and text:
+            prompt, _names = interpolate(text, self.shell.user_ns)
+        target_source: str | None = None
+        target_output = ""
+        if command == "explain":
+            target_source, target_output, prompt = self._explain_target(text, cell_given)
+        context: NotebookContext | None = None
+        if not args.no_context or command == "fix":
+            context = collect_context(self.shell, prompt)
+            if args.no_context:  # fix needs its error, nothing else
+                context = NotebookContext(last_error=context.last_error)
+        if command == "fix" and (context is None or context.last_error is None):
+            raise LocalAIError(
+                "No failing cell found in this kernel session. Run the cell that fails, "
+                "then `%ai fix`."
+            )
+        return TaskRequest(
+            task=command,
+            prompt=prompt,
+            context=context,
+            target_source=target_source,
+            target_output=target_output,
+            history=list(self.assistant.chat_history) if command == "chat" else [],
+            format=fmt,
+            max_tokens=args.max_tokens or settings.max_tokens,
+            temperature=settings.temperature if args.temperature is None else args.temperature,
+            seed=settings.seed if args.seed is None else args.seed,
+            model=args.model,
+            session_id=self._session_id(),
+            context_tokens=args.context_tokens or settings.context_tokens,
+            retries=settings.retries if args.retries is None else args.retries,
+        )
+
+    def _explain_target(self, text: str, cell_given: bool) -> tuple[str, str, str]:
+        """(source, output or error, extra question) of the cell to explain."""
+        from .history import cell_output_text
+
+        if cell_given:
+            first, _, rest = text.partition("\n")
+            return (rest if rest.strip() else first), "", (first if rest.strip() else "")
+        inputs = self.shell.user_ns.get("In", [])
+        match = re.match(r"^\s*(?:In\[)?(\d+)\]?\s*(.*)$", text, flags=re.DOTALL)
+        if match:
+            number, question = int(match.group(1)), match.group(2)
+        else:
+            number, question = self._previous_cell_number(inputs), text
+        if not 0 < number < len(inputs):
+            raise LocalAIError(f"There is no cell In[{number}] to explain in this session.")
+        return inputs[number], cell_output_text(self.shell, number), question
+
+    def _previous_cell_number(self, inputs: list[str]) -> int:
+        number = len(inputs) - 2  # In[-1] is this magic's own cell
+        while number > 0 and _is_own_magic(inputs[number]):
+            number -= 1
+        return number
+
+    def _session_id(self) -> str | None:
+        kernel = getattr(self.shell, "kernel", None)
+        session = getattr(kernel, "session", None)
+        return getattr(session, "session", None) or None
+
+
+def _is_own_magic(source: str) -> bool:
+    stripped = source.lstrip()
+    return stripped.startswith(("%ai", "%%ai", "get_ipython().run_line_magic('ai'",
+                                "get_ipython().run_cell_magic('ai'"))
+
+
+def last_reply_of(shell: Any) -> Reply | None:
+    """The last answer in `shell`, found through its registered magics (no globals)."""
+    magics = shell.magics_manager.registry.get(LocalAIMagics.__name__) if shell else None
+    return magics.assistant.last_reply if magics is not None else None

@@ -1,0 +1,64 @@
+"""Text of `%ai help`, `%ai status` and `%ai models`."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from .assistant import KernelAssistant
+
+
+def help_text(docstring: str) -> str:
+    return (
+        "jupyter-localai: a local model that knows this notebook.\n\n"
+        + inspect.cleandoc(docstring)
+        + "\n\nOptions: see `%ai?`. Settings: `%config LocalAI` lists them "
+        "(e.g. `%config LocalAI.model = 'qwen2.5-coder-1.5b'`)."
+    )
+
+
+def _format_status(status: dict[str, Any]) -> list[str]:
+    order = ["engine", "where", "model", "model_path", "state", "n_ctx", "n_threads",
+             "load_time_s", "requests_served", "queue_length", "restarts", "last_error",
+             "rss_bytes", "pid", "url"]
+    lines = []
+    for key in order + sorted(set(status) - set(order)):
+        if key in status and status[key] not in (None, ""):
+            value = status[key]
+            if key == "rss_bytes" and isinstance(value, int):
+                value = f"{value / 2**20:.0f} MiB"
+            lines.append(f"  {key:16} {value}")
+    return lines
+
+
+def status_report(assistant: KernelAssistant) -> str:
+    settings = assistant.settings
+    lines = [f"Configured model: {settings.model}"
+             + (f" (alias of {assistant.resolve_alias(None)})"
+                if assistant.resolve_alias(None) != settings.model else "")]
+    statuses = assistant.engine_statuses()
+    if not statuses:
+        where = ("the Jupyter server's resident model" if settings.server_url and
+                 settings.use_server else "a worker process of this kernel")
+        lines.append(f"No model started yet; the first request will use {where}.")
+    for key, status in statuses.items():
+        lines.append(f"Engine '{key}':")
+        lines += _format_status(status)
+    return "\n".join(lines)
+
+
+def models_report(assistant: KernelAssistant) -> str:
+    from ..models import list_models
+
+    settings = assistant.settings
+    lines = ["Models (pick one with `%config LocalAI.model = NAME` or `%%ai --model NAME`):"]
+    for entry in list_models(settings.models_dir):
+        mark = "*" if entry.get("name") == assistant.resolve_alias(None) else " "
+        state = "available" if entry.get("available") else "not installed"
+        lines.append(f" {mark} {entry.get('name'):24} {state:14} {entry.get('description', '')}")
+        if not entry.get("available") and entry.get("install"):
+            lines.append(f"   {'':24} install: {entry['install']}")
+    if settings.aliases:
+        lines.append("Aliases: " + ", ".join(f"{k} -> {v}" for k, v in settings.aliases.items()))
+    lines.append("Any GGUF file works too: --model path/to/model.gguf")
+    return "\n".join(lines)

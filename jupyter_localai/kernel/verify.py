@@ -1,0 +1,101 @@
+"""`--verify`: run a candidate in a forked copy of the kernel, never in the kernel itself.
+
+`os.fork()` gives the child a copy-on-write image of the whole kernel (every variable,
+imported module and open figure), so a candidate runs against the user's real state while
+the parent's state cannot change. Caveat, documented for users: side effects outside the
+process (files written, network calls, database writes) do happen in the copy.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import signal
+import sys
+import time
+import traceback
+from typing import Any
+
+from ..core.context import NotebookContext
+
+DEFAULT_TIMEOUT_S = 20.0
+_MAX_REPORT_BYTES = 4000
+
+
+class ForkVerifier:
+    """Callable used by `run_task`: None when the code ran in the copy, else the error."""
+
+    def __init__(self, shell: Any, context: NotebookContext | None,
+                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self._shell = shell
+        self._timeout_s = timeout_s
+        # A fix replaces the failing cell: run it in the namespace as it was before that cell.
+        self._context = context
+
+    def __call__(self, code: str) -> str | None:
+        if not hasattr(os, "fork"):
+            return None  # no fork on this platform: nothing to verify with (reported unverified)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: never returns
+            os.close(read_fd)
+            _run_in_child(self._shell, code, write_fd)
+        os.close(write_fd)
+        try:
+            return _collect(pid, read_fd, self._timeout_s)
+        finally:
+            os.close(read_fd)
+
+
+def _run_in_child(shell: Any, code: str, write_fd: int) -> None:
+    """Execute `code` in the forked copy and report through the pipe; always `_exit`s."""
+    status = 1
+    report: dict[str, str] = {}
+    try:
+        # The copy must not talk to the frontend: the kernel's sockets belong to the parent.
+        sys.stdout = io.StringIO()
+        sys.stderr = io.StringIO()
+        os.environ["MPLBACKEND"] = "Agg"
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        namespace = shell.user_ns
+        namespace.setdefault("display", lambda *args, **kwargs: None)
+        compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
+        exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
+        status = 0
+    except BaseException as error:  # noqa: BLE001 - every failure is the report
+        lines = traceback.format_exception_only(type(error), error)
+        report = {"error": "".join(lines).strip()}
+    finally:
+        payload = json.dumps(report).encode()[:_MAX_REPORT_BYTES]
+        os.write(write_fd, payload)
+        os.close(write_fd)
+        os._exit(status)
+
+
+def _collect(pid: int, read_fd: int, timeout_s: float) -> str | None:
+    deadline = time.monotonic() + timeout_s
+    chunks: list[bytes] = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return f"it did not finish within {timeout_s:.0f} s"
+        ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
+        if ready:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return f"the copy was killed by signal {os.WTERMSIG(status)}"
+    try:
+        report = json.loads(b"".join(chunks).decode() or "{}")
+    except json.JSONDecodeError:
+        return "the copy's report was unreadable"
+    if os.WEXITSTATUS(status) == 0:
+        return None
+    return report.get("error", "it failed without a message")

@@ -1,0 +1,109 @@
+"""Static checks: each failure mode of small models is caught, correct code passes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jupyter_localai.core.checks import ContextNamespace, asked_names, check_code
+from jupyter_localai.kernel.namespace import KernelNamespace
+
+
+@pytest.fixture
+def namespace() -> KernelNamespace:
+    frame = pd.DataFrame({"price": [1.0, 2.0], "region": ["north", "south"]})
+    return KernelNamespace({"df": frame, "pd": pd, "settings": {"alpha": 1}})
+
+
+def kinds(issues: list) -> set[str]:
+    return {issue.kind for issue in issues}
+
+
+def test_correct_code_passes(namespace: KernelNamespace) -> None:
+    code = "answer = df.groupby('region')['price'].mean()"
+    assert check_code(code, namespace=namespace, required_names=["answer"]) == []
+
+
+def test_syntax_error(namespace: KernelNamespace) -> None:
+    assert kinds(check_code("x = (1,", namespace=namespace)) == {"syntax"}
+
+
+def test_empty_reply() -> None:
+    assert kinds(check_code("  \n")) == {"empty"}
+
+
+def test_invented_data_overwriting_a_variable(namespace: KernelNamespace) -> None:
+    code = "df = pd.DataFrame({'price': [3, 4]})\nanswer = df.price.mean()"
+    assert "rebinds" in kinds(check_code(code, namespace=namespace))
+
+
+def test_transforming_a_variable_is_not_invented_data(namespace: KernelNamespace) -> None:
+    assert check_code("df = df.dropna()", namespace=namespace) == []
+
+
+def test_undefined_names(namespace: KernelNamespace) -> None:
+    issues = check_code("result = data['price'].sum()", namespace=namespace)
+    assert kinds(issues) == {"undefined"}
+    assert "`data`" in issues[0].message
+
+
+def test_names_defined_in_the_code_are_not_undefined() -> None:
+    code = (
+        "import numpy as np\n"
+        "def f(a, *rest, k=1, **kw):\n    return [b for b in rest] + [lambda z: z]\n"
+        "for i, j in enumerate([1]):\n    pass\n"
+        "try:\n    f(1)\nexcept ValueError as err:\n    print(err)\n"
+        "with open(__file__) as fh:\n    y = fh\n"
+        "x = np.array([i, j])\n"
+    )
+    assert check_code(code) == []
+
+
+def test_missing_asked_for_name(namespace: KernelNamespace) -> None:
+    issues = check_code("df['price'].mean()", namespace=namespace, required_names=["answer"])
+    assert kinds(issues) == {"missing"}
+
+
+def test_unknown_attribute_with_suggestion(namespace: KernelNamespace) -> None:
+    issues = check_code("print(df.shapee)", namespace=namespace)
+    assert kinds(issues) == {"attribute"}
+    assert "df.shape" in issues[0].message
+
+
+def test_unknown_column_with_suggestion(namespace: KernelNamespace) -> None:
+    issues = check_code("total = df['prices'].sum()", namespace=namespace)
+    assert kinds(issues) == {"column"}
+    assert "'price'" in issues[0].message
+
+
+def test_new_column_is_not_unknown(namespace: KernelNamespace) -> None:
+    assert check_code("df['total'] = df['price'] * 2\nprint(df['total'])",
+                      namespace=namespace) == []
+
+
+def test_unchanged_fix(namespace: KernelNamespace) -> None:
+    failing = "print(df.shapee)\n"
+    issues = check_code("print(df.shapee)", namespace=namespace, failing_source=failing)
+    assert kinds(issues) == {"unchanged"}
+
+
+def test_context_namespace_knows_variables_and_imports() -> None:
+    namespace = ContextNamespace(["df"], ["pd = pandas", "numpy as np", "os"])
+    assert all(namespace.has(name) for name in ("df", "pd", "np", "os"))
+    assert check_code("x = np.log(df['a'])\nprint(os.sep, pd)", namespace=namespace) == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("compute the mean price per region into a variable called `answer`", ["answer"]),
+        ("Store the result in top_regions and plot it", ["top_regions"]),
+        ("make a list named evens of the even numbers", ["evens"]),
+        ("write a function called clean_names", ["clean_names"]),
+        ("put the answer in `result`", ["result"]),
+        ("add a column named total to df", []),
+        ("plot the prices and save it to disk", []),
+    ],
+)
+def test_asked_names(request_text: str, expected: list[str]) -> None:
+    assert asked_names(request_text) == expected

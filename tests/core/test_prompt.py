@@ -1,0 +1,82 @@
+"""Prompt layout: within budget, stable prefix first, oldest cells dropped in blocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
+from jupyter_localai.core.prompt import (
+    SYSTEM_PROMPT,
+    PromptBudget,
+    build_messages,
+    estimate_tokens,
+)
+from jupyter_localai.errors import ContextOverflowError
+
+
+def notebook(cells: int, variables: int = 20) -> NotebookContext:
+    return NotebookContext(
+        cells=[CellRecord(i, f"x{i} = compute({i})\nprint(x{i})", output=str(i)) for i in
+               range(1, cells + 1)],
+        variables=[VariableSummary(f"v{i}", "int", f"int = {i}") for i in range(variables)],
+        imports=["pd = pandas"],
+    )
+
+
+def prompt_text(messages: list[dict[str, str]]) -> str:
+    return "".join(m["content"] for m in messages)
+
+
+def test_system_prompt_is_first_and_the_same_for_every_task() -> None:
+    budget = PromptBudget(n_ctx=4096, max_tokens=256)
+    first = build_messages("Explain it", notebook(3), budget)
+    second = build_messages("Fix it", notebook(5), budget)
+    assert first[0] == second[0] == {"role": "system", "content": SYSTEM_PROMPT}
+
+
+def test_300_cells_fit_the_context() -> None:
+    budget = PromptBudget(n_ctx=2048, max_tokens=256, context_tokens=4000)
+    messages = build_messages("Write code", notebook(300), budget)
+    assert estimate_tokens(prompt_text(messages)) <= budget.prompt_tokens
+    assert "# In[300]" in messages[-1]["content"]  # newest kept
+    assert "# In[1]:" not in messages[-1]["content"]  # oldest dropped
+
+
+def test_huge_cell_does_not_blow_the_budget() -> None:
+    context = NotebookContext(cells=[CellRecord(1, "x = 1\n" * 200_000)])
+    budget = PromptBudget(n_ctx=2048, max_tokens=256)
+    messages = build_messages("Explain", context, budget)
+    assert estimate_tokens(prompt_text(messages)) <= budget.prompt_tokens
+
+
+def test_adding_a_cell_keeps_the_prefix() -> None:
+    """Consecutive requests on a growing notebook share everything up to the new cell."""
+    budget = PromptBudget(n_ctx=8192, max_tokens=256, context_tokens=600)
+    before = build_messages("q", notebook(41), budget)[1]["content"]
+    after = build_messages("q", notebook(42), budget)[1]["content"]
+    cells_before = before.split("Imported modules")[0].rstrip()
+    assert after.startswith(cells_before)
+
+
+def test_request_longer_than_context_is_a_clear_error() -> None:
+    budget = PromptBudget(n_ctx=512, max_tokens=128)
+    with pytest.raises(ContextOverflowError, match="context of 512 tokens"):
+        build_messages("word " * 2000, None, budget)
+
+
+def test_relevant_variables_come_first_when_budget_is_tight() -> None:
+    context = notebook(1, variables=200)
+    context.variables.append(VariableSummary("sales", "DataFrame", "DataFrame (10, 2)", 10.0))
+    budget = PromptBudget(n_ctx=1024, max_tokens=256, context_tokens=300)
+    content = build_messages("plot sales", context, budget)[-1]["content"]
+    assert "- sales:" in content
+    assert "- v199:" not in content
+
+
+def test_chat_history_follows_the_context() -> None:
+    budget = PromptBudget(n_ctx=4096, max_tokens=256)
+    history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    messages = build_messages("and now?", notebook(2), budget, history)
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant",
+                                             "user"]
+    assert messages[-1]["content"] == "and now?"

@@ -1,0 +1,65 @@
+"""Code extraction from the shapes small models actually answer in."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jupyter_localai.core.reply import Reply, extract_code, parses, prose_of
+
+
+def test_fenced_python_block_with_prose_around() -> None:
+    text = "Here is the code:\n```python\ntotal = df['price'].sum()\n```\nThis sums the prices."
+    assert extract_code(text) == "total = df['price'].sum()"
+    assert "sums the prices" in prose_of(text)
+
+
+def test_several_python_blocks_are_joined_in_order() -> None:
+    text = "```python\nimport numpy as np\n```\nthen\n```py\nx = np.arange(3)\n```"
+    assert extract_code(text) == "import numpy as np\n\nx = np.arange(3)"
+
+
+def test_non_python_block_gives_no_code() -> None:
+    assert extract_code("```bash\npip install pandas\n```") == ""
+
+
+def test_unclosed_fence_keeps_what_came() -> None:
+    code = extract_code("```python\nx = 1\ny = x + 1\n")
+    assert code == "x = 1\ny = x + 1"
+
+
+def test_bare_code_without_fences() -> None:
+    assert extract_code("x = df.mean()\nprint(x)") == "x = df.mean()\nprint(x)"
+
+
+def test_prose_lines_that_happen_to_parse_are_dropped() -> None:
+    # "Sure, here is code" is a valid tuple expression; it must not count as code.
+    code = extract_code("Sure, here is code\nx = df.mean()\nThis computes the mean.")
+    assert code == "x = df.mean()"
+
+
+def test_pure_prose_gives_no_code() -> None:
+    assert extract_code("The answer is 5.") == ""
+    assert extract_code("Hello world") == ""
+
+
+def test_doctest_prompts_are_stripped() -> None:
+    assert extract_code("```python\n>>> x = 2\n>>> x * 3\n```") == "x = 2\nx * 3"
+
+
+def test_magics_do_not_break_parsing() -> None:
+    assert parses("%matplotlib inline\nimport matplotlib.pyplot as plt")
+
+
+def test_reply_round_trips_through_json() -> None:
+    reply = Reply(task="generate", text="t", code="c", model="m", warnings=["w"])
+    assert Reply.from_json(reply.to_json()) == reply
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_extract_code_never_raises_and_returns_parseable_or_fenced(text: str) -> None:
+    code = extract_code(text)
+    assert isinstance(code, str)
+    if "```" not in text and "~~~" not in text and code:
+        assert parses(code)

@@ -1,0 +1,115 @@
+"""run_task logic on a scripted engine: checks, retries with feedback, cancellation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from jupyter_localai.core.context import CellRecord, ErrorInfo, NotebookContext, VariableSummary
+from jupyter_localai.core.tasks import CancelScope, TaskRequest, run_task
+from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.engines.fake import FakeEngine
+
+
+def scripted(*answers: str) -> FakeEngine:
+    queue: Iterator[str] = iter(answers)
+    return FakeEngine(lambda request: next(queue))
+
+
+def failing_notebook() -> NotebookContext:
+    return NotebookContext(
+        cells=[CellRecord(1, "import pandas as pd"), CellRecord(2, "print(df.shapee)",
+                                                                error="AttributeError")],
+        variables=[VariableSummary("df", "DataFrame", "DataFrame (3, 1): a int64")],
+        last_error=ErrorInfo("print(df.shapee)", "AttributeError",
+                             "'DataFrame' object has no attribute 'shapee'",
+                             suggestions=["Did you mean: 'shape'?"]),
+        imports=["pd = pandas"],
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.attempts: list[tuple[int, str]] = []
+        self.tokens: list[str] = []
+
+    def on_attempt(self, attempt: int, reason: str) -> None:
+        self.attempts.append((attempt, reason))
+
+    def on_token(self, text: str) -> None:
+        self.tokens.append(text)
+
+
+def test_generate_passes_first_time() -> None:
+    engine = scripted("```python\nanswer = df['a'].sum()\n```")
+    request = TaskRequest("generate", "sum column a into answer", context=failing_notebook())
+    reply = run_task(engine, request)
+    assert reply.code == "answer = df['a'].sum()"
+    assert reply.attempts == 1 and reply.warnings == []
+
+
+def test_unchanged_fix_is_retried_with_the_error_and_hint() -> None:
+    engine = scripted("```python\nprint(df.shapee)\n```", "```python\nprint(df.shape)\n```")
+    recorder = Recorder()
+    reply = run_task(engine, TaskRequest("fix", context=failing_notebook()), listener=recorder)
+    assert reply.code == "print(df.shape)" and reply.attempts == 2
+    feedback = engine.requests[1].messages[-1]["content"]
+    assert "still raises AttributeError" in feedback and "Did you mean: 'shape'?" in feedback
+    assert [a for a, _ in recorder.attempts] == [1, 2]
+
+
+def test_missing_result_name_is_retried() -> None:
+    engine = scripted("```python\ndf['a'].mean()\n```", "```python\nmean_a = df['a'].mean()\n```")
+    request = TaskRequest("generate", "store the mean of a in mean_a", context=failing_notebook())
+    reply = run_task(engine, request)
+    assert reply.code == "mean_a = df['a'].mean()"
+    assert "`mean_a`" in engine.requests[1].messages[-1]["content"]
+
+
+def test_all_attempts_fail_returns_best_with_warnings() -> None:
+    engine = scripted("no code at all", "```python\nx = (\n```", "```python\nprint(y)\n```")
+    reply = run_task(engine, TaskRequest("generate", "do it", context=failing_notebook()))
+    assert reply.attempts == 3
+    assert reply.code == "print(y)"  # undefined name beats no code and broken syntax
+    assert any("`y`" in w for w in reply.warnings)
+
+
+def test_explain_is_not_checked_or_retried() -> None:
+    engine = scripted("It prints the shape.")
+    reply = run_task(engine, TaskRequest("explain", target_source="print(df.shape)"))
+    assert reply.text == "It prints the shape." and reply.code == "" and reply.attempts == 1
+    assert "print(df.shape)" in engine.requests[0].messages[-1]["content"]
+
+
+def test_verifier_failure_is_fed_back() -> None:
+    engine = scripted("```python\nx = 1 / 0\n```", "```python\nx = 1\n```")
+    reply = run_task(engine, TaskRequest("generate", "make x"),
+                     verifier=lambda code: "ZeroDivisionError" if "/ 0" in code else None)
+    assert reply.verified is True and reply.code == "x = 1"
+    assert "ZeroDivisionError" in engine.requests[1].messages[-1]["content"]
+
+
+def test_cancel_from_another_thread_stops_streaming() -> None:
+    engine = FakeEngine(" ".join(["word"] * 200), delay_s=0.01)
+    scope = CancelScope()
+    recorder = Recorder()
+    timer = threading.Timer(0.1, scope.cancel)
+    timer.start()
+    reply = run_task(engine, TaskRequest("chat", "talk"), listener=recorder, cancel=scope)
+    timer.join()
+    assert reply.finish_reason == "cancelled"
+    assert 0 < len(recorder.tokens) < 200
+
+
+def test_sampling_options_reach_the_engine() -> None:
+    engine = scripted("ok")
+    run_task(engine, TaskRequest("chat", "hi", max_tokens=77, temperature=0.3, seed=5))
+    sent: GenerationRequest = engine.requests[0]
+    assert (sent.max_tokens, sent.temperature, sent.seed) == (77, 0.3, 5)
+
+
+def test_unknown_task_is_rejected() -> None:
+    with pytest.raises(ValueError, match="Unknown task"):
+        TaskRequest("summarize")
