@@ -1,0 +1,168 @@
+/**
+ * Renders the magics' answers (`application/vnd.jupyter-localai.reply+json`) with
+ * buttons that act on the notebook holding the output: insert the code below that
+ * cell, replace that cell's source, or copy the code. Other frontends show the
+ * bundle's text/markdown fallback.
+ */
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  IRenderMime,
+  IRenderMimeRegistry,
+  MimeModel
+} from '@jupyterlab/rendermime';
+import { Widget } from '@lumino/widgets';
+
+import { copyCode, insertBelow, locateNode, replaceCell } from './cellActions';
+import { fenceCode } from './codeblocks';
+import { IMagicReply } from './types';
+
+export const REPLY_MIME_TYPE = 'application/vnd.jupyter-localai.reply+json';
+
+/** Read the bundle's JSON defensively: a bad bundle shows an error, never a crash. */
+export function readMagicReply(data: unknown): IMagicReply {
+  if (typeof data !== 'object' || data === null) {
+    throw new Error('The answer bundle is not a JSON object.');
+  }
+  const d = data as { [key: string]: unknown };
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return {
+    task: text(d.task),
+    code: text(d.code),
+    text: text(d.text),
+    model: text(d.model),
+    warnings: Array.isArray(d.warnings) ? d.warnings.map(String) : [],
+    verified: typeof d.verified === 'boolean' ? d.verified : null
+  };
+}
+
+export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor(
+    private readonly _options: IRenderMime.IRendererOptions,
+    private readonly _rendermime: IRenderMimeRegistry,
+    private readonly _tracker: INotebookTracker
+  ) {
+    super();
+    this.addClass('jp-localai-reply');
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    this._disposeChildren();
+    this.node.textContent = '';
+    let reply: IMagicReply;
+    try {
+      reply = readMagicReply(model.data[this._options.mimeType]);
+    } catch (reason) {
+      const error = document.createElement('div');
+      error.className = 'jp-localai-note jp-localai-note-error';
+      error.textContent = (reason as Error).message;
+      this.node.appendChild(error);
+      return;
+    }
+    const parts: string[] = [];
+    if (reply.text.trim()) {
+      parts.push(reply.text.trim());
+    }
+    if (reply.code.trim()) {
+      parts.push(fenceCode(reply.code.replace(/\s+$/, '')));
+    }
+    const body = this._rendermime.createRenderer('text/markdown');
+    this._children.push(body);
+    this.node.appendChild(body.node);
+    await body.renderModel(
+      new MimeModel({
+        data: { 'text/markdown': parts.join('\n\n') || '*(empty answer)*' },
+        trusted: model.trusted
+      })
+    );
+    if (reply.warnings.length) {
+      const list = document.createElement('ul');
+      list.className = 'jp-localai-warnings';
+      for (const warning of reply.warnings) {
+        const item = document.createElement('li');
+        item.textContent = warning;
+        list.appendChild(item);
+      }
+      this.node.appendChild(list);
+    }
+    this.node.appendChild(this._footer(reply));
+  }
+
+  protected onBeforeDetach(): void {
+    this._disposeChildren();
+  }
+
+  private _footer(reply: IMagicReply): HTMLElement {
+    const footer = document.createElement('div');
+    footer.className = 'jp-localai-code-toolbar';
+    if (reply.code.trim()) {
+      footer.appendChild(
+        this._button('Insert below', 'Insert the code as a new cell below this one', () =>
+          this._act(index => insertBelow(index.panel.content, reply.code, index.index))
+        )
+      );
+      footer.appendChild(
+        this._button('Replace cell', "Replace this cell's source with the code", () =>
+          this._act(index => replaceCell(index.panel.content, reply.code, index.index))
+        )
+      );
+      footer.appendChild(
+        this._button('Copy', 'Copy the code to the clipboard', () => copyCode(reply.code))
+      );
+    }
+    const meta = document.createElement('span');
+    meta.className = 'jp-localai-meta';
+    const verified =
+      reply.verified === true ? 'checked' : reply.verified === false ? 'not checked' : '';
+    meta.textContent = [reply.task, reply.model, verified].filter(Boolean).join(' · ');
+    footer.appendChild(meta);
+    return footer;
+  }
+
+  private _act(
+    action: (where: { panel: NotebookPanel; index: number }) => void
+  ): void {
+    const where = locateNode(this._tracker, this.node);
+    if (!where) {
+      this._flash('This output is not in an open notebook: use Copy instead.');
+      return;
+    }
+    action(where);
+  }
+
+  private _button(label: string, title: string, onClick: () => void): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.className = 'jp-localai-button';
+    button.textContent = label;
+    button.title = title;
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  private _flash(text: string): void {
+    const note = document.createElement('div');
+    note.className = 'jp-localai-note jp-localai-note-error';
+    note.textContent = text;
+    this.node.appendChild(note);
+  }
+
+  private _disposeChildren(): void {
+    for (const child of this._children) {
+      child.dispose();
+    }
+    this._children = [];
+  }
+
+  private _children: IRenderMime.IRenderer[] = [];
+}
+
+export function replyRendererFactory(
+  rendermime: IRenderMimeRegistry,
+  tracker: INotebookTracker
+): IRenderMime.IRendererFactory {
+  return {
+    safe: true,
+    mimeTypes: [REPLY_MIME_TYPE],
+    defaultRank: 40,
+    createRenderer: options => new ReplyRenderer(options, rendermime, tracker)
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * The conversation of one notebook and the ask in flight: appends the user's message,
+ * grows the answer as tokens stream in, stops on request, and turns every failure into
+ * a readable note on the answer (never a spinner left turning).
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { finalMarkdown } from './codeblocks';
+import { ConversationStore } from './persistence';
+import { AskEvent, IAskBody, IChatMessage, INotebookContext, Task } from './types';
+
+/** The server calls the model needs (the real ones are in api.ts). */
+export interface IChatBackend {
+  ask(
+    body: IAskBody,
+    onEvent: (event: AskEvent) => void,
+    signal: AbortSignal
+  ): Promise<void>;
+  cancel(requestId: string): Promise<unknown>;
+}
+
+export interface ISendOptions {
+  task: Task;
+  prompt: string;
+  context: INotebookContext;
+  maxTokens?: number;
+}
+
+const HISTORY_TURNS = 6;
+
+let counter = 0;
+function newId(): string {
+  counter += 1;
+  return `${Date.now().toString(36)}-${counter}`;
+}
+
+export class ChatModel {
+  constructor(
+    private readonly _backend: IChatBackend,
+    private readonly _store: ConversationStore | null = null
+  ) {}
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get messages(): ReadonlyArray<IChatMessage> {
+    return this._messages;
+  }
+
+  get busy(): boolean {
+    return this._abort !== null;
+  }
+
+  get path(): string | null {
+    return this._path;
+  }
+
+  /** Show the conversation of another notebook (stopping nothing in flight). */
+  setPath(path: string | null): void {
+    if (path === this._path) {
+      return;
+    }
+    this._path = path;
+    this._messages = path && this._store ? this._store.load(path) : [];
+    this._changed.emit();
+  }
+
+  clear(): void {
+    if (this.busy) {
+      this.stop();
+    }
+    this._messages = [];
+    if (this._path && this._store) {
+      this._store.clear(this._path);
+    }
+    this._changed.emit();
+  }
+
+  /** Ask; resolves once the answer is complete, failed or stopped. */
+  async send(options: ISendOptions): Promise<IChatMessage> {
+    if (this.busy) {
+      throw new Error('An answer is still coming: stop it before asking again.');
+    }
+    const history = this._messages
+      .filter(m => m.state === 'done' && m.content.trim())
+      .slice(-HISTORY_TURNS)
+      .map(m => ({ role: m.role, content: m.content }));
+    const question: IChatMessage = {
+      id: newId(),
+      role: 'user',
+      content: options.prompt,
+      task: options.task,
+      state: 'done'
+    };
+    const answer: IChatMessage = {
+      id: newId(),
+      role: 'assistant',
+      content: '',
+      task: options.task,
+      state: 'streaming'
+    };
+    const path = this._path;
+    const messages = [...this._messages, question, answer];
+    this._messages = messages;
+    const abort = new AbortController();
+    this._abort = abort;
+    this._requestId = null;
+    const started = Date.now();
+    this._changed.emit();
+
+    const update = (patch: Partial<IChatMessage>) => {
+      Object.assign(answer, patch);
+      if (this._messages === messages) {
+        this._changed.emit();
+      }
+    };
+    const body: IAskBody = {
+      task: options.task,
+      prompt: options.prompt,
+      context: options.context,
+      history,
+      session_id: path ?? undefined
+    };
+    if (options.maxTokens) {
+      body.max_tokens = options.maxTokens;
+    }
+    try {
+      await this._backend.ask(
+        body,
+        event => this._onEvent(event, answer, update),
+        abort.signal
+      );
+      if (answer.state === 'streaming') {
+        update({ state: 'error', note: 'The answer ended without a result.' });
+      }
+    } catch (reason) {
+      if (answer.state === 'streaming') {
+        if (abort.signal.aborted) {
+          update({ state: 'stopped', note: 'Stopped by you.' });
+        } else {
+          update({
+            state: 'error',
+            note: (reason as Error)?.message ?? String(reason)
+          });
+        }
+      }
+    } finally {
+      answer.seconds = (Date.now() - started) / 1000;
+      if (this._abort === abort) {
+        this._abort = null;
+        this._requestId = null;
+      }
+      this._save(path, messages);
+      if (this._messages === messages) {
+        this._changed.emit();
+      }
+    }
+    return answer;
+  }
+
+  /** Stop the answer in flight: tell the server, then drop the stream. */
+  stop(): void {
+    const abort = this._abort;
+    if (!abort) {
+      return;
+    }
+    const requestId = this._requestId;
+    if (requestId) {
+      this._backend.cancel(requestId).catch(reason => {
+        console.warn('jupyter-localai: cancel failed', reason);
+      });
+    }
+    abort.abort();
+  }
+
+  private _onEvent(
+    event: AskEvent,
+    answer: IChatMessage,
+    update: (patch: Partial<IChatMessage>) => void
+  ): void {
+    if (answer.state !== 'streaming') {
+      return;
+    }
+    switch (event.type) {
+      case 'start':
+        this._requestId = event.request_id;
+        break;
+      case 'token':
+        update({ content: answer.content + event.text });
+        break;
+      case 'done':
+        update({
+          content: finalMarkdown(answer.content, event.reply),
+          model: event.reply.model,
+          warnings: event.reply.warnings ?? [],
+          state: 'done'
+        });
+        break;
+      case 'error': {
+        const cancelled = /cancel/i.test(event.message);
+        update({
+          state: cancelled ? 'stopped' : 'error',
+          note: cancelled ? `Stopped: ${event.message}` : event.message
+        });
+        break;
+      }
+    }
+  }
+
+  private _save(path: string | null, messages: IChatMessage[]): void {
+    if (path && this._store) {
+      this._store.save(path, messages);
+    }
+  }
+
+  private _messages: IChatMessage[] = [];
+  private _path: string | null = null;
+  private _abort: AbortController | null = null;
+  private _requestId: string | null = null;
+  private _changed = new Signal<this, void>(this);
+}

@@ -1,0 +1,119 @@
+/**
+ * Shapes shared with the Python side (see docs/architecture.md): they mirror
+ * `jupyter_localai/core/context.py` and the server's JSON, so the panel sends
+ * exactly what the prompt builder reads.
+ */
+
+export interface ICellRecord {
+  number: number;
+  source: string;
+  output: string;
+  error: string;
+}
+
+export interface IErrorInfo {
+  source: string;
+  exc_type: string;
+  message: string;
+  traceback: string;
+  cell_number: number | null;
+  suggestions: string[];
+}
+
+export interface IVariableSummary {
+  name: string;
+  type_name: string;
+  summary: string;
+  relevance: number;
+}
+
+export interface INotebookContext {
+  cells: ICellRecord[];
+  variables: IVariableSummary[];
+  last_error: IErrorInfo | null;
+  imports: string[];
+}
+
+export type Task = 'generate' | 'explain' | 'fix' | 'chat';
+
+export interface IReply {
+  code: string;
+  text: string;
+  model: string;
+  warnings: string[];
+  timings?: { [key: string]: number };
+  [key: string]: unknown;
+}
+
+/** One Server-Sent Event of `POST /api/localai/ask`, after JSON decoding. */
+export type AskEvent =
+  | { type: 'start'; request_id: string }
+  | { type: 'token'; text: string }
+  | { type: 'done'; reply: IReply }
+  | { type: 'error'; message: string };
+
+export interface IStatus {
+  state: 'idle' | 'loading' | 'ready' | 'failed' | string;
+  model?: string | null;
+  n_ctx?: number | null;
+  requests_served?: number;
+  queue_length?: number;
+  restarts?: number;
+  last_error?: string | null;
+  rss_bytes?: number | null;
+  engine?: string | null;
+}
+
+export interface IModelInfo {
+  name: string;
+  path?: string | null;
+  available?: boolean;
+  size_bytes?: number | null;
+  description?: string;
+}
+
+export interface IModelList {
+  current: string | null;
+  models: IModelInfo[];
+}
+
+export interface IHistoryTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface IAskBody {
+  task: Task;
+  prompt: string;
+  context: INotebookContext;
+  history: IHistoryTurn[];
+  max_tokens?: number;
+  temperature?: number;
+  session_id?: string;
+}
+
+/** The magics' answer bundle, `application/vnd.jupyter-localai.reply+json`. */
+export interface IMagicReply {
+  task: string;
+  code: string;
+  text: string;
+  model: string;
+  warnings: string[];
+  verified: boolean | null;
+}
+
+export type MessageState = 'streaming' | 'done' | 'error' | 'stopped';
+
+export interface IChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  /** Markdown as shown; for the assistant it grows while tokens stream in. */
+  content: string;
+  task?: Task;
+  state: MessageState;
+  model?: string;
+  warnings?: string[];
+  /** A readable reason when state is 'error' or 'stopped'. */
+  note?: string;
+  seconds?: number;
+}
