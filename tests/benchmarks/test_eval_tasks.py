@@ -1,0 +1,118 @@
+"""The evaluation tasks are well-formed and their checks can tell right from wrong.
+
+Every reference solution must pass its check, and doing nothing (an empty answer, or for a
+fix the failing cell handed back unchanged) must fail it: a check that nothing can fail
+would count any answer as a success.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load_eval_module():
+    spec = importlib.util.spec_from_file_location("eval_tasks", BENCH_DIR / "eval_tasks.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_tasks"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+ev = _load_eval_module()
+TASKS = ev.load_tasks()
+FIX_TASKS = [t for t in TASKS if t.kind == "fix"]
+BY_ID = {t.id: t for t in TASKS}
+
+
+@pytest.fixture(autouse=True)
+def _no_figures_between_tasks():
+    plt.close("all")
+    yield
+    plt.close("all")
+
+
+def test_suite_size_and_spread():
+    kinds = Counter(t.kind for t in TASKS)
+    assert len(TASKS) >= 40
+    assert kinds["fix"] >= len(TASKS) / 2
+    assert kinds["generate"] >= 10
+    assert len(BY_ID) == len(TASKS), "task ids must be unique"
+    areas = {t.area for t in TASKS}
+    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= areas
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.id)
+def test_reference_passes(task):
+    outcome = ev.check_in_process(task, task.reference)
+    assert outcome.passed, f"{outcome.failure}: {outcome.error}"
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.id)
+def test_empty_answer_fails(task):
+    outcome = ev.check_in_process(task, "")
+    assert not outcome.passed
+
+
+@pytest.mark.parametrize("task", FIX_TASKS, ids=lambda t: t.id)
+def test_failing_cell_raises_its_declared_error(task):
+    outcome = ev.check_in_process(task, task.failing_cell)
+    assert outcome.failure == "answer_raised"
+    assert outcome.error.startswith(f"{task.error}:"), outcome.error
+
+
+def test_malformed_task_is_rejected_with_its_file_name(tmp_path):
+    folder = tmp_path / "fix"
+    folder.mkdir()
+    path = folder / "broken.yaml"
+    path.write_text("kind: fix\narea: pandas\nsummary: s\nsetup: ['x = 1']\ncheck: 'assert x'\n"
+                    "reference: 'x = 2'\n")  # no failing_cell
+    with pytest.raises(ev.TaskDefinitionError, match="broken.yaml.*failing_cell"):
+        ev.load_tasks(tmp_path)
+
+
+def test_task_in_the_wrong_folder_is_rejected(tmp_path):
+    folder = tmp_path / "generate"
+    folder.mkdir()
+    (folder / "misplaced.yaml").write_text((BENCH_DIR / "tasks/fix/index_off_by_one.yaml")
+                                           .read_text())
+    with pytest.raises(ev.TaskDefinitionError, match="misplaced.yaml"):
+        ev.load_tasks(tmp_path)
+
+
+def test_summary_counts_per_kind():
+    results = [
+        ev.TaskResult("a", "fix", "pandas", True, task_s=2.0, ask_s=1.0),
+        ev.TaskResult("b", "fix", "python", False, "unchanged", task_s=4.0, ask_s=3.0),
+        ev.TaskResult("c", "generate", "numpy", False, "check_failed", task_s=6.0),
+    ]
+    summary = ev.summarize(results)
+    assert summary["fix"]["passed"] == 1 and summary["fix"]["tasks"] == 2
+    assert summary["generate"]["pass_rate"] == 0.0
+    assert summary["overall"]["median_task_s"] == 4.0
+    assert summary["overall"]["failures"] == {"unchanged": 1, "check_failed": 1}
+    page = ev.markdown_report({"model": "m"}, summary, results)
+    assert "| fix | 1/2 | 50% |" in page and "| c | generate | numpy | no | check_failed |" in page
+
+
+@pytest.mark.parametrize("task_id", ["series_dt_accessor", "bar_chart_counts"])
+def test_kernel_harness_judges_reference_and_empty_answers(task_id):
+    """Through real kernels (no model): the reference passes, an empty answer does not."""
+    task = BY_ID[task_id]
+    env = ev.kernel_env(model=None, server_url=None)
+    passed = ev.run_task(task, [], env, timeout=60, oracle="reference")
+    assert passed.passed, f"{passed.failure}: {passed.error}"
+    empty = ev.run_task(task, [], env, timeout=60, oracle="empty")
+    assert not empty.passed and empty.failure == "no_code"
+    wrong = ev.check_in_kernel(task, "pass", env)
+    assert not wrong.passed and wrong.failure == "check_failed"
