@@ -1,0 +1,459 @@
+"""`WorkerEngine`: a local GGUF model served by a supervised worker process.
+
+The parent (kernel or Jupyter server) never imports llama_cpp: it resolves and
+header-checks the model file (`models.py`), starts `worker/main.py` on first use, sends it
+requests over a socket pair and routes the streamed tokens back to each caller by request
+id. Many threads may call `generate` at once; the worker answers one at a time in arrival
+order. If the worker dies, the requests it held fail with `WorkerCrashedError` naming the
+cause, `status()` counts it, and the next request starts a new worker.
+
+    engine = WorkerEngine("qwen2.5-coder-0.5b", n_ctx=8192)
+    for piece in engine.generate(GenerationRequest(messages=[...])):
+        ...
+    engine.close()
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING, Any
+
+from ..errors import (
+    ContextOverflowError,
+    EngineUnavailableError,
+    LocalAIError,
+    ModelLoadError,
+    WorkerCrashedError,
+)
+from ..models import ModelFile, list_models, resolve_model
+from ..worker.protocol import CONTEXT_OVERFLOW, MODEL_LOAD, physical_cores
+from .base import Completion, Engine, Generation, GenerationRequest
+from .worker_process import WorkerProcess
+
+if TYPE_CHECKING:
+    from ..config import LocalAI
+
+log = logging.getLogger(__name__)
+_request_ids = itertools.count(1)
+
+
+class WorkerGeneration(Generation):
+    """A streaming answer fed by the engine's message pump; iterate from any one thread."""
+
+    def __init__(self, engine: WorkerEngine, request_id: str, model: str) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.started = False  # the worker began evaluating it (left the queue)
+        self._engine = engine
+        self._model = model
+        self._events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._error: LocalAIError | None = None
+        self._worker: WorkerProcess | None = None  # the process that holds the request
+        self._first_piece_at = 0.0
+        self._finished = threading.Event()
+
+    def __iter__(self) -> Iterator[str]:
+        if self._error is not None:
+            raise self._error
+        if self.completion is not None:
+            return
+        while True:
+            kind, payload = self._events.get()
+            if kind == "token":
+                if not self._first_piece_at:
+                    self._first_piece_at = time.perf_counter()
+                yield payload
+            elif kind == "done":
+                self.completion = payload
+                return
+            else:
+                self._error = payload
+                raise payload
+
+    def cancel(self) -> None:
+        """Stop at the next token (or drop it from the queue); safe from any thread."""
+        if not self.cancelled and not self._finished.is_set():
+            super().cancel()
+            self._engine._cancel(self)
+
+    # Called by the engine's pump thread.
+
+    def _token(self, text: str) -> None:
+        self._events.put(("token", text))
+
+    def _done(self, data: dict[str, Any]) -> None:
+        if self._finished.is_set():
+            return
+        self._finished.set()
+        now = time.perf_counter()
+        completion = Completion(
+            text=str(data.get("text", "")),
+            model=self._model,
+            finish_reason=str(data.get("finish_reason", "stop")),
+            prompt_tokens=int(data.get("prompt_tokens") or 0),
+            completion_tokens=int(data.get("completion_tokens") or 0),
+            # Seen from the caller: queue wait and prompt processing included.
+            ttft_s=(self._first_piece_at or now) - self._started,
+            total_s=now - self._started,
+            cached_tokens=int(data.get("cached_tokens") or 0),
+        )
+        self._events.put(("done", completion))
+
+    def _fail(self, error: LocalAIError) -> None:
+        if not self._finished.is_set():
+            self._finished.set()
+            self._events.put(("error", error))
+
+
+class WorkerEngine(Engine):
+    """A resident local model in a worker process; see the module docstring.
+
+    `model` is a registry name (`models.REGISTRY`), an alias, or a GGUF path; `n_threads=0`
+    means one per physical core. Nothing is resolved or started until `start()` or the
+    first request. `check_header=False` skips the parent's GGUF header check, for an
+    unusual but sound file the check refuses (a crash in the worker is still survived).
+    `request.model` is not acted on: switching is explicit (`switch_model`).
+    """
+
+    def __init__(
+        self,
+        model: str = "qwen2.5-coder-0.5b",
+        *,
+        n_ctx: int = 8192,
+        n_threads: int = 0,
+        n_batch: int = 512,
+        flash_attn: bool = True,
+        seed: int = 0,
+        models_dir: str = "",
+        aliases: dict[str, str] | None = None,
+        load_timeout: float = 300.0,
+        check_header: bool = True,
+    ) -> None:
+        self._model_name = model
+        self._check_header = check_header
+        self._models_dir = models_dir
+        self._aliases = dict(aliases or {})
+        self._settings = {
+            "n_ctx": n_ctx,
+            "n_threads": n_threads or physical_cores(),
+            "n_batch": n_batch,
+            "flash_attn": flash_attn,
+            "seed": seed,
+        }
+        self._load_timeout = load_timeout
+        self._lock = threading.RLock()  # guards worker start/stop and model changes
+        self._model_file: ModelFile | None = None
+        self._worker: WorkerProcess | None = None
+        self._pending: dict[str, WorkerGeneration] = {}
+        self._loaded = threading.Event()
+        self._load_error: str | None = None
+        self._state = "idle"
+        self._load_time_s = 0.0
+        self._n_ctx_loaded = 0
+        self._served = 0
+        self._restarts = 0
+        self._crashed = False
+        self._last_error: str | None = None
+        self._closed = False
+
+    @classmethod
+    def from_config(cls, config: LocalAI) -> WorkerEngine:
+        """The engine the `LocalAI` settings describe (model, n_ctx, threads, cache dir)."""
+        return cls(
+            config.model,
+            n_ctx=config.n_ctx,
+            n_threads=config.n_threads,
+            n_batch=config.n_batch,
+            flash_attn=config.flash_attn,
+            seed=config.seed,
+            models_dir=config.models_dir,
+            aliases=dict(config.aliases),
+        )
+
+    # --- public API ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Resolve the model, start the worker and wait until the model is loaded."""
+        with self._lock:
+            self._ensure_worker()
+        self._wait_loaded()
+
+    def generate(self, request: GenerationRequest) -> WorkerGeneration:
+        request_id = f"r{next(_request_ids)}"
+        generation = WorkerGeneration(self, request_id, self._model_name)
+        try:
+            with self._lock:
+                if self._closed:
+                    raise EngineUnavailableError("this engine was closed; create a new one")
+                worker = self._ensure_worker()
+                generation._model = self._model_name
+                generation._worker = worker
+                self._pending[request_id] = generation
+                worker.send({"op": "generate", "id": request_id, "request": request.to_json()})
+        except LocalAIError as exc:
+            self._pending.pop(request_id, None)
+            generation._fail(exc)
+        except OSError:
+            pass  # the worker just died; its exit handler fails this request with the reason
+        return generation
+
+    def status(self) -> dict[str, Any]:
+        """Answers at once from what the client knows; never waits for the worker."""
+        worker = self._worker
+        model = self._model_file
+        return {
+            "engine": "llama",
+            "state": self._state,
+            "model": self._model_name,
+            "model_path": str(model.path) if model else None,
+            "n_ctx": self._n_ctx_loaded or self._settings["n_ctx"],
+            "n_threads": self._settings["n_threads"],
+            "load_time_s": self._load_time_s,
+            "requests_served": self._served,
+            "queue_length": sum(1 for g in list(self._pending.values()) if not g.started),
+            "in_flight": len(self._pending),
+            "restarts": self._restarts,
+            "last_error": self._last_error,
+            "pid": worker.pid if worker else None,
+            "rss_bytes": worker.rss_bytes() if worker else None,
+        }
+
+    def ping(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The worker's own status, answered by its reader thread even mid-generation."""
+        return self._call("status", timeout)
+
+    def count_tokens(self, messages: list[dict[str, str]], timeout: float = 30.0) -> int:
+        """Exact prompt tokens of `messages` after the model's chat template."""
+        return int(self._call("tokenize", timeout, messages=messages)["count"])
+
+    def reset_cache(self, timeout: float = 120.0) -> None:
+        """Forget the KV cache, so the next prompt is processed cold (benchmarks, tests)."""
+        self._call("reset", timeout)
+
+    def cancel(self, request_id: str) -> bool:
+        """Cancel a queued or running request by id; False if it is not pending."""
+        generation = self._pending.get(request_id)
+        if generation is None:
+            return False
+        generation.cancel()
+        return True
+
+    def n_ctx(self) -> int:
+        return int(self._n_ctx_loaded or self._settings["n_ctx"])
+
+    def models(self) -> list[dict[str, Any]]:
+        current = self._model_file
+        rows = list_models(self._models_dir)
+        for row in rows:
+            row["current"] = row["name"] == self._model_name
+        if current is not None and current.name not in {row["name"] for row in rows}:
+            rows.append(
+                {
+                    "name": current.name,
+                    "path": str(current.path),
+                    "available": True,
+                    "size_bytes": current.size_bytes,
+                    "description": f"GGUF file ({current.source})",
+                    "current": True,
+                }
+            )
+        return rows
+
+    def switch_model(self, name_or_path: str) -> dict[str, Any]:
+        """Load another model; requests already queued finish on the current one first."""
+        with self._lock:
+            model_file = self._resolve(name_or_path)
+            worker = self._worker
+            if worker is None:
+                self._model_name, self._model_file = name_or_path, model_file
+                self._state = "idle"
+                return self.status()
+            previous = (self._model_name, self._model_file)
+            self._model_name, self._model_file = name_or_path, model_file
+            self._begin_load(worker)
+        try:
+            self._wait_loaded()
+        except ModelLoadError:
+            with self._lock:  # the worker dropped its old model: start clean on next use
+                self._model_name, self._model_file = previous
+                self._stop_worker()
+            raise
+        return self.status()
+
+    def close(self) -> None:
+        """Stop the worker; requests still pending fail with EngineUnavailableError."""
+        with self._lock:
+            self._closed = True
+            for generation in list(self._pending.values()):
+                generation.cancel()  # so the worker is not busy when asked to exit
+            self._stop_worker()
+        self._fail_pending(EngineUnavailableError("the engine was closed"))
+
+    # --- worker lifecycle ------------------------------------------------------------------
+
+    def _resolve(self, name_or_path: str) -> ModelFile:
+        return resolve_model(
+            name_or_path, self._models_dir, aliases=self._aliases, validate=self._check_header
+        )
+
+    def _ensure_worker(self) -> WorkerProcess:
+        """The current worker, starting one (and resolving the model) if there is none.
+
+        A worker that died stays current until its pump thread has reported the exit, so
+        requests sent to it in that window fail with its crash reason, not silently.
+        """
+        worker = self._worker
+        if worker is not None:
+            return worker
+        if self._model_file is None:
+            try:
+                self._model_file = self._resolve(self._model_name)
+            except LocalAIError as exc:
+                self._state, self._last_error = "failed", str(exc)
+                raise
+        if self._crashed:
+            self._restarts += 1
+            self._crashed = False
+        worker = WorkerProcess(self._on_message, self._on_exit)
+        self._worker = worker
+        log.info("started model worker %s for %s", worker.pid, self._model_file.path)
+        self._begin_load(worker)
+        return worker
+
+    def _begin_load(self, worker: WorkerProcess) -> None:
+        assert self._model_file is not None
+        self._loaded.clear()
+        self._load_error = None
+        self._state = "loading"
+        worker.send({"op": "load", "model_path": str(self._model_file.path), **self._settings})
+
+    def _wait_loaded(self) -> None:
+        if not self._loaded.wait(self._load_timeout):
+            raise ModelLoadError(
+                f"loading {self._model_file.path if self._model_file else self._model_name} "
+                f"took more than {self._load_timeout:.0f} s"
+            )
+        if self._load_error:
+            raise ModelLoadError(self._load_error)
+
+    def _stop_worker(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
+        self._state = "idle"
+
+    def _call(self, op: str, timeout: float, **fields: Any) -> dict[str, Any]:
+        with self._lock:
+            worker = self._ensure_worker()
+        try:
+            answer = worker.call(op, timeout, **fields)
+        except FutureTimeout:
+            raise EngineUnavailableError(f"the model worker did not answer {op!r} in {timeout} s")
+        except ConnectionError as exc:
+            raise WorkerCrashedError(str(exc)) from None
+        if answer.get("type") == "error":
+            raise _worker_error(answer)
+        return answer
+
+    # --- messages from the worker (pump thread) --------------------------------------------
+
+    def _on_message(self, worker: WorkerProcess, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        generation = self._pending.get(str(message.get("id")))
+        if kind == "token":
+            if generation is not None:
+                generation._token(message["text"])
+        elif kind == "started":
+            if generation is not None:
+                generation.started = True
+        elif kind == "done":
+            self._served += 1
+            if generation is not None:
+                self._pending.pop(generation.request_id, None)
+                generation._done(message["completion"])
+        elif kind == "error":
+            if generation is not None:
+                self._pending.pop(generation.request_id, None)
+                generation._fail(_worker_error(message))
+        elif kind == "loaded":
+            self._state = "ready"
+            self._load_time_s = float(message["load_time_s"])
+            self._n_ctx_loaded = int(message["n_ctx"])
+            log.info("model %s loaded in %.2f s", message["model_path"], self._load_time_s)
+            self._loaded.set()
+        elif kind == "load_error":
+            path = self._model_file.path if self._model_file else self._model_name
+            reason = f"llama.cpp could not load {path}: {message['message']}"
+            # A worker without a model is of no use: let it go, the next request starts anew.
+            worker.stopping = True
+            with self._lock:
+                if self._worker is worker:
+                    self._worker = None
+            try:
+                worker.send({"op": "shutdown"})
+            except OSError:
+                log.debug("worker %s already gone", worker.pid)
+            self._on_load_failed(worker, reason)
+        else:
+            log.warning("unexpected message from the model worker: %.200s", message)
+
+    def _on_load_failed(self, worker: WorkerProcess, reason: str) -> None:
+        self._state, self._last_error, self._load_error = "failed", reason, reason
+        self._loaded.set()
+        self._fail_pending(ModelLoadError(reason), worker)
+
+    def _on_exit(self, worker: WorkerProcess, reason: str) -> None:
+        with self._lock:
+            if self._worker is worker:
+                self._worker = None
+            if worker.stopping:
+                return
+            self._crashed = True
+            log.error("model worker %s %s", worker.pid, reason)
+            loading = self._state == "loading"
+            self._state = "failed"
+            self._last_error = f"the model worker (pid {worker.pid}) {reason}"
+        if loading:
+            path = self._model_file.path if self._model_file else self._model_name
+            self._on_load_failed(worker, f"the model worker {reason} while loading {path}")
+            return
+        self._fail_pending(
+            WorkerCrashedError(f"{self._last_error}; the next request starts a new worker"),
+            worker,
+        )
+
+    def _fail_pending(self, error: LocalAIError, worker: WorkerProcess | None = None) -> None:
+        """Fail the pending requests (of `worker` only, if given)."""
+        with self._lock:
+            failed = [g for g in self._pending.values() if worker is None or g._worker is worker]
+            for generation in failed:
+                self._pending.pop(generation.request_id, None)
+        for generation in failed:
+            generation._fail(error)
+
+    def _cancel(self, generation: WorkerGeneration) -> None:
+        worker = self._worker
+        if worker is not None:
+            try:
+                worker.send({"op": "cancel", "id": generation.request_id})
+            except OSError:
+                log.debug("cancel of %s not delivered: worker gone", generation.request_id)
+        if not generation.started:  # still queued: it ends now, the worker will skip it
+            self._pending.pop(generation.request_id, None)
+            generation._done({"text": "", "finish_reason": "cancelled"})
+
+
+def _worker_error(message: dict[str, Any]) -> LocalAIError:
+    """The exception a worker error message stands for."""
+    error, text = message.get("error"), str(message.get("message", ""))
+    if error == CONTEXT_OVERFLOW:
+        return ContextOverflowError(text)
+    if error == MODEL_LOAD:
+        return ModelLoadError(text)
+    return LocalAIError(f"the model worker failed: {text}")

@@ -1,0 +1,394 @@
+"""The model worker: `python -m jupyter_localai.worker.main --fd N`.
+
+The only module of the package that imports llama_cpp. It runs in its own process because
+llama.cpp aborts the whole process on some malformed files and internal assertions; a crash
+here costs one answer, not the user's kernel or Jupyter server.
+
+One `Llama` object, driven by the main thread only (several threads driving one object
+crashed every time). A reader thread takes messages off the socket: it answers `status`
+and `tokenize` at once and marks cancellations, while `generate` and `load` wait in a
+queue and run in arrival order. Consecutive prompts that share a prefix reuse the KV cache
+(llama-cpp-python's `generate` keeps the longest common prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import collections
+import ctypes
+import logging
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+import llama_cpp
+from llama_cpp import Llama
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
+
+from .protocol import BAD_REQUEST, CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel, physical_cores
+
+log = logging.getLogger("jupyter_localai.worker")
+# ggml.h's `enum ggml_log_level` (llama-cpp-python's _logger.py comment is out of date):
+# 3 warn, 4 error, 5 continues the previous line.
+_GGML_WARN, _GGML_ERROR, _GGML_CONT = 3, 4, 5
+
+
+class LlamaLog:
+    """Receives llama.cpp's log: everything while a model loads (so a crash shows why),
+    only warnings and errors afterwards; keeps the last errors for load-failure messages.
+
+    llama-cpp-python's `verbose=False` sends fd 2 to /dev/null while loading, which also
+    hides the GGML_ASSERT line printed before an abort, so models load with `verbose=True`
+    and this callback decides what is worth keeping.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.loading = False
+        self.errors: collections.deque[str] = collections.deque(maxlen=4)
+        self._stream = stream
+        self._last_level = 0
+        self._callback = llama_cpp.llama_log_callback(self._on_log)  # kept alive by self
+        llama_cpp.llama_log_set(self._callback, ctypes.c_void_p(0))
+
+    def _on_log(self, level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+        level = self._last_level if level == _GGML_CONT else level
+        self._last_level = level
+        line = text.decode("utf-8", errors="replace")
+        if level == _GGML_ERROR and line.strip():
+            self.errors.append(line.strip())
+        if self.loading or level in (_GGML_WARN, _GGML_ERROR):
+            self._stream.write(line)
+            self._stream.flush()
+
+
+class LoadedModel:
+    """A `Llama` plus what generation needs from it: chat template, stops, sizes."""
+
+    def __init__(self, spec: dict[str, Any], llama_log: LlamaLog) -> None:
+        self.path = str(spec["model_path"])
+        self.n_threads = int(spec.get("n_threads") or 0) or physical_cores()
+        started = time.perf_counter()
+        llama_log.loading = True
+        try:
+            self.llm = self._load(spec)
+        finally:
+            llama_log.loading = False
+        self.llm.verbose = False  # no per-request chatter from llama-cpp-python
+        self.load_time_s = time.perf_counter() - started
+        self.n_ctx = self.llm.n_ctx()
+        model = self.llm._model  # the tokenizer's special-token texts live here
+        eos_id, bos_id = self.llm.token_eos(), self.llm.token_bos()
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        self._formatter = (
+            Jinja2ChatFormatter(
+                template=template,
+                eos_token=model.token_get_text(eos_id) if eos_id != -1 else "",
+                bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
+            )
+            if template
+            else format_chatml
+        )
+
+    def _load(self, spec: dict[str, Any]) -> Llama:
+        return Llama(
+            model_path=self.path,
+            n_ctx=int(spec.get("n_ctx") or 8192),
+            n_threads=self.n_threads,
+            n_threads_batch=self.n_threads,
+            n_batch=int(spec.get("n_batch") or 512),
+            flash_attn=bool(spec.get("flash_attn", True)),
+            seed=int(spec.get("seed") or 0),
+            verbose=True,  # see LlamaLog
+        )
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> tuple[list[int], list[str]]:
+        """The chat-templated prompt as tokens (exactly what will be evaluated) and stops."""
+        formatted = self._formatter(messages=messages)
+        tokens = self.llm.tokenize(
+            formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
+        )
+        stop = formatted.stop or []
+        return tokens, [stop] if isinstance(stop, str) else list(stop)
+
+    def cached_prefix(self, tokens: list[int]) -> int:
+        """Prompt tokens the KV cache already holds (what `Llama.generate` will reuse)."""
+        held = self.llm.input_ids[: self.llm.n_tokens]
+        same = 0
+        for a, b in zip(held, tokens):
+            if a != b:
+                break
+            same += 1
+        return min(same, max(len(tokens) - 1, 0))
+
+
+class Worker:
+    """Serves one socket: a reader thread for control messages, the main thread for the model."""
+
+    def __init__(self, channel: Channel, llama_log: LlamaLog) -> None:
+        self.channel = channel
+        self.llama_log = llama_log
+        self.model: LoadedModel | None = None
+        self.model_lock = threading.Lock()  # held while the model is (re)loaded
+        self.jobs: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.cancelled: set[str] = set()
+        self.current: str | None = None
+        self.served = 0
+        # A tokenize must wait for a model about to load; each counter has one writer thread.
+        self.loads_queued = 0
+        self.loads_done = 0
+
+    # --- reader thread -------------------------------------------------------------------
+
+    def read_loop(self) -> None:
+        """Handle control messages at once; queue the rest. Exits the process on EOF."""
+        try:
+            for message in self.channel:
+                self.dispatch(message)
+        except (OSError, ValueError) as exc:
+            log.error("worker channel failed: %s", exc)
+        # The client is gone (closed or died): nothing left to serve.
+        os._exit(0)
+
+    def dispatch(self, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op == "cancel":
+            self.cancelled.add(str(message.get("id")))
+        elif op == "status":
+            self.channel.send({"type": "status", "id": message.get("id"), **self.status()})
+        elif op == "tokenize" and self.loads_queued == self.loads_done:
+            self.tokenize(message)
+        elif op in ("generate", "load", "reset", "shutdown", "tokenize"):
+            if op == "load":
+                self.loads_queued += 1
+            self.jobs.put(message)
+        else:
+            self.channel.send(
+                {
+                    "type": "error",
+                    "id": message.get("id"),
+                    "error": BAD_REQUEST,
+                    "message": f"unknown op {op!r}",
+                }
+            )
+
+    def status(self) -> dict[str, Any]:
+        model = self.model
+        return {
+            "state": "ready" if model else "empty",
+            "current": self.current,
+            "queue_length": self.jobs.qsize(),
+            "requests_served": self.served,
+            "model_path": model.path if model else None,
+            "n_ctx": model.n_ctx if model else 0,
+            "n_threads": model.n_threads if model else 0,
+            "load_time_s": model.load_time_s if model else 0.0,
+            "cached_tokens": model.llm.n_tokens if model else 0,
+            "pid": os.getpid(),
+        }
+
+    def tokenize(self, message: dict[str, Any]) -> None:
+        with self.model_lock:
+            model = self.model
+            if model is None:
+                self.send_error(message.get("id"), MODEL_LOAD, "no model is loaded")
+                return
+            tokens, _ = model.prompt_tokens(message["messages"])
+        self.channel.send({"type": "tokens", "id": message.get("id"), "count": len(tokens)})
+
+    # --- main thread ---------------------------------------------------------------------
+
+    def serve(self) -> None:
+        while True:
+            job = self.jobs.get()
+            op = job["op"]
+            if op == "shutdown":
+                return
+            if op == "load":
+                self.load(job)
+                self.loads_done += 1
+            elif op == "tokenize":
+                self.tokenize(job)
+            elif op == "reset":
+                if self.model is not None:
+                    self.model.llm.reset()
+                self.channel.send({"type": "reset", "id": job.get("id")})
+            else:
+                self.run_generation(job)
+
+    def load(self, spec: dict[str, Any]) -> None:
+        with self.model_lock:
+            self.model = None  # free the old model before loading the next one
+            self.llama_log.errors.clear()
+            try:
+                self.model = LoadedModel(spec, self.llama_log)
+            except (ValueError, RuntimeError, OSError) as exc:
+                # llama.cpp's first error says why; the exception only says "failed".
+                why = next(iter(self.llama_log.errors), str(exc))
+                log.error("loading %s failed: %s", spec.get("model_path"), why)
+                self.channel.send({"type": "load_error", "message": why})
+                return
+        model = self.model
+        self.channel.send(
+            {
+                "type": "loaded",
+                "model_path": model.path,
+                "n_ctx": model.n_ctx,
+                "n_threads": model.n_threads,
+                "load_time_s": model.load_time_s,
+            }
+        )
+
+    def send_error(self, job_id: Any, error: str, message: str) -> None:
+        self.channel.send({"type": "error", "id": job_id, "error": error, "message": message})
+
+    def run_generation(self, job: dict[str, Any]) -> None:
+        job_id = str(job["id"])
+        if job_id in self.cancelled:  # cancelled while it waited in the queue
+            self.cancelled.discard(job_id)
+            return
+        if self.model is None:
+            self.send_error(job_id, MODEL_LOAD, "no model is loaded")
+            return
+        self.current = job_id
+        try:
+            self.generate(self.model, job_id, job["request"])
+        except (ValueError, RuntimeError, KeyError, TypeError) as exc:
+            log.exception("generation %s failed", job_id)
+            self.send_error(job_id, INTERNAL, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.current = None
+            self.cancelled.discard(job_id)
+            self.served += 1
+
+    def generate(self, model: LoadedModel, job_id: str, request: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        tokens, stops = model.prompt_tokens(request["messages"])
+        stops += [s for s in request.get("stop") or [] if s]
+        max_tokens = int(request.get("max_tokens") or 512)
+        if len(tokens) + max_tokens > model.n_ctx:
+            self.send_error(
+                job_id,
+                CONTEXT_OVERFLOW,
+                f"the prompt has {len(tokens)} tokens and the answer may take {max_tokens}, "
+                f"but the context window holds {model.n_ctx}. Shorten the prompt (less "
+                "notebook context), lower max_tokens, or raise LocalAI.n_ctx.",
+            )
+            return
+        cached = model.cached_prefix(tokens)
+        self.channel.send(
+            {"type": "started", "id": job_id, "prompt_tokens": len(tokens), "cached_tokens": cached}
+        )
+        llm = model.llm
+        llm.set_seed(int(request.get("seed") or 0))
+        stream = TextStream(stops)
+        finish, produced, first_at = "length", 0, 0.0
+        for token in llm.generate(
+            tokens,
+            temp=float(request.get("temperature") or 0.0),
+            top_p=float(request.get("top_p") or 1.0),
+            top_k=40,
+            min_p=0.05,
+            repeat_penalty=1.0,
+        ):
+            if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+                finish = "stop"
+                break
+            produced += 1
+            piece, hit_stop = stream.feed(llm.detokenize([token]))
+            if piece:
+                if not first_at:
+                    first_at = time.perf_counter()
+                self.channel.send({"type": "token", "id": job_id, "text": piece})
+            if hit_stop:
+                finish = "stop"
+                break
+            if job_id in self.cancelled:
+                finish = "cancelled"
+                break
+            if produced >= max_tokens:
+                break
+        tail = "" if finish == "stop" and stream.stopped else stream.flush()
+        if tail:
+            self.channel.send({"type": "token", "id": job_id, "text": tail})
+        ended = time.perf_counter()
+        self.channel.send(
+            {
+                "type": "done",
+                "id": job_id,
+                "completion": {
+                    "text": stream.text,
+                    "finish_reason": finish,
+                    "prompt_tokens": len(tokens),
+                    "completion_tokens": produced,
+                    "cached_tokens": cached,
+                    "worker_ttft_s": (first_at or ended) - started,
+                    "worker_total_s": ended - started,
+                },
+            }
+        )
+
+
+class TextStream:
+    """Bytes of tokens in, text pieces out: whole UTF-8 characters, stop strings cut off.
+
+    Text that could be the start of a stop string is held back until it is clearly not.
+    """
+
+    def __init__(self, stops: list[str]) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._stops = [s for s in stops if s]
+        self._held = ""
+        self.text = ""
+        self.stopped = False
+
+    def feed(self, data: bytes) -> tuple[str, bool]:
+        """Add one token's bytes; returns the text now safe to show and whether a stop hit."""
+        held = self._held + self._decoder.decode(data)
+        hits = [at for at in (held.find(stop) for stop in self._stops) if at >= 0]
+        if hits:
+            self.stopped = True
+            self._held = ""
+            return self._emit(held[: min(hits)]), True
+        keep = max((_overlap(held, stop) for stop in self._stops), default=0)
+        self._held = held[len(held) - keep :]
+        return self._emit(held[: len(held) - keep]), False
+
+    def flush(self) -> str:
+        """Whatever was held back, at the end of the answer."""
+        rest, self._held = self._held + self._decoder.decode(b"", final=True), ""
+        return self._emit(rest)
+
+    def _emit(self, piece: str) -> str:
+        self.text += piece
+        return piece
+
+
+def _overlap(text: str, stop: str) -> int:
+    """Length of the longest suffix of `text` that is a proper prefix of `stop`."""
+    for n in range(min(len(text), len(stop) - 1), 0, -1):
+        if stop.startswith(text[-n:]):
+            return n
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fd", type=int, required=True, help="inherited socket for messages")
+    args = parser.parse_args(argv)
+    # llama.cpp may print to stdout; keep it off anything that looks like a protocol.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    worker = Worker(Channel(socket.socket(fileno=args.fd)), LlamaLog(sys.stderr))
+    threading.Thread(target=worker.read_loop, name="worker-reader", daemon=True).start()
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()
