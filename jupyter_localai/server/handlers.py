@@ -1,0 +1,329 @@
+"""The assistant's HTTP routes under `<base_url>/api/localai/` (see docs/architecture.md).
+
+Thin handlers: parse, call the runtime or the core, write JSON or Server-Sent Events. Every
+verb is `@tornado.web.authenticated` and `@authorized`; the assistant secret is accepted here
+(and only here) through `AssistantAuthMixin`. Generation runs on the runtime's threads, so
+`status` answers at once while an answer streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado.iostream import StreamClosedError
+
+from ..core.context import NotebookContext
+from ..core.tasks import TASKS, CancelScope, TaskRequest, run_task
+from ..errors import (
+    ContextOverflowError,
+    EngineUnavailableError,
+    InvalidModelError,
+    LocalAIError,
+    ModelLoadError,
+    ModelNotFoundError,
+    WorkerCrashedError,
+)
+from ..models import list_models
+from .auth import AssistantAuthMixin
+from .runtime import AssistantRuntime
+from .streaming import Emitter, ThreadedStream
+
+AUTH_RESOURCE = "localai"
+QUICK_CALL_TIMEOUT_S = 5.0
+
+_STATUS_FOR_ERROR: list[tuple[type[Exception], int]] = [
+    (ContextOverflowError, 400),
+    (ModelNotFoundError, 404),
+    (InvalidModelError, 422),
+    (ModelLoadError, 503),
+    (WorkerCrashedError, 503),
+    (EngineUnavailableError, 503),
+    (LocalAIError, 500),
+]
+
+
+def http_status_for(error: BaseException) -> int:
+    """The HTTP status that tells a client what kind of failure `error` is."""
+    for error_class, status in _STATUS_FOR_ERROR:
+        if isinstance(error, error_class):
+            return status
+    return 500
+
+
+class AssistantHandler(AssistantAuthMixin, ExtensionHandlerMixin, APIHandler):
+    """Base of the assistant's routes: auth resource, the runtime, JSON body parsing."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def runtime(self) -> AssistantRuntime:
+        return self.settings["localai"]
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's JSON object; a clear 400 for anything else."""
+        if not self.request.body:
+            return {}
+        try:
+            data = json.loads(self.request.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise tornado.web.HTTPError(400, f"the request body is not JSON: {error}") from error
+        if not isinstance(data, dict):
+            raise tornado.web.HTTPError(400, "the request body must be a JSON object")
+        return data
+
+    def fail(self, error: BaseException) -> tornado.web.HTTPError:
+        """Turn an engine or model error into an HTTP error carrying its message."""
+        status = http_status_for(error)
+        if status >= 500:
+            self.log.error("jupyter_localai: %s: %s", type(error).__name__, error)
+        return tornado.web.HTTPError(status, f"{type(error).__name__}: {error}")
+
+    async def quick(self, function: Any, *args: Any) -> Any:
+        """Run a call that should answer at once (status, lists) off the IOLoop, bounded."""
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(function, *args), timeout=QUICK_CALL_TIMEOUT_S
+            )
+        except TimeoutError as error:
+            raise tornado.web.HTTPError(
+                503, f"the engine did not answer within {QUICK_CALL_TIMEOUT_S:g} s"
+            ) from error
+        except LocalAIError as error:
+            raise self.fail(error) from error
+
+
+class StreamingHandler(AssistantHandler):
+    """A route that relays a `ThreadedStream` as Server-Sent Events.
+
+    Headers are held back until the first piece, so an error before it (a prompt too long,
+    no model) is still a plain HTTP error. A client that disconnects cancels the answer.
+    """
+
+    cancel_scope: CancelScope | None = None
+    sse_started = False
+
+    def on_connection_close(self) -> None:
+        if self.cancel_scope is not None:
+            self.log.info("jupyter_localai: client went away; cancelling its answer")
+            self.cancel_scope.cancel()
+        super().on_connection_close()
+
+    def start_sse(self) -> None:
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")  # proxies must not buffer the stream
+        self.sse_started = True
+
+    async def send_sse(self, payload: dict[str, Any] | str) -> bool:
+        """Write one event and flush it; False when the client is gone (answer cancelled)."""
+        data = payload if isinstance(payload, str) else json.dumps(payload)
+        try:
+            self.write(f"data: {data}\n\n")
+            await self.flush()
+        except StreamClosedError:
+            if self.cancel_scope is not None:
+                self.cancel_scope.cancel()
+            return False
+        return True
+
+    def new_stream(self, scope: CancelScope) -> ThreadedStream[Any]:
+        self.cancel_scope = scope
+        return ThreadedStream(self.runtime.executor, on_loop_gone=scope.cancel)
+
+
+class StatusHandler(AssistantHandler):
+    """GET status: the engine's state; never queued behind a generation."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        status = await self.quick(self.runtime.status)
+        self.finish(json.dumps(status))
+
+
+class ModelsHandler(AssistantHandler):
+    """GET models: what can be loaded; POST models {"model"}: switch the resident model."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        settings = self.runtime.settings
+        rows = await self.quick(list_models, settings.models_dir)
+        current = settings.model
+        if not any(row["name"] == current for row in rows):
+            rows.append(
+                {
+                    "name": current,
+                    "path": current,
+                    "available": True,
+                    "size_bytes": None,
+                    "description": "configured model",
+                }
+            )
+        self.finish(json.dumps({"current": current, "models": rows}))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        model = self.json_body().get("model")
+        if not isinstance(model, str) or not model.strip():
+            raise tornado.web.HTTPError(400, 'give {"model": "<registry name or GGUF path>"}')
+        self.log.info("jupyter_localai: switching the resident model to %s", model)
+        try:
+            status = await asyncio.to_thread(self.runtime.switch_model, model.strip())
+        except LocalAIError as error:
+            raise self.fail(error) from error
+        self.finish(json.dumps(status))
+
+
+class _SSEListener:
+    """Hands run_task's tokens and retries to the IOLoop side."""
+
+    def __init__(self, emitter: Emitter) -> None:
+        self._emitter = emitter
+
+    def on_attempt(self, attempt: int, reason: str) -> None:
+        if attempt > 1:
+            self._emitter.event({"type": "attempt", "attempt": attempt, "reason": reason})
+
+    def on_token(self, text: str) -> None:
+        self._emitter.piece(text)
+
+
+def task_request_from_json(body: dict[str, Any], runtime: AssistantRuntime) -> TaskRequest:
+    """Build the core's TaskRequest from an `ask` body, defaults from the LocalAI settings."""
+    settings = runtime.settings
+    task = body.get("task", "chat")
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+    context_json = body.get("context")
+    if context_json is not None and not isinstance(context_json, dict):
+        raise ValueError("context must be a NotebookContext JSON object")
+    history = body.get("history") or []
+    if not isinstance(history, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("content"), str) for m in history
+    ):
+        raise ValueError('history must be a list of {"role", "content"} objects')
+    return TaskRequest(
+        task=task,
+        prompt=str(body.get("prompt") or ""),
+        context=NotebookContext.from_json(context_json) if context_json else None,
+        target_source=body.get("target_source"),
+        target_output=str(body.get("target_output") or ""),
+        history=[{"role": str(m.get("role", "user")), "content": m["content"]} for m in history],
+        format=str(body.get("format") or ("code" if task in ("generate", "fix") else "markdown")),
+        max_tokens=int(option(body, "max_tokens", settings.max_tokens)),
+        temperature=float(option(body, "temperature", settings.temperature)),
+        seed=int(option(body, "seed", settings.seed)),
+        session_id=body.get("session_id"),
+        context_tokens=int(option(body, "context_tokens", settings.context_tokens)),
+        retries=int(option(body, "retries", settings.retries)),
+    )
+
+
+def option(body: dict[str, Any], key: str, default: Any) -> Any:
+    """`body[key]` when given (0 included), else the configured default."""
+    value = body.get(key)
+    return default if value is None else value
+
+
+class AskHandler(StreamingHandler):
+    """POST ask: one task answered as SSE: start, token..., done (or error)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        try:
+            request = task_request_from_json(body, self.runtime)
+        except (TypeError, ValueError, KeyError) as error:
+            raise tornado.web.HTTPError(400, f"bad ask request: {error}") from error
+        wanted_id = body.get("request_id")
+        if wanted_id is not None and not (isinstance(wanted_id, str) and 8 <= len(wanted_id) <= 64):
+            raise tornado.web.HTTPError(400, "request_id must be a string of 8 to 64 characters")
+        scope = CancelScope()
+        try:
+            request_id = self.runtime.register(scope, wanted_id)
+        except ValueError as error:
+            raise tornado.web.HTTPError(409, str(error)) from error
+        runtime = self.runtime
+        stream = self.new_stream(scope)
+        stream.start(
+            lambda emit: run_task(
+                runtime.engine(), request, listener=_SSEListener(emit), cancel=scope
+            )
+        )
+        try:
+            await self._relay(stream, request_id)
+        finally:
+            runtime.unregister(request_id)
+
+    async def _relay(self, stream: ThreadedStream[Any], request_id: str) -> None:
+        held: list[dict[str, Any]] = [{"type": "start", "request_id": request_id}]
+        async for kind, payload in stream.items():
+            event = self._event_for(kind, payload, request_id)
+            if not self.sse_started:
+                if kind == "error":
+                    raise self.fail(payload)
+                held.append(event)
+                if kind == "event":
+                    continue
+                self.start_sse()
+                for pending in held:
+                    if not await self.send_sse(pending):
+                        return
+                continue
+            if not await self.send_sse(event):
+                return
+        self.finish()
+
+    def _event_for(self, kind: str, payload: Any, request_id: str) -> dict[str, Any]:
+        if kind == "piece":
+            return {"type": "token", "text": payload}
+        if kind == "event":
+            return payload
+        if kind == "done":
+            return {"type": "done", "request_id": request_id, "reply": payload.to_json()}
+        if http_status_for(payload) >= 500:
+            self.log.error("jupyter_localai: ask failed: %s: %s", type(payload).__name__, payload)
+        return {
+            "type": "error",
+            "error": type(payload).__name__,
+            "message": str(payload),
+            "status": http_status_for(payload),
+        }
+
+
+class CancelHandler(AssistantHandler):
+    """POST cancel {"request_id"}: stop that answer at its next token."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request_id = self.json_body().get("request_id")
+        if not isinstance(request_id, str) or not request_id:
+            raise tornado.web.HTTPError(400, 'give {"request_id": "<id from the start event>"}')
+        if not self.runtime.cancel(request_id):
+            raise tornado.web.HTTPError(404, f"no answer {request_id!r} is running")
+        self.finish(json.dumps({"cancelled": True, "request_id": request_id}))
+
+
+def assistant_handlers() -> list[tuple[str, type[AssistantHandler]]]:
+    """Routes relative to the server's base_url."""
+    from .openai_api import ChatCompletionsHandler, OpenAIModelsHandler
+
+    prefix = "api/localai"
+    return [
+        (f"{prefix}/status", StatusHandler),
+        (f"{prefix}/models", ModelsHandler),
+        (f"{prefix}/ask", AskHandler),
+        (f"{prefix}/cancel", CancelHandler),
+        (f"{prefix}/v1/models", OpenAIModelsHandler),
+        (f"{prefix}/v1/chat/completions", ChatCompletionsHandler),
+    ]

@@ -1,0 +1,207 @@
+"""What the server extension owns: the settings, the one engine, the requests in flight.
+
+One `AssistantRuntime` per server, kept in the tornado settings (never a module global).
+The engine is made on first use (or at start with `LocalAI.load_on_start`), shared by every
+notebook and kernel of the server, and closed when the server stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from ..config import LocalAI
+from ..engines.base import Engine
+from ..errors import EngineUnavailableError
+
+EngineFactory = Callable[[LocalAI], Engine]
+
+# Threads that iterate generations: the engine serves one at a time in arrival order, the
+# others wait their turn in the engine's queue; beyond this many, in the executor's queue.
+GENERATION_THREADS = 8
+
+
+class Cancellable(Protocol):
+    """Anything with a `cancel()` that may be called from any thread."""
+
+    def cancel(self) -> None: ...
+
+
+def default_engine_factory(settings: LocalAI) -> Engine:
+    """A RemoteEngine for `remote:` models or `LocalAI.remote_url`, else the worker engine."""
+    model = settings.aliases.get(settings.model, settings.model)
+    remote_url = settings.remote_url
+    remote_model: str | None = None
+    if model.startswith("remote:"):
+        remote_url, _, remote_model = model.removeprefix("remote:").partition("#")
+    elif remote_url:
+        remote_url, _, remote_model = remote_url.partition("#")
+    if remote_url:
+        from ..engines.remote import RemoteEngine
+
+        api_key = (
+            os.environ.get(settings.remote_api_key_env) if settings.remote_api_key_env else None
+        )
+        return RemoteEngine(
+            remote_url,
+            remote_model or None,
+            api_key=api_key,
+            timeout=settings.remote_timeout,
+        )
+    # Imported here: the worker client pulls in process management the kernel side of a
+    # RemoteEngine never needs.
+    from ..engines.worker_client import WorkerEngine
+
+    return WorkerEngine.from_settings(settings)
+
+
+class AssistantRuntime:
+    """The resident engine plus the bookkeeping of the requests it serves."""
+
+    def __init__(
+        self,
+        settings: LocalAI,
+        *,
+        secret: str,
+        engine_factory: EngineFactory = default_engine_factory,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.settings = settings
+        self.secret = secret
+        self.log = log or logging.getLogger(__name__)
+        self._engine_factory = engine_factory
+        self._engine: Engine | None = None
+        self._engine_lock = threading.RLock()
+        self._active: dict[str, Cancellable] = {}
+        self._active_lock = threading.Lock()
+        self._closed = False
+        self.executor = ThreadPoolExecutor(
+            max_workers=GENERATION_THREADS, thread_name_prefix="localai-generate"
+        )
+        self.requests_started = 0
+
+    # -- the engine -----------------------------------------------------------------------
+
+    @property
+    def engine_started(self) -> bool:
+        return self._engine is not None
+
+    def engine(self) -> Engine:
+        """The resident engine, made on first use. May block (spawning a worker): call it
+        from a thread, not the IOLoop."""
+        with self._engine_lock:
+            if self._closed:
+                raise EngineUnavailableError("the Jupyter server is shutting down")
+            if self._engine is None:
+                self.log.info("jupyter_localai: starting the engine for %s", self.settings.model)
+                self._engine = self._engine_factory(self.settings)
+            return self._engine
+
+    def warm_up(self) -> None:
+        """Load the model now (LocalAI.load_on_start) instead of on the first question."""
+        engine = self.engine()
+        load = getattr(engine, "load", None)
+        if callable(load):
+            load()
+        self.log.info("jupyter_localai: engine ready: %s", engine.status().get("model"))
+
+    def status(self) -> dict[str, Any]:
+        """The engine's status, or what would be loaded when no engine runs yet."""
+        engine = self._engine
+        if engine is None:
+            base: dict[str, Any] = {
+                "state": "idle",
+                "model": self.settings.model,
+                "engine": None,
+                "requests_served": 0,
+            }
+        else:
+            base = dict(engine.status())
+        base["active_requests"] = self.active_count()
+        return base
+
+    def switch_model(self, model: str) -> dict[str, Any]:
+        """Make `model` the resident model.
+
+        An engine with `switch_model` (the worker) switches in place after the requests it
+        queued; any other engine is replaced, and the answers in progress on it stopped.
+
+        Blocks while the new model is resolved (a first use may assemble it): call it from
+        a thread. On failure the previous model stays.
+        """
+        with self._engine_lock:
+            previous_model = self.settings.model
+            previous = self._engine
+            switch = getattr(previous, "switch_model", None)
+            if callable(switch):
+                # The engine switches in place; requests it already queued finish first.
+                switch(model)
+                self.settings.model = model
+                self.log.info("jupyter_localai: switched from %s to %s", previous_model, model)
+                return self.status()
+            self.cancel_all()  # the old engine is closed below
+            self.settings.model = model
+            try:
+                self._engine = self._engine_factory(self.settings)
+                warm = getattr(self._engine, "load", None)
+                if callable(warm):
+                    warm()
+            except Exception:
+                self.settings.model = previous_model
+                if self._engine is not None and self._engine is not previous:
+                    self._engine.close()
+                self._engine = previous
+                raise
+            if previous is not None:
+                previous.close()
+            self.log.info("jupyter_localai: switched from %s to %s", previous_model, model)
+            return self.status()
+
+    # -- requests in flight -----------------------------------------------------------------
+
+    def register(self, handle: Cancellable, request_id: str | None = None) -> str:
+        request_id = request_id or uuid.uuid4().hex
+        with self._active_lock:
+            if request_id in self._active:
+                raise ValueError(f"request_id {request_id!r} is already in use")
+            self._active[request_id] = handle
+            self.requests_started += 1
+        return request_id
+
+    def unregister(self, request_id: str) -> None:
+        with self._active_lock:
+            self._active.pop(request_id, None)
+
+    def cancel(self, request_id: str) -> bool:
+        """Stop one request; False when no such request runs (already finished)."""
+        with self._active_lock:
+            handle = self._active.get(request_id)
+        if handle is None:
+            return False
+        handle.cancel()
+        return True
+
+    def cancel_all(self) -> None:
+        with self._active_lock:
+            handles = list(self._active.values())
+        for handle in handles:
+            handle.cancel()
+
+    def active_count(self) -> int:
+        with self._active_lock:
+            return len(self._active)
+
+    def close(self) -> None:
+        """Stop every answer, free the engine (its worker process) and the threads."""
+        with self._engine_lock:
+            self._closed = True
+            self.cancel_all()
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
