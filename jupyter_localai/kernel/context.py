@@ -1,0 +1,165 @@
+"""Collecting what the kernel knows for one request: cells, variables, the last error.
+
+Relevance decides what is kept and in which order: variables the request names come first,
+then those the failing cell reads, then those the recent cells use, then the rest. Cells are
+the most recent ones plus older cells that define or use the names the request mentions
+(and the failing cell), in notebook order. Everything is bounded and redacted here, so the
+prompt builder (core/prompt.py) only has to fit it to its token budget.
+
+`context_json` is what the side panel runs silently in the kernel; it prints one line of JSON
+and leaves the namespace and the history as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+from ..config import LocalAI
+from ..core.context import ErrorInfo, NotebookContext
+from .history import (
+    HistoryRecorder,
+    cell_numbers,
+    cell_record,
+    cell_sources,
+    find_recorder,
+    last_error,
+)
+from .redact import namespace_redactor
+from .suggest import names_assigned, names_read
+from .summaries import list_imports, summarize_namespace, user_variables
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+RECENT_WINDOW = 10  # cells whose names count as "recently used"
+
+
+def _settings(shell: Any, settings: LocalAI | None) -> LocalAI | None:
+    """The LocalAI settings given, or those the extension registered on the shell."""
+    if settings is not None:
+        return settings
+    for configurable in getattr(shell, "configurables", []):
+        if isinstance(configurable, LocalAI):
+            return configurable
+    return None
+
+
+def mentioned_names(text: str, names: set[str]) -> set[str]:
+    """Which of `names` the text mentions as words (`df`, `sales_2023`)."""
+    return set(_IDENTIFIER.findall(text)) & names
+
+
+def variable_relevance(
+    variables: set[str],
+    request_text: str,
+    error: ErrorInfo | None,
+    recent_sources: list[str],
+) -> dict[str, float]:
+    """Scores in [0, 1]: named by the request 1.0, read by the failing cell 0.9, used by a
+    recent cell 0.3-0.7 (newer is higher), anything else 0.1."""
+    scores = dict.fromkeys(variables, 0.1)
+    for age, source in enumerate(reversed(recent_sources)):
+        score = 0.3 + 0.4 * (1 - age / max(len(recent_sources), 1))
+        for name in mentioned_names(source, variables):
+            scores[name] = max(scores[name], score)
+    if error is not None:
+        for name in names_read(error.source) & variables:
+            scores[name] = max(scores[name], 0.9)
+    for name in mentioned_names(request_text, variables):
+        scores[name] = 1.0
+    return {name: round(score, 3) for name, score in scores.items()}
+
+
+def _select_cells(
+    sources: list[str], numbers: list[int], wanted: set[str], error: ErrorInfo | None,
+    max_cells: int, max_related_cells: int,
+) -> list[int]:  # fmt: skip
+    """The newest `max_cells`, older cells defining or using `wanted` names, the failing cell."""
+    chosen = set(numbers[-max_cells:]) if max_cells > 0 else set()
+    related = 0
+    for number in reversed(numbers[:-max_cells] if max_cells > 0 else numbers):
+        if related >= max_related_cells or not wanted:
+            break
+        source = sources[number]
+        if wanted & set(_IDENTIFIER.findall(source)) and (
+            wanted & names_assigned(source) or wanted & names_read(source)
+        ):
+            chosen.add(number)
+            related += 1
+    if error is not None and error.cell_number in numbers:
+        chosen.add(error.cell_number)
+    return sorted(chosen)
+
+
+def collect_context(
+    shell: Any,
+    request_text: str = "",
+    *,
+    settings: LocalAI | None = None,
+    recorder: HistoryRecorder | None = None,
+    max_cells: int = 12,
+    max_related_cells: int = 8,
+    max_chars_per_cell: int = 2000,
+    max_output_chars: int = 500,
+    max_variables: int = 100,
+    total_time: float = 0.5,
+) -> NotebookContext:
+    """Everything the prompt may draw on for `request_text`, ranked, bounded and redacted.
+
+    Per-variable limits come from `settings` (`summary_time_limit`, `summary_max_chars`),
+    else from the LocalAI settings the extension registered, else the defaults.
+    """
+    settings = _settings(shell, settings)
+    time_limit = settings.summary_time_limit if settings is not None else 0.1
+    max_chars = settings.summary_max_chars if settings is not None else 600
+    user_ns = shell.user_ns
+    hidden = getattr(shell, "user_ns_hidden", None)
+    user_module = getattr(getattr(shell, "user_module", None), "__name__", "__main__")
+    recorder = recorder or find_recorder(shell)
+    redactor = namespace_redactor(user_ns)
+
+    error = last_error(shell, recorder=recorder, redactor=redactor)
+    sources = cell_sources(shell)
+    numbers = cell_numbers(shell)
+    variables = {name for name, _ in user_variables(user_ns, hidden)}
+    recent = [sources[n] for n in numbers[-RECENT_WINDOW:]]
+    relevance = variable_relevance(variables, request_text, error, recent)
+
+    wanted = mentioned_names(request_text, variables)
+    cells = [
+        cell_record(
+            shell,
+            number,
+            max_chars_per_cell=max_chars_per_cell,
+            max_output_chars=max_output_chars,
+            recorder=recorder,
+            redactor=redactor,
+        )
+        for number in _select_cells(sources, numbers, wanted, error, max_cells, max_related_cells)
+    ]
+    summaries = summarize_namespace(
+        user_ns,
+        hidden=hidden,
+        relevance=relevance,
+        user_module=user_module,
+        time_limit=time_limit,
+        max_chars=max_chars,
+        total_time=total_time,
+        max_variables=max_variables,
+        redactor=redactor,
+    )
+    imports = list_imports(user_ns, hidden=hidden, user_module=user_module)
+    return NotebookContext(cells=cells, variables=summaries, last_error=error, imports=imports)
+
+
+def context_json(shell: Any, request_text: str = "") -> None:
+    """Print the collected context as one line of JSON (the side panel's silent call).
+
+    IPython 9 tees stdout into the history of the next cell; writing through the stream's
+    class method skips that tee, so the JSON never shows up as a cell's output.
+    """
+    line = json.dumps(collect_context(shell, request_text).to_json(), ensure_ascii=False)
+    stream = sys.stdout
+    type(stream).write(stream, line + "\n")
+    stream.flush()

@@ -1,0 +1,330 @@
+"""Cell history from IPython: sources, short outputs, and errors with Python's hints.
+
+Sources come from the history manager (the raw text the user typed), outputs from what
+IPython 9 records per cell (streams, results, displays) or `Out`, errors from a
+`post_run_cell` hook (`HistoryRecorder`), which sees the exception object itself: that is
+where the "Did you mean" hints and the failing cell's source come from. Everything returned
+is bounded and redacted. The assistant's own magic cells (`%%ai`, `%ai ...`) are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import traceback
+from typing import Any
+
+from ..core.context import CellRecord, ErrorInfo
+from .redact import Redactor, namespace_redactor
+from .suggest import suggestions
+from .summaries import short_text
+from .timer import SummaryTimeout, time_limit
+
+logger = logging.getLogger(__name__)
+
+MAX_TRACEBACK_CHARS = 3000
+MAX_MESSAGE_CHARS = 500
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_OWN_MAGIC = re.compile(
+    r"^\s*(?:%%?ai\b|get_ipython\(\)\.run_(?:line|cell)_magic\(\s*['\"]ai['\"])"
+)
+# Frames of IPython's machinery above the user's cell, dropped from tracebacks.
+_INTERNAL_FILES = ("IPython/core/interactiveshell.py", "IPython\\core\\interactiveshell.py")
+
+
+def strip_ansi(text: str) -> str:
+    """Remove terminal colour codes (IPython colours its tracebacks)."""
+    return _ANSI.sub("", text)
+
+
+def is_own_magic(source: str) -> bool:
+    """Whether a cell is one of this extension's magics (never context for itself)."""
+    return bool(_OWN_MAGIC.match(source))
+
+
+def clip_middle(text: str, max_chars: int) -> str:
+    """Keep the head and the tail of a long text (a cell's imports and its last lines)."""
+    if len(text) <= max_chars:
+        return text
+    head = max_chars * 2 // 3
+    tail = max_chars - head - 40
+    omitted = len(text) - head - max(tail, 0)
+    return (
+        f"{text[:head]}\n# ... ({omitted} characters omitted)\n{text[-tail:] if tail > 0 else ''}"
+    )
+
+
+def _clip_tail(text: str, max_chars: int) -> str:
+    """Keep the end of a traceback: the frames nearest the error matter most."""
+    if len(text) <= max_chars:
+        return text
+    return "... (traceback shortened)\n" + text[-(max_chars - 27) :]
+
+
+def _cell_label(filename: str, shell: Any) -> str | None:
+    names = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    if isinstance(names, dict) and filename in names:
+        return f"In[{names[filename]}]"
+    match = re.match(r"<ipython-input-(\d+)-", filename)
+    return f"In[{match.group(1)}]" if match else None
+
+
+def format_traceback(exc: BaseException, shell: Any = None, max_chars: int = 3000) -> str:
+    """A plain-text traceback without IPython's own frames, cells named `In[N]`, bounded."""
+    te = traceback.TracebackException.from_exception(exc, limit=-20, compact=True)
+    if isinstance(exc, SyntaxError):
+        te.filename = _cell_label(str(exc.filename or ""), shell) or te.filename
+        return _clip_tail(strip_ansi("".join(te.format_exception_only())), max_chars)
+    frames = [f for f in te.stack if not f.filename.endswith(_INTERNAL_FILES)]
+    for frame in frames:
+        frame.filename = _cell_label(frame.filename, shell) or frame.filename
+    te.stack = traceback.StackSummary.from_list(frames)
+    return _clip_tail(strip_ansi("".join(te.format(chain=True))), max_chars)
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        where = f" (line {exc.lineno}" + (f", offset {exc.offset})" if exc.offset else ")")
+        return f"{exc.msg}{where if exc.lineno else ''}"
+    try:
+        text = str(exc)
+    except Exception as inner:  # noqa: BLE001 - an exception's own __str__ may fail
+        text = f"<unprintable {type(exc).__name__}: {type(inner).__name__}>"
+    return strip_ansi(text)[:MAX_MESSAGE_CHARS]
+
+
+def error_info(
+    exc: BaseException,
+    source: str,
+    *,
+    cell_number: int | None = None,
+    shell: Any = None,
+    user_ns: Any = None,
+) -> ErrorInfo:
+    """Describe a failure of `source` (unredacted: callers redact) with Python's hints."""
+    user_ns = user_ns if user_ns is not None else getattr(shell, "user_ns", {})
+    try:
+        with time_limit(0.5):  # str(exc) and dir() may run user code
+            return ErrorInfo(
+                source=source,
+                exc_type=type(exc).__name__,
+                message=_message(exc),
+                traceback=format_traceback(exc, shell, MAX_TRACEBACK_CHARS),
+                cell_number=cell_number,
+                suggestions=suggestions(exc, source, user_ns),
+            )
+    except SummaryTimeout:
+        return ErrorInfo(source, type(exc).__name__, "<message timed out>", "", cell_number)
+
+
+def _one_line_error(error: ErrorInfo) -> str:
+    text = f"{error.exc_type}: {error.message}" if error.message else error.exc_type
+    return f"{text} {error.suggestions[0]}" if error.suggestions else text
+
+
+class HistoryRecorder:
+    """Records each failing cell's error through IPython's `post_run_cell` event.
+
+    The extension registers one per kernel; `find_recorder(shell)` finds it again through
+    the shell's event callbacks, so nothing is kept in a module global.
+    """
+
+    def __init__(self, max_errors: int = 50) -> None:
+        self.max_errors = max_errors
+        self.errors: dict[int, ErrorInfo] = {}
+        self.last_error: ErrorInfo | None = None
+        self._shell: Any = None
+
+    def register(self, shell: Any) -> None:
+        self._shell = shell
+        shell.events.register("post_run_cell", self.post_run_cell)
+
+    def unregister(self, shell: Any) -> None:
+        if self.post_run_cell in shell.events.callbacks.get("post_run_cell", []):
+            shell.events.unregister("post_run_cell", self.post_run_cell)
+        self._shell = None
+
+    def post_run_cell(self, result: Any) -> None:
+        """Remember the error of a failing cell (never raises into the user's cell)."""
+        exc = result.error_in_exec or result.error_before_exec
+        info = getattr(result, "info", None)
+        if exc is None or info is None or not getattr(info, "store_history", True):
+            return
+        source = getattr(info, "raw_cell", "") or ""
+        if is_own_magic(source):
+            return
+        try:
+            self.record(exc, source, result.execution_count)
+        except Exception:  # a hook must not break the user's cell; the log says why
+            logger.exception("could not record the error of cell %s", result.execution_count)
+
+    def record(self, exc: BaseException, source: str, cell_number: int | None) -> ErrorInfo:
+        error = error_info(exc, source, cell_number=cell_number, shell=self._shell)
+        if cell_number is not None:
+            self.errors[cell_number] = error
+            while len(self.errors) > self.max_errors:
+                del self.errors[min(self.errors)]
+        self.last_error = error
+        return error
+
+
+def find_recorder(shell: Any) -> HistoryRecorder | None:
+    """The recorder registered on `shell`, if the extension is loaded."""
+    events = getattr(shell, "events", None)
+    for callback in getattr(events, "callbacks", {}).get("post_run_cell", []):
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, HistoryRecorder):
+            return owner
+    return None
+
+
+def cell_sources(shell: Any) -> list[str]:
+    """The raw sources of the session's cells, indexed by execution count (index 0 empty)."""
+    manager = getattr(shell, "history_manager", None)
+    raw = getattr(manager, "input_hist_raw", None)
+    if isinstance(raw, list) and len(raw) > 1:
+        return raw
+    inputs = shell.user_ns.get("In", [""])
+    return inputs if isinstance(inputs, list) else [""]
+
+
+def _bundle_text(output_type: str, bundle: dict[str, Any]) -> str:
+    if output_type in ("out_stream", "err_stream"):
+        return "".join(bundle.get("stream", []))
+    text = bundle.get("text/plain")
+    if text is None:
+        kinds = ", ".join(sorted(k for k in bundle if "/" in k))
+        return f"[{kinds or 'display'}]"
+    return "".join(text) if isinstance(text, list) else str(text)
+
+
+def _output_text(shell: Any, number: int, max_chars: int) -> str:
+    manager = getattr(shell, "history_manager", None)
+    outputs = getattr(manager, "outputs", None)
+    if isinstance(outputs, dict) and outputs.get(number):
+        parts = [_bundle_text(o.output_type, o.bundle) for o in outputs[number]]
+        return clip_middle(strip_ansi("\n".join(p.rstrip("\n") for p in parts if p)), max_chars)
+    out = shell.user_ns.get("Out", {})
+    if isinstance(out, dict) and number in out:
+        return short_text(out[number], max_chars=max_chars)
+    return ""
+
+
+def _error_text(shell: Any, number: int, recorder: HistoryRecorder | None) -> str:
+    if recorder is not None and number in recorder.errors:
+        return _one_line_error(recorder.errors[number])
+    manager = getattr(shell, "history_manager", None)
+    stored = getattr(manager, "exceptions", {}).get(number)
+    if isinstance(stored, dict) and stored.get("ename"):
+        return strip_ansi(f"{stored['ename']}: {stored.get('evalue', '')}")[:MAX_MESSAGE_CHARS]
+    return ""
+
+
+def cell_record(
+    shell: Any,
+    number: int,
+    *,
+    max_chars_per_cell: int = 2000,
+    max_output_chars: int = 500,
+    recorder: HistoryRecorder | None = None,
+    redactor: Redactor | None = None,
+) -> CellRecord:
+    """Cell `number` with its short output and error, bounded and redacted."""
+    redactor = redactor or namespace_redactor(shell.user_ns)
+    sources = cell_sources(shell)
+    source = sources[number] if 0 < number < len(sources) else ""
+    return CellRecord(
+        number=number,
+        source=redactor.redact(clip_middle(str(source).rstrip(), max_chars_per_cell)),
+        output=redactor.redact(_output_text(shell, number, max_output_chars)),
+        error=redactor.redact(_error_text(shell, number, recorder)),
+    )
+
+
+def cell_numbers(shell: Any) -> list[int]:
+    """Numbers of the cells worth showing: not empty, not this extension's magics."""
+    sources = cell_sources(shell)
+    return [
+        number
+        for number in range(1, len(sources))
+        if isinstance(sources[number], str)
+        and sources[number].strip()
+        and not is_own_magic(sources[number])
+    ]
+
+
+def cell_history(
+    shell: Any,
+    *,
+    max_cells: int = 200,
+    max_chars_per_cell: int = 2000,
+    max_output_chars: int = 500,
+    recorder: HistoryRecorder | None = None,
+    redactor: Redactor | None = None,
+) -> list[CellRecord]:
+    """The session's last `max_cells` cells, oldest first, bounded and redacted.
+
+    Skips empty cells and this extension's own magics; attaches each cell's output (short
+    text) and the error it raised.
+    """
+    recorder = recorder or find_recorder(shell)
+    redactor = redactor or namespace_redactor(shell.user_ns)
+    numbers = cell_numbers(shell)[-max_cells:] if max_cells > 0 else []
+    return [
+        cell_record(
+            shell,
+            number,
+            max_chars_per_cell=max_chars_per_cell,
+            max_output_chars=max_output_chars,
+            recorder=recorder,
+            redactor=redactor,
+        )
+        for number in numbers
+    ]
+
+
+def cell_output_text(shell: Any, number: int, *, max_chars: int = 1000) -> str:
+    """What cell `number` printed or returned, or the error it raised; redacted."""
+    recorder = find_recorder(shell)
+    text = _error_text(shell, number, recorder) or _output_text(shell, number, max_chars)
+    return namespace_redactor(shell.user_ns).redact(text)
+
+
+def _error_from_sys(shell: Any) -> ErrorInfo | None:
+    """Without a recorder: `sys.last_value` (set by IPython when it shows a traceback)."""
+    exc = getattr(sys, "last_value", None)
+    if exc is None:
+        return None
+    number = None
+    tb = exc.__traceback__
+    while tb is not None:
+        label = _cell_label(tb.tb_frame.f_code.co_filename, shell)
+        if label:
+            number = int(label[3:-1])
+        tb = tb.tb_next
+    if isinstance(exc, SyntaxError):
+        label = _cell_label(str(exc.filename or ""), shell)
+        number = int(label[3:-1]) if label else None
+    sources = cell_sources(shell)
+    source = sources[number] if number is not None and 0 < number < len(sources) else ""
+    return error_info(exc, source, cell_number=number, shell=shell)
+
+
+def last_error(
+    shell: Any, *, recorder: HistoryRecorder | None = None, redactor: Redactor | None = None
+) -> ErrorInfo | None:
+    """The most recent failure: source, type, message, plain traceback and hints; redacted."""
+    recorder = recorder or find_recorder(shell)
+    error = recorder.last_error if recorder is not None else _error_from_sys(shell)
+    if error is None:
+        return None
+    redactor = redactor or namespace_redactor(shell.user_ns)
+    return ErrorInfo(
+        source=redactor.redact(clip_middle(error.source, 4000)),
+        exc_type=error.exc_type,
+        message=redactor.redact(error.message),
+        traceback=redactor.redact(error.traceback),
+        cell_number=error.cell_number,
+        suggestions=[redactor.redact(s) for s in error.suggestions],
+    )

@@ -1,0 +1,212 @@
+"""The "Did you mean: 'shape'?" hints Python 3.12 prints and 3.10/3.11's traceback omits.
+
+Measured on the 0.5B model (DESIGN.md): with the hint, 12 of 14 attribute-typo fixes
+succeed, without it 6. We compute hints for AttributeError (the object's attributes),
+NameError (the frame's names and builtins, or a forgotten import), KeyError (the columns or
+keys of the DataFrames and mappings the failing cell reads) and ImportError (the module's
+names). Listing attributes may run user code (`__dir__`), so it runs under a time limit.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import difflib
+import itertools
+import logging
+import re
+import sys
+import types
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .timer import SummaryTimeout, time_limit
+
+logger = logging.getLogger(__name__)
+
+_MAX_CANDIDATES = 10_000
+# Conventional aliases: a NameError on these means a forgotten import.
+_ALIASES = {
+    "pd": "import pandas as pd", "np": "import numpy as np",
+    "plt": "import matplotlib.pyplot as plt", "sns": "import seaborn as sns",
+    "tf": "import tensorflow as tf", "torch": "import torch", "sp": "import scipy as sp",
+    "px": "import plotly.express as px", "pl": "import polars as pl",
+    "mpl": "import matplotlib as mpl", "nx": "import networkx as nx",
+    "sk": "import sklearn as sk", "dt": "import datetime as dt",
+}  # fmt: skip
+_NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
+_CANNOT_IMPORT = re.compile(r"cannot import name '([^']+)'")
+
+
+def names_read(source: str) -> set[str]:
+    """Names a cell reads (loads), from its AST; from its identifiers if it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set(re.findall(r"[A-Za-z_]\w*", source))
+    return {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+
+def names_assigned(source: str) -> set[str]:
+    """Names a cell binds (assignments, defs, imports), for finding where a variable came from."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set(re.findall(r"^\s*([A-Za-z_]\w*)\s*=", source, flags=re.MULTILINE))
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return bound
+
+
+def _close(word: str, candidates: Iterable[Any], n: int = 1) -> list[str]:
+    pool = {c for c in itertools.islice(candidates, _MAX_CANDIDATES) if isinstance(c, str)}
+    pool.discard(word)
+    return difflib.get_close_matches(word, sorted(pool), n=n, cutoff=0.6)
+
+
+def _did_you_mean(matches: list[str]) -> list[str]:
+    """Python's wording, for the best match only (more candidates mostly mislead a model)."""
+    return [f"Did you mean: {matches[0]!r}?"] if matches else []
+
+
+def _safe_dir(obj: Any, seconds: float) -> list[str]:
+    try:
+        with time_limit(seconds):
+            return list(dir(obj))
+    except SummaryTimeout:
+        return []
+    except Exception:  # noqa: BLE001 - an object's __dir__ may raise anything: no hint then
+        return []
+
+
+def _last_frame(exc: BaseException) -> types.FrameType | None:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame if tb is not None else None
+
+
+def _attribute_owner(name: str, source: str, user_ns: Mapping[str, Any]) -> Any:
+    """The object `x` of an `x.name` in the cell, when `x` is a plain variable."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == name
+            and isinstance(node.value, ast.Name)
+            and node.value.id in user_ns
+        ):
+            return user_ns[node.value.id]
+    return None
+
+
+def _attribute_hints(exc: AttributeError, source: str, user_ns: Mapping[str, Any]) -> list[str]:
+    name = getattr(exc, "name", None)
+    obj = getattr(exc, "obj", None)
+    if not isinstance(name, str):
+        match = _NO_ATTRIBUTE.search(str(exc))
+        if not match:
+            return []
+        name = match.group(1)
+        obj = _attribute_owner(name, source, user_ns)
+    elif obj is None and "'NoneType'" not in str(exc):
+        obj = _attribute_owner(name, source, user_ns)
+    if obj is None and "'NoneType'" not in str(exc):
+        return []
+    return _did_you_mean(_close(name, _safe_dir(obj, 0.1)))
+
+
+def _name_hints(exc: NameError, user_ns: Mapping[str, Any]) -> list[str]:
+    name = getattr(exc, "name", None)
+    if not isinstance(name, str):
+        match = re.search(r"name '([^']+)' is not defined", str(exc))
+        if not match:
+            return []
+        name = match.group(1)
+    frame = _last_frame(exc)
+    scopes: list[Iterable[str]] = [user_ns.keys(), dir(builtins)]
+    if frame is not None:
+        scopes[:0] = [frame.f_locals.keys(), frame.f_globals.keys()]
+    hints = _did_you_mean(_close(name, itertools.chain(*scopes)))
+    if name in _ALIASES:
+        hints.append(f"Did you forget to import it? `{_ALIASES[name]}`")
+    elif name in getattr(sys, "stdlib_module_names", ()):
+        hints.append(f"Did you forget to import '{name}'?")
+    return hints
+
+
+def _keys_of(value: Any) -> Iterable[Any] | None:
+    kind = type(value)
+    roots = {(str(c.__module__).split(".")[0], c.__qualname__) for c in kind.__mro__}
+    if ("pandas", "DataFrame") in roots:
+        return value.columns.tolist()
+    if ("pandas", "Series") in roots:
+        return value.index[:_MAX_CANDIDATES].tolist()
+    if isinstance(value, Mapping):
+        return itertools.islice(value.keys(), _MAX_CANDIDATES)
+    return None
+
+
+def _key_hints(exc: KeyError, source: str, user_ns: Mapping[str, Any]) -> list[str]:
+    if not exc.args:
+        return []
+    key = exc.args[0]
+    missing = [key] if isinstance(key, str) else []
+    if isinstance(key, str) and "not in index" in key:
+        missing = re.findall(r"'([^']+)'", key)  # pandas: "['colx'] not in index"
+    if not missing:
+        return []
+    candidates: list[str] = []
+    for name in sorted(names_read(source)):
+        value = user_ns.get(name)
+        if value is None:
+            continue
+        try:
+            with time_limit(0.1):
+                keys = _keys_of(value)
+                if keys is not None:
+                    candidates.extend(str(k) for k in keys)
+        except SummaryTimeout:
+            logger.debug("listing the keys of %s timed out", name)
+        except Exception:  # a user's mapping may raise anything: no hint from it
+            logger.debug("could not list the keys of %s", name, exc_info=True)
+    hints = []
+    for word in missing[:5]:
+        hints += _did_you_mean(_close(word, candidates))
+    return hints
+
+
+def _import_hints(exc: ImportError) -> list[str]:
+    match = _CANNOT_IMPORT.search(str(exc))
+    module = sys.modules.get(exc.name or "")
+    if not match or module is None:
+        return []
+    return _did_you_mean(_close(match.group(1), _safe_dir(module, 0.1)))
+
+
+def suggestions(exc: BaseException, source: str, user_ns: Mapping[str, Any]) -> list[str]:
+    """Hints for `exc` raised by `source`, e.g. ["Did you mean: 'shape'?"]; [] if none."""
+    if isinstance(exc, ModuleNotFoundError):
+        return []
+    if isinstance(exc, AttributeError):
+        return _attribute_hints(exc, source, user_ns)
+    if isinstance(exc, NameError):
+        return _name_hints(exc, user_ns)
+    if isinstance(exc, KeyError):
+        return _key_hints(exc, source, user_ns)
+    if isinstance(exc, ImportError):
+        return _import_hints(exc)
+    return []

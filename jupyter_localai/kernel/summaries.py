@@ -1,0 +1,452 @@
+"""Variable summaries: what a live variable is, in a few hundred characters, in milliseconds.
+
+Cheap by construction: a DataFrame is described by its shape, column dtypes and three head
+rows (never `describe()` or a deep `memory_usage()`, which take seconds on big frames); builtin
+containers are walked with `islice`, never `repr`'d whole (a C-level repr of a 10M-item list
+cannot be interrupted). Anything that runs user code (`__repr__`, properties) runs under a
+per-object time limit (`timer.time_limit`) and its text is cut to `max_chars`. Secret-named
+variables are shown as `<redacted>` and every summary is redacted.
+
+pandas and numpy are recognised by class names in the object's MRO, so they are never
+imported here; the summariser adds nothing to the user's namespace or history.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import sys
+import time
+import types
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..core.context import VariableSummary
+from .redact import REDACTED, Redactor, is_secret_name
+from .timer import SummaryTimeout, time_limit
+
+logger = logging.getLogger(__name__)
+
+# IPython's own names in every user namespace (besides those starting with "_").
+HIDDEN_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
+
+_MAX_ITEMS = 5  # items shown of a container, values of a Series or array
+_MAX_COLUMNS = 20  # DataFrame columns listed
+_HEAD_ROWS = 3
+_CELL_WIDTH = 20  # characters of one DataFrame cell in the head table
+_MAX_INT_BITS = 512  # larger ints are described, not printed (str(int) is quadratic)
+
+
+def _type_names(value: Any) -> set[str]:
+    """'package.Class' for each class in the MRO: how pandas/numpy are found without imports
+    (pandas 3 reports `pandas.DataFrame`, pandas 2 `pandas.core.frame.DataFrame`)."""
+    names = set()
+    for cls in type(value).__mro__:
+        package = str(getattr(cls, "__module__", "")).split(".")[0]
+        names.add(f"{package}.{getattr(cls, '__qualname__', '')}")
+    return names
+
+
+def _clip(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    return text[: max(max_chars - 1, 0)] + "…"
+
+
+class _Renderer:
+    """Bounded repr of nested values: builtin containers by `islice`, others by `repr` cut."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+
+    def render(self, value: Any, depth: int = 0, width: int | None = None) -> str:
+        width = self.max_chars if width is None else width
+        return _clip(self._render(value, depth, width), width)
+
+    def _render(self, value: Any, depth: int, width: int) -> str:
+        kind = type(value)
+        if kind is float and depth:
+            return format(value, ".6g")  # table cells and list items: short is enough
+        if value is None or kind is bool or kind is float or kind is complex:
+            return repr(value)
+        if kind is int:
+            if value.bit_length() > _MAX_INT_BITS:
+                return f"<int of ~{int(value.bit_length() * 0.30103)} digits>"
+            return repr(value)
+        if kind is str:
+            return repr(value[:width])
+        if kind in (bytes, bytearray):
+            return repr(bytes(value[:width]))
+        if depth >= 3 and isinstance(value, list | tuple | set | frozenset | dict | deque):
+            return "[…]" if isinstance(value, list) else "…"
+        if kind in (list, tuple, set, frozenset, deque):
+            return self._sequence(value, depth, width)
+        if kind is dict or isinstance(value, Mapping) and _uses_default_repr(value):
+            return self._mapping(value, depth, width)
+        if isinstance(value, tuple) and hasattr(kind, "_fields"):
+            fields = itertools.islice(zip(kind._fields, value, strict=False), _MAX_ITEMS)
+            inner = ", ".join(f"{f}={self.render(v, depth + 1, width // 2)}" for f, v in fields)
+            return f"{kind.__name__}({inner})"
+        if isinstance(value, list | tuple | set | frozenset | deque) and _uses_default_repr(value):
+            return f"{kind.__name__}({self._sequence(value, depth, width)})"
+        return self._repr(value, width)
+
+    def _sequence(self, value: Any, depth: int, width: int) -> str:
+        brackets = {
+            list: "[]", tuple: "()", set: "{}", frozenset: "{}", deque: "[]"
+        }.get(type(value), "[]")  # fmt: skip
+        items = []
+        used = 0
+        for item in itertools.islice(value, _MAX_ITEMS):
+            text = self.render(item, depth + 1, max(width // 2, 16))
+            items.append(text)
+            used += len(text) + 2
+            if used > width:
+                break
+        if len(value) > len(items):
+            items.append(f"… {len(value) - len(items)} more")
+        return brackets[0] + ", ".join(items) + brackets[1]
+
+    def _mapping(self, value: Mapping[Any, Any], depth: int, width: int) -> str:
+        items = []
+        used = 0
+        for key, item in itertools.islice(value.items(), _MAX_ITEMS):
+            key_text = self.render(key, depth + 1, 40)
+            if isinstance(key, str) and is_secret_name(key):
+                item_text = REDACTED
+            else:
+                item_text = self.render(item, depth + 1, max(width // 2, 16))
+            items.append(f"{key_text}: {item_text}")
+            used += len(items[-1]) + 2
+            if used > width:
+                break
+        if len(value) > len(items):
+            items.append(f"… {len(value) - len(items)} more")
+        return "{" + ", ".join(items) + "}"
+
+    def _repr(self, value: Any, width: int) -> str:
+        text = repr(value)
+        if not isinstance(text, str):
+            raise TypeError(f"__repr__ returned {type(text).__name__}")
+        return text[: width + 1]
+
+
+def _uses_default_repr(value: Any) -> bool:
+    """True for containers whose repr is the builtin one (OrderedDict, os.environ, UserDict)."""
+    for cls in type(value).__mro__:
+        if "__repr__" in vars(cls):
+            return cls.__module__ in ("builtins", "collections", "os", "collections.abc")
+    return True
+
+
+def _element_types(values: Iterable[Any]) -> str:
+    names = Counter(type(v).__name__ for v in itertools.islice(values, 20))
+    return ", ".join(name for name, _ in names.most_common(3))
+
+
+def _dataframe(df: Any, r: _Renderer) -> str:
+    n_rows, n_cols = df.shape
+    head = df.iloc[:_HEAD_ROWS, :_MAX_COLUMNS]
+    columns = [str(c) for c in head.columns.tolist()]
+    dtypes = [str(d) for d in head.dtypes.tolist()]
+    shown = f" (first {len(columns)})" if n_cols > len(columns) else ""
+    lines = [f"DataFrame, {n_rows} rows x {n_cols} columns", f"columns{shown}: " + ", ".join(
+        f"{c} ({d})" for c, d in zip(columns, dtypes, strict=False)
+    )]  # fmt: skip
+    index = df.index
+    if type(index).__name__ != "RangeIndex":
+        lines.append(f"index: {type(index).__name__}" + (f" {index.name!r}" if index.name else ""))
+    if n_rows and columns:
+        rows = [[r.render(v, 1, _CELL_WIDTH) for v in row] for row in head.values.tolist()]
+        labels = [r.render(v, 1, _CELL_WIDTH) for v in head.index.tolist()]
+        table = [["", *(_clip(c, _CELL_WIDTH) for c in columns)]]
+        table += [[label, *row] for label, row in zip(labels, rows, strict=False)]
+        widths = [max(len(row[j]) for row in table) for j in range(len(table[0]))]
+        lines.append("head:")
+        lines += ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+                  for row in table]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _series(series: Any, r: _Renderer) -> str:
+    name = f" {series.name!r}" if series.name is not None else ""
+    values = r.render(series.iloc[:_MAX_ITEMS].tolist())
+    return f"Series{name}, {len(series)} values, dtype {series.dtype}; first: {values}"
+
+
+def _ndarray(array: Any, r: _Renderer) -> str:
+    first = array.flat[:_MAX_ITEMS].tolist() if array.ndim else [array.item()]
+    return f"ndarray shape {tuple(array.shape)}, dtype {array.dtype}; first: {r.render(first)}"
+
+
+def _array_like(value: Any, r: _Renderer) -> str:
+    """torch/jax/cupy/xarray-style objects: shape and dtype, then their own (bounded) repr."""
+    device = getattr(value, "device", None)
+    where = f", device {device}" if device is not None else ""
+    return f"shape {tuple(value.shape)}, dtype {value.dtype}{where}: {r.render(value, 1)}"
+
+
+def _signature(obj: Any) -> str:
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _first_doc_line(obj: Any) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _function(func: Any) -> str:
+    name = getattr(func, "__name__", None) or getattr(getattr(func, "func", None), "__name__", "")
+    if not isinstance(name, str) or not name:
+        name = type(func).__name__
+    doc = _first_doc_line(getattr(func, "func", func) if _is_partial(func) else func)
+    return f"def {name}{_signature(func)}" + (f"  # {doc}" if doc else "")
+
+
+def _is_partial(value: Any) -> bool:
+    return "functools.partial" in _type_names(value)
+
+
+def _class(cls: type) -> str:
+    bases = ", ".join(b.__name__ for b in cls.__bases__ if b is not object)
+    methods = sorted(
+        {
+            name
+            for klass in cls.__mro__[:-1]
+            for name, attr in vars(klass).items()
+            if not name.startswith("_") and callable(attr)
+        }
+    )
+    text = f"class {cls.__name__}" + (f"({bases})" if bases else "")
+    text += f"; {cls.__name__}{_signature(cls)}"
+    if methods:
+        text += "; methods: " + ", ".join(methods[:20]) + (", …" if len(methods) > 20 else "")
+    doc = _first_doc_line(cls) if cls.__doc__ else ""
+    return text + (f"  # {doc}" if doc else "")
+
+
+def _instance(value: Any, r: _Renderer) -> str:
+    text = r.render(value)
+    attributes = getattr(value, "__dict__", None)
+    if type(value).__repr__ is object.__repr__ and isinstance(attributes, dict) and attributes:
+        # `<Foo object at 0x...>` says nothing; its public attributes do.
+        public = [(k, v) for k, v in attributes.items() if not str(k).startswith("_")]
+        shown = ", ".join(
+            f"{k}={REDACTED if is_secret_name(str(k)) else r.render(v, 1, 60)}"
+            for k, v in public[:10]
+        )
+        text = f"{type(value).__name__} object" + (f" with {shown}" if shown else "")
+    return text
+
+
+def describe(value: Any, max_chars: int = 600) -> str:
+    """A short text for `value` (runs user code: call it under `time_limit`)."""
+    r = _Renderer(max_chars)
+    kind = type(value)
+    if isinstance(value, types.ModuleType):
+        return f"module {value.__name__}"
+    if value is None or kind in (bool, int, float, complex):
+        return r.render(value)
+    if kind is str:
+        return f"str, {len(value)} chars: {r.render(value)}"
+    if kind in (bytes, bytearray):
+        return f"{kind.__name__}, {len(value)} bytes: {r.render(value)}"
+    if isinstance(value, type):
+        return _class(value)
+    if isinstance(value, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
+        return _function(value)
+    names = _type_names(value)
+    if "pandas.DataFrame" in names:
+        return _dataframe(value, r)
+    if "pandas.Series" in names:
+        return _series(value, r)
+    if "numpy.ndarray" in names:
+        return _ndarray(value, r)
+    if "numpy.generic" in names:
+        return r.render(value)
+    if kind in (list, tuple, set, frozenset, deque) or (
+        isinstance(value, list | tuple | set | frozenset | deque) and _uses_default_repr(value)
+    ):
+        types_text = _element_types(value)
+        of = f" of {types_text}" if types_text else ""
+        return f"{kind.__name__}, {len(value)} items{of}: {r.render(value)}"
+    if isinstance(value, Mapping) and (kind is dict or _uses_default_repr(value)):
+        keys = _element_types(value.keys())
+        return (
+            f"{kind.__name__}, {len(value)} keys{f' ({keys})' if keys else ''}: {r.render(value)}"
+        )
+    if kind.__module__ != "builtins" and hasattr(value, "shape") and hasattr(value, "dtype"):
+        return _array_like(value, r)
+    if inspect.isroutine(value) or _is_partial(value):
+        return _function(value)
+    return _instance(value, r)
+
+
+def cheap_summary(value: Any) -> str:
+    """A summary that runs no user code at all: for when the time budget is spent."""
+    kind = type(value)
+    if kind in (list, tuple, set, frozenset, dict, str, bytes):
+        return f"{kind.__name__} of length {len(value)}"
+    if value is None or kind in (bool, float) or kind is int and value.bit_length() < 64:
+        return repr(value)
+    return f"{kind.__name__} object"
+
+
+def summarize_variable(
+    name: str,
+    value: Any,
+    *,
+    time_limit: float = 0.1,
+    max_chars: int = 600,
+    redactor: Redactor | None = None,
+    relevance: float = 0.0,
+) -> VariableSummary | None:
+    """Summarise one variable in at most ~`time_limit` seconds and `max_chars` characters.
+
+    Returns None for IPython's internal names. A repr that raises, hangs or is huge gives a
+    short `<repr failed: ...>` / `<repr timed out>` summary; nothing propagates.
+    """
+    if name.startswith("_") or name in HIDDEN_NAMES:
+        return None
+    type_name = _safe_type_name(value)
+    if is_secret_name(name):
+        return VariableSummary(name, type_name, REDACTED, relevance)
+    text = _limited(lambda: describe(value, max_chars), time_limit)
+    text = (redactor or Redactor()).redact(_clip(text, max_chars))
+    return VariableSummary(name, type_name, text, relevance)
+
+
+def short_text(value: Any, *, time_limit: float = 0.1, max_chars: int = 600) -> str:
+    """A bounded description of any value (cell outputs), never raising (not yet redacted)."""
+    return _clip(_limited(lambda: describe(value, max_chars), time_limit), max_chars)
+
+
+def _limited(render: Any, seconds: float) -> str:
+    try:
+        with time_limit(seconds):
+            return render()
+    except SummaryTimeout:
+        return "<repr timed out>"
+    except RecursionError:
+        return "<repr failed: RecursionError>"
+    except Exception as exc:  # noqa: BLE001 - a user's __repr__ may raise anything: reported
+        return f"<repr failed: {type(exc).__name__}: {_clip(_safe_str(exc), 120)}>"
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception as inner:  # noqa: BLE001 - the exception's own __str__ failed: say so
+        return f"<unprintable {type(inner).__name__}>"
+
+
+def _safe_type_name(value: Any) -> str:
+    name = getattr(type(value), "__name__", "object")
+    return name if isinstance(name, str) else "object"
+
+
+def is_import(name: str, value: Any, user_module: str = "__main__") -> bool:
+    """Modules, and functions/classes defined outside the notebook (`from x import y`)."""
+    if isinstance(value, types.ModuleType):
+        return True
+    if isinstance(value, type | types.FunctionType | types.BuiltinFunctionType):
+        module = getattr(value, "__module__", None)
+        return isinstance(module, str) and module != user_module
+    return False
+
+
+def describe_import(name: str, value: Any) -> str:
+    """`pd = pandas`, `np = numpy`, `os`, `DataFrame = pandas.DataFrame`."""
+    if isinstance(value, types.ModuleType):
+        module = value.__name__
+        return module if module == name else f"{name} = {module}"
+    module = getattr(value, "__module__", "") or ""
+    qualname = getattr(value, "__qualname__", name)
+    top = sys.modules.get(module.split(".")[0])
+    if top is not None and getattr(top, qualname, None) is value:
+        module = top.__name__  # pandas.DataFrame rather than pandas.core.frame.DataFrame
+    target = f"{module}.{qualname}" if module else qualname
+    return target if qualname == name and not module else f"{name} = {target}"
+
+
+def user_variables(
+    user_ns: Mapping[str, Any], hidden: Mapping[str, Any] | None = None
+) -> Iterable[tuple[str, Any]]:
+    """The (name, value) pairs a user would call their variables (as `%who` lists them)."""
+    missing = object()
+    for name, value in list(user_ns.items()):
+        if not isinstance(name, str) or name.startswith("_") or name in HIDDEN_NAMES:
+            continue
+        if hidden is not None and hidden.get(name, missing) is value:
+            continue
+        yield name, value
+
+
+def list_imports(
+    user_ns: Mapping[str, Any],
+    *,
+    hidden: Mapping[str, Any] | None = None,
+    user_module: str = "__main__",
+    max_items: int = 100,
+) -> list[str]:
+    """The imports visible in the namespace, as `pd = pandas` lines."""
+    found = [
+        describe_import(name, value)
+        for name, value in user_variables(user_ns, hidden)
+        if is_import(name, value, user_module)
+    ]
+    return found[:max_items]
+
+
+def summarize_namespace(
+    user_ns: Mapping[str, Any],
+    *,
+    hidden: Mapping[str, Any] | None = None,
+    relevance: Mapping[str, float] | None = None,
+    user_module: str = "__main__",
+    time_limit: float = 0.1,
+    max_chars: int = 600,
+    total_time: float = 0.5,
+    max_variables: int = 200,
+    redactor: Redactor | None = None,
+) -> list[VariableSummary]:
+    """Summaries of the user's variables (not imports), most relevant first.
+
+    Variables are summarised in order of `relevance` (higher first, then newest first); once
+    `total_time` is spent, the rest get `cheap_summary`, which runs no user code. At most
+    `max_variables` are returned.
+    """
+    relevance = relevance or {}
+    redactor = redactor or Redactor()
+    candidates = [
+        (name, value)
+        for name, value in user_variables(user_ns, hidden)
+        if not is_import(name, value, user_module)
+    ]
+    order = {name: i for i, (name, _) in enumerate(candidates)}
+    candidates.sort(key=lambda item: (-relevance.get(item[0], 0.0), -order[item[0]]))
+    deadline = time.monotonic() + total_time
+    summaries = []
+    for name, value in candidates[:max_variables]:
+        score = relevance.get(name, 0.0)
+        if time.monotonic() < deadline:
+            summary = summarize_variable(
+                name, value, time_limit=time_limit, max_chars=max_chars,
+                redactor=redactor, relevance=score,
+            )  # fmt: skip
+        elif is_secret_name(name):
+            summary = VariableSummary(name, _safe_type_name(value), REDACTED, score)
+        else:
+            summary = VariableSummary(
+                name, _safe_type_name(value), redactor.redact(cheap_summary(value)), score
+            )
+        if summary is not None:
+            summaries.append(summary)
+    if len(candidates) > max_variables:
+        logger.debug("summarised %d of %d variables", max_variables, len(candidates))
+    return summaries
