@@ -62,12 +62,23 @@ class RemoteEngine(Engine):
         self._lock = threading.Lock()
         self._requests_served = 0
         self._last_error = ""
+        self._discovered_model: str | None = None
 
     # -- Engine protocol -------------------------------------------------------------------
 
     def generate(self, request: GenerationRequest) -> Generation:
         body = chat_body(request, self.model)
         return RemoteGeneration(self, body)
+
+    def default_model(self) -> str:
+        """The model to name in requests: the configured one, else the server's first
+        (servers such as vLLM refuse a name they do not serve). Asked once, then kept."""
+        if self.model:
+            return self.model
+        if self._discovered_model is None:
+            listing = self.models()
+            self._discovered_model = listing[0]["name"] if listing else "default"
+        return self._discovered_model
 
     def status(self) -> dict[str, Any]:
         """Ask the server's model list (short timeout); report "unreachable" instead of raising."""
@@ -238,16 +249,18 @@ class RemoteGeneration(Generation):
             return
         engine = self._engine
         url = engine.base_url + "/chat/completions"
-        stream = _StreamState(model=self._body.get("model") or engine.model or "")
         try:
+            if not self._body.get("model"):
+                self._body["model"] = engine.default_model()
             connection, response = engine.open(
                 "POST", url, self._body, timeout=engine.timeout, on_connect=self._keep_socket
             )
         except EngineUnavailableError:
             if not self.cancelled:
                 raise
-            self._finish(stream)
+            self._finish(_StreamState(model=self._body.get("model") or ""))
             return
+        stream = _StreamState(model=self._body["model"])
         try:
             if self.cancelled:
                 stream.finish_reason = "cancelled"
@@ -387,9 +400,10 @@ def _sse_events(
 
 
 def chat_body(request: GenerationRequest, default_model: str | None) -> dict[str, Any]:
-    """The OpenAI `/chat/completions` body for a request, always streaming."""
+    """The OpenAI `/chat/completions` body for a request, always streaming (a None model is
+    filled in by `RemoteEngine.default_model` when the request is sent)."""
     body: dict[str, Any] = {
-        "model": request.model or default_model or "default",
+        "model": request.model or default_model,
         "messages": request.messages,
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,

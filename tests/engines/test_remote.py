@@ -156,7 +156,7 @@ def test_custom_auth_header_replaces_the_api_key(fake_server):
         seen["auth"] = handler.headers.get("Authorization")
         stream(handler, [chunk("ok", "stop"), b"data: [DONE]\n\n"])
 
-    engine = RemoteEngine(fake_server(behaviour), headers={"Authorization": "LocalAI s3cret"})
+    engine = RemoteEngine(fake_server(behaviour), "m", headers={"Authorization": "LocalAI s3cret"})
     assert engine.generate(ASK).result().text == "ok"
     assert seen["auth"] == "LocalAI s3cret"
 
@@ -185,6 +185,22 @@ def test_models_and_status_come_from_the_model_list(fake_server):
     assert status["model"] == "small"
     assert status["n_ctx"] == 2048
     assert engine.n_ctx() == 2048
+
+
+def test_without_a_model_name_the_servers_first_model_is_asked(fake_server):
+    bodies = []
+
+    def behaviour(handler):
+        if handler.command == "GET":
+            reply(handler, 200, b'{"data": [{"id": "served-model"}, {"id": "other"}]}')
+        else:
+            bodies.append(handler.body)
+            stream(handler, [chunk("ok", "stop"), b"data: [DONE]\n\n"])
+
+    engine = RemoteEngine(fake_server(behaviour))
+    assert engine.generate(ASK).result().model == "m"  # what the chunks said ran
+    engine.generate(ASK).result()
+    assert [body["model"] for body in bodies] == ["served-model", "served-model"]
 
 
 @pytest.mark.parametrize(
@@ -222,7 +238,7 @@ def test_connection_refused_is_a_clear_error():
 @pytest.mark.parametrize("code", [401, 403])
 def test_refused_credentials_name_the_fix(fake_server, code):
     url = fake_server(lambda h: reply(h, code, b'{"error": {"message": "Invalid API key"}}'))
-    engine = RemoteEngine(url, api_key="wrong")
+    engine = RemoteEngine(url, "m", api_key="wrong")
     with pytest.raises(EngineUnavailableError) as raised:
         list(engine.generate(ASK))
     message = str(raised.value)
@@ -251,7 +267,7 @@ def test_a_server_that_accepts_and_never_answers_times_out():
 
 def test_a_stream_that_stalls_times_out(fake_server):
     url = fake_server(lambda h: stream(h, [chunk("a"), chunk("b")], delay_s=2.0))
-    engine = RemoteEngine(url, timeout=0.5)
+    engine = RemoteEngine(url, "m", timeout=0.5)
     pieces: list[str] = []
     with pytest.raises(EngineUnavailableError, match="stopped sending"):
         pieces.extend(engine.generate(ASK))
@@ -269,7 +285,7 @@ def test_a_stream_that_stalls_times_out(fake_server):
     ],
 )
 def test_a_broken_stream_is_a_clear_error(fake_server, events, fragment):
-    engine = RemoteEngine(fake_server(lambda h: stream(h, events)))
+    engine = RemoteEngine(fake_server(lambda h: stream(h, events)), "m")
     with pytest.raises(EngineUnavailableError, match=fragment):
         list(engine.generate(ASK))
 
@@ -282,14 +298,14 @@ def test_an_answer_that_is_not_an_openai_model_list_is_refused(fake_server):
 
 def test_a_context_overflow_is_a_context_overflow_error(fake_server):
     message = b'{"error": {"message": "Requested tokens (9000) exceed context window of 4096"}}'
-    engine = RemoteEngine(fake_server(lambda h: reply(h, 400, message)))
+    engine = RemoteEngine(fake_server(lambda h: reply(h, 400, message)), "m")
     with pytest.raises(ContextOverflowError, match="exceed context window"):
         list(engine.generate(ASK))
 
 
 def test_cancel_closes_the_connection_and_ends_the_answer(fake_server):
     url = fake_server(lambda h: stream(h, [chunk(f"w{i} ") for i in range(200)], delay_s=0.05))
-    engine = RemoteEngine(url, timeout=30)
+    engine = RemoteEngine(url, "m", timeout=30)
     generation = engine.generate(ASK)
     pieces = []
     started = None
@@ -308,7 +324,7 @@ def test_cancel_while_the_server_processes_the_prompt(fake_server):
         time.sleep(5)  # "processing the prompt": no headers yet
         stream(handler, [chunk("late", "stop")])
 
-    engine = RemoteEngine(fake_server(slow), timeout=30)
+    engine = RemoteEngine(fake_server(slow), "m", timeout=30)
     generation = engine.generate(ASK)
     threading.Timer(0.3, generation.cancel).start()
     started = time.perf_counter()
