@@ -319,16 +319,16 @@ def ask_in_kernel(task: Task, options: list[str], env: dict[str, str], timeout: 
         if broken:
             result.failure, result.error = "setup_error", f"{broken.ename}: {broken.evalue}"
             return None
+        loaded = kernel.run("%load_ext jupyter_localai", timeout=60)
+        if not loaded.ok:
+            result.failure, result.error = "magic_error", f"{loaded.ename}: {loaded.evalue}"
+            return None
         if task.kind == "fix":
             failed = kernel.run(task.failing_cell, timeout=60)
             if failed.ok or failed.ename != task.error:
                 result.failure = "failing_cell_did_not_fail"
                 result.error = f"expected {task.error}, got {failed.ename or 'no error'}"
                 return None
-        loaded = kernel.run("%load_ext jupyter_localai", timeout=60)
-        if not loaded.ok:
-            result.failure, result.error = "magic_error", f"{loaded.ename}: {loaded.evalue}"
-            return None
         started = time.perf_counter()
         asked = kernel.run(magic_cell(task, options), timeout=timeout)
         result.ask_s = round(time.perf_counter() - started, 3)

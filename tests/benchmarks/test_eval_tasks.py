@@ -116,3 +116,19 @@ def test_kernel_harness_judges_reference_and_empty_answers(task_id):
     assert not empty.passed and empty.failure == "no_code"
     wrong = ev.check_in_kernel(task, "pass", env)
     assert not wrong.passed and wrong.failure == "check_failed"
+
+
+@pytest.mark.model
+def test_real_model_is_asked_through_the_magic_and_judged():
+    """End to end on the embedded model: a reply comes back, is timed, and is judged by
+    running it; two runs at the defaults (temperature 0, fixed seed) propose the same code."""
+    task = BY_ID["index_off_by_one"]
+    env = ev.kernel_env(model=None, server_url=None)
+    first = ev.run_task(task, ["--max-tokens 96"], env, timeout=300)
+    harness_faults = {"setup_error", "failing_cell_did_not_fail", "magic_error", "timeout"}
+    assert first.failure not in harness_faults, (first.failure, first.error, first.magic_output)
+    assert first.ask_s > 0 and first.ttft_s > 0 and first.tokens > 0
+    assert first.passed or first.failure in {"no_code", "unchanged", "answer_raised",
+                                             "check_failed"}
+    second = ev.run_task(task, ["--max-tokens 96"], env, timeout=300)
+    assert second.code == first.code
