@@ -23,7 +23,6 @@ import logging
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from eval_kernel import CellResult, KernelSession, fresh_kernel, kernel_env
+from eval_report import KINDS, markdown_report, summarize
 
 log = logging.getLogger("eval_tasks")
 
 BENCH_DIR = Path(__file__).resolve().parent
 TASKS_DIR = BENCH_DIR / "tasks"
 RESULTS_DIR = BENCH_DIR / "results"
-KINDS = ("fix", "generate")
 DEFAULT_MODEL_LABEL = "qwen2.5-coder-0.5b"
 REPLY_MARK = "@@EVAL_REPLY@@"
 
@@ -204,80 +204,6 @@ def check_in_process(task: Task, answer: str) -> Outcome:
 # ---------------------------------------------------------------- kernels
 
 
-@dataclass
-class CellResult:
-    """What one executed cell did: its status, its error, and its output as text."""
-
-    ok: bool
-    ename: str = ""
-    evalue: str = ""
-    output: str = ""
-    timed_out: bool = False
-
-
-class KernelSession:
-    """A running python3 kernel (see `fresh_kernel`) that executes cells like a notebook."""
-
-    def __init__(self, manager: Any, client: Any) -> None:
-        self.manager = manager
-        self.client = client
-
-    def run(self, code: str, timeout: float) -> CellResult:
-        """Execute one cell as a notebook would (history kept) and collect its output."""
-        pieces: list[str] = []
-
-        def collect(msg: dict[str, Any]) -> None:
-            content = msg["content"]
-            if msg["msg_type"] == "stream":
-                pieces.append(content["text"])
-            elif msg["msg_type"] in ("display_data", "execute_result"):
-                pieces.append(content["data"].get("text/plain", "") + "\n")
-            elif msg["msg_type"] == "error":
-                pieces.append(f"{content['ename']}: {content['evalue']}\n")
-
-        try:
-            reply = self.client.execute_interactive(code, timeout=timeout, output_hook=collect)
-        except TimeoutError:
-            self.manager.interrupt_kernel()
-            return CellResult(False, "Timeout", f"no answer in {timeout:.0f} s",
-                              "".join(pieces), timed_out=True)
-        content = reply["content"]
-        return CellResult(content["status"] == "ok", content.get("ename", ""),
-                          content.get("evalue", ""), "".join(pieces))
-
-
-@contextlib.contextmanager
-def fresh_kernel(env: dict[str, str]) -> Iterator[KernelSession]:
-    """A new kernel in its own empty working directory, shut down on exit."""
-    from jupyter_client.manager import KernelManager
-
-    with tempfile.TemporaryDirectory(prefix="eval-kernel-") as workdir:
-        # IPC sockets inside the working directory: local-only, no TCP ports to collide on.
-        manager = KernelManager(kernel_name="python3", transport="ipc",
-                                ip=os.path.join(workdir, "kernel"))
-        manager.start_kernel(cwd=workdir, env=env)
-        client = manager.client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=90)
-            yield KernelSession(manager, client)
-        finally:
-            client.stop_channels()
-            manager.shutdown_kernel(now=True)
-
-
-def kernel_env(model: str | None, server_url: str | None) -> dict[str, str]:
-    """The kernels' environment: Agg plots, stable hashing, the model and server to use."""
-    env = dict(os.environ)
-    env["MPLBACKEND"] = "Agg"
-    env["PYTHONHASHSEED"] = "0"
-    if model:
-        env["JUPYTER_LOCALAI_MODEL"] = model
-    if server_url:
-        env["JUPYTER_LOCALAI_SERVER_URL"] = server_url
-    return env
-
-
 def _run_setup(kernel: KernelSession, task: Task) -> CellResult | None:
     """Run the setup cells; the first failing one (a broken task, not a model failure)."""
     for cell in task.setup:
@@ -384,31 +310,7 @@ def run_task(task: Task, options: list[str], env: dict[str, str], timeout: float
     return result
 
 
-# ---------------------------------------------------------------- reports
-
-
-def summarize(results: list[TaskResult]) -> dict[str, Any]:
-    """Pass rates per kind and overall, median times."""
-    def block(rows: list[TaskResult]) -> dict[str, Any]:
-        ask = [r.ask_s for r in rows if r.ask_s is not None]
-        ttft = [r.ttft_s for r in rows if r.ttft_s is not None]
-        failures: dict[str, int] = {}
-        for r in rows:
-            if not r.passed:
-                failures[r.failure] = failures.get(r.failure, 0) + 1
-        return {
-            "tasks": len(rows),
-            "passed": sum(r.passed for r in rows),
-            "pass_rate": round(sum(r.passed for r in rows) / len(rows), 3) if rows else None,
-            "median_task_s": round(statistics.median(r.task_s for r in rows), 2) if rows else None,
-            "median_ask_s": round(statistics.median(ask), 2) if ask else None,
-            "median_ttft_s": round(statistics.median(ttft), 3) if ttft else None,
-            "failures": failures,
-        }
-
-    summary = {kind: block([r for r in results if r.kind == kind]) for kind in KINDS}
-    summary["overall"] = block(results)
-    return summary
+# ---------------------------------------------------------------- command line
 
 
 def _git_commit() -> str:
@@ -421,39 +323,12 @@ def _git_commit() -> str:
     return out.stdout.strip()
 
 
-def markdown_report(meta: dict[str, Any], summary: dict[str, Any],
-                    results: list[TaskResult]) -> str:
-    """A Markdown page: the run's settings, pass rates per kind, one row per task."""
-    lines = [f"# Evaluation: {meta['model']}", ""]
-    lines += [f"- {key}: {value}" for key, value in meta.items() if key != "model"]
-    lines += ["", "| kind | passed | pass rate | median s/task | median ask s | median ttft s |",
-              "|---|---|---|---|---|---|"]
-    for kind in (*KINDS, "overall"):
-        s = summary[kind]
-        rate = "-" if s["pass_rate"] is None else f"{s['pass_rate']:.0%}"
-        lines.append(f"| {kind} | {s['passed']}/{s['tasks']} | {rate} | {s['median_task_s']} "
-                     f"| {s['median_ask_s']} | {s['median_ttft_s']} |")
-    failures = summary["overall"]["failures"]
-    if failures:
-        lines += ["", "Failures: " + ", ".join(f"{k} {v}" for k, v in sorted(failures.items()))]
-    lines += ["", "| task | kind | area | pass | failure | detail | ask s | ttft s | tokens |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        detail = re.sub(r"\s+", " ", r.error)[:90].replace("|", "\\|")
-        lines.append(f"| {r.id} | {r.kind} | {r.area} | {'yes' if r.passed else 'no'} "
-                     f"| {r.failure} | {detail} | {r.ask_s} | {r.ttft_s} | {r.tokens} |")
-    return "\n".join(lines) + "\n"
-
-
 def model_label(model: str | None) -> str:
     """A short, file-name-safe name for the model under test."""
     name = model or os.environ.get("JUPYTER_LOCALAI_MODEL") or DEFAULT_MODEL_LABEL
     if name.endswith(".gguf"):
         name = Path(name).stem
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-
-
-# ---------------------------------------------------------------- command line
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

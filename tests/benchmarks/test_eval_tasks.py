@@ -7,29 +7,17 @@ would count any answer as a success.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
 
+import eval_tasks as ev
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load_eval_module():
-    spec = importlib.util.spec_from_file_location("eval_tasks", BENCH_DIR / "eval_tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_tasks"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-ev = _load_eval_module()
+BENCH_DIR = Path(ev.__file__).resolve().parent
 TASKS = ev.load_tasks()
 FIX_TASKS = [t for t in TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
