@@ -8,6 +8,7 @@ kernel runs under a server with the extension, else a worker process of this ker
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from ..config import LocalAI
@@ -66,7 +67,13 @@ class KernelAssistant:
             from ..engines.remote import RemoteEngine
 
             base_url, _, model_name = spec[len(REMOTE_PREFIX):].partition("#")
-            self._engines[spec] = RemoteEngine.from_settings(self.settings, base_url, model_name)
+            key_env = self.settings.remote_api_key_env
+            self._engines[spec] = RemoteEngine(
+                base_url,
+                model_name or None,
+                api_key=os.environ.get(key_env) if key_env else None,
+                timeout=self.settings.remote_timeout,
+            )
         return self._engines[spec]
 
     def _worker_engine(self, model: str) -> Engine:
@@ -74,7 +81,9 @@ class KernelAssistant:
 
         engine = self._engines.get("worker")
         if engine is None:
-            engine = WorkerEngine.from_settings(self.settings, model=model)
+            engine = WorkerEngine.from_config(self.settings)
+            if model != self.settings.model:
+                engine.switch_model(model)
             self._engines["worker"] = engine
             self._local_model = model
         elif model != self._local_model:

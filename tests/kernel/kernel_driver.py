@@ -1,0 +1,93 @@
+"""Drive a real IPython kernel (jupyter_client) and collect what a frontend would see."""
+
+from __future__ import annotations
+
+import queue
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+
+@dataclass
+class CellRun:
+    """Everything one execute request produced on iopub, in order."""
+
+    status: str = ""
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    reply: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, *types: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["msg_type"] in types]
+
+    @property
+    def stdout(self) -> str:
+        return "".join(m["content"]["text"] for m in self.of_type("stream")
+                       if m["content"]["name"] == "stdout")
+
+    @property
+    def stderr(self) -> str:
+        return "".join(m["content"]["text"] for m in self.of_type("stream")
+                       if m["content"]["name"] == "stderr")
+
+    def final_bundle(self) -> dict[str, Any]:
+        """The last display (or update) bundle: what the cell shows at the end."""
+        shown = self.of_type("display_data", "update_display_data", "execute_result")
+        return shown[-1]["content"]["data"] if shown else {}
+
+
+class KernelDriver:
+    """A real kernel in its own process, with the test's environment."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.manager = KernelManager(kernel_name="python3")
+        self.manager.start_kernel(env=env)
+        self.client = self.manager.blocking_client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
+
+    def execute(self, code: str, timeout: float = 300.0, on_message: Any = None) -> CellRun:
+        """Run `code`, return its iopub messages once the kernel is idle again."""
+        msg_id = self.client.execute(code)
+        run = CellRun()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = self.client.get_iopub_msg(timeout=1)
+            except queue.Empty:
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            msg_type = message["msg_type"]
+            if msg_type == "status" and message["content"]["execution_state"] == "idle":
+                reply = self.client.get_shell_msg(timeout=30)
+                run.status = reply["content"]["status"]
+                run.reply = reply["content"]
+                return run
+            run.messages.append(message)
+            if msg_type == "error":
+                run.error = message["content"]
+            if on_message is not None:
+                on_message(message)
+        raise TimeoutError(f"cell did not finish in {timeout} s:\n{code}")
+
+    def value(self, expression: str) -> Any:
+        """Evaluate `expression` in the kernel and bring back its JSON value."""
+        run = self.execute(f"import json as _j; print(_j.dumps({expression}))")
+        if run.error:
+            raise RuntimeError(f"{run.error['ename']}: {run.error['evalue']}")
+        import json
+
+        return json.loads(run.stdout.strip().splitlines()[-1])
+
+    def interrupt(self) -> None:
+        self.manager.interrupt_kernel()
+
+    def is_alive(self) -> bool:
+        return self.manager.is_alive()
+
+    def shutdown(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
