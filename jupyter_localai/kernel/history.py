@@ -56,7 +56,13 @@ def clip_middle(text: str, max_chars: int) -> str:
 
 
 def _clip_tail(text: str, max_chars: int) -> str:
-    """Keep the end of a traceback: the frames nearest the error matter most."""
+    """Keep the end of a traceback (the frames nearest the error matter most), each line cut
+    short first so that one huge message line cannot push every frame out."""
+    lines = [
+        line if len(line) <= MAX_MESSAGE_CHARS else line[: MAX_MESSAGE_CHARS - 1] + "…"
+        for line in text.splitlines()
+    ]
+    text = "\n".join(lines) + "\n"
     if len(text) <= max_chars:
         return text
     return "... (traceback shortened)\n" + text[-(max_chars - 27) :]

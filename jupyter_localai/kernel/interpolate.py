@@ -3,7 +3,8 @@
 Only a `{name}` whose content is the identifier of an existing, non-private variable is
 replaced; everything else stays exactly as typed: dict literals (`{'a': 1}`), format fields
 (`{0.__class__}`, `{os.environ}`, `{a.b}`, `{x!r:>{y}}`, including the `{y}` nested in them),
-f-strings in the prompt, unbalanced braces. `str.format`/`format_map` are never applied to
+f-strings quoted in the prompt (`f"{x}"`, recognised by an f-string opened earlier on the same
+line), unbalanced braces. `str.format`/`format_map` are never applied to
 user text (a peer's magic leaks `os.environ` through exactly that).
 
 Escaping: `{{name}}`, where `name` is a variable, becomes the literal text `{name}` without
@@ -17,6 +18,7 @@ its value, any other variable as `name (summary)`. Both are bounded and redacted
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +36,17 @@ def _matching_braces(text: str) -> dict[int, int]:
         elif char == "}" and open_at:
             pairs[open_at.pop()] = at
     return pairs
+
+
+# An f-string opened earlier on the same line and not closed yet: `f"{x}"` is code, not a token.
+_OPEN_FSTRING = re.compile(
+    r"""(?:^|[^\w])(?:[rR][fF]|[fF][rR]?)(["'])(?:\\.|(?!\1)[^\\])*$""", re.MULTILINE
+)
+
+
+def _inside_fstring(prompt: str, position: int) -> bool:
+    line_start = prompt.rfind("\n", 0, position) + 1
+    return _OPEN_FSTRING.search(prompt, line_start, position) is not None
 
 
 def _is_variable(name: str, user_ns: Mapping[str, Any]) -> bool:
@@ -90,7 +103,7 @@ def interpolate(
             at = opening + 1
             continue
         inner = prompt[opening + 1 : closing]
-        if _is_variable(inner, user_ns):
+        if _is_variable(inner, user_ns) and not _inside_fstring(prompt, opening):
             pieces.append(_rendered(inner, user_ns[inner], redactor, max_chars, time_limit))
             if inner not in names:
                 names.append(inner)

@@ -18,6 +18,7 @@ Everything is precompiled; redacting a 1,500-token prompt takes about a millisec
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -58,6 +59,8 @@ _TOKEN_PATTERNS: tuple[str, ...] = (
     r"(?<![\w-])[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27}",
     r"(?<!\d)\d{8,10}:[0-9A-Za-z_-]{35}",
     r"(?<![0-9a-z])[0-9a-z]{32}-us[0-9]{1,2}(?!\d)",
+    # artifactory.py (API tokens; its "AP..." password shape matches ordinary words, skipped)
+    r"(?<![\w-])AKC[a-zA-Z0-9]{10,}",
     # jwt.py, with the signature (their regex stops before it).
     r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
 )
@@ -284,11 +287,47 @@ def namespace_redactor(user_ns: Mapping[str, object]) -> Redactor:
 _SHELL_VARIABLES = frozenset({"PWD", "OLDPWD"})
 
 
-def secret_values(mapping: Mapping[str, object]) -> list[str]:
-    """The string values stored under secret-looking names (environment, user namespace)."""
-    values: list[str] = []
-    for name, value in mapping.items():
-        if isinstance(name, str) and isinstance(value, str | bytes) and is_secret_name(name):
+def secret_values(mapping: Mapping[str, object], *, depth: int = 2) -> list[str]:
+    """The string values stored under secret-looking names: in the mapping (a namespace, the
+    environment), and `depth` levels into its plain dicts, lists and objects' attributes
+    (`settings["password"]`, `config.api_key`). Never runs user code: only builtin dicts,
+    lists and tuples are walked, and attributes are read from an object's own `__dict__`."""
+    found: list[str] = []
+    budget = [5000]  # items visited, so a huge namespace stays cheap
+    _collect(mapping, depth, found, budget)
+    return found
+
+
+def _own_attributes(value: object) -> dict[str, object] | None:
+    try:
+        attributes = object.__getattribute__(value, "__dict__")
+    except AttributeError:
+        return None
+    return attributes if type(attributes) is dict else None
+
+
+def _collect(
+    mapping: Mapping[object, object], depth: int, found: list[str], budget: list[int]
+) -> None:
+    for name, value in itertools.islice(mapping.items(), 1000):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
+        if isinstance(name, str) and is_secret_name(name) and type(value) in (str, bytes):
             text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-            values.append(text)
-    return values
+            found.append(text)
+        elif depth > 0:
+            _collect_nested(value, depth - 1, found, budget)
+
+
+def _collect_nested(value: object, depth: int, found: list[str], budget: list[int]) -> None:
+    kind = type(value)
+    if kind is dict:
+        _collect(value, depth, found, budget)  # type: ignore[arg-type]
+    elif kind in (list, tuple):
+        for item in value[:100]:  # type: ignore[index]
+            _collect_nested(item, depth, found, budget)
+    elif kind.__module__ not in ("builtins", "types") or kind.__name__ == "SimpleNamespace":
+        attributes = _own_attributes(value)
+        if attributes:
+            _collect(attributes, depth, found, budget)

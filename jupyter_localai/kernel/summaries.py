@@ -37,6 +37,7 @@ _MAX_COLUMNS = 20  # DataFrame columns listed
 _HEAD_ROWS = 3
 _CELL_WIDTH = 20  # characters of one DataFrame cell in the head table
 _MAX_INT_BITS = 512  # larger ints are described, not printed (str(int) is quadratic)
+_PLAIN_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
 
 
 def _type_names(value: Any) -> set[str]:
@@ -188,11 +189,33 @@ def _array_like(value: Any, r: _Renderer) -> str:
     return f"shape {tuple(value.shape)}, dtype {value.dtype}{where}: {r.render(value, 1)}"
 
 
+class _Annotation:
+    """Shows a string annotation (`from __future__ import annotations`) without quotes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _unquoted(annotation: Any) -> Any:
+    return _Annotation(annotation) if isinstance(annotation, str) else annotation
+
+
 def _signature(obj: Any) -> str:
     try:
-        return str(inspect.signature(obj))
+        signature = inspect.signature(obj)
     except (TypeError, ValueError):
         return "(...)"
+    parameters = [
+        p.replace(annotation=_unquoted(p.annotation)) for p in signature.parameters.values()
+    ]
+    return str(
+        signature.replace(
+            parameters=parameters, return_annotation=_unquoted(signature.return_annotation)
+        )
+    )
 
 
 def _first_doc_line(obj: Any) -> str:
@@ -316,7 +339,10 @@ def summarize_variable(
     type_name = _safe_type_name(value)
     if is_secret_name(name):
         return VariableSummary(name, type_name, REDACTED, relevance)
-    text = _limited(lambda: describe(value, max_chars), time_limit)
+    if type(value) in _PLAIN_TYPES:  # no user code runs: no timer needed
+        text = describe(value, max_chars)
+    else:
+        text = _limited(lambda: describe(value, max_chars), time_limit)
     text = (redactor or Redactor()).redact(_clip(text, max_chars))
     return VariableSummary(name, type_name, text, relevance)
 

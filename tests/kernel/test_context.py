@@ -1,0 +1,206 @@
+"""collect_context / context_json on real shells: ranked, bounded, redacted, side-effect free."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+from jupyter_localai.config import LocalAI
+from jupyter_localai.core.context import NotebookContext
+from jupyter_localai.kernel.context import collect_context, context_json
+
+PANEL_CALL = (
+    '__import__("jupyter_localai.kernel.context", fromlist=["_"])'
+    '.context_json(get_ipython(), "{request}")'
+)
+GITHUB_TOKEN = "ghp_" + "Vx7" * 12
+OPENAI_KEY = "sk-proj-" + "Rt5" * 15
+PLAIN_PASSWORD = "plain-hunter-22"
+ENV_SECRET = "env-only-value-91"
+URL_PASSWORD = "Pg8pass"
+PRIVATE_KEY_BODY = "MIIEowIBAAKCAQEA1c7z9z5Pad7OejecsQ0bu3aozN3tihPmljnnudb9G3HECdnH"
+SECRETS = [GITHUB_TOKEN, OPENAI_KEY, PLAIN_PASSWORD, ENV_SECRET, URL_PASSWORD, PRIVATE_KEY_BODY]
+
+
+def _state(shell: Any) -> tuple[dict[str, int], int, int, int]:
+    namespace = {k: id(v) for k, v in shell.user_ns.items()}
+    manager = shell.history_manager
+    return namespace, len(shell.user_ns["In"]), shell.execution_count, len(manager.outputs)
+
+
+def test_variables_are_ranked_by_relevance(run_cells: Any) -> None:
+    shell = run_cells(
+        "import pandas as pd\nimport numpy as np",
+        "sales = pd.DataFrame({'price': [1.5, 2.0], 'qty': [3, 4]})",
+        "regions = ['north', 'south']",
+        *[f"unused_{i} = {i}" for i in range(20)],
+        "threshold = 3",
+        "big = sales[sales.qty > threshold]",
+        "big.shapee",
+    )
+    context = collect_context(shell, "plot regions against price")
+    order = [v.name for v in context.variables]
+    assert order[0] == "regions"  # named by the request
+    assert order.index("big") < order.index("unused_0")  # read by the failing cell
+    assert order.index("threshold") < order.index("unused_0")  # used recently
+    scores = {v.name: v.relevance for v in context.variables}
+    assert scores["regions"] == 1.0 and scores["big"] >= 0.9 > scores["unused_0"]
+    assert "pd = pandas" in context.imports and "np = numpy" in context.imports
+    assert "pd" not in order and "np" not in order
+    assert context.last_error is not None
+    assert context.last_error.suggestions == ["Did you mean: 'shape'?"]
+
+
+def test_cells_are_recent_ones_plus_those_defining_mentioned_names(run_cells: Any) -> None:
+    shell = run_cells(
+        "inventory = {'apples': 3}",
+        *[f"step_{i} = {i}" for i in range(40)],
+        "%%ai\nwhat now",
+    )
+    context = collect_context(shell, "how many apples are in inventory?", max_cells=5)
+    numbers = [c.number for c in context.cells]
+    assert numbers == sorted(numbers)
+    assert numbers[0] == 1 and context.cells[0].source.startswith("inventory =")
+    assert numbers[1:] == list(range(37, 42))
+    assert all("%%ai" not in c.source for c in context.cells)
+
+
+def test_failing_cell_is_always_included(run_cells: Any) -> None:
+    shell = run_cells("1 / 0", *[f"later_{i} = {i}" for i in range(30)])
+    context = collect_context(shell, "", max_cells=3)
+    assert context.cells[0].number == 1 and context.cells[0].error.startswith("ZeroDivision")
+    assert len(context.cells) == 4
+
+
+def test_settings_bound_each_variable(run_cells: Any) -> None:
+    shell = run_cells("long_text = 'word ' * 10_000")
+    settings = LocalAI(summary_max_chars=120)
+    context = collect_context(shell, "long_text", settings=settings)
+    (summary,) = [v for v in context.variables if v.name == "long_text"]
+    assert len(summary.summary) <= 120
+
+
+def test_a_300_cell_session_collects_quickly_and_bounded(run_cells: Any) -> None:
+    shell = run_cells(*[f"col_{i} = [{i}] * {i % 7}\ncol_{i}" for i in range(300)])
+    started = time.process_time()
+    context = collect_context(shell, "sum col_5 and col_250")
+    elapsed = time.process_time() - started
+    assert elapsed < 1.0, elapsed
+    assert len(context.cells) <= 12 + 8
+    assert {"col_5", "col_250"} <= {v.name for v in context.variables[:2]}
+    assert any(c.source.startswith("col_5 =") for c in context.cells)
+    assert len(json.dumps(context.to_json())) < 60_000
+
+
+def test_secrets_never_reach_the_context(run_cells: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_SERVICE_TOKEN", ENV_SECRET)
+    shell = run_cells(
+        f"github_token = '{GITHUB_TOKEN}'",
+        f"settings = {{'user': 'bob', 'password': '{PLAIN_PASSWORD}'}}",
+        f"client_config = 'key={OPENAI_KEY}'",
+        "import os\nprint('env is', os.environ['MY_SERVICE_TOKEN'])",
+        f"dsn = 'postgresql://bob:{URL_PASSWORD}@db/x'\nprint(dsn)",
+        "print(settings['password'])",
+        f"pem = '-----BEGIN PRIVATE KEY-----\\n{PRIVATE_KEY_BODY}\\n-----END PRIVATE KEY-----'",
+        "raise RuntimeError('login failed for ' + github_token)",
+    )
+    context = collect_context(shell, "why does login fail with {github_token}?")
+    text = json.dumps(context.to_json())
+    leaked = [secret for secret in SECRETS if secret in text]
+    assert leaked == []
+    assert "<redacted>" in text
+    assert context.last_error is not None and context.last_error.exc_type == "RuntimeError"
+
+
+def test_context_json_prints_one_line_and_changes_nothing(
+    run_cells: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell = run_cells("frame_rows = 3", "label = 'x'")
+    capsys.readouterr()
+    before = _state(shell)
+    shell.run_cell(PANEL_CALL.format(request="use frame_rows"), store_history=False)
+    printed = capsys.readouterr().out
+    assert _state(shell) == before
+    lines = printed.strip().splitlines()
+    assert len(lines) == 1
+    context = NotebookContext.from_json(json.loads(lines[0]))
+    assert context.variables[0].name == "frame_rows"
+    shell.run_cell("after = 1", store_history=True)
+    assert '"cells"' not in repr(shell.history_manager.outputs.get(3, []))
+
+
+def test_context_json_direct_call(ipython_shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    ipython_shell.run_cell("value = 41", store_history=True)
+    capsys.readouterr()
+    context_json(ipython_shell, "value")
+    data = json.loads(capsys.readouterr().out)
+    assert data["variables"][0]["name"] == "value" and data["variables"][0]["summary"] == "41"
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Any:
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel()
+    client = manager.blocking_client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    yield client
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+def _execute(client: Any, code: str, *, store_history: bool = True) -> tuple[str, dict[str, Any]]:
+    chunks: list[str] = []
+
+    def on_output(message: dict[str, Any]) -> None:
+        if message["msg_type"] == "stream":
+            chunks.append(message["content"]["text"])
+
+    reply = client.execute_interactive(
+        code, store_history=store_history, timeout=60, output_hook=on_output
+    )
+    return "".join(chunks), reply["content"]
+
+
+def test_real_kernel_panel_call_is_bounded_silent_and_redacted(kernel: Any) -> None:
+    _execute(kernel, "%load_ext jupyter_localai")
+    _execute(
+        kernel,
+        "import time, pandas as pd\n"
+        "class Slow:\n    def __repr__(self):\n        time.sleep(10)\n        return 's'\n"
+        "slow = Slow()\n"
+        f"hf_token = '{GITHUB_TOKEN}'\n"
+        "orders = pd.DataFrame({'amount': range(1000), 'city': ['x'] * 1000})",
+    )
+    _, failed = _execute(kernel, "orders['amout'].sum()")
+    assert failed["status"] == "error"
+    snapshot = (
+        "print(__import__('json').dumps([[k for k in sorted(globals()) if k[0] != '_'], len(In)]))"
+    )
+    before, _ = _execute(kernel, snapshot)
+
+    started = time.monotonic()
+    printed, reply = _execute(
+        kernel, PANEL_CALL.format(request="total amount per city"), store_history=False
+    )
+    elapsed = time.monotonic() - started
+    assert reply["status"] == "ok"
+    assert elapsed < 5.0, elapsed
+    context = json.loads(printed)
+    summaries = {v["name"]: v["summary"] for v in context["variables"]}
+    assert summaries["slow"] == "<repr timed out>"
+    assert "amount (int64)" in summaries["orders"]
+    assert context["last_error"]["suggestions"] == ["Did you mean: 'amount'?"]
+    assert GITHUB_TOKEN not in printed
+
+    after, _ = _execute(kernel, snapshot)
+    (names_before, cells_before), (names_after, cells_after) = json.loads(before), json.loads(after)
+    assert names_after == names_before  # no new variable
+    assert cells_after == cells_before + 1  # only the snapshot cell itself was stored
+    # The JSON went to the panel, not into the next cell's recorded output (IPython 9 tee).
+    history, _ = _execute(kernel, "print(get_ipython().history_manager.outputs.get(len(In) - 2))")
+    assert "snapshot" not in history and '"variables"' not in history
