@@ -119,6 +119,7 @@ def raw_fetch(server_url: str) -> Fetch:
         method: str = "GET",
         body: Any = None,
         headers: dict[str, str] | None = None,
+        request_timeout: float = 60,
         **kwargs: Any,
     ) -> HTTPResponse:
         payload = None
@@ -132,7 +133,7 @@ def raw_fetch(server_url: str) -> Fetch:
             body=payload,
             headers=headers or {},
             raise_error=False,
-            request_timeout=60,
+            request_timeout=request_timeout,
             **kwargs,
         )
 
