@@ -1,0 +1,221 @@
+"""End to end: a real `jupyter server` process with the extension and the real model, a
+kernel started through its REST API, and `%%ai` in that kernel answered by the server's
+resident model (not a second copy in the kernel), authenticated by the assistant secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from tornado.httpclient import AsyncHTTPClient
+from tornado.websocket import websocket_connect
+
+from jupyter_localai.config import SERVER_SECRET_ENV, SERVER_URL_ENV
+
+pytestmark = pytest.mark.model
+
+TOKEN = uuid.uuid4().hex
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def jupyter_server(tmp_path: Path, default_model_path: str) -> Iterator[dict[str, Any]]:
+    """A `jupyter server` subprocess with the extension enabled, loading the model at start."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in (SERVER_URL_ENV, SERVER_SECRET_ENV)}
+    env.update(
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
+    )
+    log_path = tmp_path / "server.log"
+    (tmp_path / "notebooks").mkdir()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--allow-root",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={tmp_path / 'notebooks'}",
+        "--ServerApp.base_url=/base/",
+        '--ServerApp.jpserver_extensions={"jupyter_localai": True}',
+        f"--LocalAI.model={default_model_path}",
+        "--LocalAI.n_ctx=4096",
+        "--LocalAI.max_tokens=48",
+        "--LocalAI.load_on_start=True",
+        "--LocalAI.retries=0",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/base/"
+    try:
+        yield {"url": url, "process": process, "log": log_path}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+async def _get(url: str, **kwargs: Any) -> Any:
+    response = await AsyncHTTPClient().fetch(
+        url, headers={"Authorization": f"token {TOKEN}"}, request_timeout=30, **kwargs
+    )
+    return json.loads(response.body) if response.body else None
+
+
+async def _wait_ready(server: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if server["process"].poll() is not None:
+            pytest.fail("jupyter server exited:\n" + server["log"].read_text()[-3000:])
+        try:
+            status = await _get(server["url"] + "api/localai/status")
+        except OSError:
+            status = None
+        if status and status.get("state") == "ready":
+            return status
+        await asyncio.sleep(0.5)
+    pytest.fail("the model did not load:\n" + server["log"].read_text()[-3000:])
+
+
+class KernelChannel:
+    """Just enough of the kernel websocket protocol to run cells and read their output."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.session = uuid.uuid4().hex
+
+    async def run(self, code: str, timeout: float = 300) -> dict[str, Any]:
+        msg_id = uuid.uuid4().hex
+        await self.connection.write_message(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": "test",
+                        "session": self.session,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "buffers": [],
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": True,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
+        result: dict[str, Any] = {"stdout": "", "outputs": [], "reply": None}
+        idle = False
+        while result["reply"] is None or not idle:
+            raw = await asyncio.wait_for(self.connection.read_message(), timeout=timeout)
+            assert raw is not None, "the kernel websocket closed"
+            message = json.loads(raw)
+            if message.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = message["header"]["msg_type"]
+            if kind == "execute_reply":
+                result["reply"] = message["content"]
+            elif kind == "stream":
+                result["stdout"] += message["content"]["text"]
+            elif kind in ("display_data", "update_display_data", "execute_result"):
+                result["outputs"].append(message["content"]["data"])
+            elif kind == "status" and message["content"]["execution_state"] == "idle":
+                idle = True
+        return result
+
+
+async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_server):
+    url = jupyter_server["url"]
+    status = await _wait_ready(jupyter_server)
+    assert status["engine"] == "llama"
+    served_before = status["requests_served"]
+    server_pid = jupyter_server["process"].pid
+    workers_before = [p.pid for p in psutil.Process(server_pid).children(recursive=True)]
+    assert len(workers_before) == 1  # the resident model's worker
+
+    kernel = await _get(url + "api/kernels", method="POST", body=json.dumps({"name": "python3"}))
+    ws_url = url.replace("http://", "ws://") + f"api/kernels/{kernel['id']}/channels"
+    connection = await websocket_connect(ws_url + f"?token={TOKEN}")
+    channel = KernelChannel(connection)
+    try:
+        loaded = await channel.run("%load_ext jupyter_localai")
+        assert loaded["reply"]["status"] == "ok", loaded
+
+        asked = await channel.run("%%ai\nwrite a function add(a, b) that returns a + b")
+        assert asked["reply"]["status"] == "ok", asked
+
+        token_hash = hashlib.sha256(TOKEN.encode()).hexdigest()
+        probe = await channel.run(
+            "import hashlib, json, os, jupyter_localai\n"
+            "reply = jupyter_localai.last_reply()\n"
+            "print(json.dumps({'code': reply.code, 'model': reply.model,\n"
+            f"  'secret': bool(os.environ.get('{SERVER_SECRET_ENV}')),\n"
+            f"  'url': os.environ.get('{SERVER_URL_ENV}'),\n"
+            "  'token_in_env': any(hashlib.sha256(v.encode()).hexdigest() == "
+            f"'{token_hash}' for v in os.environ.values())}}))"
+        )
+        assert probe["reply"]["status"] == "ok", probe
+        seen = json.loads(probe["stdout"].strip().splitlines()[-1])
+        assert "def add" in seen["code"]
+        assert seen["secret"] is True
+        assert seen["url"] == url
+        assert seen["token_in_env"] is False  # the kernel never holds Jupyter's token
+
+        report = await channel.run("%ai status")
+        assert "resident model" in report["stdout"], report["stdout"]
+    finally:
+        connection.close()
+
+    status = await _get(url + "api/localai/status")
+    assert status["requests_served"] > served_before  # the server's model answered
+    # ... and no model worker was started for the kernel
+    kernel_process = [
+        p
+        for p in psutil.Process(server_pid).children(recursive=True)
+        if p.pid not in workers_before and "ipykernel" in " ".join(p.cmdline())
+    ]
+    assert len(kernel_process) == 1
+    assert not any(
+        "jupyter_localai.worker" in " ".join(c.cmdline())
+        for c in kernel_process[0].children(recursive=True)
+    )
+
+    # stopping the server stops the worker that owned the model
+    worker = psutil.Process(workers_before[0])
+    jupyter_server["process"].terminate()
+    jupyter_server["process"].wait(timeout=60)
+    worker.wait(timeout=30)
+    assert not worker.is_running()
