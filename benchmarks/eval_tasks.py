@@ -357,6 +357,18 @@ def select_tasks(args: argparse.Namespace) -> list[Task]:
     return tasks
 
 
+def write_results(out: Path, meta: dict[str, Any], results: list[TaskResult],
+                  planned: int) -> dict[str, Any]:
+    """Write the JSON and the Markdown page (after every task, so a long run loses nothing)."""
+    summary = summarize(results)
+    meta = {**meta, "tasks run": f"{len(results)} of {planned}"}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"meta": meta, "summary": summary, "results": [asdict(r) for r in results]}
+    out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown_report(meta, summary, results), encoding="utf-8")
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args = parse_args(argv)
@@ -365,14 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     options += [f"--temperature {args.temperature}"] if args.temperature is not None else []
     env = kernel_env(args.model, args.server_url)
     label = model_label(args.model) if not args.oracle else f"oracle-{args.oracle}"
-    results: list[TaskResult] = []
-    for number, task in enumerate(tasks, 1):
-        task_options = options + (["--verify"] if args.verify and task.kind == "fix" else [])
-        result = run_task(task, task_options, env, args.timeout, args.oracle)
-        results.append(result)
-        log.info("[%d/%d] %-34s %-8s %s %s", number, len(tasks), task.id, task.kind,
-                 "PASS" if result.passed else "FAIL", result.failure)
-    summary = summarize(results)
+    out = args.out or RESULTS_DIR / f"eval_{label}.json"
     meta = {
         "model": label,
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -380,11 +385,15 @@ def main(argv: list[str] | None = None) -> int:
         "options": " ".join(task_options_text(args)) or "(defaults: temperature 0, seed 0)",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
     }
-    out = args.out or RESULTS_DIR / f"eval_{label}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"meta": meta, "summary": summary, "results": [asdict(r) for r in results]}
-    out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-    out.with_suffix(".md").write_text(markdown_report(meta, summary, results), encoding="utf-8")
+    results: list[TaskResult] = []
+    summary = summarize(results)
+    for number, task in enumerate(tasks, 1):
+        task_options = options + (["--verify"] if args.verify and task.kind == "fix" else [])
+        result = run_task(task, task_options, env, args.timeout, args.oracle)
+        results.append(result)
+        log.info("[%d/%d] %-34s %-8s %s %s", number, len(tasks), task.id, task.kind,
+                 "PASS" if result.passed else "FAIL", result.failure)
+        summary = write_results(out, meta, results, len(tasks))
     for kind in (*KINDS, "overall"):
         s = summary[kind]
         sys.stdout.write(f"{kind:8} {s['passed']}/{s['tasks']} passed "
