@@ -137,8 +137,13 @@ export function cancelRequest(
   );
 }
 
-/** Decode one SSE data field into an AskEvent, or explain why it is not one. */
-export function parseAskEvent(data: string): AskEvent {
+const ASK_EVENT_TYPES = ['start', 'token', 'attempt', 'done', 'error'];
+
+/**
+ * Decode one SSE data field into an AskEvent; null for an event type this panel does
+ * not know (a newer server may add some), an error for data that is not an event.
+ */
+export function parseAskEvent(data: string): AskEvent | null {
   let value: unknown;
   try {
     value = JSON.parse(data);
@@ -147,18 +152,13 @@ export function parseAskEvent(data: string): AskEvent {
       `The server sent an event that is not JSON: ${data.slice(0, 200)}`
     );
   }
-  const type = (value as { type?: unknown })?.type;
-  if (
-    type !== 'start' &&
-    type !== 'token' &&
-    type !== 'done' &&
-    type !== 'error'
-  ) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new LocalAIRequestError(
-      `The server sent an event of unknown type ${JSON.stringify(type)}`
+      `The server sent an event that is not an object: ${data.slice(0, 200)}`
     );
   }
-  return value as AskEvent;
+  const type = (value as { type?: unknown }).type;
+  return ASK_EVENT_TYPES.includes(type as string) ? (value as AskEvent) : null;
 }
 
 /**
@@ -190,6 +190,9 @@ export async function ask(
   const handle = (messages: ReturnType<SSEParser['feed']>) => {
     for (const message of messages) {
       const event = parseAskEvent(message.data);
+      if (event === null) {
+        continue;
+      }
       if (event.type === 'done' || event.type === 'error') {
         finished = true;
       }

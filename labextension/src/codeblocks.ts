@@ -85,20 +85,37 @@ export function fenceCode(code: string, language = 'python'): string {
 }
 
 /**
- * The Markdown to show once an answer is complete: the server's parsed reply (prose
- * and code) when it found code, otherwise the streamed text as it arrived.
+ * The Markdown to show once an answer is complete. `reply.text` is the model's whole
+ * text and `reply.code` the code the server extracted (and checked): the code blocks
+ * shown are replaced by that code, so "Insert below" inserts what the server proposes.
  */
 export function finalMarkdown(
   streamed: string,
   reply: { code?: string; text?: string }
 ): string {
+  const text = (reply.text ?? '').trim() ? (reply.text as string) : streamed;
   const code = (reply.code ?? '').replace(/\s+$/, '');
-  if (!code) {
-    return (reply.text ?? '').trim() ? reply.text!.trim() : streamed;
+  if (!code.trim()) {
+    return text;
   }
-  if (extractCodeBlocks(streamed).some(block => block.trim() === code.trim())) {
-    return streamed; // the stream already shows this code in a fence
+  const segments = splitMessage(text);
+  const blocks = segments.filter(s => s.kind === 'code') as ICodeSegment[];
+  if (blocks.some(block => block.code.trim() === code.trim())) {
+    return text;
   }
-  const text = (reply.text ?? '').trim();
-  return text ? `${text}\n\n${fenceCode(code)}` : fenceCode(code);
+  if (blocks.length === 0) {
+    // A bare-code answer (no fences): show it as the one code block.
+    return fenceCode(code);
+  }
+  const parts: string[] = [];
+  let placed = false;
+  for (const segment of segments) {
+    if (segment.kind === 'prose') {
+      parts.push(segment.text.trim());
+    } else if (!placed) {
+      parts.push(fenceCode(code));
+      placed = true;
+    }
+  }
+  return parts.filter(Boolean).join('\n\n');
 }

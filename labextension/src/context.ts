@@ -174,6 +174,22 @@ function describeOutput(output: { [key: string]: unknown }): {
   }
 }
 
+/** One cell's outputs as text, errors as "Type: message" and their traceback. */
+export function outputText(outputs: ReadonlyArray<{ [key: string]: unknown }>): string {
+  const parts: string[] = [];
+  for (const output of outputs) {
+    const described = describeOutput(output);
+    if (described.text) {
+      parts.push(described.text);
+    }
+    if (described.error) {
+      const { exc_type, message, traceback } = described.error;
+      parts.push(traceback ? `${traceback}\n` : `${exc_type}: ${message}\n`);
+    }
+  }
+  return truncate(parts.join('').trim(), MAX_OUTPUT_CHARS);
+}
+
 /**
  * Code cells up to and including the active one, as CellRecords, and the last error
  * found in their outputs (the active cell's error counts as the most recent).

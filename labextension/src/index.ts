@@ -20,7 +20,7 @@ import {
   insertBelow,
   replaceCell
 } from './cellActions';
-import { fenceCode } from './codeblocks';
+import { outputText } from './context';
 import { ContextProvider } from './contextProvider';
 import { replyRendererFactory } from './mimeRenderer';
 import { ChatModel } from './model';
@@ -151,11 +151,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       await context.refresh(source);
       panel.task = task;
-      const prompt =
-        task === 'fix'
-          ? `Fix this cell:\n\n${fenceCode(source)}`
-          : `Explain this cell:\n\n${fenceCode(source)}`;
-      await panel.ask(task, prompt);
+      const outputs = (cell.model.toJSON() as { outputs?: { [key: string]: unknown }[] })
+        .outputs ?? [];
+      const verb = task === 'fix' ? 'Fix' : 'Explain';
+      await panel.ask(task, '', {
+        display: `${verb} this cell:\n\n${source}`,
+        targetSource: source,
+        targetOutput: outputText(outputs)
+      });
     };
 
     app.commands.addCommand(CommandIDs.open, {

@@ -66,6 +66,7 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
       parts.push(fenceCode(reply.code.replace(/\s+$/, '')));
     }
     const body = this._rendermime.createRenderer('text/markdown');
+    body.addClass('jp-localai-markdown');
     this._children.push(body);
     this.node.appendChild(body.node);
     await body.renderModel(

@@ -21,17 +21,25 @@ export interface IChatBackend {
 
 export interface ISendOptions {
   task: Task;
+  /** What the server gets as the question (may be empty for explain / fix). */
   prompt: string;
+  /** What the conversation shows as the question (defaults to `prompt`). */
+  display?: string;
   context: INotebookContext;
+  targetSource?: string;
+  targetOutput?: string;
   maxTokens?: number;
 }
 
 const HISTORY_TURNS = 6;
+/** After Stop, how long the server gets to end the stream itself before it is cut. */
+export const STOP_GRACE_MS = 3000;
 
 let counter = 0;
 function newId(): string {
   counter += 1;
-  return `${Date.now().toString(36)}-${counter}`;
+  const random = Math.random().toString(36).slice(2, 10);
+  return `${Date.now().toString(36)}-${counter}-${random}`;
 }
 
 export class ChatModel {
@@ -89,7 +97,7 @@ export class ChatModel {
     const question: IChatMessage = {
       id: newId(),
       role: 'user',
-      content: options.prompt,
+      content: options.display ?? options.prompt,
       task: options.task,
       state: 'done'
     };
@@ -105,7 +113,8 @@ export class ChatModel {
     this._messages = messages;
     const abort = new AbortController();
     this._abort = abort;
-    this._requestId = null;
+    this._requestId = `panel-${newId()}`;
+    this._stopping = false;
     const started = Date.now();
     this._changed.emit();
 
@@ -120,8 +129,13 @@ export class ChatModel {
       prompt: options.prompt,
       context: options.context,
       history,
-      session_id: path ?? undefined
+      session_id: path ?? undefined,
+      request_id: this._requestId
     };
+    if (options.targetSource !== undefined) {
+      body.target_source = options.targetSource;
+      body.target_output = options.targetOutput ?? '';
+    }
     if (options.maxTokens) {
       body.max_tokens = options.maxTokens;
     }
@@ -136,7 +150,7 @@ export class ChatModel {
       }
     } catch (reason) {
       if (answer.state === 'streaming') {
-        if (abort.signal.aborted) {
+        if (abort.signal.aborted || this._stopping) {
           update({ state: 'stopped', note: 'Stopped by you.' });
         } else {
           update({
@@ -148,8 +162,10 @@ export class ChatModel {
     } finally {
       answer.seconds = (Date.now() - started) / 1000;
       if (this._abort === abort) {
+        clearTimeout(this._stopTimer);
         this._abort = null;
         this._requestId = null;
+        this._stopping = false;
       }
       this._save(path, messages);
       if (this._messages === messages) {
@@ -159,19 +175,33 @@ export class ChatModel {
     return answer;
   }
 
-  /** Stop the answer in flight: tell the server, then drop the stream. */
+  /** Whether Stop was pressed and the answer is winding down. */
+  get stopping(): boolean {
+    return this._stopping;
+  }
+
+  /**
+   * Stop the answer in flight: ask the server to cancel (it ends the stream with the
+   * partial answer); if it has not within STOP_GRACE_MS, drop the stream.
+   */
   stop(): void {
     const abort = this._abort;
-    if (!abort) {
+    if (!abort || this._stopping) {
       return;
     }
+    this._stopping = true;
+    this._changed.emit();
     const requestId = this._requestId;
+    const cut = () => abort.abort();
+    this._stopTimer = setTimeout(cut, STOP_GRACE_MS);
     if (requestId) {
       this._backend.cancel(requestId).catch(reason => {
-        console.warn('jupyter-localai: cancel failed', reason);
+        console.warn('jupyter-localai: cancel failed; closing the stream', reason);
+        cut();
       });
+    } else {
+      cut();
     }
-    abort.abort();
   }
 
   private _onEvent(
@@ -186,17 +216,28 @@ export class ChatModel {
       case 'start':
         this._requestId = event.request_id;
         break;
+      case 'attempt':
+        // A retry after a failed check: its text replaces the previous attempt's.
+        update({
+          content: '',
+          note: `Trying again (attempt ${event.attempt}): ${event.reason}`
+        });
+        break;
       case 'token':
         update({ content: answer.content + event.text });
         break;
-      case 'done':
+      case 'done': {
+        const cancelled =
+          event.reply.finish_reason === 'cancelled' || this._stopping;
         update({
           content: finalMarkdown(answer.content, event.reply),
           model: event.reply.model,
           warnings: event.reply.warnings ?? [],
-          state: 'done'
+          state: cancelled ? 'stopped' : 'done',
+          note: cancelled ? 'Stopped by you.' : answer.note
         });
         break;
+      }
       case 'error': {
         const cancelled = /cancel/i.test(event.message);
         update({
@@ -218,5 +259,7 @@ export class ChatModel {
   private _path: string | null = null;
   private _abort: AbortController | null = null;
   private _requestId: string | null = null;
+  private _stopping = false;
+  private _stopTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _changed = new Signal<this, void>(this);
 }

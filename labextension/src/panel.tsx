@@ -12,7 +12,7 @@ import { splitMessage } from './codeblocks';
 import { contextChips, IContextChip, removeChip } from './context';
 import { ContextProvider } from './contextProvider';
 import { Markdown } from './markdown';
-import { ChatModel } from './model';
+import { ChatModel, ISendOptions } from './model';
 import { IChatMessage, IModelList, IStatus, Task } from './types';
 
 export interface ICodeActions {
@@ -389,9 +389,11 @@ function Composer(props: {
         {props.chat.busy ? (
           <button
             className="jp-localai-button jp-localai-stop"
+            disabled={props.chat.stopping}
+            title="Stop this answer (what has arrived is kept)"
             onClick={() => props.chat.stop()}
           >
-            Stop
+            {props.chat.stopping ? 'Stopping…' : 'Stop'}
           </button>
         ) : (
           <button
@@ -495,7 +497,11 @@ export class LocalAIPanel extends ReactWidget {
   }
 
   /** Send a question about the active notebook, with the context the chips show. */
-  async ask(task: Task, prompt: string): Promise<IChatMessage | null> {
+  async ask(
+    task: Task,
+    prompt: string,
+    extra: Pick<ISendOptions, 'display' | 'targetSource' | 'targetOutput'> = {}
+  ): Promise<IChatMessage | null> {
     const { chat, context } = this._options;
     if (chat.busy) {
       return null;
@@ -504,6 +510,7 @@ export class LocalAIPanel extends ReactWidget {
     return chat.send({
       task,
       prompt,
+      ...extra,
       context: context.selected,
       maxTokens: this._options.maxTokens
     });

@@ -42,6 +42,9 @@ export interface IReply {
   model: string;
   warnings: string[];
   timings?: { [key: string]: number };
+  finish_reason?: string;
+  attempts?: number;
+  verified?: boolean | null;
   [key: string]: unknown;
 }
 
@@ -49,8 +52,9 @@ export interface IReply {
 export type AskEvent =
   | { type: 'start'; request_id: string }
   | { type: 'token'; text: string }
+  | { type: 'attempt'; attempt: number; reason: string }
   | { type: 'done'; reply: IReply }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string; error?: string; status?: number };
 
 export interface IStatus {
   state: 'idle' | 'loading' | 'ready' | 'failed' | string;
@@ -87,9 +91,14 @@ export interface IAskBody {
   prompt: string;
   context: INotebookContext;
   history: IHistoryTurn[];
+  /** explain / fix: the cell's source and its output or error. */
+  target_source?: string;
+  target_output?: string;
   max_tokens?: number;
   temperature?: number;
   session_id?: string;
+  /** Chosen by the panel, so Stop can cancel before the first token arrives. */
+  request_id?: string;
 }
 
 /** The magics' answer bundle, `application/vnd.jupyter-localai.reply+json`. */

@@ -1,0 +1,164 @@
+"""Helpers of the browser tests: start a real `jupyter lab` on a loopback port, write
+notebooks, save screenshots.
+
+The tests need the Python package `playwright` (its wheel bundles the driver; browsers are
+never downloaded) and Debian's `chromium` at /usr/bin/chromium (`apt-get install -y
+chromium`). Without either they skip with the reason. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "panel"
+LAB_START_TIMEOUT_S = 90
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (the tests never download a browser)."""
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or ""):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: where it listens, its token, and the folder it serves."""
+
+    url: str
+    token: str
+    root: Path
+    log: Path
+
+    def page_url(self, path: str = "lab") -> str:
+        return f"{self.url}/{path}?token={self.token}"
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_notebook(path: Path, sources: list[str]) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(notebook, path)
+    return path
+
+
+def _write_settings(settings_dir: Path) -> None:
+    """Short answers (the CPU is shared) and no news pop-up over the screenshots."""
+    overrides: dict[str, dict[str, Any]] = {
+        "jupyter-localai/plugin": {"maxTokens": 96, "statusPollSeconds": 1},
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
+    }
+    for plugin, values in overrides.items():
+        package, name = plugin.rsplit("/", 1)
+        target = settings_dir / package / f"{name}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+
+
+def _wait_until_up(lab: Lab, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + LAB_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{lab.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{lab.url}/api/status?token={lab.token}", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise RuntimeError(f"jupyter lab did not answer in {LAB_START_TIMEOUT_S} s:\n{lab.log_tail()}")
+
+
+@contextmanager
+def running_lab(base: Path, *, localai_enabled: bool = True) -> Iterator[Lab]:
+    """Start `jupyter lab` serving base/notebooks; stop it (and its kernels) afterwards."""
+    root = base / "notebooks"
+    root.mkdir(parents=True, exist_ok=True)
+    settings = base / "settings"
+    _write_settings(settings)
+    port = free_port()
+    token = os.urandom(16).hex()
+    log = base / "lab.log"
+    args = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--allow-root",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    if not localai_enabled:
+        config = base / "no_localai_config.json"
+        config.write_text(
+            json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_localai": False}}})
+        )
+        args.append(f"--config={config}")
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+    )
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, env=env)
+    lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)
+    try:
+        _wait_until_up(lab, process)
+        yield lab
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a screenshot under tests/artifacts/panel/ (kept by the CI)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
