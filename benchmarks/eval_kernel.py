@@ -46,7 +46,8 @@ class KernelSession:
                 pieces.append(f"{content['ename']}: {content['evalue']}\n")
 
         try:
-            reply = self.client.execute_interactive(code, timeout=timeout, output_hook=collect)
+            reply = self.client.execute_interactive(code, timeout=timeout, output_hook=collect,
+                                                    allow_stdin=False)
         except TimeoutError:
             self.manager.interrupt_kernel()
             return CellResult(False, "Timeout", f"no answer in {timeout:.0f} s",

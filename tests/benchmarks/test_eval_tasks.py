@@ -120,3 +120,9 @@ def test_real_model_is_asked_through_the_magic_and_judged():
                                              "check_failed"}
     second = ev.run_task(task, ["--max-tokens 96"], env, timeout=300)
     assert second.code == first.code
+
+
+def test_answer_waiting_for_input_fails_instead_of_hanging():
+    task = BY_ID["invert_mapping"]
+    outcome = ev.check_in_kernel(task, "name = input('country? ')", ev.kernel_env(None, None))
+    assert not outcome.passed and outcome.failure == "answer_raised"
