@@ -20,6 +20,14 @@ from typing import Any
 
 from ..errors import ContextOverflowError, EngineUnavailableError
 from .base import Completion, Engine, Generation, GenerationRequest
+from .openai_wire import (
+    StreamState,
+    chat_body,
+    context_length,
+    error_message,
+    looks_like_overflow,
+    sse_events,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +136,7 @@ class RemoteEngine(Engine):
             if not isinstance(entry, dict) or "id" not in entry:
                 continue
             item: dict[str, Any] = {"name": str(entry["id"]), "available": True}
-            n_ctx = _context_length(entry)
+            n_ctx = context_length(entry)
             if n_ctx:
                 item["n_ctx"] = n_ctx
             listing.append(item)
@@ -195,7 +203,7 @@ class RemoteEngine(Engine):
             raise self.unavailable(f"cannot reach {url}: {error}") from error
         if response.status >= 300:
             try:
-                detail = _error_message(response.read(_ERROR_BODY_LIMIT))
+                detail = error_message(response.read(_ERROR_BODY_LIMIT))
             except (OSError, http.client.HTTPException) as error:
                 detail = f"(answer unreadable: {error})"
             finally:
@@ -209,14 +217,18 @@ class RemoteEngine(Engine):
                 f"{url} refused the credentials (HTTP {status}): {detail}. Check the API key "
                 "(LocalAI.remote_api_key_env) or the server's token."
             )
-        if status == 400 and _looks_like_overflow(detail):
+        if status == 400 and looks_like_overflow(detail):
             self._last_error = detail
             return ContextOverflowError(f"the prompt does not fit the remote model: {detail}")
         return self.unavailable(f"{url} answered HTTP {status}: {detail}")
 
     def unavailable(self, message: str) -> EngineUnavailableError:
-        self._last_error = message
+        self.record_error(message)
         return EngineUnavailableError(message)
+
+    def record_error(self, message: str) -> None:
+        """Keep the last failure for `status()`."""
+        self._last_error = message
 
     def _count_request(self) -> None:
         with self._lock:
@@ -258,14 +270,17 @@ class RemoteGeneration(Generation):
         except EngineUnavailableError:
             if not self.cancelled:
                 raise
-            self._finish(_StreamState(model=self._body.get("model") or ""))
+            self._finish(StreamState(model=self._body.get("model") or ""))
             return
-        stream = _StreamState(model=self._body["model"])
+        stream = StreamState(model=self._body["model"])
         try:
             if self.cancelled:
                 stream.finish_reason = "cancelled"
             else:
                 yield from self._read_stream(response, url, stream)
+        except EngineUnavailableError as error:
+            engine.record_error(str(error))
+            raise
         finally:
             connection.close()
             with self._sock_lock:
@@ -279,7 +294,7 @@ class RemoteGeneration(Generation):
         if self.cancelled:
             self.cancel()
 
-    def _finish(self, stream: _StreamState) -> None:
+    def _finish(self, stream: StreamState) -> None:
         self.completion = Completion(
             text="".join(stream.pieces),
             model=stream.model,
@@ -292,14 +307,14 @@ class RemoteGeneration(Generation):
         )
 
     def _read_stream(
-        self, response: http.client.HTTPResponse, url: str, stream: _StreamState
+        self, response: http.client.HTTPResponse, url: str, stream: StreamState
     ) -> Iterator[str]:
         engine = self._engine
-        for event in _sse_events(response, url, engine, lambda: self.cancelled):
+        for event in sse_events(response, url, engine.timeout, lambda: self.cancelled):
             if event == "[DONE]":
                 stream.done = True
                 return
-            piece = stream.apply(event, url, engine)
+            piece = stream.apply(event, url)
             if piece:
                 if not stream.pieces:
                     stream.ttft_s = time.perf_counter() - self._started
@@ -307,113 +322,6 @@ class RemoteGeneration(Generation):
                 yield piece
         if not self.cancelled and not stream.done and not stream.finish_reason_seen:
             raise engine.unavailable(f"the stream from {url} ended before the answer finished")
-
-
-class _StreamState:
-    """What the chunks of one stream said so far."""
-
-    def __init__(self, model: str) -> None:
-        self.model = model
-        self.pieces: list[str] = []
-        self.finish_reason = "stop"
-        self.finish_reason_seen = False
-        self.done = False
-        self.prompt_tokens = 0
-        self.completion_tokens = 0
-        self.cached_tokens = 0
-        self.ttft_s = 0.0
-
-    def apply(self, event: str, url: str, engine: RemoteEngine) -> str:
-        """Digest one `data:` payload; return its text piece (may be empty)."""
-        try:
-            chunk = json.loads(event)
-        except json.JSONDecodeError as error:
-            raise engine.unavailable(
-                f"malformed event in the stream from {url}: {event[:200]!r}"
-            ) from error
-        if not isinstance(chunk, dict):
-            raise engine.unavailable(f"malformed event in the stream from {url}: {event[:200]!r}")
-        if "error" in chunk:
-            detail = _error_message(json.dumps(chunk).encode())
-            if _looks_like_overflow(detail):
-                raise ContextOverflowError(f"the prompt does not fit the remote model: {detail}")
-            raise engine.unavailable(f"{url} reported an error while streaming: {detail}")
-        self.model = str(chunk.get("model") or self.model)
-        usage = chunk.get("usage")
-        if isinstance(usage, dict):
-            self.prompt_tokens = int(usage.get("prompt_tokens") or 0)
-            self.completion_tokens = int(usage.get("completion_tokens") or 0)
-            details = usage.get("prompt_tokens_details")
-            if isinstance(details, dict):
-                self.cached_tokens = int(details.get("cached_tokens") or 0)
-        piece = ""
-        for choice in chunk.get("choices") or []:
-            if not isinstance(choice, dict):
-                continue
-            delta = choice.get("delta") or {}
-            content = delta.get("content") if isinstance(delta, dict) else None
-            if isinstance(content, str):
-                piece += content
-            if choice.get("finish_reason"):
-                self.finish_reason = str(choice["finish_reason"])
-                self.finish_reason_seen = True
-        return piece
-
-
-def _sse_events(
-    response: http.client.HTTPResponse, url: str, engine: RemoteEngine, cancelled: Any
-) -> Iterator[str]:
-    """The `data:` payloads of a Server-Sent Events stream (multi-line data joined)."""
-    data_lines: list[str] = []
-    while True:
-        try:
-            raw = response.readline()
-        except TimeoutError as error:
-            if cancelled():
-                return
-            raise engine.unavailable(
-                f"{url} stopped sending for {engine.timeout:g} s (LocalAI.remote_timeout)"
-            ) from error
-        except (OSError, http.client.HTTPException, ValueError) as error:
-            if cancelled():
-                return
-            raise engine.unavailable(f"the stream from {url} broke: {error}") from error
-        if not raw:
-            if data_lines:
-                yield "\n".join(data_lines)
-            return
-        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if not line:
-            if data_lines:
-                yield "\n".join(data_lines)
-                data_lines = []
-            continue
-        if line.startswith(":"):
-            continue  # an SSE comment (keep-alive ping)
-        field, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if field == "data":
-            data_lines.append(value)
-        elif field == "error":
-            # llama-server sends `error: {...}` lines on failures mid-stream
-            data_lines.append(json.dumps({"error": value}))
-
-
-def chat_body(request: GenerationRequest, default_model: str | None) -> dict[str, Any]:
-    """The OpenAI `/chat/completions` body for a request, always streaming (a None model is
-    filled in by `RemoteEngine.default_model` when the request is sent)."""
-    body: dict[str, Any] = {
-        "model": request.model or default_model,
-        "messages": request.messages,
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "seed": request.seed,
-        "stream": True,
-    }
-    if request.stop:
-        body["stop"] = list(request.stop)
-    return body
 
 
 def normalize_base_url(url: str) -> str:
@@ -427,46 +335,3 @@ def normalize_base_url(url: str) -> str:
     if parts.path in ("", "/"):
         return url.rstrip("/") + "/v1"
     return url.rstrip("/")
-
-
-def _context_length(entry: dict[str, Any]) -> int:
-    """n_ctx as servers spell it: ours (n_ctx), vLLM (max_model_len), llama-server (meta)."""
-    for key in ("n_ctx", "max_model_len", "context_length"):
-        value = entry.get(key)
-        if isinstance(value, int) and value > 0:
-            return value
-    meta = entry.get("meta")
-    if isinstance(meta, dict):
-        for key in ("n_ctx", "n_ctx_train"):
-            value = meta.get(key)
-            if isinstance(value, int) and value > 0:
-                return value
-    return 0
-
-
-def _error_message(raw: bytes) -> str:
-    """The human part of an error body (OpenAI `{"error": {"message"}}`, Jupyter, plain)."""
-    text = raw.decode("utf-8", errors="replace").strip()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return text[:500] or "(empty answer)"
-    if isinstance(data, dict):
-        error = data.get("error", data)
-        if isinstance(error, str):
-            try:
-                error = json.loads(error)
-            except json.JSONDecodeError:
-                return error[:500]
-        if isinstance(error, dict):
-            for key in ("message", "detail", "reason"):
-                if isinstance(error.get(key), str) and error[key]:
-                    return error[key][:500]
-    return text[:500]
-
-
-def _looks_like_overflow(detail: str) -> bool:
-    lowered = detail.lower()
-    return "context" in lowered and any(
-        word in lowered for word in ("exceed", "length", "window", "too long", "overflow")
-    )
