@@ -19,7 +19,7 @@ from ..core.context import CellRecord, ErrorInfo
 from .redact import Redactor, namespace_redactor
 from .suggest import suggestions
 from .summaries import short_text
-from .timer import SummaryTimeout, time_limit
+from .timer import time_limit
 
 logger = logging.getLogger(__name__)
 
@@ -110,18 +110,18 @@ def error_info(
 ) -> ErrorInfo:
     """Describe a failure of `source` (unredacted: callers redact) with Python's hints."""
     user_ns = user_ns if user_ns is not None else getattr(shell, "user_ns", {})
-    try:
-        with time_limit(0.5):  # str(exc) and dir() may run user code
-            return ErrorInfo(
-                source=source,
-                exc_type=type(exc).__name__,
-                message=_message(exc),
-                traceback=format_traceback(exc, shell, MAX_TRACEBACK_CHARS),
-                cell_number=cell_number,
-                suggestions=suggestions(exc, source, user_ns),
-            )
-    except SummaryTimeout:
+    with time_limit(0.5) as limit:  # str(exc) and dir() may run user code
+        error = ErrorInfo(
+            source=source,
+            exc_type=type(exc).__name__,
+            message=_message(exc),
+            traceback=format_traceback(exc, shell, MAX_TRACEBACK_CHARS),
+            cell_number=cell_number,
+            suggestions=suggestions(exc, source, user_ns),
+        )
+    if limit.expired:
         return ErrorInfo(source, type(exc).__name__, "<message timed out>", "", cell_number)
+    return error
 
 
 def _one_line_error(error: ErrorInfo) -> str:

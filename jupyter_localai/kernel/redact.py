@@ -18,6 +18,7 @@ Everything is precompiled; redacting a 1,500-token prompt takes about a millisec
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -124,6 +125,7 @@ def _name_words(name: str) -> list[str]:
     return [w.lower() for w in _WORD_SPLIT.split(name) if w]
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """Whether a variable or key name suggests it holds a secret (api_key, GITHUB_TOKEN, ...).
 
@@ -320,13 +322,17 @@ def _collect(
             _collect_nested(value, depth - 1, found, budget)
 
 
+_LEAF_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
+
+
 def _collect_nested(value: object, depth: int, found: list[str], budget: list[int]) -> None:
     kind = type(value)
     if kind is dict:
         _collect(value, depth, found, budget)  # type: ignore[arg-type]
     elif kind in (list, tuple):
         for item in value[:100]:  # type: ignore[index]
-            _collect_nested(item, depth, found, budget)
+            if type(item) not in _LEAF_TYPES:
+                _collect_nested(item, depth, found, budget)
     elif kind.__module__ not in ("builtins", "types") or kind.__name__ == "SimpleNamespace":
         attributes = _own_attributes(value)
         if attributes:

@@ -20,7 +20,7 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .timer import SummaryTimeout, time_limit
+from .timer import time_limit
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +80,13 @@ def _did_you_mean(matches: list[str]) -> list[str]:
 
 
 def _safe_dir(obj: Any, seconds: float) -> list[str]:
+    names: list[str] = []
     try:
         with time_limit(seconds):
-            return list(dir(obj))
-    except SummaryTimeout:
-        return []
-    except Exception:  # noqa: BLE001 - an object's __dir__ may raise anything: no hint then
-        return []
+            names = list(dir(obj))
+    except Exception:  # an object's __dir__ may raise anything: no hint then
+        logger.debug("dir() of a %s failed", type(obj).__name__, exc_info=True)
+    return names
 
 
 def _last_frame(exc: BaseException) -> types.FrameType | None:
@@ -175,12 +175,12 @@ def _key_hints(exc: KeyError, source: str, user_ns: Mapping[str, Any]) -> list[s
         if value is None:
             continue
         try:
-            with time_limit(0.1):
+            with time_limit(0.1) as limit:
                 keys = _keys_of(value)
                 if keys is not None:
                     candidates.extend(str(k) for k in keys)
-        except SummaryTimeout:
-            logger.debug("listing the keys of %s timed out", name)
+            if limit.expired:
+                logger.debug("listing the keys of %s timed out", name)
         except Exception:  # a user's mapping may raise anything: no hint from it
             logger.debug("could not list the keys of %s", name, exc_info=True)
     hints = []

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..core.context import VariableSummary
 from .redact import REDACTED, Redactor, is_secret_name
-from .timer import SummaryTimeout, time_limit
+from .timer import time_limit
 
 logger = logging.getLogger(__name__)
 
@@ -354,14 +354,13 @@ def short_text(value: Any, *, time_limit: float = 0.1, max_chars: int = 600) -> 
 
 def _limited(render: Any, seconds: float) -> str:
     try:
-        with time_limit(seconds):
-            return render()
-    except SummaryTimeout:
-        return "<repr timed out>"
+        with time_limit(seconds) as limit:
+            text = render()
     except RecursionError:
         return "<repr failed: RecursionError>"
     except Exception as exc:  # noqa: BLE001 - a user's __repr__ may raise anything: reported
         return f"<repr failed: {type(exc).__name__}: {_clip(_safe_str(exc), 120)}>"
+    return "<repr timed out>" if limit.expired else text
 
 
 def _safe_str(exc: BaseException) -> str:

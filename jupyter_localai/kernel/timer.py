@@ -18,7 +18,17 @@ from types import FrameType
 
 
 class SummaryTimeout(BaseException):
-    """The time limit ran out. A BaseException, so a user's `except Exception` lets it through."""
+    """A time limit ran out. A BaseException, so a user's `except Exception` lets it through.
+
+    Its argument is the `Limit` that expired: nested limits each catch only their own.
+    """
+
+
+class Limit:
+    """What `time_limit` yields: after the block, `expired` says whether it was cut short."""
+
+    def __init__(self) -> None:
+        self.expired = False
 
 
 def timer_available() -> bool:
@@ -27,29 +37,40 @@ def timer_available() -> bool:
 
 
 @contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise `SummaryTimeout` in the block if it runs longer than `seconds`."""
+def time_limit(seconds: float) -> Iterator[Limit]:
+    """Stop the block if it runs longer than `seconds`; the yielded `Limit` then says so.
+
+    with time_limit(0.1) as limit:
+        text = repr(value)
+    if limit.expired:
+        text = "<repr timed out>"
+    """
+    limit = Limit()
     if seconds <= 0 or not timer_available():
-        yield
+        yield limit
         return
     previous_handler = signal.getsignal(signal.SIGALRM)
     previous_delay, previous_interval = signal.getitimer(signal.ITIMER_REAL)
     if previous_handler is None or 0 < previous_delay <= seconds:
         # A handler installed outside Python cannot be restored, and an alarm due before ours
         # must fire as its owner expects: run without our limit rather than break theirs.
-        yield
+        yield limit
         return
     armed = True
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if armed:
-            raise SummaryTimeout
+            raise SummaryTimeout(limit)
 
     signal.signal(signal.SIGALRM, on_alarm)
     started = time.monotonic()
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield limit
+    except SummaryTimeout as timeout:
+        if not timeout.args or timeout.args[0] is not limit:
+            raise  # an outer limit's: it is theirs to handle
+        limit.expired = True
     finally:
         armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)

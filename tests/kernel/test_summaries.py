@@ -186,8 +186,10 @@ def big_frame() -> pd.DataFrame:
         {
             "order_id": np.arange(n),
             "price": np.linspace(0.0, 1.0, n),
-            "region": pd.Categorical(np.where(np.arange(n) % 2, "north", "south")),
-            "note": np.full(n, "a fairly long free-text note " * 3, dtype=object),
+            "region": pd.Categorical.from_codes(np.arange(n) % 2, ["north", "south"]),
+            "note": pd.Categorical.from_codes(
+                np.zeros(n, dtype=np.int8), ["a fairly long free-text note " * 3]
+            ),
         }
     )
 
@@ -353,3 +355,17 @@ def test_fuzz_summaries_are_bounded_and_never_raise(value: Any, max_chars: int) 
     assert summary is not None
     assert len(summary.summary) <= max_chars
     assert isinstance(summary.type_name, str) and summary.type_name
+
+
+@pytest.mark.skipif(not timer_available(), reason="needs SIGALRM in the main thread")
+def test_nested_limits_each_stop_only_their_own_block() -> None:
+    started = time.monotonic()
+    with time_limit(0.3) as outer:
+        with time_limit(0.1) as inner:
+            time.sleep(5)
+        assert inner.expired and not outer.expired
+        with time_limit(1.0) as too_long:  # the outer limit comes first: it fires, not ours
+            time.sleep(5)
+        raise AssertionError("the outer limit should have stopped the block")  # pragma: no cover
+    assert outer.expired and not too_long.expired
+    assert time.monotonic() - started < 1.0
