@@ -67,6 +67,7 @@ class StreamingDisplay:
         self._rich = has_rich_frontend(shell)
         self._text = ""
         self._notice = status_line
+        self._initial_notice = status_line
         self._last_update = 0.0
         self._handle: Any = None
         if self._rich:
@@ -80,7 +81,8 @@ class StreamingDisplay:
         shown = self._text if self._text else ""
         notice = f"*{self._notice}*\n\n" if self._notice else ""
         cursor = " ▌" if shown else ""
-        return {"text/markdown": notice + shown + cursor, "text/plain": self._notice + shown}
+        plain = f"{self._notice}\n{shown}" if self._notice else shown
+        return {"text/markdown": notice + shown + cursor, "text/plain": plain}
 
     def on_attempt(self, attempt: int, reason: str) -> None:
         if attempt > 1:
@@ -92,7 +94,7 @@ class StreamingDisplay:
                 sys.stdout.write(f"\n[{self._notice}]\n")
 
     def on_token(self, text: str) -> None:
-        if not self._text and self._notice.startswith("Loading"):
+        if not self._text and self._notice == self._initial_notice:
             self._notice = ""
         self._text += text
         if self._rich:

@@ -63,6 +63,8 @@ class KernelDriver:
             msg_type = message["msg_type"]
             if msg_type == "status" and message["content"]["execution_state"] == "idle":
                 reply = self.client.get_shell_msg(timeout=30)
+                while reply["parent_header"].get("msg_id") != msg_id:
+                    reply = self.client.get_shell_msg(timeout=30)
                 run.status = reply["content"]["status"]
                 run.reply = reply["content"]
                 return run
