@@ -106,6 +106,29 @@ def token(jp_serverapp: Any) -> str:
     return jp_serverapp.identity_provider.token
 
 
+@pytest.fixture
+def openai_client(server_url: str, token: str, jp_asyncio_loop: Any) -> Iterator[Any]:
+    """Make official `openai` clients for this server (API key: the token unless given);
+    they are closed on the test's loop before it closes."""
+    import openai
+
+    clients: list[Any] = []
+
+    def make(api_key: str | None = None) -> Any:
+        client = openai.AsyncOpenAI(
+            base_url=server_url + "api/localai/v1",
+            api_key=api_key or token,
+            max_retries=0,
+            timeout=300,
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        jp_asyncio_loop.run_until_complete(client.close())
+
+
 Fetch = Callable[..., Awaitable[HTTPResponse]]
 
 

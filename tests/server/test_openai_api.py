@@ -10,8 +10,8 @@ import pytest
 
 
 @pytest.fixture
-def client(server_url, token):
-    return openai.AsyncOpenAI(base_url=server_url + "api/localai/v1", api_key=token, max_retries=0)
+def client(openai_client):
+    return openai_client()
 
 
 async def test_the_openai_client_lists_the_resident_model(client, runtime):
@@ -68,20 +68,16 @@ async def test_the_openai_client_gets_a_whole_chat_completion(client, engine):
     assert engine.requests[-1].max_tokens == 8
 
 
-async def test_the_assistant_secret_works_as_an_openai_api_key(server_url, runtime, engine):
-    client = openai.AsyncOpenAI(
-        base_url=server_url + "api/localai/v1", api_key=runtime.secret, max_retries=0
-    )
+async def test_the_assistant_secret_works_as_an_openai_api_key(openai_client, runtime, engine):
+    client = openai_client(runtime.secret)
     completion = await client.chat.completions.create(
         model="x", messages=[{"role": "user", "content": "hi"}]
     )
     assert completion.choices[0].message.content == engine._reply
 
 
-async def test_a_wrong_api_key_is_refused(server_url):
-    client = openai.AsyncOpenAI(
-        base_url=server_url + "api/localai/v1", api_key="wrong", max_retries=0
-    )
+async def test_a_wrong_api_key_is_refused(openai_client):
+    client = openai_client("wrong")
     with pytest.raises(openai.PermissionDeniedError):
         await client.models.list()
 

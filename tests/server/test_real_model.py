@@ -9,7 +9,6 @@ import json
 import time
 from typing import Any
 
-import openai
 import pytest
 
 from jupyter_localai.engines.base import Engine, Generation, GenerationRequest
@@ -51,10 +50,8 @@ def localai_config(default_model_path):
     return {"model": default_model_path, "max_tokens": 48}
 
 
-async def test_the_openai_client_streams_from_the_resident_model(server_url, token):
-    client = openai.AsyncOpenAI(
-        base_url=server_url + "api/localai/v1", api_key=token, max_retries=0, timeout=120
-    )
+async def test_the_openai_client_streams_from_the_resident_model(openai_client):
+    client = openai_client()
     stream = await client.chat.completions.create(
         model="anything",
         messages=MESSAGES,
