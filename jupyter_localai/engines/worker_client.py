@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import queue
 import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
@@ -33,82 +30,17 @@ from ..errors import (
 )
 from ..models import ModelFile, list_models, resolve_model
 from ..worker.protocol import CONTEXT_OVERFLOW, MODEL_LOAD, physical_cores
-from .base import Completion, Engine, Generation, GenerationRequest
+from .base import Engine, GenerationRequest
+from .worker_generation import WorkerGeneration
 from .worker_process import WorkerProcess
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ..config import LocalAI
 
 log = logging.getLogger(__name__)
 _request_ids = itertools.count(1)
-
-
-class WorkerGeneration(Generation):
-    """A streaming answer fed by the engine's message pump; iterate from any one thread."""
-
-    def __init__(self, engine: WorkerEngine, request_id: str, model: str) -> None:
-        super().__init__()
-        self.request_id = request_id
-        self.started = False  # the worker began evaluating it (left the queue)
-        self._engine = engine
-        self._model = model
-        self._events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._error: LocalAIError | None = None
-        self._worker: WorkerProcess | None = None  # the process that holds the request
-        self._first_piece_at = 0.0
-        self._finished = threading.Event()
-
-    def __iter__(self) -> Iterator[str]:
-        if self._error is not None:
-            raise self._error
-        if self.completion is not None:
-            return
-        while True:
-            kind, payload = self._events.get()
-            if kind == "token":
-                if not self._first_piece_at:
-                    self._first_piece_at = time.perf_counter()
-                yield payload
-            elif kind == "done":
-                self.completion = payload
-                return
-            else:
-                self._error = payload
-                raise payload
-
-    def cancel(self) -> None:
-        """Stop at the next token (or drop it from the queue); safe from any thread."""
-        if not self.cancelled and not self._finished.is_set():
-            super().cancel()
-            self._engine._cancel(self)
-
-    # Called by the engine's pump thread.
-
-    def _token(self, text: str) -> None:
-        self._events.put(("token", text))
-
-    def _done(self, data: dict[str, Any]) -> None:
-        if self._finished.is_set():
-            return
-        self._finished.set()
-        now = time.perf_counter()
-        completion = Completion(
-            text=str(data.get("text", "")),
-            model=self._model,
-            finish_reason=str(data.get("finish_reason", "stop")),
-            prompt_tokens=int(data.get("prompt_tokens") or 0),
-            completion_tokens=int(data.get("completion_tokens") or 0),
-            # Seen from the caller: queue wait and prompt processing included.
-            ttft_s=(self._first_piece_at or now) - self._started,
-            total_s=now - self._started,
-            cached_tokens=int(data.get("cached_tokens") or 0),
-        )
-        self._events.put(("done", completion))
-
-    def _fail(self, error: LocalAIError) -> None:
-        if not self._finished.is_set():
-            self._finished.set()
-            self._events.put(("error", error))
 
 
 class WorkerEngine(Engine):
@@ -176,6 +108,11 @@ class WorkerEngine(Engine):
             aliases=dict(config.aliases),
         )
 
+    @classmethod
+    def from_settings(cls, settings: LocalAI) -> WorkerEngine:
+        """Same as `from_config` (the server calls its `LocalAI` object settings)."""
+        return cls.from_config(settings)
+
     # --- public API ------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -183,6 +120,10 @@ class WorkerEngine(Engine):
         with self._lock:
             self._ensure_worker()
         self._wait_loaded()
+
+    def load(self) -> None:
+        """Load the model now instead of on the first request (same as `start`)."""
+        self.start()
 
     def generate(self, request: GenerationRequest) -> WorkerGeneration:
         request_id = f"r{next(_request_ids)}"
@@ -199,8 +140,9 @@ class WorkerEngine(Engine):
         except LocalAIError as exc:
             self._pending.pop(request_id, None)
             generation._fail(exc)
-        except OSError:
-            pass  # the worker just died; its exit handler fails this request with the reason
+        except OSError as exc:
+            # The worker just died; its exit handler fails this request with the reason.
+            log.debug("request %s not delivered: %s", request_id, exc)
         return generation
 
     def status(self) -> dict[str, Any]:
@@ -294,6 +236,12 @@ class WorkerEngine(Engine):
                 generation.cancel()  # so the worker is not busy when asked to exit
             self._stop_worker()
         self._fail_pending(EngineUnavailableError("the engine was closed"))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- worker lifecycle ------------------------------------------------------------------
 
@@ -431,7 +379,8 @@ class WorkerEngine(Engine):
     def _fail_pending(self, error: LocalAIError, worker: WorkerProcess | None = None) -> None:
         """Fail the pending requests (of `worker` only, if given)."""
         with self._lock:
-            failed = [g for g in self._pending.values() if worker is None or g._worker is worker]
+            pending = list(self._pending.values())  # the pump thread pops concurrently
+            failed = [g for g in pending if worker is None or g._worker is worker]
             for generation in failed:
                 self._pending.pop(generation.request_id, None)
         for generation in failed:

@@ -58,6 +58,9 @@ class WorkerProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 env=env,
+                # Its own process group: a notebook interrupt (SIGINT to the kernel's group)
+                # must stop the answer through `cancel`, not kill the resident model.
+                start_new_session=True,
             )
         finally:
             child_sock.close()

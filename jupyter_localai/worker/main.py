@@ -14,12 +14,12 @@ queue and run in arrival order. Consecutive prompts that share a prefix reuse th
 from __future__ import annotations
 
 import argparse
-import codecs
 import collections
 import ctypes
 import logging
 import os
 import queue
+import signal
 import socket
 import sys
 import threading
@@ -31,6 +31,7 @@ from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
 from .protocol import BAD_REQUEST, CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel, physical_cores
+from .text_stream import TextStream
 
 log = logging.getLogger("jupyter_localai.worker")
 # ggml.h's `enum ggml_log_level` (llama-cpp-python's _logger.py comment is out of date):
@@ -333,53 +334,13 @@ class Worker:
         )
 
 
-class TextStream:
-    """Bytes of tokens in, text pieces out: whole UTF-8 characters, stop strings cut off.
-
-    Text that could be the start of a stop string is held back until it is clearly not.
-    """
-
-    def __init__(self, stops: list[str]) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._stops = [s for s in stops if s]
-        self._held = ""
-        self.text = ""
-        self.stopped = False
-
-    def feed(self, data: bytes) -> tuple[str, bool]:
-        """Add one token's bytes; returns the text now safe to show and whether a stop hit."""
-        held = self._held + self._decoder.decode(data)
-        hits = [at for at in (held.find(stop) for stop in self._stops) if at >= 0]
-        if hits:
-            self.stopped = True
-            self._held = ""
-            return self._emit(held[: min(hits)]), True
-        keep = max((_overlap(held, stop) for stop in self._stops), default=0)
-        self._held = held[len(held) - keep :]
-        return self._emit(held[: len(held) - keep]), False
-
-    def flush(self) -> str:
-        """Whatever was held back, at the end of the answer."""
-        rest, self._held = self._held + self._decoder.decode(b"", final=True), ""
-        return self._emit(rest)
-
-    def _emit(self, piece: str) -> str:
-        self.text += piece
-        return piece
-
-
-def _overlap(text: str, stop: str) -> int:
-    """Length of the longest suffix of `text` that is a proper prefix of `stop`."""
-    for n in range(min(len(text), len(stop) - 1), 0, -1):
-        if stop.startswith(text[-n:]):
-            return n
-    return 0
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fd", type=int, required=True, help="inherited socket for messages")
     args = parser.parse_args(argv)
+    # Interrupts belong to the parent, which cancels through the protocol; the worker
+    # ends when its socket closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # llama.cpp may print to stdout; keep it off anything that looks like a protocol.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     logging.basicConfig(

@@ -1,0 +1,102 @@
+"""Session-wide test setup: no network beyond loopback, one real model, one worker.
+
+Expensive things are fixtures owned by the session: the embedded model is assembled (or
+found already assembled) once in the user's model cache, and one `WorkerEngine` serves
+every test that only needs answers. Tests that break or reconfigure a worker make their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gguf import GGUFWriter
+
+from jupyter_localai.config import DEFAULT_MODEL
+from jupyter_localai.engines.worker_client import WorkerEngine
+from jupyter_localai.models import resolve_model
+
+LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Everything runs offline: pytest-socket blocks connects to anything but loopback.
+
+    Runs before pytest-socket reads its options, so `--allow-hosts` need not be typed;
+    an explicit `--allow-hosts` or `--force-enable-socket` on the command line wins.
+    """
+    if config.getoption("--allow-hosts", default=None) or config.getoption(
+        "--force-enable-socket", default=False
+    ):
+        return
+    config.option.allow_hosts = LOOPBACK_HOSTS
+    config.option.allow_unix_socket = True
+
+
+@pytest.fixture(scope="session")
+def default_model_path() -> str:
+    """The embedded default model, assembled and verified once (then found in the cache)."""
+    return str(resolve_model(DEFAULT_MODEL, progress=lambda done, total: None).path)
+
+
+@pytest.fixture(scope="session")
+def worker_engine(default_model_path: str) -> Iterator[WorkerEngine]:
+    """One loaded worker engine for the session; tests must leave it serving."""
+    engine = WorkerEngine(default_model_path, n_ctx=4096)
+    engine.start()
+    yield engine
+    engine.close()
+
+
+GGUFFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_gguf(tmp_path: Path) -> GGUFFactory:
+    """Write a tiny qwen2-shaped GGUF with llama.cpp's own writer (`gguf.GGUFWriter`).
+
+    `block_count` is what the header claims; `layers` is how many blocks get tensors
+    (defaults to the claim). Such files have no vocabulary: llama.cpp refuses them
+    cleanly, or aborts when the header is absurd, which is what the tests need.
+    """
+
+    def make(name: str = "tiny.gguf", *, block_count: int = 2, layers: int | None = None) -> Path:
+        path = tmp_path / name
+        writer = GGUFWriter(str(path), "qwen2")
+        writer.add_block_count(block_count)
+        writer.add_context_length(256)
+        writer.add_embedding_length(64)
+        writer.add_feed_forward_length(128)
+        writer.add_head_count(4)
+        writer.add_head_count_kv(4)
+        writer.add_layer_norm_rms_eps(1e-6)
+        writer.add_tensor("token_embd.weight", np.zeros((32, 64), dtype=np.float32))
+        for index in range(block_count if layers is None else layers):
+            writer.add_tensor(f"blk.{index}.attn_norm.weight", np.ones(64, dtype=np.float32))
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        return path
+
+    return make
+
+
+@pytest.fixture
+def truncated_model(default_model_path: str, tmp_path: Path) -> Path:
+    """The real model's header plus the first 4 MB of its tensor data: a cut-off download."""
+    source = Path(default_model_path)
+    path = tmp_path / "truncated.gguf"
+    with source.open("rb") as src, path.open("wb") as out:
+        out.write(src.read(10 << 20))  # the header is ~6 MB (vocabulary), then tensors
+    return path
+
+
+@pytest.fixture
+def not_a_model(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.gguf"
+    path.write_text("these are notes, not a model\n" * 100)
+    return path
