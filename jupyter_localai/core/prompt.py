@@ -10,6 +10,7 @@ notebook grows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import ContextOverflowError
@@ -105,11 +106,41 @@ def _fit_variables(variables: list[VariableSummary], budget: int) -> list[str]:
     return lines
 
 
+_FRAME_START = re.compile(r'^\s*File "([^"]*)", line \d+')
+_LIBRARY_PATH = re.compile(r"(site-packages|dist-packages|[\\/]lib[\\/]python\d)")
+
+
+_SHORT_LIBRARY_PATH = re.compile(r'File "[^"]*(?:site-packages|dist-packages)[\\/]([^"]*)')
+
+
+def user_frames(traceback_text: str) -> str:
+    """The traceback's frames in the user's cells and files, without library internals.
+
+    A library's frames say where pandas raised, not what the user got wrong, and cost the
+    small model tokens and attention; the innermost frame is kept for orientation, with
+    its path shortened to the package (no machine paths in prompts).
+    """
+    frames: list[list[str]] = []
+    for line in traceback_text.strip().splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            continue
+        if _FRAME_START.match(line) or not frames:
+            frames.append([line])
+        else:
+            frames[-1].append(line)
+    if len(frames) <= 2:
+        return "\n".join(line for frame in frames for line in frame)
+    *calls, last = frames
+    kept = [frame for frame in calls if not _LIBRARY_PATH.search(frame[0])]
+    lines = [line for frame in [*kept, last] for line in frame]
+    return "\n".join(_SHORT_LIBRARY_PATH.sub(r'File "\1', line) for line in lines)
+
+
 def format_error(error: ErrorInfo) -> str:
     """The failure as Python would describe it, plus the hints 3.12 prints and 3.11 omits."""
     lines = [f"{error.exc_type}: {error.message}".rstrip(": ")]
     if error.traceback:
-        tail = error.traceback[-TRACEBACK_CHARS:]
+        tail = user_frames(error.traceback)[-TRACEBACK_CHARS:]
         lines.append("Traceback (most recent call last, abridged):\n" + tail.strip())
     for suggestion in error.suggestions:
         lines.append(f"Python's hint: {suggestion}")
