@@ -10,7 +10,7 @@ import logging
 import re
 from typing import Any
 
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..core.context import NotebookContext
@@ -34,6 +34,9 @@ class LocalAIMagics(Magics):
         super().__init__(shell)
         self.assistant = assistant
 
+    # IPython would expand `{...}` and `$name` in the line itself (evaluating them, secrets
+    # and all) before the magic sees it; interpolation is ours, brace-safe and redacted.
+    @no_var_expand
     @magic_arguments()
     @argument("-f", "--format", choices=["code", "markdown", "text"], default=None,
               help="Answer as code (default for generate/fix), markdown or text.")
