@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS_DIR / f"eval_{label}.json"
     meta = {
         "model": label,
-        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "started": time.strftime("%Y-%m-%d %H:%M"),
         "commit": _git_commit(),
         "options": " ".join(task_options_text(args)) or "(defaults: temperature 0, seed 0)",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
