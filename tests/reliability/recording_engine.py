@@ -1,0 +1,47 @@
+"""An engine factory for a Jupyter server subprocess: records every prompt to a file.
+
+The server loads it by dotted name (`--LocalAIExtension.engine_factory=recording_engine.make`)
+with this folder on PYTHONPATH. Each request's messages go to `prompts.jsonl` in
+`$LOCALAI_RECORD_DIR`; the reply is the text of `reply.txt` there (so a test can change it
+while the server runs), else a harmless code block. Used where a test must see exactly what
+an engine receives (secrets, brace safety) or must be handed a dangerous reply (consent);
+everything around it (server, kernels, magics, routes) is real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from jupyter_localai.engines.base import Generation, GenerationRequest
+from jupyter_localai.engines.fake import FakeEngine
+
+RECORD_DIR_ENV = "LOCALAI_RECORD_DIR"
+PROMPTS_FILE = "prompts.jsonl"
+REPLY_FILE = "reply.txt"
+DEFAULT_REPLY = "```python\nanswer = 1\n```"
+
+
+class RecordingEngine(FakeEngine):
+    """A FakeEngine whose prompts land in a file the test process can read."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(self._reply_for, model="recording", n_ctx=4096)
+        self.folder = folder
+        self._write_lock = threading.Lock()
+
+    def _reply_for(self, request: GenerationRequest) -> str:
+        reply = self.folder / REPLY_FILE
+        return reply.read_text() if reply.is_file() else DEFAULT_REPLY
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        with self._write_lock, (self.folder / PROMPTS_FILE).open("a") as out:
+            out.write(json.dumps(request.to_json()) + "\n")
+        return super().generate(request)
+
+
+def make(settings: object) -> RecordingEngine:
+    """The factory the extension calls (its LocalAI settings are not needed here)."""
+    return RecordingEngine(Path(os.environ[RECORD_DIR_ENV]))

@@ -1,0 +1,118 @@
+"""No execution without consent: a reply that would write a file is never run unasked.
+
+The recording server's engine answers every request with code that writes `pwned.txt`
+(holding the pid of whoever ran it) and sets a variable. Every face is asked in a real
+kernel under a real server; only `--verify` may run the code, and only in a forked copy:
+the file then holds the copy's pid, and the kernel's namespace never sees the variable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from jupyter_process import JupyterServer, ServerKernel, sse_lines
+
+DANGEROUS = (
+    "Here you go:\n```python\n"
+    "open('pwned.txt', 'w').write(str(__import__('os').getpid()))\n"
+    "pwned = True\n```"
+)
+LAB_SOURCES = Path(__file__).resolve().parents[2] / "labextension" / "src"
+
+
+@pytest.fixture(scope="module")
+def kernel(recording_server: JupyterServer) -> Iterator[ServerKernel]:
+    driver = recording_server.start_kernel()
+    assert driver.execute("%load_ext jupyter_localai\nimport os").status == "ok"
+    yield driver
+    driver.shutdown()
+
+
+def _nothing_ran(kernel: ServerKernel, cwd: Path, label: str) -> None:
+    assert not (cwd / "pwned.txt").exists(), f"{label}: the reply ran"
+    assert kernel.value("'pwned' in globals()") is False, f"{label}: the reply ran"
+
+
+def test_no_face_runs_a_reply_unless_asked(
+    recording_server: JupyterServer,
+    kernel: ServerKernel,
+    prompt_log,
+    assistant_secret_of,
+    reliability_report,
+) -> None:
+    prompt_log.reply_with(DANGEROUS)
+    cwd = Path(kernel.value("os.getcwd()"))
+    assert cwd == recording_server.notebook_dir  # where a relative open() would write
+    mark = prompt_log.mark()
+    faces = {
+        "%%ai": "%%ai\nwrite the marker file",
+        "%ai generate": "%ai generate write the marker file",
+        "%ai explain": "%ai explain",
+        "%ai chat": "%ai chat write the marker file",
+        "%%ai --insert": "%%ai --insert\nwrite the marker file",
+    }
+    for face, cell in faces.items():
+        run = kernel.execute(cell)
+        assert run.status == "ok", (face, run.error)
+        _nothing_ran(kernel, cwd, face)
+        if face == "%%ai --insert":  # the code is offered for a new cell, not run
+            offered = [p for p in run.reply.get("payload", []) if p.get("source") == "set_next_input"]
+            assert offered and "pwned.txt" in offered[0]["text"]
+    failing = kernel.execute("total = undefined_name + 1")
+    assert failing.error is not None
+    assert kernel.execute("%ai fix").status == "ok"
+    _nothing_ran(kernel, cwd, "%ai fix")
+
+    secret = assistant_secret_of(kernel)
+    for task in ("generate", "fix", "chat"):
+        response = requests.post(
+            recording_server.url + "api/localai/ask",
+            data=json.dumps({"task": task, "prompt": "write the marker file", "retries": 0}),
+            headers={"Authorization": f"LocalAI {secret}"},
+            stream=True,
+            timeout=60,
+        )
+        done = list(sse_lines(response))[-1]
+        assert done["type"] == "done" and "pwned.txt" in done["reply"]["code" if task != "chat"
+                                                                        else "text"]
+        _nothing_ran(kernel, cwd, f"ask {task}")
+    assert len(prompt_log.since(mark)) == len(faces) + 1 + 3  # every face was answered
+
+    # --verify: the user asked for candidates to run, in a forked copy of the kernel.
+    kernel_pid = kernel.pid()
+    for cell in ("%ai fix --verify", "%%ai --verify\nwrite the marker file"):
+        if "fix" in cell:
+            assert kernel.execute("total = undefined_name + 1").error is not None
+        run = kernel.execute(cell)
+        assert run.status == "ok", run.error
+        written = cwd / "pwned.txt"
+        assert written.exists(), f"{cell}: --verify should have run the candidate in a copy"
+        assert int(written.read_text()) != kernel_pid  # the copy wrote it, not the kernel
+        assert kernel.value("'pwned' in globals()") is False
+        written.unlink()
+    reliability_report.add(
+        "no execution without consent",
+        f"a file-writing reply through {len(faces) + 1} magics forms and 3 `ask` tasks; "
+        "then `--verify` twice",
+        "never ran; with --verify it ran only in a forked copy (other pid)",
+        "kernel namespace unchanged",
+    )
+
+
+def test_the_panel_runs_nothing_in_the_kernel_but_its_context_call() -> None:
+    """The side panel's only kernel execution is the silent context call; its buttons
+    insert or replace cells, they never run them."""
+    sources = {p.name: p.read_text() for p in LAB_SOURCES.glob("*.ts*")}
+    assert sources, LAB_SOURCES
+    executes = {name: len(re.findall(r"requestExecute\(", text)) for name, text in sources.items()}
+    assert {name: n for name, n in executes.items() if n} == {"kernelContext.ts": 1}
+    call = sources["kernelContext.ts"].split("requestExecute(", 1)[1][:200]
+    assert re.search(r"code:\s*kernelContextCode\(requestText\)", call)
+    assert re.search(r"silent:\s*true", call) and re.search(r"store_history:\s*false", call)
+    running = re.compile(r"NotebookActions\.run\w*\(|\.execute\(\s*\{|CodeCell\.execute\(")
+    assert [name for name, text in sources.items() if running.search(text)] == []
