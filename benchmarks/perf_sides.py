@@ -1,0 +1,478 @@
+"""The contenders of the performance benchmark, each timed from where its user sits.
+
+- `RawModel`: llama-cpp-python in this process, the floor: the chat template of the GGUF,
+  `Llama.tokenize`, `Llama.generate` with the worker's sampling settings.
+- `PeerServer`: llama-cpp-python's own OpenAI server (`python -m llama_cpp.server`), asked
+  through the `openai` client with the full context in every request, as other projects'
+  `%%ai` magics do.
+- `JupyterServer`: `jupyter server` with our extension, asked through `POST
+  /api/localai/ask` (SSE, the panel's route) and `/api/localai/v1/chat/completions`.
+- `BenchKernel`: a real IPython kernel (jupyter_client), asked through `%%ai` / `%ai fix`
+  with the kernel's own worker; time to first token is when the first streamed update of
+  the answer reaches the client.
+
+Every answer becomes a `Timed`: time to first token, total, tokens, prompt and cached tokens.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+# The worker's sampling settings (worker/main.py), so raw and ours decode the same tokens.
+SAMPLING = {"top_k": 40, "min_p": 0.05, "top_p": 1.0, "repeat_penalty": 1.0}
+
+
+@dataclass
+class Timed:
+    """One answer as its user saw it."""
+
+    ttft_s: float
+    total_s: float
+    tokens: int
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    text: str = ""
+    attempts: int = 1
+
+    @property
+    def decode_tok_s(self) -> float:
+        """Tokens per second after the first one (prompt processing excluded)."""
+        span = self.total_s - self.ttft_s
+        return (self.tokens - 1) / span if self.tokens > 1 and span > 0 else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tree_rss(pid: int) -> int:
+    """RSS of a process and all its descendants, in bytes (0 once it is gone)."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+class PeakRSS:
+    """Samples the RSS of process trees in the background; keeps each one's peak."""
+
+    def __init__(self, interval_s: float = 0.25) -> None:
+        self.peaks: dict[str, int] = {}
+        self._pids: dict[str, int] = {}
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="peak-rss", daemon=True)
+        self._thread.start()
+
+    def watch(self, name: str, pid: int) -> None:
+        self._pids[name] = pid
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            for name, pid in list(self._pids.items()):
+                self.peaks[name] = max(self.peaks.get(name, 0), tree_rss(pid))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+# --- raw llama-cpp-python ---------------------------------------------------------------
+
+
+class RawModel:
+    """llama-cpp-python driven directly: what any wrapper of it can at best match."""
+
+    def __init__(self, path: str, *, n_ctx: int, n_threads: int, n_batch: int = 512,
+                 flash_attn: bool = True, use_mmap: bool = True, draft: Any = None) -> None:
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        started = time.perf_counter()
+        self.llm = Llama(path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                         n_batch=n_batch, flash_attn=flash_attn, use_mmap=use_mmap, seed=0,
+                         draft_model=draft, verbose=False)
+        self.load_s = time.perf_counter() - started
+        model = self.llm._model
+        eos, bos = self.llm.token_eos(), self.llm.token_bos()
+        self.formatter = Jinja2ChatFormatter(
+            template=self.llm.metadata["tokenizer.chat_template"],
+            eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=model.token_get_text(bos) if bos != -1 else "",
+        )
+
+    def tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        formatted = self.formatter(messages=messages)
+        return self.llm.tokenize(formatted.prompt.encode("utf-8"),
+                                 add_bos=not formatted.added_special, special=True)
+
+    def reset(self) -> None:
+        self.llm.reset()
+
+    def run(self, messages: list[dict[str, str]], max_tokens: int) -> Timed:
+        """One answer at temperature 0; stops at end of turn or `max_tokens`."""
+        import llama_cpp
+
+        started = time.perf_counter()
+        tokens = self.tokens(messages)
+        held = self.llm.input_ids[: self.llm.n_tokens].tolist()
+        cached = next((i for i, (a, b) in enumerate(zip(held, tokens)) if a != b),
+                      min(len(held), len(tokens)))
+        pieces: list[bytes] = []
+        first = 0.0
+        produced = 0
+        for token in self.llm.generate(tokens, temp=0.0, **SAMPLING):
+            if llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token):
+                break
+            produced += 1
+            pieces.append(self.llm.detokenize([token]))
+            first = first or time.perf_counter()
+            if produced >= max_tokens:
+                break
+        ended = time.perf_counter()
+        text = b"".join(pieces).decode("utf-8", errors="replace")
+        return Timed((first or ended) - started, ended - started, produced, len(tokens),
+                     min(cached, len(tokens) - 1), text)
+
+
+# --- llama_cpp.server, the peer way --------------------------------------------------------
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    parsed = urllib.parse.urlsplit(url)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited:\n{log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=5)
+            conn.request("GET", parsed.path or "/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+class PeerServer:
+    """llama_cpp.server in a subprocess, asked with the openai client."""
+
+    def __init__(self, path: str, *, n_ctx: int, n_threads: int, workdir: Path) -> None:
+        import openai
+
+        port = free_port()
+        self.log = workdir / "llama_cpp_server.log"
+        command = [sys.executable, "-m", "llama_cpp.server", "--model", path,
+                   "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
+                   "--n_threads", str(n_threads), "--n_threads_batch", str(n_threads),
+                   "--n_batch", "512", "--flash_attn", "true", "--seed", "0",
+                   # Its default (True) computes logits for every prompt token; off, it does
+                   # the same work per token as raw and ours.
+                   "--logits_all", "false"]  # fmt: skip
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}"
+        _wait_http(self.url + "/v1/models", self.process, self.log, 240)
+        self.client = openai.OpenAI(base_url=self.url + "/v1", api_key="none", max_retries=0)
+
+    def run(self, messages: list[dict[str, str]], max_tokens: int) -> Timed:
+        started = time.perf_counter()
+        first = 0.0
+        chunks: list[str] = []
+        stream = self.client.chat.completions.create(
+            model="local", messages=messages, max_tokens=max_tokens, temperature=0.0,
+            seed=0, stream=True, top_p=1.0, extra_body={"top_k": 40, "min_p": 0.05},
+        )  # fmt: skip
+        for chunk in stream:
+            text = chunk.choices[0].delta.content if chunk.choices else None
+            if text:
+                first = first or time.perf_counter()
+                chunks.append(text)
+        ended = time.perf_counter()
+        return Timed((first or ended) - started, ended - started, len(chunks),
+                     text="".join(chunks))
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --- jupyter server with the extension -------------------------------------------------------
+
+
+def _sse_events(response: http.client.HTTPResponse) -> Iterator[dict[str, Any] | str]:
+    for raw in response:
+        line = raw.decode("utf-8").rstrip("\n")
+        if line.startswith("data: "):
+            data = line[6:]
+            yield data if data == "[DONE]" else json.loads(data)
+
+
+class JupyterServer:
+    """`jupyter server --allow-root` with the extension enabled, on a free loopback port."""
+
+    def __init__(self, model_path: str, *, n_ctx: int, n_threads: int, workdir: Path,
+                 token: str) -> None:
+        self.port = free_port()
+        self.token = token
+        self.log = workdir / "jupyter_server.log"
+        (workdir / "notebooks").mkdir(exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_LOCALAI_")}
+        env.update(JUPYTER_CONFIG_DIR=str(workdir / "config"),
+                   JUPYTER_RUNTIME_DIR=str(workdir / "runtime"), JUPYTER_PLATFORM_DIRS="1")
+        command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
+                   f"--port={self.port}", "--ServerApp.port_retries=0",
+                   "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+                   f"--ServerApp.root_dir={workdir / 'notebooks'}",
+                   f"--LocalAI.model={model_path}", f"--LocalAI.n_ctx={n_ctx}",
+                   f"--LocalAI.n_threads={n_threads}", "--LocalAI.load_on_start=True"]
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("jupyter server exited:\n" + self.log.read_text()[-3000:])
+            try:
+                if self.get("api/localai/status").get("state") == "ready":
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("the server's model did not load:\n" + self.log.read_text()[-3000:])
+
+    def _request(self, method: str, path: str, body: Any = None,
+                 timeout: float = 600) -> http.client.HTTPResponse:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, "/" + path, body=data,
+                     headers={"Authorization": f"token {self.token}",
+                              "Content-Type": "application/json"})
+        response = conn.getresponse()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {response.read()[:500]!r}")
+        return response
+
+    def get(self, path: str) -> dict[str, Any]:
+        return json.loads(self._request("GET", path, timeout=10).read())
+
+    def worker_pid(self) -> int | None:
+        return self.get("api/localai/status").get("pid")
+
+    def reload(self) -> None:
+        """Load the model again (`POST models`, same model): its KV cache starts empty."""
+        model = self.get("api/localai/status")["model"]
+        self._request("POST", "api/localai/models", {"model": model}).read()
+
+    def ask(self, body: dict[str, Any]) -> Timed:
+        """`POST ask`: the panel's route. Timed from the request to the first token event."""
+        started = time.perf_counter()
+        response = self._request("POST", "api/localai/ask", body)
+        first = 0.0
+        reply: dict[str, Any] = {}
+        for event in _sse_events(response):
+            assert isinstance(event, dict)
+            if event["type"] == "token":
+                first = first or time.perf_counter()
+            elif event["type"] == "done":
+                reply = event["reply"]
+            elif event["type"] == "error":
+                raise RuntimeError(f"ask failed: {event}")
+        ended = time.perf_counter()
+        timings = reply.get("timings", {})
+        return Timed((first or ended) - started, ended - started, int(timings.get("tokens", 0)),
+                     int(timings.get("prompt_tokens", 0)), int(timings.get("cached_tokens", 0)),
+                     str(reply.get("text", "")), int(reply.get("attempts", 1)))
+
+    def chat(self, messages: list[dict[str, str]], max_tokens: int) -> Timed:
+        """The OpenAI-compatible route, streaming, with usage."""
+        started = time.perf_counter()
+        response = self._request("POST", "api/localai/v1/chat/completions", {
+            "model": "local", "messages": messages, "max_tokens": max_tokens,
+            "temperature": 0.0, "seed": 0, "stream": True,
+            "stream_options": {"include_usage": True},
+        })  # fmt: skip
+        first = 0.0
+        pieces: list[str] = []
+        usage: dict[str, Any] = {}
+        for event in _sse_events(response):
+            if not isinstance(event, dict):
+                break
+            usage = event.get("usage") or usage
+            for choice in event.get("choices", []):
+                text = choice.get("delta", {}).get("content")
+                if text:
+                    first = first or time.perf_counter()
+                    pieces.append(text)
+        ended = time.perf_counter()
+        return Timed((first or ended) - started, ended - started,
+                     int(usage.get("completion_tokens", len(pieces))),
+                     int(usage.get("prompt_tokens", 0)), text="".join(pieces))
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --- a real kernel with the magics -------------------------------------------------------------
+
+_SETUP = """
+def _localai_bench_setup():
+    import sys, types
+    assistant = get_ipython().magics_manager.registry['LocalAIMagics'].assistant
+    engine = assistant.engine()
+    engine.start()
+    sent = []
+    original = engine.generate
+    def generate(request):
+        sent.append(request.messages)
+        return original(request)
+    engine.generate = generate
+    def context_json(request):
+        from jupyter_localai.kernel.context import collect_context
+        return collect_context(get_ipython(), request).to_json()
+    sys.modules['_localai_bench'] = types.SimpleNamespace(
+        sent=sent, engine=engine, context_json=context_json)
+_localai_bench_setup()
+del _localai_bench_setup
+"""
+
+
+@dataclass
+class CellResult:
+    """One executed cell: when the first streamed update came, when it ended, its error."""
+
+    started: float
+    first_update: float
+    ended: float
+    stdout: str
+    error: str
+
+
+class BenchKernel:
+    """A python3 kernel without a server in its environment: the magics use its own worker.
+
+    Benchmark probes run with `store_history=False`, so they never show up as notebook
+    cells, and keep their state in `sys.modules['_localai_bench']`, not in the namespace.
+    """
+
+    def __init__(self, model_path: str) -> None:
+        from jupyter_client.manager import KernelManager
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_LOCALAI_")}
+        env.update(JUPYTER_LOCALAI_MODEL=model_path, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+        self.manager = KernelManager(kernel_name="python3")
+        self.manager.start_kernel(env=env)
+        self.client = self.manager.blocking_client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=120)
+
+    @property
+    def pid(self) -> int:
+        return int(self.manager.provisioner.process.pid)  # type: ignore[union-attr]
+
+    def execute(self, code: str, *, store_history: bool = True,
+                timeout: float = 600) -> CellResult:
+        started = time.perf_counter()
+        msg_id = self.client.execute(code, store_history=store_history, allow_stdin=False)
+        first = 0.0
+        stdout: list[str] = []
+        error = ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = self.client.get_iopub_msg(timeout=1)
+            except queue.Empty:
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind == "update_display_data":
+                first = first or time.perf_counter()
+            elif kind == "stream" and content["name"] == "stdout":
+                stdout.append(content["text"])
+            elif kind == "error":
+                error = f"{content['ename']}: {content['evalue']}"
+            elif kind == "status" and content["execution_state"] == "idle":
+                ended = time.perf_counter()
+                return CellResult(started, first or ended, ended, "".join(stdout), error)
+        raise TimeoutError(f"cell did not finish in {timeout} s:\n{code[:300]}")
+
+    def probe(self, expression: str) -> Any:
+        """Evaluate `expression` silently in the kernel; its JSON value."""
+        result = self.execute(
+            f"import json as _j; print(_j.dumps({expression})); del _j", store_history=False)
+        if result.error:
+            raise RuntimeError(f"{expression[:80]}: {result.error}")
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def time_context(self, request: str, repeats: int) -> list[float]:
+        """Seconds `collect_context` takes in the kernel for `request`, `repeats` times."""
+        result = self.execute(
+            "def _localai_time():\n"
+            "    import json, time\n"
+            "    from jupyter_localai.kernel.context import collect_context\n"
+            "    times = []\n"
+            f"    for _ in range({repeats}):\n"
+            "        started = time.perf_counter()\n"
+            f"        collect_context(get_ipython(), {request!r})\n"
+            "        times.append(time.perf_counter() - started)\n"
+            "    print(json.dumps(times))\n"
+            "_localai_time()\ndel _localai_time", store_history=False)
+        if result.error:
+            raise RuntimeError(f"collect_context failed: {result.error}")
+        return [float(t) for t in json.loads(result.stdout.strip().splitlines()[-1])]
+
+    def start_assistant(self) -> None:
+        """Load the extension and its worker, and record the messages each request sends."""
+        for code in ("%load_ext jupyter_localai", _SETUP):
+            result = self.execute(code, store_history=False)
+            if result.error:
+                raise RuntimeError(f"assistant setup failed: {result.error}")
+
+    def sent_messages(self) -> list[list[dict[str, str]]]:
+        return self.probe("__import__('_localai_bench').sent")
+
+    def worker_pid(self) -> int:
+        return int(self.probe("__import__('_localai_bench').engine.status()['pid']"))
+
+    def reset_cache(self) -> None:
+        self.execute("__import__('_localai_bench').engine.reset_cache()", store_history=False)
+
+    def last_reply(self) -> dict[str, Any]:
+        return self.probe("__import__('jupyter_localai').last_reply().to_json()")
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
