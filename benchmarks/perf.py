@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from perf_kernel import BenchKernel
 from perf_notebooks import (
     COLD_QUESTION,
     DECODE_QUESTION,
@@ -39,7 +40,7 @@ from perf_notebooks import (
     WARM_QUESTIONS,
     notebook_cells,
 )
-from perf_sides import BenchKernel, JupyterServer, PeakRSS, PeerServer, RawModel, Timed
+from perf_sides import JupyterServer, PeakRSS, PeerServer, RawModel, Timed
 
 from jupyter_localai.config import DEFAULT_MODEL
 from jupyter_localai.core.tasks import TaskRequest, task_text
@@ -260,12 +261,22 @@ def main(argv: list[str] | None = None) -> None:
         try:
             for n_cells in args.sizes:
                 bench_notebook(run, n_cells, 2 if args.quick else 4)
-            if "pld" not in args.skip:
-                perf_probes.prompt_lookup(run, 50 if 50 in args.sizes else args.sizes[0])
-            if "vars" not in args.skip:
-                perf_probes.context_1000_vars(run)
-            if "rss" not in args.skip:
-                perf_probes.server_rss_growth(run, args.rss_requests)
+            probes = {
+                "pld": lambda: perf_probes.prompt_lookup(
+                    run, 50 if 50 in args.sizes else args.sizes[0]),
+                "vars": lambda: perf_probes.context_1000_vars(run),
+                "rss": lambda: perf_probes.server_rss_growth(run, args.rss_requests),
+            }
+            for name, probe in probes.items():
+                if name in args.skip:
+                    continue
+                try:
+                    probe()
+                except (RuntimeError, OSError, KeyError, ValueError, TimeoutError) as error:
+                    # The contenders' rows are already measured: report the probe's failure
+                    # with them rather than losing the run.
+                    log.exception("probe %s failed", name)
+                    run.extra[f"{name}_error"] = f"{type(error).__name__}: {error}"
         finally:
             run.close()
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -13,8 +13,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import psutil
+from perf_kernel import BenchKernel
 from perf_notebooks import COLD_QUESTION, DECODE_QUESTION, many_variables_cells, notebook_cells
-from perf_sides import BenchKernel, RawModel, Timed, tree_rss
+from perf_sides import RawModel, Timed, tree_rss
 
 from jupyter_localai.core.prompt import SYSTEM_PROMPT
 from jupyter_localai.models import resolve_model

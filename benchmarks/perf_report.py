@@ -178,7 +178,7 @@ def write(run: Run, info: dict[str, Any], values: dict[str, Any],
     raw_rows = [{k: v for k, v in r.items()} for r in run.rows]
     extra = {k: v for k, v in run.extra.items()
              if k not in ("fix_messages", "decode_messages", "server_asks")}
-    name = Path(args.model).stem
+    name = Path(args.model).name.removesuffix(".gguf")
     (out / f"perf_{name}.json").write_text(json.dumps(
         {"machine": info, "ratios": values, "rows": raw_rows, "extra": extra,
          "peak_rss_mb": {k: round(v / 2**20) for k, v in run.rss.peaks.items()}},
