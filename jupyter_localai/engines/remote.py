@@ -244,6 +244,7 @@ class RemoteGeneration(Generation):
         self._body = body
         self._sock: socket.socket | None = None
         self._sock_lock = threading.Lock()
+        self._state: StreamState | None = None  # set once the request is on its way
 
     def cancel(self) -> None:
         super().cancel()
@@ -259,11 +260,18 @@ class RemoteGeneration(Generation):
     def __iter__(self) -> Iterator[str]:
         if self.completion is not None:
             return
+        if self._state is not None:
+            # An earlier iteration was interrupted (Ctrl-C) and its request ended with its
+            # connection: finish with what arrived, never send the request a second time.
+            self.cancel()
+            self._finish(self._state)
+            return
         engine = self._engine
         url = engine.base_url + "/chat/completions"
         try:
             if not self._body.get("model"):
                 self._body["model"] = engine.default_model()
+            stream = self._state = StreamState(model=self._body["model"])
             connection, response = engine.open(
                 "POST", url, self._body, timeout=engine.timeout, on_connect=self._keep_socket
             )
@@ -272,7 +280,6 @@ class RemoteGeneration(Generation):
                 raise
             self._finish(StreamState(model=self._body.get("model") or ""))
             return
-        stream = StreamState(model=self._body["model"])
         try:
             if self.cancelled:
                 stream.finish_reason = "cancelled"
