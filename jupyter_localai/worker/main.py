@@ -24,9 +24,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import llama_cpp
+import numpy as np
 from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
@@ -50,6 +52,8 @@ class LlamaLog:
 
     def __init__(self, stream: TextIO) -> None:
         self.loading = False
+        # True while the errors llama.cpp reports are the expected echo of a cancel's abort.
+        self.aborting: Callable[[], bool] = lambda: False
         self.errors: collections.deque[str] = collections.deque(maxlen=4)
         self._stream = stream
         self._last_level = 0
@@ -60,6 +64,8 @@ class LlamaLog:
         level = self._last_level if level == _GGML_CONT else level
         self._last_level = level
         line = text.decode("utf-8", errors="replace")
+        if level == _GGML_ERROR and self.aborting():
+            return
         if level == _GGML_ERROR and line.strip():
             self.errors.append(line.strip())
         if self.loading or level in (_GGML_WARN, _GGML_ERROR):
@@ -118,12 +124,10 @@ class LoadedModel:
 
     def cached_prefix(self, tokens: list[int]) -> int:
         """Prompt tokens the KV cache already holds (what `Llama.generate` will reuse)."""
-        held = self.llm.input_ids[: self.llm.n_tokens]
-        same = 0
-        for a, b in zip(held, tokens):
-            if a != b:
-                break
-            same += 1
+        length = min(self.llm.n_tokens, len(tokens))
+        # numpy, not a Python loop: this runs before every answer's first token.
+        differ = np.flatnonzero(self.llm.input_ids[:length] != np.asarray(tokens[:length]))
+        same = int(differ[0]) if differ.size else length
         return min(same, max(len(tokens) - 1, 0))
 
 
@@ -133,6 +137,7 @@ class Worker:
     def __init__(self, channel: Channel, llama_log: LlamaLog) -> None:
         self.channel = channel
         self.llama_log = llama_log
+        llama_log.aborting = lambda: self.current is not None and self.current in self.cancelled
         self.model: LoadedModel | None = None
         self.model_lock = threading.Lock()  # held while the model is (re)loaded
         self.jobs: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -288,14 +293,7 @@ class Worker:
         llm.set_seed(int(request.get("seed") or 0))
         stream = TextStream(stops)
         finish, produced, first_at = "length", 0, 0.0
-        for token in llm.generate(
-            tokens,
-            temp=float(request.get("temperature") or 0.0),
-            top_p=float(request.get("top_p") or 1.0),
-            top_k=40,
-            min_p=0.05,
-            repeat_penalty=1.0,
-        ):
+        for token in self.sampled_tokens(llm, job_id, tokens, request):
             if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
                 finish = "stop"
                 break
@@ -313,6 +311,9 @@ class Worker:
                 break
             if produced >= max_tokens:
                 break
+        else:
+            if produced < max_tokens:  # the prompt's evaluation was aborted by a cancel
+                finish = "cancelled"
         tail = "" if finish == "stop" and stream.stopped else stream.flush()
         if tail:
             self.channel.send({"type": "token", "id": job_id, "text": tail})
@@ -332,6 +333,37 @@ class Worker:
                 },
             }
         )
+
+    def sampled_tokens(
+        self, llm: Llama, job_id: str, prompt: list[int], request: dict[str, Any]
+    ) -> Iterator[int]:
+        """`Llama.generate`, with the prompt's evaluation interruptible by a cancel.
+
+        A cold notebook prompt takes seconds to evaluate; llama.cpp polls an abort callback
+        between graph nodes, so a cancel stops it at once. The callback is set only until
+        the first token: per node it costs a Python call, too much for every decoded token.
+        """
+        tokens = llm.generate(
+            prompt,
+            temp=float(request.get("temperature") or 0.0),
+            top_p=float(request.get("top_p") or 1.0),
+            top_k=40,
+            min_p=0.05,
+            repeat_penalty=1.0,
+        )
+        abort = llama_cpp.ggml_abort_callback(lambda _data: job_id in self.cancelled)
+        llama_cpp.llama_set_abort_callback(llm._ctx.ctx, abort, None)
+        try:
+            first = next(tokens, None)
+        except RuntimeError:  # llama_decode returned 2: aborted (its KV entries are dropped)
+            if job_id not in self.cancelled:
+                raise
+            return
+        finally:
+            llama_cpp.llama_set_abort_callback(llm._ctx.ctx, llama_cpp.ggml_abort_callback(), None)
+        if first is not None:
+            yield first
+            yield from tokens
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -109,6 +109,27 @@ def test_cancel_stops_within_250ms_and_next_request_works(worker_engine: WorkerE
     assert after.finish_reason == "length" and after.text
 
 
+def test_cancel_interrupts_a_long_prompt_evaluation(worker_engine: WorkerEngine) -> None:
+    """A cold prompt of ~3,500 tokens takes many seconds to evaluate; cancel cuts it short."""
+    numbers = "data = [" + ", ".join(str(7 * i) for i in range(600)) + "]\nWhat is sum(data)?"
+    messages = [{"role": "user", "content": numbers}]
+    assert worker_engine.count_tokens(messages) > 3000
+    generation = worker_engine.generate(GenerationRequest(messages=messages, max_tokens=16))
+    while not generation.started:  # let the worker begin evaluating the prompt
+        time.sleep(0.01)
+    time.sleep(0.3)
+    cancelled_at = time.perf_counter()
+    generation.cancel()
+    completion = generation.result()
+    assert time.perf_counter() - cancelled_at < 0.25
+    assert completion.finish_reason == "cancelled" and completion.text == ""
+    # The worker goes on serving; the half-evaluated prompt is not counted as cached.
+    after = worker_engine.generate(GenerationRequest(messages=QUESTION, max_tokens=12)).result()
+    assert after.text and after.finish_reason == "length"
+    assert after.cached_tokens < after.prompt_tokens
+    assert worker_engine.ping()["state"] == "ready"
+
+
 def test_cancel_of_a_queued_request_leaves_the_running_one(worker_engine: WorkerEngine) -> None:
     running = worker_engine.generate(GenerationRequest(messages=QUESTION, max_tokens=24))
     queued = worker_engine.generate(GenerationRequest(messages=QUESTION, max_tokens=24))
