@@ -40,6 +40,8 @@ class Reply:
     warnings: list[str] = field(default_factory=list)
     # True: ran in a copy of the kernel without error; False: no candidate ran; None: not tried.
     verified: bool | None = None
+    # Attempts made (retries after failed checks included); timings cover all of them,
+    # ttft_s being the first attempt's first token.
     attempts: int = 1
     finish_reason: str = "stop"
 

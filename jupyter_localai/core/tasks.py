@@ -191,10 +191,12 @@ def run_task(
     best: tuple[int, Reply] | None = None
     attempts = 1 + (max(0, request.retries) if _wants_code(request) else 0)
     reason = ""
+    first_ttft: float | None = None
     for attempt in range(1, attempts + 1):
         if listener is not None:
             listener.on_attempt(attempt, reason)
         reply = _one_attempt(engine, request, messages, listener, cancel)
+        first_ttft = reply.timings.ttft_s if first_ttft is None else first_ttft
         reply.attempts = attempt
         if reply.finish_reason == "cancelled" or not _wants_code(request):
             return reply
@@ -210,17 +212,25 @@ def run_task(
         if best is None or score < best[0]:
             best = (score, reply)
         if not issues:
-            return reply
+            return _as_whole_task(reply, attempt, first_ttft, started)
         if time.perf_counter() - started > request.time_budget_s:
             break
         reason = "; ".join(issue.message for issue in issues)
         messages = [*messages, {"role": "assistant", "content": reply.text},
                     {"role": "user", "content": _feedback(issues, request)}]
     assert best is not None
-    final = best[1]
+    final = _as_whole_task(best[1], attempt, first_ttft, started)
     if verifier is not None and final.verified is None:
         final.verified = False
     return final
+
+
+def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, started: float) -> Reply:
+    """The kept reply, with figures of the whole task: attempts made, first token, total."""
+    reply.attempts = attempts
+    reply.timings.ttft_s = first_ttft if first_ttft is not None else reply.timings.ttft_s
+    reply.timings.total_s = time.perf_counter() - started
+    return reply
 
 
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,

@@ -322,7 +322,10 @@ def last_error(
 ) -> ErrorInfo | None:
     """The most recent failure: source, type, message, plain traceback and hints; redacted."""
     recorder = recorder or find_recorder(shell)
-    error = recorder.last_error if recorder is not None else _error_from_sys(shell)
+    # A cell that failed before `%load_ext` is only known to `sys.last_value`.
+    error = recorder.last_error if recorder is not None else None
+    if error is None:
+        error = _error_from_sys(shell)
     if error is None:
         return None
     redactor = redactor or namespace_redactor(shell.user_ns)
