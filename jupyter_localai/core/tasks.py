@@ -16,6 +16,7 @@ from ..engines.base import Engine, Generation, GenerationRequest
 from .checks import CheckIssue, ContextNamespace, NamespaceView, asked_names, check_code
 from .context import NotebookContext
 from .prompt import PromptBudget, build_messages, format_error
+from .quickfix import hinted_fixes
 from .reply import Reply, Timings, extract_code
 
 TASKS = ("generate", "explain", "fix", "chat")
@@ -213,6 +214,10 @@ def run_task(
             best = (score, reply)
         if not issues:
             return _as_whole_task(reply, attempt, first_ttft, started)
+        if request.task == "fix" and attempt == 1:
+            quick = _quick_fix(request, reply, namespace, failing, verifier)
+            if quick is not None:
+                return _as_whole_task(quick, attempt, first_ttft, started)
         if time.perf_counter() - started > request.time_budget_s:
             break
         reason = "; ".join(issue.message for issue in issues)
@@ -223,6 +228,33 @@ def run_task(
     if verifier is not None and final.verified is None:
         final.verified = False
     return final
+
+
+def _quick_fix(
+    request: TaskRequest,
+    model_reply: Reply,
+    namespace: NamespaceView | None,
+    failing: str | None,
+    verifier: Verifier | None,
+) -> Reply | None:
+    """The failing cell with Python's own hint applied, when the model's answer failed.
+
+    Costs no model time; the candidate passes the same checks (and verification) as any
+    model answer, or is not offered.
+    """
+    error = request.context.last_error if request.context else None
+    for fix in hinted_fixes(error, failing or ""):
+        if check_code(fix.code, namespace=namespace, failing_source=failing):
+            continue
+        verified = None
+        if verifier is not None:
+            verified = verifier(fix.code) is None
+            if not verified:
+                continue
+        return Reply(task="fix", text=f"{fix.reason}\n\n```python\n{fix.code}\n```",
+                     code=fix.code, model=model_reply.model, timings=model_reply.timings,
+                     verified=verified)
+    return None
 
 
 def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, started: float) -> Reply:

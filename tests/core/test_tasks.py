@@ -50,13 +50,15 @@ def test_generate_passes_first_time() -> None:
     assert reply.attempts == 1 and reply.warnings == []
 
 
-def test_unchanged_fix_is_retried_with_the_error_and_hint() -> None:
+def test_unchanged_fix_is_retried_with_the_error() -> None:
+    context = failing_notebook()
+    context.last_error.suggestions = []  # no hint to apply: the model must try again
     engine = scripted("```python\nprint(df.shapee)\n```", "```python\nprint(df.shape)\n```")
     recorder = Recorder()
-    reply = run_task(engine, TaskRequest("fix", context=failing_notebook()), listener=recorder)
+    reply = run_task(engine, TaskRequest("fix", context=context), listener=recorder)
     assert reply.code == "print(df.shape)" and reply.attempts == 2
     feedback = engine.requests[1].messages[-1]["content"]
-    assert "still raises AttributeError" in feedback and "Did you mean: 'shape'?" in feedback
+    assert "still raises AttributeError" in feedback and "same code" in feedback
     assert [a for a, _ in recorder.attempts] == [1, 2]
 
 
@@ -113,3 +115,19 @@ def test_sampling_options_reach_the_engine() -> None:
 def test_unknown_task_is_rejected() -> None:
     with pytest.raises(ValueError, match="Unknown task"):
         TaskRequest("summarize")
+
+
+def test_unchanged_fix_falls_back_to_pythons_hint() -> None:
+    context = failing_notebook()
+    engine = scripted("```python\nprint(df.shapee)\n```")
+    reply = run_task(engine, TaskRequest("fix", context=context, retries=2))
+    assert reply.code == "print(df.shape)"
+    assert "Python's hint" in reply.text and reply.warnings == []
+    assert len(engine.requests) == 1  # no model time spent on retries
+
+
+def test_hinted_fix_must_pass_verification() -> None:
+    engine = scripted("```python\nprint(df.shapee)\n```", "```python\nprint(len(df))\n```")
+    reply = run_task(engine, TaskRequest("fix", context=failing_notebook(), retries=1),
+                     verifier=lambda code: "boom" if "shape" in code else None)
+    assert reply.code == "print(len(df))" and reply.verified is True
