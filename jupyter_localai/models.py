@@ -95,7 +95,29 @@ def validate_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
     path = Path(path)
     if not path.is_file():
         raise ModelNotFoundError(f"no model file at {path}")
-    return read_gguf_header(path)
+    info = read_gguf_header(path)
+    _check_fits_in_memory(info)
+    return info
+
+
+def physical_memory_bytes() -> int | None:
+    """This machine's RAM, or None where the platform does not say (then nothing is refused)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_fits_in_memory(info: GGUFInfo) -> None:
+    """Refuse a model whose weights exceed the machine's memory: llama.cpp would fail on it
+    with an unrelated error, or page it in from disk for minutes per answer."""
+    total = physical_memory_bytes()
+    if total and info.size_bytes > total:
+        raise InvalidModelError(
+            f"{info.path} needs {info.size_bytes / 2**30:.1f} GiB for its weights but this "
+            f"machine has {total / 2**30:.1f} GiB of memory. Pick a smaller or more quantized "
+            "model (`%ai models` lists them)."
+        )
 
 
 def resolve_model(
