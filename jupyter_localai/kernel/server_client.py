@@ -14,8 +14,9 @@ import os
 from typing import Any
 
 from ..config import SERVER_SECRET_ENV, LocalAI
-from ..engines.base import Engine
-from ..engines.remote import RemoteEngine
+from ..engines.base import Engine, Generation, GenerationRequest
+from ..engines.openai_wire import chat_body
+from ..engines.remote import RemoteEngine, RemoteGeneration
 from ..errors import EngineUnavailableError
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ class ServerEngine(RemoteEngine):
             headers={"Authorization": f"LocalAI {secret}"},
             timeout=timeout,
         )
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        # The extension reports usage on request, so `last_reply().timings` carries the real
+        # prompt and cached token counts (not every OpenAI-compatible server accepts this).
+        body = chat_body(request, self.model)
+        body["stream_options"] = {"include_usage": True}
+        return RemoteGeneration(self, body)
 
     def status(self) -> dict[str, Any]:
         base = {
