@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import Any
 
 import tornado.web
@@ -214,17 +215,44 @@ def task_request_from_json(body: dict[str, Any], runtime: AssistantRuntime) -> T
         task=task,
         prompt=str(body.get("prompt") or ""),
         context=NotebookContext.from_json(context_json) if context_json else None,
-        target_source=body.get("target_source"),
+        target_source=_optional_text(body, "target_source"),
         target_output=str(body.get("target_output") or ""),
         history=[{"role": str(m.get("role", "user")), "content": m["content"]} for m in history],
         format=str(body.get("format") or ("code" if task in ("generate", "fix") else "markdown")),
-        max_tokens=int(option(body, "max_tokens", settings.max_tokens)),
-        temperature=float(option(body, "temperature", settings.temperature)),
-        seed=int(option(body, "seed", settings.seed)),
-        session_id=body.get("session_id"),
-        context_tokens=int(option(body, "context_tokens", settings.context_tokens)),
-        retries=int(option(body, "retries", settings.retries)),
+        max_tokens=bounded(body, "max_tokens", settings.max_tokens, 1),
+        temperature=bounded(body, "temperature", settings.temperature, 0.0, kind=float),
+        seed=bounded(body, "seed", settings.seed, -(2**63)),
+        session_id=_optional_text(body, "session_id"),
+        context_tokens=bounded(body, "context_tokens", settings.context_tokens, 0),
+        retries=bounded(body, "retries", settings.retries, 0, MAX_RETRIES),
     )
+
+
+MAX_RETRIES = 10
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def bounded(
+    body: dict[str, Any], key: str, default: Any, least: float, most: float | None = None,
+    *, kind: type = int,
+) -> Any:
+    """`body[key]` (or the default) as a finite `kind` within [least, most]; ValueError
+    naming the field otherwise, so NaN, Infinity or 1e400 are a 400, not a crash."""
+    value = option(body, key, default)
+    try:
+        number = kind(value)
+    except OverflowError as error:
+        raise ValueError(f"{key} must be a finite number, not {value!r}") from error
+    if not math.isfinite(number) or number < least or (most is not None and number > most):
+        limits = f"at least {least}" if most is None else f"between {least} and {most}"
+        raise ValueError(f"{key} must be {limits}, not {value!r}")
+    return number
 
 
 def option(body: dict[str, Any], key: str, default: Any) -> Any:

@@ -21,7 +21,7 @@ from jupyter_server.auth.decorator import authorized
 
 from ..core.tasks import CancelScope
 from ..engines.base import Completion, GenerationRequest
-from .handlers import AssistantHandler, StreamingHandler, http_status_for, option
+from .handlers import AssistantHandler, StreamingHandler, bounded, http_status_for, option
 from .streaming import Emitter
 
 _ROLES = ("system", "user", "assistant", "tool", "developer")
@@ -72,7 +72,7 @@ def generation_request_from_json(body: dict[str, Any], settings: Any) -> Generat
     if not isinstance(messages, list) or not messages:
         raise ValueError("messages must be a non-empty list")
     parsed = [_message(item, index) for index, item in enumerate(messages)]
-    if int(option(body, "n", 1)) != 1:
+    if bounded(body, "n", 1, 1) != 1:
         raise ValueError("only n=1 is supported")
     stop = body.get("stop") or []
     if isinstance(stop, str):
@@ -80,15 +80,12 @@ def generation_request_from_json(body: dict[str, Any], settings: Any) -> Generat
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise ValueError("stop must be a string or a list of strings")
     max_tokens = option(body, "max_completion_tokens", option(body, "max_tokens", None))
-    max_tokens = settings.max_tokens if max_tokens is None else int(max_tokens)
-    if max_tokens < 1:
-        raise ValueError("max_tokens must be at least 1")
     return GenerationRequest(
         messages=parsed,
-        max_tokens=max_tokens,
-        temperature=float(option(body, "temperature", settings.temperature)),
-        seed=int(option(body, "seed", settings.seed)),
-        top_p=float(option(body, "top_p", 1.0)),
+        max_tokens=bounded({"max_tokens": max_tokens}, "max_tokens", settings.max_tokens, 1),
+        temperature=bounded(body, "temperature", settings.temperature, 0.0, kind=float),
+        seed=bounded(body, "seed", settings.seed, -(2**63)),
+        top_p=bounded(body, "top_p", 1.0, 0.0, 1.0, kind=float),
         stop=stop,
         session_id=body.get("user") if isinstance(body.get("user"), str) else None,
     )
