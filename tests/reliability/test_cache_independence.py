@@ -27,8 +27,8 @@ SHARED_CELLS = [
      "error": ""},
 ]
 NOTEBOOKS = {
-    "A": ("sales = pd.read_csv('sales.csv')", "sales", "DataFrame 120x3: region(object), "
-          "units(int64), price(float64)", "Compute the total units per region into by_region"),
+    "A": ("sales = pd.read_csv('sales.csv')", "sales", ("DataFrame 120x3: region(object), "
+          "units(int64), price(float64)"), "Compute the total units per region into by_region"),
     "B": ("temps = np.random.default_rng(0).normal(20, 5, 365)", "temps",
           "ndarray float64 shape (365,)", "Compute the mean of temps into avg_temp"),
     "C": ("words = open('book.txt').read().split()", "words", "list of 81234 str",
