@@ -19,6 +19,7 @@ import itertools
 import logging
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
@@ -66,6 +67,9 @@ class WorkerEngine(Engine):
         aliases: dict[str, str] | None = None,
         load_timeout: float = 300.0,
         check_header: bool = True,
+        kv_dir: str | None = None,
+        kv_ram_bytes: int = 256 << 20,
+        kv_disk_bytes: int = 1 << 30,
     ) -> None:
         self._model_name = model
         self._check_header = check_header
@@ -77,6 +81,10 @@ class WorkerEngine(Engine):
             "n_batch": n_batch,
             "flash_attn": flash_attn,
             "seed": seed,
+            # Saved KV states per notebook: "" keeps them in RAM only.
+            "kv_dir": default_kv_dir() if kv_dir is None else kv_dir,
+            "kv_ram_bytes": kv_ram_bytes,
+            "kv_disk_bytes": kv_disk_bytes,
         }
         self._load_timeout = load_timeout
         self._lock = threading.RLock()  # guards worker start/stop and model changes
@@ -93,6 +101,7 @@ class WorkerEngine(Engine):
         self._crashed = False
         self._last_error: str | None = None
         self._closed = False
+        self._warm: dict[str, Any] = {}
 
     @classmethod
     def from_config(cls, config: LocalAI) -> WorkerEngine:
@@ -145,6 +154,29 @@ class WorkerEngine(Engine):
             log.debug("request %s not delivered: %s", request_id, exc)
         return generation
 
+    def prefill(
+        self, messages: list[dict[str, str]], session_id: str | None = None, *, start: bool = False
+    ) -> bool:
+        """Warm the KV cache with the start of a later request; fire and forget.
+
+        `messages` are the request's messages up to where its task text would go (the last
+        message unfinished, as `core.prompt.prefill_messages` makes them). The worker runs
+        it only when no real request waits, stops it at the next batch when one arrives,
+        and keeps only the latest prefill of each `session_id`. Without `start`, nothing
+        happens unless the worker is already running (a prefill never loads a model).
+        Returns whether it was sent.
+        """
+        with self._lock:
+            if self._closed or (self._worker is None and not start):
+                return False
+            try:
+                worker = self._ensure_worker()
+                worker.send({"op": "prefill", "messages": messages, "session_id": session_id})
+            except (LocalAIError, OSError) as exc:
+                log.debug("prefill not sent: %s", exc)
+                return False
+        return True
+
     def status(self) -> dict[str, Any]:
         """Answers at once from what the client knows; never waits for the worker."""
         worker = self._worker
@@ -164,6 +196,8 @@ class WorkerEngine(Engine):
             "last_error": self._last_error,
             "pid": worker.pid if worker else None,
             "rss_bytes": worker.rss_bytes() if worker else None,
+            # Prefill and saved states, as the worker last reported them.
+            "warm": dict(self._warm),
         }
 
     def ping(self, timeout: float = 5.0) -> dict[str, Any]:
@@ -329,6 +363,8 @@ class WorkerEngine(Engine):
             if generation is not None:
                 self._pending.pop(generation.request_id, None)
                 generation._fail(_worker_error(message))
+        elif kind == "warm":
+            self._warm = dict(message.get("stats") or {})
         elif kind == "loaded":
             self._state = "ready"
             self._load_time_s = float(message["load_time_s"])
@@ -396,6 +432,13 @@ class WorkerEngine(Engine):
         if not generation.started:  # still queued: it ends now, the worker will skip it
             self._pending.pop(generation.request_id, None)
             generation._done({"text": "", "finish_reason": "cancelled"})
+
+
+def default_kv_dir() -> str:
+    """Where notebooks' KV states are kept between runs: the user's cache directory."""
+    import platformdirs
+
+    return str(Path(platformdirs.user_cache_dir("jupyter-localai")) / "kv")
 
 
 def _worker_error(message: dict[str, Any]) -> LocalAIError:

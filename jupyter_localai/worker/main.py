@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 import llama_cpp
@@ -32,6 +33,7 @@ import numpy as np
 from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
+from .kv_states import KVStateStore, file_sha256, shared_prefix
 from .protocol import BAD_REQUEST, CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel, physical_cores
 from .text_stream import TextStream
 
@@ -39,6 +41,10 @@ log = logging.getLogger("jupyter_localai.worker")
 # ggml.h's `enum ggml_log_level` (llama-cpp-python's _logger.py comment is out of date):
 # 3 warn, 4 error, 5 continues the previous line.
 _GGML_WARN, _GGML_ERROR, _GGML_CONT = 3, 4, 5
+# Marks where a prefill's last message would continue (a private-use character).
+_MARK = "\ue000"
+# Restoring a saved state costs milliseconds; only worth it for a real gain in tokens.
+_RESTORE_MIN_GAIN = 16
 
 
 class LlamaLog:
@@ -122,6 +128,69 @@ class LoadedModel:
         stop = formatted.stop or []
         return tokens, [stop] if isinstance(stop, str) else list(stop)
 
+    def prefix_tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """The tokens of a prompt whose last message is still being written (a prefill).
+
+        The chat template closes every message, so the text is rendered with a marker at
+        the end of the last message and cut there: what remains is exactly how a later
+        request on these messages plus its task text begins.
+        """
+        marked = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + _MARK}]
+        formatted = self._formatter(messages=marked)
+        text = formatted.prompt[: formatted.prompt.rindex(_MARK)]
+        return self.llm.tokenize(
+            text.encode("utf-8"), add_bos=not formatted.added_special, special=True
+        )
+
+    def kv_positions(self) -> int:
+        """Positions sequence 0 holds in the KV cache (llama.cpp's view, not the Python one)."""
+        memory = llama_cpp.llama_get_memory(self.llm._ctx.ctx)
+        return int(llama_cpp.llama_memory_seq_pos_max(memory, 0)) + 1
+
+    def invalidate(self) -> None:
+        """Forget the KV cache entirely: nothing may be reused after a failed evaluation."""
+        self.llm._ctx.kv_cache_clear()
+        self.llm.n_tokens = 0
+
+    def make_consistent(self) -> None:
+        """Keep only what both llama-cpp-python's token list and the KV cache hold.
+
+        After an aborted or failed `llama_decode` the two can disagree; a prompt would then
+        "reuse" a prefix that is not there. Positions beyond the shorter are removed.
+        """
+        held = self.kv_positions()
+        if held < self.llm.n_tokens:
+            self.invalidate()
+        elif held > self.llm.n_tokens:
+            self.llm._ctx.kv_cache_seq_rm(-1, self.llm.n_tokens, -1)
+
+    def save_state(self) -> tuple[np.ndarray, bytes] | None:
+        """The KV state of sequence 0 and the tokens it holds (raw llama.cpp calls)."""
+        llm = self.llm
+        if llm.n_tokens == 0 or self.kv_positions() != llm.n_tokens:
+            return None
+        ctx = llm._ctx.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+        if not written:
+            return None
+        return llm.input_ids[: llm.n_tokens].copy(), ctypes.string_at(buffer, written)
+
+    def restore_state(self, tokens: np.ndarray, data: bytes) -> bool:
+        """Replace the KV cache with a saved state; False (and a cold cache) if it does not fit."""
+        llm = self.llm
+        self.invalidate()
+        source = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        read = llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, source, len(data), 0)
+        if not read or self.kv_positions() != len(tokens):
+            self.invalidate()
+            return False
+        llm.input_ids[: len(tokens)] = tokens
+        llm.n_tokens = len(tokens)
+        llm._requires_eval = True  # the logits are not those of the restored tokens
+        return True
+
     def cached_prefix(self, tokens: list[int]) -> int:
         """Prompt tokens the KV cache already holds (what `Llama.generate` will reuse)."""
         length = min(self.llm.n_tokens, len(tokens))
@@ -147,6 +216,20 @@ class Worker:
         # A tokenize must wait for a model about to load; each counter has one writer thread.
         self.loads_queued = 0
         self.loads_done = 0
+        # Real jobs waiting (a prefill yields to them); written by reader / main thread.
+        self.urgent_in = 0
+        self.urgent_out = 0
+        # Prefills wait here, one per notebook (a newer one replaces the older).
+        self.prefills: dict[str, dict[str, Any]] = {}
+        self.prefills_lock = threading.Lock()
+        self.states: KVStateStore | None = None
+        self.warm = {
+            "prefills_done": 0,
+            "prefills_preempted": 0,
+            "prefills_coalesced": 0,
+            "prefill_tokens": 0,
+            "prefill_seconds": 0.0,
+        }
 
     # --- reader thread -------------------------------------------------------------------
 
@@ -168,9 +251,17 @@ class Worker:
             self.channel.send({"type": "status", "id": message.get("id"), **self.status()})
         elif op == "tokenize" and self.loads_queued == self.loads_done:
             self.tokenize(message)
+        elif op == "prefill":
+            key = str(message.get("session_id") or "")
+            with self.prefills_lock:
+                if key in self.prefills:
+                    self.warm["prefills_coalesced"] += 1
+                self.prefills[key] = message
+            self.jobs.put({"op": "wake"})
         elif op in ("generate", "load", "reset", "shutdown", "tokenize"):
             if op == "load":
                 self.loads_queued += 1
+            self.urgent_in += 1
             self.jobs.put(message)
         else:
             self.channel.send(
@@ -195,7 +286,17 @@ class Worker:
             "load_time_s": model.load_time_s if model else 0.0,
             "cached_tokens": model.llm.n_tokens if model else 0,
             "pid": os.getpid(),
+            "warm": self.warm_stats(),
         }
+
+    def warm_stats(self) -> dict[str, Any]:
+        """What prefill and saved states did (and cost), for `status`."""
+        stats: dict[str, Any] = dict(self.warm)
+        with self.prefills_lock:
+            stats["prefills_queued"] = len(self.prefills)
+        if self.states is not None:
+            stats.update(self.states.stats())
+        return stats
 
     def tokenize(self, message: dict[str, Any]) -> None:
         with self.model_lock:
@@ -208,12 +309,36 @@ class Worker:
 
     # --- main thread ---------------------------------------------------------------------
 
+    def next_job(self) -> dict[str, Any]:
+        """The next real job; a waiting prefill only when no real job waits."""
+        while True:
+            try:
+                job = self.jobs.get_nowait()
+            except queue.Empty:
+                with self.prefills_lock:
+                    prefill = self.prefills.pop(next(iter(self.prefills)), None) if (
+                        self.prefills) else None
+                if prefill is not None:
+                    return prefill
+                job = self.jobs.get()
+            if job["op"] != "wake":
+                self.urgent_out += 1
+                return job
+
+    def urgent_waiting(self) -> bool:
+        return self.urgent_in != self.urgent_out
+
     def serve(self) -> None:
         while True:
-            job = self.jobs.get()
+            job = self.next_job()
             op = job["op"]
             if op == "shutdown":
+                if self.states is not None:
+                    self.states.flush()
                 return
+            if op == "prefill":
+                self.run_prefill(job)
+                continue
             if op == "load":
                 self.load(job)
                 self.loads_done += 1
@@ -221,7 +346,7 @@ class Worker:
                 self.tokenize(job)
             elif op == "reset":
                 if self.model is not None:
-                    self.model.llm.reset()
+                    self.model.invalidate()
                 self.channel.send({"type": "reset", "id": job.get("id")})
             else:
                 self.run_generation(job)
@@ -230,8 +355,10 @@ class Worker:
         with self.model_lock:
             self.model = None  # free the old model before loading the next one
             self.llama_log.errors.clear()
+            self.states = None
             try:
                 self.model = LoadedModel(spec, self.llama_log)
+                self.states = self.state_store(spec, self.model)
             except (ValueError, RuntimeError, OSError) as exc:
                 # llama.cpp's first error says why; the exception only says "failed".
                 why = next(iter(self.llama_log.errors), str(exc))
@@ -249,6 +376,94 @@ class Worker:
             }
         )
 
+    def state_store(self, spec: dict[str, Any], model: LoadedModel) -> KVStateStore:
+        """Saved states for this model file and these context settings only."""
+        ram = int(spec.get("kv_ram_bytes") or 256 << 20)
+        root = spec.get("kv_dir")
+        if not root:
+            return KVStateStore(ram)
+        root_dir = Path(root)
+        sha = file_sha256(model.path, root_dir)
+        key = (
+            f"{sha[:24]}-{os.path.getsize(model.path)}-ctx{model.n_ctx}"
+            f"-fa{int(bool(spec.get('flash_attn', True)))}-llama{llama_cpp.__version__}"
+        )
+        disk = int(spec.get("kv_disk_bytes") or 1 << 30)
+        return KVStateStore(ram, root_dir / key, disk)
+
+    def use_best_state(self, model: LoadedModel, tokens: list[int], session: str | None) -> None:
+        """Restore the saved state sharing the most with `tokens`, if it beats the cache."""
+        if self.states is None:
+            return
+        wanted = np.asarray(tokens, dtype=np.int32)
+        held = shared_prefix(model.llm.input_ids[: model.llm.n_tokens], wanted)
+        state, shared = self.states.best_match(wanted, prefer=session)
+        if state is None or shared < held + _RESTORE_MIN_GAIN:
+            return
+        data = self.states.load(state)
+        if data is None:
+            return
+        started = time.perf_counter()
+        if model.restore_state(state.tokens, data):
+            self.states.restores += 1
+            log.info(
+                "restored %d tokens of a saved state in %.3f s",
+                len(state.tokens), time.perf_counter() - started,
+            )
+        else:
+            log.warning("a saved state did not fit this model's cache; dropped it")
+            self.states.forget(state)
+
+    def save_state(self, model: LoadedModel, session: str | None) -> None:
+        if self.states is None or not session:
+            return
+        saved = model.save_state()
+        if saved is not None:
+            self.states.put(session, *saved)
+
+    def run_prefill(self, job: dict[str, Any]) -> None:
+        """Extend the KV cache with a notebook's context, yielding to any real job."""
+        model = self.model
+        if model is None:
+            return
+        started = time.perf_counter()
+        session = job.get("session_id") or None
+        try:
+            tokens = model.prefix_tokens(job["messages"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("prefill refused: %s", exc)
+            return
+        if not tokens or len(tokens) >= model.n_ctx - 64:
+            return
+        self.use_best_state(model, tokens, session)
+        llm = model.llm
+        keep = shared_prefix(llm.input_ids[: llm.n_tokens], np.asarray(tokens, np.int32))
+        keep = min(keep, len(tokens))
+        evaluated = 0
+        if keep < len(tokens):
+            llm._ctx.kv_cache_seq_rm(-1, keep, -1)
+            llm.n_tokens = keep
+            abort = llama_cpp.ggml_abort_callback(lambda _data: self.urgent_waiting())
+            llama_cpp.llama_set_abort_callback(llm._ctx.ctx, abort, None)
+            try:
+                llm.eval(tokens[keep:])
+            except RuntimeError:
+                # Aborted for a real request (or failed): keep the whole batches evaluated.
+                self.warm["prefills_preempted"] += 1
+                model.make_consistent()
+            finally:
+                llama_cpp.llama_set_abort_callback(
+                    llm._ctx.ctx, llama_cpp.ggml_abort_callback(), None
+                )
+            evaluated = max(0, llm.n_tokens - keep)
+            self.warm["prefill_tokens"] += evaluated
+        if llm.n_tokens >= len(tokens):  # the whole prefix is in the cache now
+            self.warm["prefills_done"] += 1
+            if evaluated:
+                self.save_state(model, session)
+        self.warm["prefill_seconds"] += time.perf_counter() - started
+        self.channel.send({"type": "warm", "stats": self.warm_stats()})
+
     def send_error(self, job_id: Any, error: str, message: str) -> None:
         self.channel.send({"type": "error", "id": job_id, "error": error, "message": message})
 
@@ -265,6 +480,7 @@ class Worker:
             self.generate(self.model, job_id, job["request"])
         except (ValueError, RuntimeError, KeyError, TypeError) as exc:
             log.exception("generation %s failed", job_id)
+            self.model.invalidate()  # a half-done evaluation leaves nothing reusable
             self.send_error(job_id, INTERNAL, f"{type(exc).__name__}: {exc}")
         finally:
             self.current = None
@@ -285,6 +501,9 @@ class Worker:
                 "notebook context), lower max_tokens, or raise LocalAI.n_ctx.",
             )
             return
+        session = request.get("session_id") or None
+        model.make_consistent()
+        self.use_best_state(model, tokens, session)
         cached = model.cached_prefix(tokens)
         self.channel.send(
             {"type": "started", "id": job_id, "prompt_tokens": len(tokens), "cached_tokens": cached}
@@ -314,6 +533,8 @@ class Worker:
         else:
             if produced < max_tokens:  # the prompt's evaluation was aborted by a cancel
                 finish = "cancelled"
+        if finish == "cancelled" and produced == 0:
+            model.invalidate()  # the prompt's evaluation was cut: keep nothing of it
         tail = "" if finish == "stop" and stream.stopped else stream.flush()
         if tail:
             self.channel.send({"type": "token", "id": job_id, "text": tail})
@@ -333,6 +554,8 @@ class Worker:
                 },
             }
         )
+        self.save_state(model, session)
+        self.channel.send({"type": "warm", "stats": self.warm_stats()})  # after the answer is out: costs no latency
 
     def sampled_tokens(
         self, llm: Llama, job_id: str, prompt: list[int], request: dict[str, Any]
@@ -355,7 +578,11 @@ class Worker:
         llama_cpp.llama_set_abort_callback(llm._ctx.ctx, abort, None)
         try:
             first = next(tokens, None)
-        except RuntimeError:  # llama_decode returned 2: aborted (its KV entries are dropped)
+        except RuntimeError:  # llama_decode returned 2: aborted, or failed
+            # llama-cpp-python counted the batches before the abort as evaluated; whatever
+            # the KV cache holds, nothing of a cut evaluation may be reused.
+            llm._ctx.kv_cache_clear()
+            llm.n_tokens = 0
             if job_id not in self.cancelled:
                 raise
             return
