@@ -205,3 +205,13 @@ def build_messages(
         content = f"{context_text}\n\n{task_text}" if context_text else task_text
         messages.append({"role": "user", "content": content})
     return messages
+
+
+def prefill_messages(context: NotebookContext, budget: PromptBudget) -> list[dict[str, str]]:
+    """How every single-turn request on `context` begins: the system prompt, then the user
+    turn up to where the task text goes (left unfinished; the worker cuts the chat template
+    there). Evaluating these ahead of time warms exactly the prefix a later request reuses.
+    """
+    context_text = context_section(context, budget, 8)
+    content = f"{context_text}\n\n" if context_text else ""
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]

@@ -32,6 +32,8 @@ class KernelAssistant:
         self._local_model: str | None = None
         # Set by the extension on load: records cells' errors as they run.
         self.recorder: Any = None
+        # Set by the extension on load: warms the model after each cell (kernel/prefill.py).
+        self.prefill: Any = None
 
     # -- engines -----------------------------------------------------------------------
     def resolve_alias(self, model: str | None) -> str:
@@ -90,6 +92,23 @@ class KernelAssistant:
             engine.switch_model(model)  # type: ignore[attr-defined]
             self._local_model = model
         return engine
+
+    def prefill_engine(self) -> Engine | None:
+        """The engine a cell's prefill goes to, never started for it: the server's resident
+        model, or this kernel's worker once a question started it; None for remote models."""
+        if self.settings.remote_url:
+            return None
+        server = self._server_engine()
+        if server is not None:
+            return server
+        worker = self._engines.get("worker")
+        return worker if worker is not None and hasattr(worker, "prefill") else None
+
+    def session_id(self) -> str | None:
+        """The kernel session's id: one notebook's key for its saved model state."""
+        kernel = getattr(self.shell, "kernel", None)
+        session = getattr(kernel, "session", None)
+        return getattr(session, "session", None) or None
 
     def engine_statuses(self) -> dict[str, dict[str, Any]]:
         """Status of every engine started in this kernel (none started yet is fine)."""

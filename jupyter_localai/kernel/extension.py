@@ -14,10 +14,13 @@ def load(shell: Any) -> None:
     if LocalAIMagics.__name__ in shell.magics_manager.registry:
         return  # already loaded: keep the running assistant
     from .history import HistoryRecorder
+    from .prefill import CellPrefill
 
     assistant = KernelAssistant(shell)
     assistant.recorder = HistoryRecorder()
     assistant.recorder.register(shell)
+    assistant.prefill = CellPrefill(assistant)
+    assistant.prefill.register(shell)
     shell.configurables.append(assistant.settings)
     shell.register_magics(LocalAIMagics(shell, assistant))
 
@@ -29,6 +32,7 @@ def unload(shell: Any) -> None:
         return
     assistant: KernelAssistant = magics.assistant
     assistant.recorder.unregister(shell)
+    assistant.prefill.unregister(shell)
     assistant.close()
     if assistant.settings in shell.configurables:
         shell.configurables.remove(assistant.settings)

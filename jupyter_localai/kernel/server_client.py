@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from ..config import SERVER_SECRET_ENV, LocalAI
+from ..core.context import NotebookContext
 from ..engines.base import Engine, Generation, GenerationRequest
 from ..engines.openai_wire import chat_body
 from ..engines.remote import RemoteEngine, RemoteGeneration
@@ -71,6 +72,27 @@ class ServerEngine(RemoteEngine):
             }
         # "engine" names how the server runs its model (llama worker, remote, ...).
         return {**resident, **base, "server_engine": resident.get("engine")}
+
+    def prefill_context(
+        self,
+        context: NotebookContext,
+        session_id: str | None,
+        max_tokens: int,
+        context_tokens: int,
+    ) -> bool:
+        """Ask the server to warm its model with this notebook's context (`POST prefill`)."""
+        answer = self.request_json(
+            "POST",
+            self.server_url + API_PREFIX + "/prefill",
+            {
+                "context": context.to_json(),
+                "session_id": session_id,
+                "max_tokens": max_tokens,
+                "context_tokens": context_tokens,
+            },
+            timeout=self.status_timeout,
+        )
+        return bool(isinstance(answer, dict) and answer.get("sent"))
 
     def n_ctx(self) -> int:
         return int(self.status().get("n_ctx") or 4096)

@@ -20,6 +20,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.iostream import StreamClosedError
 
 from ..core.context import NotebookContext
+from ..core.prompt import PromptBudget, prefill_messages
 from ..core.tasks import TASKS, CancelScope, TaskRequest, run_task
 from ..errors import (
     ContextOverflowError,
@@ -342,6 +343,43 @@ class CancelHandler(AssistantHandler):
         self.finish(json.dumps({"cancelled": True, "request_id": request_id}))
 
 
+class PrefillHandler(AssistantHandler):
+    """POST prefill {"context", "session_id", "max_tokens"?, "context_tokens"?}: warm the
+    resident model with a notebook's context after a cell ran (`kernel/prefill.py`).
+
+    Fire and forget: answers `{"sent": bool}` at once; the worker evaluates the prefix when
+    no request waits. Never loads a model: not sent while no engine runs or when
+    `LocalAI.prefill` is off, or to an engine without prefill (a remote one).
+    """
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        context_json = body.get("context")
+        session_id = body.get("session_id")
+        if not isinstance(context_json, dict):
+            raise tornado.web.HTTPError(400, 'give {"context": <NotebookContext JSON>}')
+        if session_id is not None and not isinstance(session_id, str):
+            raise tornado.web.HTTPError(400, "session_id must be a string")
+        try:
+            context = NotebookContext.from_json(context_json)
+            max_tokens = int(option(body, "max_tokens", self.runtime.settings.max_tokens))
+            context_tokens = int(
+                option(body, "context_tokens", self.runtime.settings.context_tokens)
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise tornado.web.HTTPError(400, f"bad prefill request: {error}") from error
+        sent = False
+        if self.runtime.settings.prefill and self.runtime.engine_started:
+            engine = self.runtime.engine()
+            prefill = getattr(engine, "prefill", None)
+            if prefill is not None:
+                budget = PromptBudget(engine.n_ctx(), max_tokens, context_tokens)
+                sent = await self.quick(prefill, prefill_messages(context, budget), session_id)
+        self.finish(json.dumps({"sent": bool(sent)}))
+
+
 def assistant_handlers() -> list[tuple[str, type[AssistantHandler]]]:
     """Routes relative to the server's base_url."""
     from .openai_api import ChatCompletionsHandler, OpenAIModelsHandler
@@ -352,6 +390,7 @@ def assistant_handlers() -> list[tuple[str, type[AssistantHandler]]]:
         (f"{prefix}/models", ModelsHandler),
         (f"{prefix}/ask", AskHandler),
         (f"{prefix}/cancel", CancelHandler),
+        (f"{prefix}/prefill", PrefillHandler),
         (f"{prefix}/v1/models", OpenAIModelsHandler),
         (f"{prefix}/v1/chat/completions", ChatCompletionsHandler),
     ]

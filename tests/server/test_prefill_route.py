@@ -1,0 +1,81 @@
+"""The `prefill` route: a kernel's cell-run context warms the resident engine, with the
+same messages a later `ask` starts with; authenticated; never loads a model."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import RecordingEngine
+
+from jupyter_localai.core.context import CellRecord, NotebookContext
+
+
+class PrefillingEngine(RecordingEngine):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prefills: list[tuple[list[dict[str, str]], str | None]] = []
+
+    def prefill(self, messages: list[dict[str, str]], session_id: str | None = None) -> bool:
+        self.prefills.append((messages, session_id))
+        return True
+
+
+@pytest.fixture
+def engine() -> PrefillingEngine:
+    return PrefillingEngine(reply="```python\nx = 1\n```", delay_s=0.0)
+
+
+CONTEXT = NotebookContext(cells=[CellRecord(1, "prices = load_prices()")]).to_json()
+
+
+def _auth(runtime: Any) -> dict[str, str]:
+    return {"Authorization": f"LocalAI {runtime.secret}"}
+
+
+async def test_prefill_needs_credentials(raw_fetch: Any) -> None:
+    response = await raw_fetch(
+        "api/localai/prefill", method="POST", body={"context": CONTEXT}
+    )
+    assert response.code in (401, 403)
+
+
+async def test_prefill_never_starts_the_engine(raw_fetch: Any, runtime: Any, engine: Any) -> None:
+    response = await raw_fetch(
+        "api/localai/prefill", method="POST", body={"context": CONTEXT}, headers=_auth(runtime)
+    )
+    assert response.code == 200 and json.loads(response.body) == {"sent": False}
+    assert not runtime.engine_started and engine.prefills == []
+
+
+async def test_prefill_sends_the_prefix_of_a_later_ask(
+    raw_fetch: Any, runtime: Any, engine: Any
+) -> None:
+    runtime.engine()  # as after a first question
+    response = await raw_fetch(
+        "api/localai/prefill",
+        method="POST",
+        body={"context": CONTEXT, "session_id": "kernel-1"},
+        headers=_auth(runtime),
+    )
+    assert json.loads(response.body) == {"sent": True}
+    (messages, session), = engine.prefills
+    assert session == "kernel-1" and "prices = load_prices()" in messages[-1]["content"]
+    await raw_fetch(
+        "api/localai/ask",
+        method="POST",
+        body={"task": "chat", "prompt": "What is prices?", "context": CONTEXT, "retries": 0},
+        headers=_auth(runtime),
+    )
+    asked = engine.requests[-1].messages
+    assert asked[0] == messages[0]
+    assert asked[1]["content"].startswith(messages[1]["content"])
+
+
+async def test_prefill_refuses_a_bad_body(raw_fetch: Any, runtime: Any) -> None:
+    for body in ({}, {"context": "cells"}, {"context": CONTEXT, "session_id": 5}):
+        response = await raw_fetch(
+            "api/localai/prefill", method="POST", body=body, headers=_auth(runtime)
+        )
+        assert response.code == 400, body

@@ -1,0 +1,139 @@
+"""The kernel's prefill hook in a real in-process IPython shell, with a recording engine:
+it follows the cells, sends the same stable prefix a request would start with, never
+sends secrets, coalesces bursts, and never breaks or fails a user's cell."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from jupyter_localai.core.prompt import PromptBudget, build_messages
+from jupyter_localai.kernel import extension
+from jupyter_localai.kernel.assistant import KernelAssistant
+from jupyter_localai.kernel.context import collect_context
+
+
+class PrefillRecorder:
+    """Records prefills; `n_ctx` like a loaded 4k model. Optionally slow or failing."""
+
+    def __init__(self, delay: float = 0.0, error: Exception | None = None) -> None:
+        self.calls: list[tuple[list[dict[str, str]], str | None]] = []
+        self.delay = delay
+        self.error = error
+        self.event = threading.Event()
+
+    def n_ctx(self) -> int:
+        return 4096
+
+    def prefill(self, messages: list[dict[str, str]], session_id: str | None = None) -> bool:
+        time.sleep(self.delay)
+        if self.error is not None:
+            raise self.error
+        self.calls.append((messages, session_id))
+        self.event.set()
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def shell() -> Iterator[Any]:
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=True)
+    extension.load(shell)
+    yield shell
+    extension.unload(shell)
+    shell.reset(new_session=True)
+
+
+def assistant_of(shell: Any) -> KernelAssistant:
+    return shell.magics_manager.registry["LocalAIMagics"].assistant
+
+
+def with_engine(shell: Any, engine: PrefillRecorder) -> KernelAssistant:
+    assistant = assistant_of(shell)
+    assistant.settings.use_server = False
+    assistant._engines["worker"] = engine  # as if a question had started the worker
+    return assistant
+
+
+def wait(engine: PrefillRecorder, calls: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(engine.calls) < calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_no_engine_started_means_no_prefill_and_no_error(shell: Any) -> None:
+    assistant = assistant_of(shell)
+    assistant.settings.use_server = False
+    result = shell.run_cell("x = 1", store_history=True)
+    assert result.success
+    assert assistant.prefill.failures == 0 and assistant.prefill.sent == 0
+
+
+def test_after_a_cell_the_request_prefix_is_sent(shell: Any) -> None:
+    engine = PrefillRecorder()
+    assistant = with_engine(shell, engine)
+    shell.run_cell("import math\nradius = 3", store_history=True)
+    shell.run_cell("area = math.pi * radius ** 2", store_history=True)
+    wait(engine, 1)
+    messages, _session = engine.calls[-1]
+    assert "area = math.pi * radius ** 2" in messages[-1]["content"]
+    # A later question on this notebook begins exactly with what was prefilled.
+    budget = PromptBudget(4096, assistant.settings.max_tokens, assistant.settings.context_tokens)
+    asked = build_messages("Print the area.", collect_context(shell, ""), budget)
+    assert asked[0] == messages[0]
+    assert asked[1]["content"].startswith(messages[1]["content"])
+    assert len(messages) == 2 and messages[1]["content"].endswith("\n\n")
+
+
+def test_secrets_in_cells_and_variables_are_not_sent(shell: Any) -> None:
+    engine = PrefillRecorder()
+    with_engine(shell, engine)
+    secret = "sk-live-" + "Q7x9" * 8
+    shell.run_cell(f"api_key = '{secret}'", store_history=True)
+    shell.run_cell("n = 2", store_history=True)
+    wait(engine, 1)
+    assert engine.calls
+    assert all(secret not in m["content"] for call in engine.calls for m in call[0])
+
+
+def test_a_burst_of_cells_coalesces_and_never_waits_for_the_engine(shell: Any) -> None:
+    engine = PrefillRecorder(delay=0.5)
+    with_engine(shell, engine)
+    started = time.perf_counter()
+    for i in range(6):
+        shell.run_cell(f"v{i} = {i}", store_history=True)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5 * 6 / 2  # the cells did not wait for the slow engine
+    time.sleep(1.5)
+    wait(engine, 2)
+    assert 1 <= len(engine.calls) < 6  # the newest context replaced the queued ones
+    assert "v5 = 5" in engine.calls[-1][0][-1]["content"]
+
+
+def test_a_failing_engine_never_breaks_a_cell(shell: Any) -> None:
+    engine = PrefillRecorder(error=RuntimeError("worker exploded"))
+    assistant = with_engine(shell, engine)
+    result = shell.run_cell("y = 41 + 1", store_history=True)
+    assert result.success and shell.user_ns["y"] == 42
+    deadline = time.monotonic() + 5
+    while assistant.prefill.failures == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert assistant.prefill.failures == 1
+    assert shell.run_cell("z = y", store_history=True).success
+
+
+def test_prefill_off_sends_nothing(shell: Any) -> None:
+    engine = PrefillRecorder()
+    assistant = with_engine(shell, engine)
+    assistant.settings.prefill = False
+    shell.run_cell("w = 5", store_history=True)
+    time.sleep(0.2)
+    assert engine.calls == []
