@@ -177,6 +177,17 @@ class WorkerEngine(Engine):
                 return False
         return True
 
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        """A cell starts computing in that notebook's kernel: drop its queued prefill and
+        stop its running one at once, so the model does not compete with the user's code."""
+        worker = self._worker
+        if worker is None:
+            return
+        try:
+            worker.send({"op": "pause_prefill", "session_id": session_id})
+        except OSError as exc:
+            log.debug("pause not sent: %s", exc)
+
     def status(self) -> dict[str, Any]:
         """Answers at once from what the client knows; never waits for the worker."""
         worker = self._worker

@@ -39,13 +39,28 @@ class CellPrefill:
         self._thread: threading.Thread | None = None
 
     def register(self, shell: Any) -> None:
+        shell.events.register("pre_run_cell", self.before_cell)
         shell.events.register("post_run_cell", self.after_cell)
 
     def unregister(self, shell: Any) -> None:
+        for event, hook in (("pre_run_cell", self.before_cell), ("post_run_cell", self.after_cell)):
+            try:
+                shell.events.unregister(event, hook)
+            except ValueError:
+                log.debug("prefill hook %s was not registered", event)
+
+    def before_cell(self, info: Any = None) -> None:
+        """IPython's pre_run_cell: the user's code gets the CPU; this kernel's worker stops
+        prefilling this notebook until the cell has run (a few bytes on a local socket)."""
+        engine = self.assistant._engines.get("worker")
+        pause = getattr(engine, "pause_prefill", None)
+        if pause is None or not self.assistant.settings.prefill:
+            return
         try:
-            shell.events.unregister("post_run_cell", self.after_cell)
-        except ValueError:
-            log.debug("prefill hook was not registered")
+            pause(self.assistant.session_id())
+        except Exception:  # a hook must never break the user's cell
+            self.failures += 1
+            log.warning("pausing the prefill failed", exc_info=True)
 
     def after_cell(self, result: Any = None) -> None:
         """IPython's post_run_cell callback: collect the context, queue it, return."""

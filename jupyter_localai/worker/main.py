@@ -222,11 +222,15 @@ class Worker:
         # Prefills wait here, one per notebook (a newer one replaces the older).
         self.prefills: dict[str, dict[str, Any]] = {}
         self.prefills_lock = threading.Lock()
+        # The notebook whose prefill runs now, and whether its kernel asked to stop it.
+        self.prefilling: str | None = None
+        self.prefill_stop = False
         self.states: KVStateStore | None = None
         self.warm = {
             "prefills_done": 0,
             "prefills_preempted": 0,
             "prefills_coalesced": 0,
+            "prefills_paused": 0,
             "prefill_tokens": 0,
             "prefill_seconds": 0.0,
         }
@@ -258,6 +262,14 @@ class Worker:
                     self.warm["prefills_coalesced"] += 1
                 self.prefills[key] = message
             self.jobs.put({"op": "wake"})
+        elif op == "pause_prefill":
+            # A cell starts computing in that notebook's kernel: the CPU is the user's.
+            key = str(message.get("session_id") or "")
+            with self.prefills_lock:
+                if self.prefills.pop(key, None) is not None:
+                    self.warm["prefills_paused"] += 1
+                if self.prefilling == key:
+                    self.prefill_stop = True
         elif op in ("generate", "load", "reset", "shutdown", "tokenize"):
             if op == "load":
                 self.loads_queued += 1
@@ -437,21 +449,27 @@ class Worker:
             return
         self.use_best_state(model, tokens, session)
         llm = model.llm
+        with self.prefills_lock:
+            self.prefilling, self.prefill_stop = str(session or ""), False
         keep = shared_prefix(llm.input_ids[: llm.n_tokens], np.asarray(tokens, np.int32))
         keep = min(keep, len(tokens))
         evaluated = 0
         if keep < len(tokens):
             llm._ctx.kv_cache_seq_rm(-1, keep, -1)
             llm.n_tokens = keep
-            abort = llama_cpp.ggml_abort_callback(lambda _data: self.urgent_waiting())
+            abort = llama_cpp.ggml_abort_callback(
+                lambda _data: self.urgent_waiting() or self.prefill_stop
+            )
             llama_cpp.llama_set_abort_callback(llm._ctx.ctx, abort, None)
             try:
                 llm.eval(tokens[keep:])
             except RuntimeError:
-                # Aborted for a real request (or failed): keep the whole batches evaluated.
-                self.warm["prefills_preempted"] += 1
+                # Aborted for a real request, a busy kernel (or failed): keep the whole
+                # batches evaluated.
+                self.warm["prefills_paused" if self.prefill_stop else "prefills_preempted"] += 1
                 model.make_consistent()
             finally:
+                self.prefilling = None
                 llama_cpp.llama_set_abort_callback(
                     llm._ctx.ctx, llama_cpp.ggml_abort_callback(), None
                 )

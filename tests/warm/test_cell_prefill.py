@@ -42,6 +42,15 @@ class PrefillRecorder:
         pass
 
 
+class PausingRecorder(PrefillRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pauses: list[str | None] = []
+
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        self.pauses.append(session_id)
+
+
 @pytest.fixture
 def shell() -> Iterator[Any]:
     shell = InteractiveShell.instance()
@@ -137,3 +146,11 @@ def test_prefill_off_sends_nothing(shell: Any) -> None:
     shell.run_cell("w = 5", store_history=True)
     time.sleep(0.2)
     assert engine.calls == []
+
+
+def test_each_cell_first_pauses_the_kernels_own_worker(shell: Any) -> None:
+    engine = PausingRecorder()
+    with_engine(shell, engine)
+    for i in range(3):
+        shell.run_cell(f"u{i} = {i}", store_history=True)
+    assert len(engine.pauses) == 3  # sent before each cell's code ran
