@@ -9,6 +9,11 @@ crashed every time). A reader thread takes messages off the socket: it answers `
 and `tokenize` at once and marks cancellations, while `generate` and `load` wait in a
 queue and run in arrival order. Consecutive prompts that share a prefix reuse the KV cache
 (llama-cpp-python's `generate` keeps the longest common prefix).
+
+Always warm: each notebook's KV state is saved after its answers and prefills
+(`kv_states.py`) and restored when a prompt shares more with it than with the cache;
+prefills (a notebook's context after a cell ran) run only when no real job waits and are
+aborted at once when one arrives. An aborted or failed evaluation is never reused.
 """
 
 from __future__ import annotations

@@ -3,13 +3,16 @@
 Shared by both sides, so it imports nothing heavy (never llama_cpp). The socket is a
 private socket pair, separate from the worker's stdout/stderr, where llama.cpp may print.
 
-Client to worker (`op`): `load` {model_path, n_ctx, n_threads, n_batch, flash_attn},
-`generate` {id, request}, `cancel` {id}, `status` {id}, `tokenize` {id, messages},
-`reset` {id}, `shutdown`.
+Client to worker (`op`): `load` {model_path, n_ctx, n_threads, n_batch, flash_attn,
+kv_dir, kv_ram_bytes, kv_disk_bytes}, `generate` {id, request}, `cancel` {id}, `status`
+{id}, `tokenize` {id, messages}, `reset` {id}, `shutdown`, `prefill` {messages,
+session_id} (low priority, latest per session wins, no answer), `pause_prefill`
+{session_id} (drop that notebook's queued prefill, stop its running one).
 Worker to client (`type`): `loaded` {load_time_s, n_ctx, model_path}, `load_error`
 {message}, `started` {id, prompt_tokens, cached_tokens}, `token` {id, text}, `done` {id,
-completion}, `error` {id, error, message}, `status` {id, ...}, `tokens` {id, count},
-`reset` {id}.
+completion}, `error` {id, error, message}, `status` {id, ..., warm}, `tokens` {id, count},
+`reset` {id}, `warm` {stats} (after each prefill and answer: prefill and saved-state
+counters).
 """
 
 from __future__ import annotations
