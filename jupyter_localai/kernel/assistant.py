@@ -34,6 +34,9 @@ class KernelAssistant:
         self.recorder: Any = None
         # Set by the extension on load: warms the model after each cell (kernel/prefill.py).
         self.prefill: Any = None
+        # A question with notebook context was asked here: from then on cells prefill
+        # (before it, the assistant touches none of the user's objects).
+        self.context_asked = False
 
     # -- engines -----------------------------------------------------------------------
     def resolve_alias(self, model: str | None) -> str:

@@ -143,6 +143,7 @@ class LocalAIMagics(Magics):
         context: NotebookContext | None = None
         if not args.no_context or command == "fix":
             context = collect_context(self.shell, prompt)
+            self.assistant.context_asked = not args.no_context  # arms the cell prefill
             if args.no_context:  # fix needs its error, nothing else
                 context = NotebookContext(last_error=context.last_error)
         if command == "fix" and (context is None or context.last_error is None):

@@ -7,8 +7,10 @@ low-priority prefill: the worker evaluates it when idle and drops it for any rea
 The user's cell is never slowed by the IPC and never broken: errors are logged, not raised.
 Only the newest context is sent (a burst of cells coalesces into one prefill).
 
-Nothing is loaded for it: without the Jupyter server's resident model, a prefill goes only
-to a worker this kernel already started for an earlier question.
+It starts once the user asked a question with notebook context in this kernel (before,
+the assistant touches none of the user's objects), and nothing is loaded for it: without
+the Jupyter server's resident model, a prefill goes only to a worker this kernel already
+started for an earlier question.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class CellPrefill:
         prefilling this notebook until the cell has run (a few bytes on a local socket)."""
         engine = self.assistant._engines.get("worker")
         pause = getattr(engine, "pause_prefill", None)
-        if pause is None or not self.assistant.settings.prefill:
+        if pause is None or not (self.assistant.settings.prefill and self.assistant.context_asked):
             return
         try:
             pause(self.assistant.session_id())
@@ -71,7 +73,7 @@ class CellPrefill:
             log.warning("prefill after the cell failed", exc_info=True)
 
     def _queue_context(self) -> None:
-        if not self.assistant.settings.prefill:
+        if not (self.assistant.settings.prefill and self.assistant.context_asked):
             return
         engine = self.assistant.prefill_engine()
         if engine is None:
