@@ -1,0 +1,46 @@
+"""Small notebooks, their requests and prefills, and engines with their own state dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
+from jupyter_localai.core.prompt import PromptBudget, build_messages, prefill_messages
+from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.engines.worker_client import WorkerEngine
+
+N_CTX = 2048
+MAX_TOKENS = 16
+
+
+def notebook(name: str, cells: int = 6) -> NotebookContext:
+    """A small notebook whose cells differ per `name` (so notebooks share little)."""
+    return NotebookContext(
+        cells=[
+            CellRecord(i, f"{name}_{i} = pd.read_csv('{name}_part{i}.csv')", output="")
+            for i in range(1, cells + 1)
+        ],
+        variables=[VariableSummary(f"{name}_1", "DataFrame", "DataFrame (120, 3): id, x, y")],
+        imports=["pandas as pd"],
+    )
+
+
+def budget() -> PromptBudget:
+    return PromptBudget(N_CTX, MAX_TOKENS, 1536)
+
+
+def request(context: NotebookContext, question: str, session: str | None) -> GenerationRequest:
+    messages = build_messages(question, context, budget())
+    return GenerationRequest(messages=messages, max_tokens=MAX_TOKENS, session_id=session)
+
+
+def warm_messages(context: NotebookContext) -> list[dict[str, str]]:
+    return prefill_messages(context, budget())
+
+
+def make_engine(model_path: str, kv_dir: Path) -> WorkerEngine:
+    engine = WorkerEngine(model_path, n_ctx=N_CTX, kv_dir=str(kv_dir))
+    engine.start()
+    return engine
+
+
