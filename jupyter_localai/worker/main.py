@@ -211,7 +211,7 @@ class Worker:
     def __init__(self, channel: Channel, llama_log: LlamaLog) -> None:
         self.channel = channel
         self.llama_log = llama_log
-        llama_log.aborting = lambda: self.current is not None and self.current in self.cancelled
+        llama_log.aborting = self.aborting
         self.model: LoadedModel | None = None
         self.model_lock = threading.Lock()  # held while the model is (re)loaded
         self.jobs: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -239,6 +239,13 @@ class Worker:
             "prefill_tokens": 0,
             "prefill_seconds": 0.0,
         }
+
+    def aborting(self) -> bool:
+        """True while llama.cpp's errors are the expected echo of our own abort (a cancel,
+        or a prefill giving way), which the log need not repeat."""
+        if self.current is not None and self.current in self.cancelled:
+            return True
+        return self.prefilling is not None and (self.urgent_waiting() or self.prefill_stop)
 
     # --- reader thread -------------------------------------------------------------------
 
@@ -480,6 +487,7 @@ class Worker:
                 )
             evaluated = max(0, llm.n_tokens - keep)
             self.warm["prefill_tokens"] += evaluated
+        self.prefilling = None
         if llm.n_tokens >= len(tokens):  # the whole prefix is in the cache now
             self.warm["prefills_done"] += 1
             if evaluated:
