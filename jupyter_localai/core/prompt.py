@@ -92,18 +92,20 @@ def _fit_cells(cells: list[CellRecord], budget: int) -> list[str]:
 
 
 def _fit_variables(variables: list[VariableSummary], budget: int) -> list[str]:
-    """Most relevant first; within equal relevance, the order the kernel gave."""
+    """The most relevant variables that fit (within equal relevance, the kernel's order),
+    listed by name: relevance depends on the question, and an order that does not keeps
+    the variable block identical across questions, so a prefilled prefix covers it."""
     ranked = sorted(enumerate(variables), key=lambda item: (-item[1].relevance, item[0]))
-    lines: list[str] = []
+    kept: list[tuple[str, str]] = []
     total = 0
     for _, variable in ranked:
         line = f"- {variable.name}: {variable.summary}"
         cost = estimate_tokens(line) + 1
         if total + cost > budget:
             continue
-        lines.append(line)
+        kept.append((variable.name, line))
         total += cost
-    return lines
+    return [line for _, line in sorted(kept)]
 
 
 _FRAME_START = re.compile(r'^\s*File "([^"]*)", line \d+')

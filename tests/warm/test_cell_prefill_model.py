@@ -64,8 +64,10 @@ def test_cells_prefill_the_worker_and_the_question_lands_warm(
     deadline = time.monotonic() + 300
     while warm_engine.ping()["warm"]["prefills_done"] < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert warm_engine.ping()["warm"]["prefills_done"] == 1
+    stats = warm_engine.ping()["warm"]
+    assert stats["prefills_done"] == 1 and stats["prefill_tokens"] > 100
     warm = ask(shell)
-    assert warm.timings.prompt_tokens - warm.timings.cached_tokens < 60  # the task text
-    assert warm.timings.cached_tokens > 100
+    # All of the prefilled prefix (cells, imports, variables) is reused: only the task
+    # text, past the template's boundary token, is left to evaluate.
+    assert warm.timings.cached_tokens >= stats["prefill_tokens"] - 2
     assert warm.text == cold.text  # token for token
