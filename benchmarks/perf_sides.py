@@ -115,7 +115,11 @@ class RawModel:
         started = time.perf_counter()
         self.llm = Llama(path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
                          n_batch=n_batch, flash_attn=flash_attn, use_mmap=use_mmap, seed=0,
-                         draft_model=draft, verbose=False)
+                         draft_model=draft, verbose=False,
+                         # A draft model needs every position's logits; llama-cpp-python sizes
+                         # its logits buffer from this flag alone, so without it a prompt
+                         # longer than n_batch overruns the buffer.
+                         logits_all=draft is not None)
         self.load_s = time.perf_counter() - started
         model = self.llm._model
         eos, bos = self.llm.token_eos(), self.llm.token_bos()
