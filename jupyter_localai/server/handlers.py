@@ -364,9 +364,9 @@ class PrefillHandler(AssistantHandler):
             raise tornado.web.HTTPError(400, "session_id must be a string")
         try:
             context = NotebookContext.from_json(context_json)
-            max_tokens = int(option(body, "max_tokens", self.runtime.settings.max_tokens))
-            context_tokens = int(
-                option(body, "context_tokens", self.runtime.settings.context_tokens)
+            max_tokens = bounded(body, "max_tokens", self.runtime.settings.max_tokens, 1)
+            context_tokens = bounded(
+                body, "context_tokens", self.runtime.settings.context_tokens, 0
             )
         except (KeyError, TypeError, ValueError) as error:
             raise tornado.web.HTTPError(400, f"bad prefill request: {error}") from error
