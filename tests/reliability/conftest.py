@@ -22,8 +22,9 @@ import pytest
 # pytest-jupyter's in-process server fixtures (jp_serverapp, ...), for the route tests.
 from pytest_jupyter.jupyter_server import *
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "kernel"))
+# The kernel tests' driver (tests/kernel/kernel_driver.py) is reused, not copied; appended,
+# so no module here shadows another folder's.
+sys.path.append(str(Path(__file__).resolve().parent.parent / "kernel"))
 
 from jupyter_process import JupyterServer
 from recording_engine import PROMPTS_FILE, RECORD_DIR_ENV, REPLY_FILE

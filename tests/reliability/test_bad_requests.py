@@ -95,6 +95,8 @@ NASTY = [
     ("v1/chat/completions", '{"messages": [{"role": "user", "content": "hi"}], "seed": 1e400}'),
     ("v1/chat/completions", '{"messages": [{"role": "user", "content": "hi"}], "n": NaN}'),
     ("v1/chat/completions", '{"messages": [{"role": "user", "content": "hi"}], "top_p": "x"}'),
+    ("prefill", '{"context": {}, "max_tokens": Infinity}'),
+    ("prefill", '{"context": {}, "context_tokens": 1e400}'),
     ("models", '{"model": ["a"]}'),
     ("cancel", '{"request_id": {"id": 1}}'),
 ]

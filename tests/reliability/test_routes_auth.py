@@ -30,6 +30,8 @@ BODIES: dict[str, Any] = {
     "cancel": {"request_id": "no-such-request"},
     "models": {"model": "fake"},
     "completions": {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 4},
+    "prefill": {"context": {"cells": [], "variables": [], "last_error": None, "imports": []},
+                "session_id": "reliability"},
 }
 # What a correctly authenticated request gets: a cancel of an unknown id is a plain 404.
 EXPECTED_OK = {"cancel": 404}
