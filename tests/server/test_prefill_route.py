@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import RecordingEngine
+from server_engines import RecordingEngine
 
 from jupyter_localai.core.context import CellRecord, NotebookContext
 
