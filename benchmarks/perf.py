@@ -65,6 +65,7 @@ class Run:
         self.threads = args.threads or physical_cores()
         self.rows: list[dict[str, Any]] = []
         self.extra: dict[str, Any] = {}
+        self.workdir = workdir
         self.rss = PeakRSS()
         log.info("raw llama-cpp-python: loading %s", self.path)
         self.raw = RawModel(self.path, n_ctx=args.n_ctx, n_threads=self.threads)
@@ -124,7 +125,7 @@ def peer_messages(ours: list[dict[str, str]], asked: str) -> list[dict[str, str]
 def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
     """All contenders on one synthetic notebook of `n_cells` cells."""
     log.info("notebook of %d cells: running it in a kernel", n_cells)
-    kernel = BenchKernel(run.path)
+    kernel = BenchKernel(run.path, cache_dir=run.workdir / f"kernel-cache-{n_cells}")
     run.rss.watch(f"magic_{n_cells}", kernel.pid)
     try:
         for cell in notebook_cells(n_cells):

@@ -11,6 +11,7 @@ import os
 import queue
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 _SETUP = """
@@ -53,11 +54,15 @@ class BenchKernel:
     cells, and keep their state in `sys.modules['_localai_bench']`, not in the namespace.
     """
 
-    def __init__(self, model_path: str) -> None:
+    def __init__(self, model_path: str, cache_dir: Path | None = None) -> None:
+        """`cache_dir`: the kernel's own user cache (saved KV states), so no state saved by
+        another contender or an earlier run makes a cold question warm."""
         from jupyter_client.manager import KernelManager
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_LOCALAI_")}
         env.update(JUPYTER_LOCALAI_MODEL=model_path, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+        if cache_dir is not None:
+            env["XDG_CACHE_HOME"] = str(cache_dir)
         self.manager = KernelManager(kernel_name="python3")
         self.manager.start_kernel(env=env)
         self.client = self.manager.blocking_client()

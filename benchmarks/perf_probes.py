@@ -67,7 +67,7 @@ def prompt_lookup(run: Run, n_cells: int, max_tokens: int = 160) -> None:
 
 def context_1000_vars(run: Run, repeats: int = 7) -> None:
     """collect_context in a kernel holding 1,000 variables, one a 10-million-row DataFrame."""
-    kernel = BenchKernel(run.path)
+    kernel = BenchKernel(run.path, cache_dir=run.workdir / "kernel-cache-vars")
     try:
         for cell in many_variables_cells():
             result = kernel.execute(cell, timeout=900)

@@ -250,7 +250,9 @@ class JupyterServer:
         (workdir / "notebooks").mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_LOCALAI_")}
         env.update(JUPYTER_CONFIG_DIR=str(workdir / "config"),
-                   JUPYTER_RUNTIME_DIR=str(workdir / "runtime"), JUPYTER_PLATFORM_DIRS="1")
+                   JUPYTER_RUNTIME_DIR=str(workdir / "runtime"), JUPYTER_PLATFORM_DIRS="1",
+                   # Its own user cache: KV states saved by other contenders stay out.
+                   XDG_CACHE_HOME=str(workdir / "server-cache"))
         command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
                    f"--port={self.port}", "--ServerApp.port_retries=0",
                    "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
