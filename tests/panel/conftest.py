@@ -20,8 +20,10 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API keeps an asyncio loop running in this thread until
+    it exits, which would break every later test that needs its own event loop."""
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="the browser tests need `pip install playwright`"
     )
