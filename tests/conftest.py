@@ -7,6 +7,9 @@ every test that only needs answers. Tests that break or reconfigure a worker mak
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,10 +18,18 @@ import pytest
 from gguf import GGUFWriter
 
 from jupyter_localai.config import DEFAULT_MODEL
-from jupyter_localai.engines.worker_client import WorkerEngine
+from jupyter_localai.engines.worker_client import KV_DIR_ENV, WorkerEngine
 from jupyter_localai.models import resolve_model
 
 LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
+
+
+def _fresh_kv_states(config: pytest.Config) -> None:
+    """Saved KV states of earlier runs would make a test's "cold" prompt warm: the session,
+    and every kernel, server and worker it starts, keeps its states in a directory of its own."""
+    if KV_DIR_ENV not in os.environ:
+        os.environ[KV_DIR_ENV] = tempfile.mkdtemp(prefix="localai-kv-")
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop(KV_DIR_ENV), ignore_errors=True))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -28,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     Runs before pytest-socket reads its options, so `--allow-hosts` need not be typed;
     an explicit `--allow-hosts` or `--force-enable-socket` on the command line wins.
     """
+    _fresh_kv_states(config)
     if config.getoption("--allow-hosts", default=None) or config.getoption(
         "--force-enable-socket", default=False
     ):

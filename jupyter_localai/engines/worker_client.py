@@ -445,11 +445,18 @@ class WorkerEngine(Engine):
             generation._done({"text": "", "finish_reason": "cancelled"})
 
 
+KV_DIR_ENV = "JUPYTER_LOCALAI_KV_DIR"
+
+
 def default_kv_dir() -> str:
-    """Where notebooks' KV states are kept between runs: the user's cache directory."""
+    """Where notebooks' KV states are kept between runs: $JUPYTER_LOCALAI_KV_DIR, else the
+    user's cache directory."""
+    import os
+
     import platformdirs
 
-    return str(Path(platformdirs.user_cache_dir("jupyter-localai")) / "kv")
+    configured = os.environ.get(KV_DIR_ENV)
+    return configured or str(Path(platformdirs.user_cache_dir("jupyter-localai")) / "kv")
 
 
 def _worker_error(message: dict[str, Any]) -> LocalAIError:
