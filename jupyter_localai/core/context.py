@@ -49,10 +49,14 @@ class VariableSummary:
 class NotebookContext:
     """Everything the prompt may draw on, already redacted and bounded."""
 
+    # The notebook's recent cells, oldest first: the stable part of every prompt.
     cells: list[CellRecord] = field(default_factory=list)
     variables: list[VariableSummary] = field(default_factory=list)
     last_error: ErrorInfo | None = None
     imports: list[str] = field(default_factory=list)
+    # Older cells chosen for this request (they define or use the names it mentions, or
+    # failed). They depend on the question, so the prompt puts them after the stable part.
+    related_cells: list[CellRecord] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,4 +69,5 @@ class NotebookContext:
             variables=[VariableSummary(**v) for v in data.get("variables", [])],
             last_error=ErrorInfo(**error) if error else None,
             imports=list(data.get("imports", [])),
+            related_cells=[CellRecord(**c) for c in data.get("related_cells", [])],
         )

@@ -149,8 +149,24 @@ def format_error(error: ErrorInfo) -> str:
     return "\n".join(lines)
 
 
+def _fit_related(cells: list[CellRecord], budget: int) -> list[str]:
+    """Related older cells in notebook order, the newest first to go when space runs out."""
+    kept: list[str] = []
+    total = 0
+    for cell in cells:
+        text = _format_cell(cell)
+        cost = estimate_tokens(text) + 1
+        if total + cost > budget:
+            break
+        kept.append(text)
+        total += cost
+    return kept
+
+
 def context_section(context: NotebookContext, budget: PromptBudget, reserved_for_task: int) -> str:
-    """Cells (stable, first), then imports and variables (volatile), within the budget."""
+    """Stable material first, volatile last, within the budget: recent cells (they change only
+    when a cell runs, and then only at their end), imports, variables as they stand now, then
+    the older cells picked for this request (they change with every question)."""
     available = min(budget.context_tokens, budget.prompt_tokens - reserved_for_task)
     available -= estimate_tokens(SYSTEM_PROMPT)
     if available <= 0:
@@ -159,7 +175,9 @@ def context_section(context: NotebookContext, budget: PromptBudget, reserved_for
     variable_lines = _fit_variables(context.variables, variable_budget)
     imports_line = ", ".join(context.imports)
     used = sum(estimate_tokens(line) + 1 for line in variable_lines) + estimate_tokens(imports_line)
-    cell_texts = _fit_cells(context.cells, available - used - 16)
+    related_texts = _fit_related(context.related_cells, (available - used) // 4)
+    used += sum(estimate_tokens(text) + 1 for text in related_texts)
+    cell_texts = _fit_cells(context.cells, available - used - 24)
     sections = []
     if cell_texts:
         sections.append("Notebook cells so far (oldest first):\n" + "\n\n".join(cell_texts))
@@ -167,6 +185,8 @@ def context_section(context: NotebookContext, budget: PromptBudget, reserved_for
         sections.append(f"Imported modules: {imports_line}")
     if variable_lines:
         sections.append("Live variables now:\n" + "\n".join(variable_lines))
+    if related_texts:
+        sections.append("Earlier cells related to the request:\n" + "\n\n".join(related_texts))
     return "\n\n".join(sections)
 
 

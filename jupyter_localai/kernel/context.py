@@ -2,8 +2,9 @@
 
 Relevance decides what is kept and in which order: variables the request names come first,
 then those the failing cell reads, then those the recent cells use, then the rest. Cells are
-the most recent ones plus older cells that define or use the names the request mentions
-(and the failing cell), in notebook order. Everything is bounded and redacted here, so the
+the most recent ones (a window that starts on a block boundary, so the prompt's prefix stays
+put as cells run) plus, kept apart, older cells that define or use the names the request
+mentions and the failing cell: those depend on the question, so the prompt places them late. Everything is bounded and redacted here, so the
 prompt builder (core/prompt.py) only has to fit it to its token budget.
 
 `context_json` is what the side panel runs silently in the kernel; it prints one line of JSON
@@ -18,7 +19,8 @@ import sys
 from typing import Any
 
 from ..config import LocalAI
-from ..core.context import ErrorInfo, NotebookContext
+from ..core.context import CellRecord, ErrorInfo, NotebookContext
+from ..core.prompt import CELL_DROP_BLOCK
 from .history import (
     HistoryRecorder,
     cell_numbers,
@@ -71,23 +73,35 @@ def variable_relevance(
     return {name: round(score, 3) for name, score in scores.items()}
 
 
-def _select_cells(
-    sources: list[str], numbers: list[int], wanted: set[str], error: ErrorInfo | None,
-    max_cells: int, max_related_cells: int,
+def recent_window(numbers: list[int], max_cells: int) -> list[int]:
+    """The newest cells, at least `max_cells` of them, starting on a block boundary.
+
+    A window that slid by one cell per new cell would change the prompt's first cell (and so
+    its whole prefix) every time a cell runs; starting at a multiple of CELL_DROP_BLOCK keeps
+    the start put until a whole block has been added.
+    """
+    if max_cells <= 0:
+        return []
+    start = max(0, len(numbers) - max_cells)
+    return numbers[(start // CELL_DROP_BLOCK) * CELL_DROP_BLOCK:]
+
+
+def related_older_cells(
+    sources: list[str], older: list[int], wanted: set[str], error: ErrorInfo | None,
+    max_related_cells: int,
 ) -> list[int]:  # fmt: skip
-    """The newest `max_cells`, older cells defining or using `wanted` names, the failing cell."""
-    chosen = set(numbers[-max_cells:]) if max_cells > 0 else set()
-    related = 0
-    for number in reversed(numbers[:-max_cells] if max_cells > 0 else numbers):
-        if related >= max_related_cells or not wanted:
+    """Cells before the window that define or use `wanted` names (newest first, up to
+    `max_related_cells`), and the failing cell, in notebook order."""
+    chosen: set[int] = set()
+    for number in reversed(older):
+        if len(chosen) >= max_related_cells or not wanted:
             break
         source = sources[number]
         if wanted & set(_IDENTIFIER.findall(source)) and (
             wanted & names_assigned(source) or wanted & names_read(source)
         ):
             chosen.add(number)
-            related += 1
-    if error is not None and error.cell_number in numbers:
+    if error is not None and error.cell_number in older:
         chosen.add(error.cell_number)
     return sorted(chosen)
 
@@ -99,7 +113,7 @@ def collect_context(
     settings: LocalAI | None = None,
     recorder: HistoryRecorder | None = None,
     max_cells: int = 12,
-    max_related_cells: int = 8,
+    max_related_cells: int = 4,
     max_chars_per_cell: int = 2000,
     max_output_chars: int = 500,
     max_variables: int = 100,
@@ -127,8 +141,12 @@ def collect_context(
     relevance = variable_relevance(variables, request_text, error, recent)
 
     wanted = mentioned_names(request_text, variables)
-    cells = [
-        cell_record(
+    window = recent_window(numbers, max_cells)
+    older = numbers[: len(numbers) - len(window)]
+    related = related_older_cells(sources, older, wanted, error, max_related_cells)
+
+    def record(number: int) -> CellRecord:
+        return cell_record(
             shell,
             number,
             max_chars_per_cell=max_chars_per_cell,
@@ -136,8 +154,7 @@ def collect_context(
             recorder=recorder,
             redactor=redactor,
         )
-        for number in _select_cells(sources, numbers, wanted, error, max_cells, max_related_cells)
-    ]
+
     summaries = summarize_namespace(
         user_ns,
         hidden=hidden,
@@ -150,7 +167,13 @@ def collect_context(
         redactor=redactor,
     )
     imports = list_imports(user_ns, hidden=hidden, user_module=user_module)
-    return NotebookContext(cells=cells, variables=summaries, last_error=error, imports=imports)
+    return NotebookContext(
+        cells=[record(n) for n in window],
+        variables=summaries,
+        last_error=error,
+        imports=imports,
+        related_cells=[record(n) for n in related],
+    )
 
 
 def context_json(shell: Any, request_text: str = "") -> None:

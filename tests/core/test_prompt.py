@@ -58,6 +58,21 @@ def test_adding_a_cell_keeps_the_prefix() -> None:
     assert after.startswith(cells_before)
 
 
+def test_questions_on_one_notebook_differ_only_after_the_variables() -> None:
+    """Older cells picked for a question go after the stable part, so a follow-up question
+    reuses everything up to and including the variables."""
+    budget = PromptBudget(n_ctx=8192, max_tokens=256)
+    first, second = notebook(20), notebook(20)
+    first.related_cells = [CellRecord(2, "sales = load()")]
+    second.related_cells = [CellRecord(5, "costs = load()")]
+    a = build_messages("plot sales", first, budget)[-1]["content"]
+    b = build_messages("sum costs", second, budget)[-1]["content"]
+    shared = len(a[: next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)])
+    assert a.index("Live variables now:") < a.index("Earlier cells related") < a.index("plot")
+    assert shared >= a.index("Earlier cells related")
+    assert "sales = load()" in a and "costs = load()" in b
+
+
 def test_request_longer_than_context_is_a_clear_error() -> None:
     budget = PromptBudget(n_ctx=512, max_tokens=128)
     with pytest.raises(ContextOverflowError, match="context of 512 tokens"):

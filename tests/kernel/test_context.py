@@ -11,7 +11,7 @@ from jupyter_client.manager import KernelManager
 
 from jupyter_localai.config import LocalAI
 from jupyter_localai.core.context import NotebookContext
-from jupyter_localai.kernel.context import collect_context, context_json
+from jupyter_localai.kernel.context import collect_context, context_json, recent_window
 
 PANEL_CALL = (
     '__import__("jupyter_localai.kernel.context", fromlist=["_"])'
@@ -55,7 +55,7 @@ def test_variables_are_ranked_by_relevance(run_cells: Any) -> None:
     assert context.last_error.suggestions == ["Did you mean: 'shape'?"]
 
 
-def test_cells_are_recent_ones_plus_those_defining_mentioned_names(run_cells: Any) -> None:
+def test_cells_are_a_block_aligned_window_plus_related_older_cells(run_cells: Any) -> None:
     shell = run_cells(
         "inventory = {'apples': 3}",
         *[f"step_{i} = {i}" for i in range(40)],
@@ -63,17 +63,27 @@ def test_cells_are_recent_ones_plus_those_defining_mentioned_names(run_cells: An
     )
     context = collect_context(shell, "how many apples are in inventory?", max_cells=5)
     numbers = [c.number for c in context.cells]
-    assert numbers == sorted(numbers)
-    assert numbers[0] == 1 and context.cells[0].source.startswith("inventory =")
-    assert numbers[1:] == list(range(37, 42))
-    assert all("%%ai" not in c.source for c in context.cells)
+    # 41 cells: the window starts at the block boundary at or before the 5th newest (index 32).
+    assert numbers == list(range(33, 42))
+    assert [c.number for c in context.related_cells] == [1]
+    assert context.related_cells[0].source.startswith("inventory =")
+    assert all("%%ai" not in c.source for c in [*context.cells, *context.related_cells])
+
+
+def test_the_window_start_stays_put_while_cells_are_added() -> None:
+    numbers = list(range(1, 30))
+    starts = {recent_window(numbers[:n], 12)[0] for n in range(20, 28)}
+    assert len(starts) == 1
+    assert all(len(recent_window(numbers[:n], 12)) >= 12 for n in range(12, 30))
+    assert recent_window(numbers[:5], 12) == numbers[:5]
 
 
 def test_failing_cell_is_always_included(run_cells: Any) -> None:
     shell = run_cells("1 / 0", *[f"later_{i} = {i}" for i in range(30)])
     context = collect_context(shell, "", max_cells=3)
-    assert context.cells[0].number == 1 and context.cells[0].error.startswith("ZeroDivision")
-    assert len(context.cells) == 4
+    (failing,) = context.related_cells
+    assert failing.number == 1 and failing.error.startswith("ZeroDivision")
+    assert 3 <= len(context.cells) < 3 + 8
 
 
 def test_settings_bound_each_variable(run_cells: Any) -> None:
@@ -90,9 +100,9 @@ def test_a_300_cell_session_collects_quickly_and_bounded(run_cells: Any) -> None
     context = collect_context(shell, "sum col_5 and col_250")
     elapsed = time.process_time() - started
     assert elapsed < 1.0, elapsed
-    assert len(context.cells) <= 12 + 8
+    assert len(context.cells) < 12 + 8 and len(context.related_cells) <= 4
     assert {"col_5", "col_250"} <= {v.name for v in context.variables[:2]}
-    assert any(c.source.startswith("col_5 =") for c in context.cells)
+    assert any(c.source.startswith("col_5 =") for c in context.related_cells)
     assert len(json.dumps(context.to_json())) < 60_000
 
 
