@@ -58,7 +58,8 @@ class ContextNamespace:
 
     def __init__(self, variable_names: Iterable[str], imports: Iterable[str] = ()) -> None:
         self._names = set(variable_names)
-        for entry in imports:  # "pd = pandas", "pandas as pd" or "pandas"
+        for line in imports:  # "pd = pandas (2.2.3)", "pandas as pd" or "pandas"
+            entry = line.split(" (", 1)[0]
             if " = " in entry:
                 self._names.add(entry.split(" = ")[0].strip())
             elif " as " in entry:

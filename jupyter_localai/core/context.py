@@ -41,8 +41,13 @@ class VariableSummary:
     name: str
     type_name: str
     summary: str
-    # Higher means more relevant to the request (mentioned by name, read by the failing cell).
+    # Higher means more relevant to the notebook's current work (read by the failing cell,
+    # used by recent cells); it does not depend on the question, so neither does the choice
+    # of variables in the prompt's stable part.
     relevance: float = 0.0
+    # Named by the current request: listed again at the prompt's end if the stable part
+    # had no room for it.
+    mentioned: bool = False
 
 
 @dataclass

@@ -92,20 +92,37 @@ def _fit_cells(cells: list[CellRecord], budget: int) -> list[str]:
 
 
 def _fit_variables(variables: list[VariableSummary], budget: int) -> list[str]:
-    """The most relevant variables that fit (within equal relevance, the kernel's order),
-    listed by name: relevance depends on the question, and an order that does not keeps
-    the variable block identical across questions, so a prefilled prefix covers it."""
-    ranked = sorted(enumerate(variables), key=lambda item: (-item[1].relevance, item[0]))
+    """The most relevant variables that fit, listed by name. Neither the choice (relevance
+    without the question, ties by name) nor the order depends on the question, so the
+    variable block is the same for every question until a cell runs."""
+    ranked = sorted(variables, key=lambda variable: (-variable.relevance, variable.name))
     kept: list[tuple[str, str]] = []
     total = 0
-    for _, variable in ranked:
-        line = f"- {variable.name}: {variable.summary}"
+    for variable in ranked:
+        line = _variable_line(variable)
         cost = estimate_tokens(line) + 1
         if total + cost > budget:
             continue
         kept.append((variable.name, line))
         total += cost
     return [line for _, line in sorted(kept)]
+
+
+def _variable_line(variable: VariableSummary) -> str:
+    return f"- {variable.name}: {variable.summary}"
+
+
+def _fit_lines(lines: list[str], budget: int) -> list[str]:
+    """The leading lines that fit in `budget` tokens."""
+    kept: list[str] = []
+    total = 0
+    for line in lines:
+        cost = estimate_tokens(line) + 1
+        if total + cost > budget:
+            break
+        kept.append(line)
+        total += cost
+    return kept
 
 
 _FRAME_START = re.compile(r'^\s*File "([^"]*)", line \d+')
@@ -149,35 +166,30 @@ def format_error(error: ErrorInfo) -> str:
     return "\n".join(lines)
 
 
-def _fit_related(cells: list[CellRecord], budget: int) -> list[str]:
-    """Related older cells in notebook order, the newest first to go when space runs out."""
-    kept: list[str] = []
-    total = 0
-    for cell in cells:
-        text = _format_cell(cell)
-        cost = estimate_tokens(text) + 1
-        if total + cost > budget:
-            break
-        kept.append(text)
-        total += cost
-    return kept
-
-
 def context_section(context: NotebookContext, budget: PromptBudget, reserved_for_task: int) -> str:
-    """Stable material first, volatile last, within the budget: recent cells (they change only
-    when a cell runs, and then only at their end), imports, variables as they stand now, then
-    the older cells picked for this request (they change with every question)."""
+    """Stable material first, volatile last, within the budget.
+
+    The stable part (recent cells, imports, variables) changes only when a cell runs, and
+    its budget does not depend on the question; a fixed share is kept for the part picked
+    for this question (variables it names that had no room above, older cells that define
+    or use them), which comes last, just before the request.
+    """
     available = min(budget.context_tokens, budget.prompt_tokens - reserved_for_task)
     available -= estimate_tokens(SYSTEM_PROMPT)
     if available <= 0:
         return ""
-    variable_budget = min(available // 3, 600)
-    variable_lines = _fit_variables(context.variables, variable_budget)
+    question_budget = available // 4
+    stable = available - question_budget
+    variable_lines = _fit_variables(context.variables, min(stable // 3, 600))
     imports_line = ", ".join(context.imports)
     used = sum(estimate_tokens(line) + 1 for line in variable_lines) + estimate_tokens(imports_line)
-    related_texts = _fit_related(context.related_cells, (available - used) // 4)
-    used += sum(estimate_tokens(text) + 1 for text in related_texts)
-    cell_texts = _fit_cells(context.cells, available - used - 24)
+    cell_texts = _fit_cells(context.cells, stable - used - 24)
+    listed = set(variable_lines)
+    named = [_variable_line(v) for v in context.variables if v.mentioned]
+    named_lines = _fit_lines([line for line in named if line not in listed], question_budget // 2)
+    related_budget = question_budget - sum(estimate_tokens(line) + 1 for line in named_lines)
+    related_texts = _fit_lines([_format_cell(cell) for cell in context.related_cells],
+                               related_budget)
     sections = []
     if cell_texts:
         sections.append("Notebook cells so far (oldest first):\n" + "\n\n".join(cell_texts))
@@ -185,6 +197,8 @@ def context_section(context: NotebookContext, budget: PromptBudget, reserved_for
         sections.append(f"Imported modules: {imports_line}")
     if variable_lines:
         sections.append("Live variables now:\n" + "\n".join(variable_lines))
+    if named_lines:
+        sections.append("Variables the request names:\n" + "\n".join(named_lines))
     if related_texts:
         sections.append("Earlier cells related to the request:\n" + "\n\n".join(related_texts))
     return "\n\n".join(sections)

@@ -196,7 +196,7 @@ def run_task(
     for attempt in range(1, attempts + 1):
         if listener is not None:
             listener.on_attempt(attempt, reason)
-        reply = _one_attempt(engine, request, messages, listener, cancel)
+        reply = _one_attempt(engine, request, messages, listener, cancel, attempt)
         first_ttft = reply.timings.ttft_s if first_ttft is None else first_ttft
         reply.attempts = attempt
         if reply.finish_reason == "cancelled" or not _wants_code(request):
@@ -269,18 +269,34 @@ _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefi
              "rebinds": 20, "attribute": 10, "column": 10, "missing": 5}
 
 
+# Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).
+# At temperature 0 a small model told "that raised" mostly repeats the same answer; a warmer
+# retry explores. The seed stays fixed per attempt, so a task's answers are reproducible.
+RETRY_TEMPERATURES = (0.4, 0.7, 0.9)
+
+
+def attempt_sampling(request: TaskRequest, attempt: int) -> tuple[float, int]:
+    """Temperature and seed of the given attempt (1 = the first answer, as the user set)."""
+    if attempt <= 1:
+        return request.temperature, request.seed
+    warmer = RETRY_TEMPERATURES[min(attempt - 2, len(RETRY_TEMPERATURES) - 1)]
+    return max(request.temperature, warmer), request.seed + attempt - 1
+
+
 def _one_attempt(
     engine: Engine,
     request: TaskRequest,
     messages: list[dict[str, str]],
     listener: TaskListener | None,
     cancel: CancelScope,
+    attempt: int = 1,
 ) -> Reply:
+    temperature, seed = attempt_sampling(request, attempt)
     generation = engine.generate(GenerationRequest(
         messages=messages,
         max_tokens=request.max_tokens,
-        temperature=request.temperature,
-        seed=request.seed,
+        temperature=temperature,
+        seed=seed,
         model=request.model,
         session_id=request.session_id,
     ))

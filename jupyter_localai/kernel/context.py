@@ -139,6 +139,7 @@ def collect_context(
     variables = {name for name, _ in user_variables(user_ns, hidden)}
     recent = [sources[n] for n in numbers[-RECENT_WINDOW:]]
     relevance = variable_relevance(variables, request_text, error, recent)
+    standing = variable_relevance(variables, "", error, recent)  # without the question
 
     wanted = mentioned_names(request_text, variables)
     window = recent_window(numbers, max_cells)
@@ -166,6 +167,9 @@ def collect_context(
         max_variables=max_variables,
         redactor=redactor,
     )
+    for summary in summaries:
+        summary.relevance = standing.get(summary.name, summary.relevance)
+        summary.mentioned = summary.name in wanted
     imports = list_imports(user_ns, hidden=hidden, user_module=user_module)
     return NotebookContext(
         cells=[record(n) for n in window],

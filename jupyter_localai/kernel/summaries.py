@@ -386,10 +386,16 @@ def is_import(name: str, value: Any, user_module: str = "__main__") -> bool:
 
 
 def describe_import(name: str, value: Any) -> str:
-    """`pd = pandas`, `np = numpy`, `os`, `DataFrame = pandas.DataFrame`."""
+    """`pd = pandas (2.2.3)`, `np = numpy (1.26.4)`, `os`, `DataFrame = pandas.DataFrame`.
+
+    A library's version tells the model which API it has (`DataFrame.append` is gone in
+    pandas 2), which its training data mixes up.
+    """
     if isinstance(value, types.ModuleType):
         module = value.__name__
-        return module if module == name else f"{name} = {module}"
+        version = getattr(value, "__version__", None) if "." not in module else None
+        described = module if module == name else f"{name} = {module}"
+        return f"{described} ({version})" if isinstance(version, str) else described
     module = getattr(value, "__module__", "") or ""
     qualname = getattr(value, "__qualname__", name)
     top = sys.modules.get(module.split(".")[0])

@@ -88,8 +88,9 @@ def test_unchanged_fix(namespace: KernelNamespace) -> None:
 
 
 def test_context_namespace_knows_variables_and_imports() -> None:
-    namespace = ContextNamespace(["df"], ["pd = pandas", "numpy as np", "os"])
-    assert all(namespace.has(name) for name in ("df", "pd", "np", "os"))
+    imports = ["pd = pandas (2.2.3)", "numpy as np", "os", "scipy (1.14.1)"]
+    namespace = ContextNamespace(["df"], imports)
+    assert all(namespace.has(name) for name in ("df", "pd", "np", "os", "scipy"))
     assert check_code("x = np.log(df['a'])\nprint(os.sep, pd)", namespace=namespace) == []
 
 

@@ -73,6 +73,18 @@ def test_questions_on_one_notebook_differ_only_after_the_variables() -> None:
     assert "sales = load()" in a and "costs = load()" in b
 
 
+def test_a_named_variable_without_room_in_the_stable_part_is_listed_at_the_end() -> None:
+    budget = PromptBudget(n_ctx=4096, max_tokens=256, context_tokens=400)
+    asked, other = notebook(4, variables=200), notebook(4, variables=200)
+    for variable in asked.variables:
+        variable.mentioned = variable.name == "v150"
+    a = build_messages("plot v150", asked, budget)[-1]["content"]
+    b = build_messages("plot v3", other, budget)[-1]["content"]
+    stable = a[: a.index("Variables the request names:")]
+    assert "- v150:" not in stable and "- v150:" in a[len(stable):]
+    assert b.startswith(stable.rstrip())  # the stable part did not change with the question
+
+
 def test_request_longer_than_context_is_a_clear_error() -> None:
     budget = PromptBudget(n_ctx=512, max_tokens=128)
     with pytest.raises(ContextOverflowError, match="context of 512 tokens"):

@@ -112,6 +112,17 @@ def test_sampling_options_reach_the_engine() -> None:
     assert (sent.max_tokens, sent.temperature, sent.seed) == (77, 0.3, 5)
 
 
+def test_retries_sample_warmer_with_their_own_seeds() -> None:
+    engine = scripted("no code", "no code either", "```python\nx = 1\n```")
+    run_task(engine, TaskRequest("generate", "make x", seed=7))
+    sampling = [(r.temperature, r.seed) for r in engine.requests]
+    assert sampling[0] == (0.0, 7)  # the first answer is sampled as the user asked
+    assert 0 < sampling[1][0] < sampling[2][0] and len({seed for _, seed in sampling}) == 3
+    hotter = scripted("no code", "```python\nx = 1\n```")
+    run_task(hotter, TaskRequest("generate", "make x", temperature=1.2))
+    assert [r.temperature for r in hotter.requests] == [1.2, 1.2]  # never cooler than asked
+
+
 def test_unknown_task_is_rejected() -> None:
     with pytest.raises(ValueError, match="Unknown task"):
         TaskRequest("summarize")

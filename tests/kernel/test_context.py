@@ -48,8 +48,11 @@ def test_variables_are_ranked_by_relevance(run_cells: Any) -> None:
     assert order.index("big") < order.index("unused_0")  # read by the failing cell
     assert order.index("threshold") < order.index("unused_0")  # used recently
     scores = {v.name: v.relevance for v in context.variables}
-    assert scores["regions"] == 1.0 and scores["big"] >= 0.9 > scores["unused_0"]
-    assert "pd = pandas" in context.imports and "np = numpy" in context.imports
+    # The scores kept on the summaries do not depend on the question; naming is a flag.
+    assert scores["big"] >= 0.9 > scores["threshold"] > scores["unused_0"] == scores["regions"]
+    assert [v.name for v in context.variables if v.mentioned] == ["regions"]
+    assert any(i.startswith("pd = pandas (") for i in context.imports)
+    assert any(i.startswith("np = numpy (") for i in context.imports)
     assert "pd" not in order and "np" not in order
     assert context.last_error is not None
     assert context.last_error.suggestions == ["Did you mean: 'shape'?"]

@@ -270,7 +270,8 @@ def test_imports_are_listed_apart_from_variables() -> None:
     namespace = {"pd": pd, "np": np, "os": os, "OrderedDict": OrderedDict, "x": 1}
     assert [s.name for s in summarize_namespace(namespace)] == ["x"]
     imports = list_imports(namespace)
-    assert "pd = pandas" in imports and "np = numpy" in imports and "os" in imports
+    assert f"pd = pandas ({pd.__version__})" in imports and "os" in imports
+    assert f"np = numpy ({np.__version__})" in imports
     assert "OrderedDict = collections.OrderedDict" in imports
 
 
