@@ -32,6 +32,9 @@ class ErrorInfo:
     # "Did you mean 'shape'?" hints, computed from the object's attributes, the namespace,
     # or a mapping's keys (3.10/3.11 do not print them; small models need them).
     suggestions: list[str] = field(default_factory=list)
+    # Signatures of the functions called on the line that raised, from the live objects
+    # (`df.drop(labels=None, *, axis=0, ...)`): the options this library version has.
+    signatures: list[str] = field(default_factory=list)
 
 
 @dataclass

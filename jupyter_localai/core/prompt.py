@@ -163,6 +163,9 @@ def format_error(error: ErrorInfo) -> str:
         lines.append("Traceback (most recent call last, abridged):\n" + tail.strip())
     for suggestion in error.suggestions:
         lines.append(f"Python's hint: {suggestion}")
+    if error.signatures:
+        lines.append("Signatures of the functions called on the failing line (as installed):")
+        lines.extend(f"- {signature}" for signature in error.signatures)
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ import traceback
 from typing import Any
 
 from ..core.context import CellRecord, ErrorInfo
+from .call_hints import call_signatures
 from .redact import Redactor, namespace_redactor
 from .suggest import suggestions
 from .summaries import short_text
@@ -118,6 +119,7 @@ def error_info(
             traceback=format_traceback(exc, shell, MAX_TRACEBACK_CHARS),
             cell_number=cell_number,
             suggestions=suggestions(exc, source, user_ns),
+            signatures=call_signatures(exc, source, user_ns),
         )
     if limit.expired:
         return ErrorInfo(source, type(exc).__name__, "<message timed out>", "", cell_number)
@@ -336,4 +338,5 @@ def last_error(
         traceback=redactor.redact(error.traceback),
         cell_number=error.cell_number,
         suggestions=[redactor.redact(s) for s in error.suggestions],
+        signatures=[redactor.redact(s) for s in error.signatures],
     )
