@@ -2,12 +2,13 @@
 
 Measures the targets of the "Always warm" issue on the real worker engine with prompts
 built exactly as the assistant builds them (`core.prompt`), from the synthetic notebooks of
-`perf_notebooks.py` (the last 12 cells, as `collect_context` keeps them, plus the
-variables): time to first token (as the caller sees it, IPC included) cold, raw warm
-(same notebook, prefix in the cache), after 5 new cells and a 10 s pause with and without
-prefill, switching back after answering in 2 other notebooks, after a worker restart, and
-how much a CPU-bound cell in this process slows while the worker prefills (with and
-without the kernel's pause on `pre_run_cell`).
+`perf_notebooks.py` (the recent cells in the block-aligned window `collect_context` keeps,
+plus the variables): time to first token (as the caller sees it, IPC included) cold, raw
+warm (same notebook, prefix in the cache), after 5 new cells and a 10 s pause with and
+without prefill, switching back after answering in 2 other notebooks, after an edit of a
+cell in the middle of the window (the prefix before the edit is reused; what follows it is
+recomputed), after a worker restart, and how much a CPU-bound cell in this process slows
+while the worker prefills (with and without the kernel's pause on `pre_run_cell`).
 
     python benchmarks/perf_warm.py [--model NAME] [--threads N] [--pause 10]
 
@@ -37,11 +38,12 @@ from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSu
 from jupyter_localai.core.prompt import PromptBudget, build_messages, prefill_messages
 from jupyter_localai.engines.base import Completion, GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
+from jupyter_localai.kernel.context import recent_window
 from jupyter_localai.models import resolve_model
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_TOKENS = 16
-WINDOW = 12  # cells `collect_context` keeps by default
+WINDOW = 12  # the fewest recent cells `collect_context` keeps by default
 QUESTIONS = (
     "Which region has the highest revenue?",
     "Plot monthly revenue as a line chart.",
@@ -58,12 +60,9 @@ TARGETS = {
 def context(name: str, n_cells: int) -> NotebookContext:
     """Notebook `name` after `n_cells` cells ran: its last cells and its variables."""
     cells = notebook_cells(n_cells)
-    start = max(0, len(cells) - WINDOW)
+    window = recent_window(list(range(1, len(cells) + 1)), WINDOW)
     return NotebookContext(
-        cells=[
-            CellRecord(i + 1, f"# notebook {name}\n{source}")
-            for i, source in enumerate(cells[start:], start=start)
-        ],
+        cells=[CellRecord(n, f"# notebook {name}\n{cells[n - 1]}") for n in window],
         variables=[
             VariableSummary(var, "object", f"{var} of notebook {name} (summary)", relevance=0.5)
             for var in VARIABLES
@@ -144,6 +143,16 @@ def run(model: str, threads: int, pause_s: float, kv_dir: Path) -> dict[str, Any
     out["same_notebook_warm_ttft_s"] = ttft(same)
     out["switch_back_ttft_s"] = ttft(back)
     out["switch_back_ratio"] = round(back.ttft_s / same.ttft_s, 2)
+
+    # An edit of a cell in the middle of A's window: the prefix before it is reused.
+    edited = context("A", 50)
+    middle = edited.cells[len(edited.cells) // 2]
+    middle.source += "\n# edited: a second look at this step"
+    edit = bench.ask(edited, QUESTIONS[1], "A")
+    out["edit_middle_ttft_s"] = ttft(edit)
+    out["edit_middle_cached"] = edit.cached_tokens
+    out["edit_middle_prompt"] = edit.prompt_tokens
+    out["edit_middle_vs_cold"] = round(edit.ttft_s / cold.ttft_s, 2)
     out["warm_stats_before_restart"] = engine.ping()["warm"]
     engine.close()
 
@@ -204,6 +213,9 @@ def report(result: dict[str, Any]) -> str:
         ("switch back after 2 other notebooks", (f"{out['switch_back_ttft_s']:.3f} s "
          f"({out['switch_back_ratio']}x same-notebook warm {out['same_notebook_warm_ttft_s']} s)"),
          f"<= {TARGETS['switch_back_ratio']}x: {'met' if met['switch_back_ratio'] else 'NOT met'}"),
+        ("edit of a cell in the middle of the window", (f"{out['edit_middle_ttft_s']:.3f} s "
+         f"({out['edit_middle_cached']} of {out['edit_middle_prompt']} tokens reused: the prefix "
+         f"before the edit; {out['edit_middle_vs_cold']}x cold)"), ""),
         ("first question after a worker restart", (f"{out['restart_ttft_s']:.3f} s "
          f"({out['restart_ratio']}x warm {out['restart_warm_ttft_s']} s; "
          f"{out['restart_cached']} tokens restored from disk)"),
