@@ -4,7 +4,7 @@ Relevance decides what is kept and in which order: variables the request names c
 then those the failing cell reads, then those the recent cells use, then the rest. Cells are
 the most recent ones (a window that starts on a block boundary, so the prompt's prefix stays
 put as cells run) plus, kept apart, older cells that define or use the names the request
-mentions and the failing cell: those depend on the question, so the prompt places them late. Everything is bounded and redacted here, so the
+mentions: those depend on the question, so the prompt places them late. Everything is bounded and redacted here, so the
 prompt builder (core/prompt.py) only has to fit it to its token budget.
 
 `context_json` is what the side panel runs silently in the kernel; it prints one line of JSON
@@ -87,11 +87,11 @@ def recent_window(numbers: list[int], max_cells: int) -> list[int]:
 
 
 def related_older_cells(
-    sources: list[str], older: list[int], wanted: set[str], error: ErrorInfo | None,
-    max_related_cells: int,
+    sources: list[str], older: list[int], wanted: set[str], max_related_cells: int,
 ) -> list[int]:  # fmt: skip
     """Cells before the window that define or use `wanted` names (newest first, up to
-    `max_related_cells`), and the failing cell, in notebook order."""
+    `max_related_cells`), in notebook order. The failing cell is not among them: a fix
+    (and an explanation) carries its cell in the request itself."""
     chosen: set[int] = set()
     for number in reversed(older):
         if len(chosen) >= max_related_cells or not wanted:
@@ -101,8 +101,6 @@ def related_older_cells(
             wanted & names_assigned(source) or wanted & names_read(source)
         ):
             chosen.add(number)
-    if error is not None and error.cell_number in older:
-        chosen.add(error.cell_number)
     return sorted(chosen)
 
 
@@ -113,7 +111,7 @@ def collect_context(
     settings: LocalAI | None = None,
     recorder: HistoryRecorder | None = None,
     max_cells: int = 12,
-    max_related_cells: int = 4,
+    max_related_cells: int = 2,
     max_chars_per_cell: int = 2000,
     max_output_chars: int = 500,
     max_variables: int = 100,
@@ -144,7 +142,7 @@ def collect_context(
     wanted = mentioned_names(request_text, variables)
     window = recent_window(numbers, max_cells)
     older = numbers[: len(numbers) - len(window)]
-    related = related_older_cells(sources, older, wanted, error, max_related_cells)
+    related = related_older_cells(sources, older, wanted, max_related_cells)
 
     def record(number: int) -> CellRecord:
         return cell_record(
