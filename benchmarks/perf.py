@@ -232,6 +232,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="50-cell notebook only, fewer repeats (under 10 minutes)")
     parser.add_argument("--sweep", action="store_true",
                         help="measure n_threads / n_batch / flash_attn / mmap settings only")
+    parser.add_argument("--sweep-only", nargs="*", default=[],
+                        choices=["n_threads", "n_batch", "flash_attn", "use_mmap", "busy_core"],
+                        help="with --sweep: vary only these settings")
     parser.add_argument("--sizes", type=int, nargs="+", default=None,
                         help="notebook sizes in cells (default 10 50 200; --quick: 50)")
     parser.add_argument("--threads", type=int, default=0, help="0: one per physical core")

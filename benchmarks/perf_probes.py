@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import psutil
 from perf_kernel import BenchKernel
-from perf_notebooks import COLD_QUESTION, DECODE_QUESTION, many_variables_cells, notebook_cells
+from perf_notebooks import (
+    COLD_QUESTION,
+    DECODE_QUESTION,
+    WARM_QUESTIONS,
+    many_variables_cells,
+    notebook_cells,
+)
 from perf_sides import RawModel, Timed, tree_rss
 
 from jupyter_localai.core.prompt import SYSTEM_PROMPT
@@ -120,25 +126,34 @@ def server_rss_growth(run: Run, requests: int, max_tokens: int = 4) -> None:
 
 # --- llama.cpp settings, chosen by measurement --------------------------------------------
 
-def _sweep_prompt() -> list[dict[str, str]]:
+def _sweep_prompt(question: str = COLD_QUESTION) -> list[dict[str, str]]:
     notebook = "\n\n".join(f"# In[{i}]:\n{c}" for i, c in enumerate(notebook_cells(50), 1))
     return [{"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": f"{notebook[:6000]}\n\n{COLD_QUESTION}"}]
+            {"role": "user", "content": f"{notebook[:6000]}\n\n{question}"}]
 
 
 def settings_sweep(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Load time, cold prompt tokens/s, decode tokens/s and RSS, one setting varied at a time."""
+    """Load time, cold prompt tokens/s, a warm follow-up's first token, decode tokens/s and
+    RSS, one setting varied at a time (`--sweep-only` picks which settings vary).
+
+    The warm follow-up matters most: on a warm prefix only the question's few dozen tokens
+    are evaluated, a small batch, where kernels tuned for big batches can lose.
+    """
     path = str(resolve_model(args.model).path)
     cores = physical_cores()
-    base = {"n_threads": cores, "n_batch": 512, "flash_attn": True, "use_mmap": True}
+    base = {"n_threads": cores, "n_batch": 512, "flash_attn": False, "use_mmap": True}
     configs = [base]
     configs += [{**base, "n_threads": t} for t in sorted({1, cores, os.cpu_count() or cores,
                                                          cores + 1}) if t != cores]
     configs += [{**base, "n_batch": b} for b in (64, 128, 256, 1024)]
-    configs += [{**base, "flash_attn": False}, {**base, "use_mmap": False}]
+    configs += [{**base, "flash_attn": True}, {**base, "use_mmap": False}]
     # A user's kernel computing on one core while the model answers.
     configs += [{**base, "n_threads": t, "busy_core": True} for t in (1, cores)]
+    if args.sweep_only:
+        configs = [base] + [c for c in configs[1:] if any(
+            c.get(key) != base.get(key) for key in args.sweep_only)]
     prompt = _sweep_prompt()
+    follow_up = _sweep_prompt(WARM_QUESTIONS[0])
     decode = [prompt[0], {"role": "user", "content": DECODE_QUESTION}]
     rows = []
     for config in configs:
@@ -149,11 +164,13 @@ def settings_sweep(args: argparse.Namespace) -> list[dict[str, Any]]:
         burner = (subprocess.Popen([sys.executable, "-c", "while True: pass"])
                   if config.get("busy_core") else None)
         try:
-            colds, decodes = [], []
+            colds, warms, decodes = [], [], []
             for _ in range(2):
                 raw.reset()
                 cold = raw.run(prompt, 1)
                 colds.append(cold.prompt_tokens / cold.ttft_s)
+                warm = raw.run(follow_up, 1)
+                warms.append(warm.ttft_s)
                 raw.reset()
                 decodes.append(raw.run(decode, 64).decode_tok_s)
         finally:
@@ -162,7 +179,9 @@ def settings_sweep(args: argparse.Namespace) -> list[dict[str, Any]]:
                 burner.kill()
                 burner.wait()
         row = {"busy_core": False, **config, "load_s": round(raw.load_s, 2), "prompt_tokens": cold.prompt_tokens,
-               "prompt_tok_s": round(max(colds), 1), "decode_tok_s": round(max(decodes), 1),
+               "prompt_tok_s": round(max(colds), 1),
+               "warm_tail_tokens": warm.prompt_tokens - warm.cached_tokens,
+               "warm_ttft_s": round(min(warms), 3), "decode_tok_s": round(max(decodes), 1),
                "rss_mb": round(rss / 2**20)}
         log.info("%s", row)
         rows.append(row)

@@ -203,9 +203,11 @@ def write_sweep(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     lines = [f"# llama.cpp settings on this machine: {args.model}", "",
              "Machine: " + ", ".join(f"{k} {v}" for k, v in machine(args).items()), "",
              ("One setting varied at a time from n_threads=physical cores, n_batch=512, "
-             "flash_attn on, mmap on. Cold prompt: a ~1,500-token notebook context; decode: 64 "
+             "flash_attn off, mmap on. Cold prompt: a ~1,500-token notebook context; warm: a "
+             "follow-up question on it (only its last tokens are evaluated); decode: 64 "
              "tokens. Best of two."), "",
              "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
-    (args.out / "perf_settings.md").write_text("\n".join(lines) + "\n")
+    name = "perf_settings" + "".join(f"_{key}" for key in args.sweep_only)
+    (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

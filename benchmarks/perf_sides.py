@@ -108,7 +108,7 @@ class RawModel:
     """llama-cpp-python driven directly: what any wrapper of it can at best match."""
 
     def __init__(self, path: str, *, n_ctx: int, n_threads: int, n_batch: int = 512,
-                 flash_attn: bool = True, use_mmap: bool = True, draft: Any = None) -> None:
+                 flash_attn: bool = False, use_mmap: bool = True, draft: Any = None) -> None:
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -193,7 +193,7 @@ class PeerServer:
         command = [sys.executable, "-m", "llama_cpp.server", "--model", path,
                    "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
                    "--n_threads", str(n_threads), "--n_threads_batch", str(n_threads),
-                   "--n_batch", "512", "--flash_attn", "true", "--seed", "0",
+                   "--n_batch", "512", "--flash_attn", "false", "--seed", "0",
                    # Its default (True) computes logits for every prompt token; off, it does
                    # the same work per token as raw and ours.
                    "--logits_all", "false"]  # fmt: skip

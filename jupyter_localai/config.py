@@ -38,9 +38,12 @@ class LocalAI(Configurable):
         0, help="llama.cpp threads; 0 means the number of physical cores (measured fastest)."
     ).tag(config=True)
     n_batch = Int(512, help="llama.cpp prompt batch size.").tag(config=True)
-    flash_attn = Bool(True, help="Use flash attention (faster prompt processing on CPU).").tag(
-        config=True
-    )
+    flash_attn = Bool(
+        False,
+        help="Use flash attention. Off by default: on a CPU it evaluates a warm follow-up's "
+        "few dozen new tokens ~4x slower (0.82 s against 0.21 s for 21 tokens here) for 7% "
+        "faster cold prompts (benchmarks/results/perf_settings_flash_attn.md).",
+    ).tag(config=True)
     max_tokens = Int(512, help="Default cap on the tokens of one answer.").tag(config=True)
     temperature = Float(0.0, help="Default sampling temperature (0 = deterministic).").tag(
         config=True

@@ -61,7 +61,7 @@ class WorkerEngine(Engine):
         n_ctx: int = 8192,
         n_threads: int = 0,
         n_batch: int = 512,
-        flash_attn: bool = True,
+        flash_attn: bool = False,
         seed: int = 0,
         models_dir: str = "",
         aliases: dict[str, str] | None = None,

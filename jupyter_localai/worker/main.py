@@ -120,7 +120,7 @@ class LoadedModel:
             n_threads=self.n_threads,
             n_threads_batch=self.n_threads,
             n_batch=int(spec.get("n_batch") or 512),
-            flash_attn=bool(spec.get("flash_attn", True)),
+            flash_attn=bool(spec.get("flash_attn", False)),
             seed=int(spec.get("seed") or 0),
             verbose=True,  # see LlamaLog
         )
@@ -418,7 +418,7 @@ class Worker:
         sha = file_sha256(model.path, root_dir)
         key = (
             f"{sha[:24]}-{os.path.getsize(model.path)}-ctx{model.n_ctx}"
-            f"-fa{int(bool(spec.get('flash_attn', True)))}-llama{llama_cpp.__version__}"
+            f"-fa{int(bool(spec.get('flash_attn', False)))}-llama{llama_cpp.__version__}"
         )
         disk = int(spec.get("kv_disk_bytes") or 1 << 30)
         return KVStateStore(ram, root_dir / key, disk)

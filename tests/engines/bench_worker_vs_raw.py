@@ -111,7 +111,7 @@ def main() -> None:
         n_threads=threads,
         n_threads_batch=threads,
         n_batch=512,
-        flash_attn=True,
+        flash_attn=False,  # as the worker's default
         verbose=False,
     )
     raw_load_s = time.perf_counter() - started
