@@ -8,7 +8,7 @@ code it proposes is then run in a second fresh kernel (setup, the code, the chec
 answer passes only by working, not by looking right.
 
     python benchmarks/eval_tasks.py [--model NAME|PATH] [--kind fix|generate] [--verify]
-                                    [--limit N] [--out benchmarks/results/eval_<model>.json]
+                                    [--limit N] [--out benchmarks/results/eval_<model>[_verify].json]
 
 `--oracle reference|empty` replaces the model by the tasks' reference solutions (or by an
 empty answer) to test the harness itself without a model.
@@ -377,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     options += [f"--temperature {args.temperature}"] if args.temperature is not None else []
     env = kernel_env(args.model, args.server_url)
     label = model_label(args.model) if not args.oracle else f"oracle-{args.oracle}"
-    out = args.out or RESULTS_DIR / f"eval_{label}.json"
+    suffix = "_verify" if args.verify else ""
+    out = args.out or RESULTS_DIR / f"eval_{label}{suffix}.json"
     meta = {
         "model": label,
         "started": time.strftime("%Y-%m-%d %H:%M"),

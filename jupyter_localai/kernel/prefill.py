@@ -52,14 +52,25 @@ class CellPrefill:
                 log.debug("prefill hook %s was not registered", event)
 
     def before_cell(self, info: Any = None) -> None:
-        """IPython's pre_run_cell: the user's code gets the CPU; this kernel's worker stops
-        prefilling this notebook until the cell has run (a few bytes on a local socket)."""
-        engine = self.assistant._engines.get("worker")
-        pause = getattr(engine, "pause_prefill", None)
-        if pause is None or not (self.assistant.settings.prefill and self.assistant.context_asked):
+        """IPython's pre_run_cell: the user's code gets the CPU; the model stops prefilling
+        this notebook until the cell has run. To this kernel's worker that is a few bytes on
+        a local socket; to the server's resident model an HTTP call, made off the main
+        thread so the cell never waits for it."""
+        if not (self.assistant.settings.prefill and self.assistant.context_asked):
             return
+        engine = self.assistant.prefill_engine()
+        if getattr(engine, "pause_prefill", None) is None:
+            return
+        if engine is self.assistant._engines.get("worker"):
+            self._pause(engine)
+        else:
+            threading.Thread(
+                target=self._pause, args=(engine,), name="localai-pause", daemon=True
+            ).start()
+
+    def _pause(self, engine: Any) -> None:
         try:
-            pause(self.assistant.session_id())
+            engine.pause_prefill(self.assistant.session_id())
         except Exception:  # a hook must never break the user's cell
             self.failures += 1
             log.warning("pausing the prefill failed", exc_info=True)

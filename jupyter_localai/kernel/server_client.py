@@ -94,6 +94,15 @@ class ServerEngine(RemoteEngine):
         )
         return bool(isinstance(answer, dict) and answer.get("sent"))
 
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        """A cell starts computing: the server's worker stops this notebook's prefill."""
+        self.request_json(
+            "POST",
+            self.server_url + API_PREFIX + "/prefill",
+            {"pause": True, "session_id": session_id},
+            timeout=self.status_timeout,
+        )
+
     def n_ctx(self) -> int:
         return int(self.status().get("n_ctx") or 4096)
 

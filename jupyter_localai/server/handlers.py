@@ -346,10 +346,12 @@ class CancelHandler(AssistantHandler):
 class PrefillHandler(AssistantHandler):
     """POST prefill {"context", "session_id", "max_tokens"?, "context_tokens"?}: warm the
     resident model with a notebook's context after a cell ran (`kernel/prefill.py`).
+    POST prefill {"pause": true, "session_id"}: a cell starts computing in that notebook's
+    kernel; its prefill stops at once, so the model does not compete with the user's code.
 
-    Fire and forget: answers `{"sent": bool}` at once; the worker evaluates the prefix when
-    no request waits. Never loads a model: not sent while no engine runs or when
-    `LocalAI.prefill` is off, or to an engine without prefill (a remote one).
+    Fire and forget: answers `{"sent": bool}` (or `{"paused": bool}`) at once; the worker
+    evaluates the prefix when no request waits. Never loads a model: not sent while no
+    engine runs or when `LocalAI.prefill` is off, or to an engine without prefill.
     """
 
     @tornado.web.authenticated
@@ -358,10 +360,13 @@ class PrefillHandler(AssistantHandler):
         body = self.json_body()
         context_json = body.get("context")
         session_id = body.get("session_id")
-        if not isinstance(context_json, dict):
-            raise tornado.web.HTTPError(400, 'give {"context": <NotebookContext JSON>}')
         if session_id is not None and not isinstance(session_id, str):
             raise tornado.web.HTTPError(400, "session_id must be a string")
+        if body.get("pause") is True:
+            self.finish(json.dumps({"paused": await self._pause(session_id)}))
+            return
+        if not isinstance(context_json, dict):
+            raise tornado.web.HTTPError(400, 'give {"context": <NotebookContext JSON>}')
         try:
             context = NotebookContext.from_json(context_json)
             max_tokens = bounded(body, "max_tokens", self.runtime.settings.max_tokens, 1)
@@ -378,6 +383,15 @@ class PrefillHandler(AssistantHandler):
                 budget = PromptBudget(engine.n_ctx(), max_tokens, context_tokens)
                 sent = await self.quick(prefill, prefill_messages(context, budget), session_id)
         self.finish(json.dumps({"sent": bool(sent)}))
+
+    async def _pause(self, session_id: str | None) -> bool:
+        if not self.runtime.engine_started:
+            return False
+        pause = getattr(self.runtime.engine(), "pause_prefill", None)
+        if pause is None:
+            return False
+        await self.quick(pause, session_id)
+        return True
 
 
 def assistant_handlers() -> list[tuple[str, type[AssistantHandler]]]:

@@ -16,10 +16,14 @@ class PrefillingEngine(RecordingEngine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.prefills: list[tuple[list[dict[str, str]], str | None]] = []
+        self.pauses: list[str | None] = []
 
     def prefill(self, messages: list[dict[str, str]], session_id: str | None = None) -> bool:
         self.prefills.append((messages, session_id))
         return True
+
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        self.pauses.append(session_id)
 
 
 @pytest.fixture
@@ -79,3 +83,17 @@ async def test_prefill_refuses_a_bad_body(raw_fetch: Any, runtime: Any) -> None:
             "api/localai/prefill", method="POST", body=body, headers=_auth(runtime)
         )
         assert response.code == 400, body
+
+
+async def test_a_pause_reaches_the_running_engine_only(
+    raw_fetch: Any, runtime: Any, engine: Any
+) -> None:
+    body = {"pause": True, "session_id": "kernel-1"}
+    response = await raw_fetch("api/localai/prefill", method="POST", body=body,
+                               headers=_auth(runtime))
+    assert json.loads(response.body) == {"paused": False}  # no engine yet: nothing to pause
+    assert not runtime.engine_started
+    runtime.engine()
+    response = await raw_fetch("api/localai/prefill", method="POST", body=body,
+                               headers=_auth(runtime))
+    assert json.loads(response.body) == {"paused": True} and engine.pauses == ["kernel-1"]

@@ -158,6 +158,31 @@ def test_each_cell_first_pauses_the_kernels_own_worker(shell: Any) -> None:
     assert len(engine.pauses) == 3  # sent before each cell's code ran
 
 
+def test_a_server_engine_is_paused_off_the_main_thread(shell: Any) -> None:
+    """The server's model is paused by HTTP: the cell must not wait for it."""
+    engine = PausingRecorder()
+    blocked = threading.Event()
+    release = threading.Event()
+
+    def slow_pause(session_id: str | None = None) -> None:
+        blocked.set()
+        release.wait(10)
+        engine.pauses.append(session_id)
+
+    engine.pause_prefill = slow_pause  # type: ignore[method-assign]
+    assistant = with_engine(shell, engine)
+    del assistant._engines["worker"]
+    assistant.prefill_engine = lambda: engine  # type: ignore[method-assign]
+    started = time.monotonic()
+    assert shell.run_cell("s = 1", store_history=True).success
+    assert time.monotonic() - started < 2 and blocked.wait(5)
+    release.set()
+    deadline = time.monotonic() + 5
+    while not engine.pauses and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert engine.pauses == [assistant.session_id()]
+
+
 def test_no_prefill_before_a_question_with_context(shell: Any) -> None:
     """Until the user asks with notebook context, no object of theirs is summarized."""
     engine = PausingRecorder()
