@@ -144,11 +144,12 @@ def run(model: str, threads: int, pause_s: float, kv_dir: Path) -> dict[str, Any
     out["switch_back_ttft_s"] = ttft(back)
     out["switch_back_ratio"] = round(back.ttft_s / same.ttft_s, 2)
 
-    # An edit of a cell in the middle of A's window: the prefix before it is reused.
+    # An edit of a cell in the middle of A's window: the prefix before it is reused. Asked
+    # as another session, so A's saved state (the restart scenario's) stays A's.
     edited = context("A", 50)
     middle = edited.cells[len(edited.cells) // 2]
     middle.source += "\n# edited: a second look at this step"
-    edit = bench.ask(edited, QUESTIONS[1], "A")
+    edit = bench.ask(edited, QUESTIONS[1], "A-edited")
     out["edit_middle_ttft_s"] = ttft(edit)
     out["edit_middle_cached"] = edit.cached_tokens
     out["edit_middle_prompt"] = edit.prompt_tokens
