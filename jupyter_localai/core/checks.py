@@ -299,6 +299,15 @@ def _normalized(code: str) -> str:
     return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
 
 
+def same_program(code: str, other: str) -> bool:
+    """Whether two cells are the same code, comments and layout aside (a model that hands
+    back the failing cell with a comment added has changed nothing)."""
+    try:
+        return ast.dump(ast.parse(code)) == ast.dump(ast.parse(other))
+    except SyntaxError:
+        return _normalized(code) == _normalized(other)
+
+
 def check_code(
     code: str,
     *,
@@ -315,7 +324,7 @@ def check_code(
             "pass" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()))
     except SyntaxError as error:
         return [CheckIssue("syntax", f"The code does not parse: {error.msg} (line {error.lineno}).")]
-    if failing_source is not None and _normalized(code) == _normalized(failing_source):
+    if failing_source is not None and same_program(code, failing_source):
         return [CheckIssue("unchanged", "That is the same code as the failing cell, so it fails the same way.")]
     collected = _Names()
     collected.visit(tree)

@@ -158,6 +158,32 @@ def extract_code(text: str) -> str:
     return _longest_parsing_run(stripped)
 
 
+_CELL_MARKER = re.compile(r"^[ \t]*#[ \t]*In[ \t]*\[[ \t]*\d*[ \t]*\][ \t]*:?[ \t]*$", re.MULTILINE)
+_LOAD_EXTENSION = re.compile(r"^[ \t]*%(?:re)?load_ext[ \t]+jupyter_localai[ \t]*$\n?", re.MULTILINE)
+
+
+def _normalized(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def drop_replayed_cells(code: str, known_sources: list[str]) -> str:
+    """The answer without the notebook's own cells copied back into it.
+
+    The prompt shows cells as `# In[n]:` blocks; a small model sometimes answers by
+    replaying them (setup cells, `%load_ext jupyter_localai`) before its own cell, and that
+    replay would re-create the user's data when run. Segments between such markers that
+    repeat a known cell are dropped, as are lines loading this extension; if nothing would
+    remain, the answer is left as it was for the checks to judge.
+    """
+    cleaned = _LOAD_EXTENSION.sub("", code)
+    if not _CELL_MARKER.search(cleaned):
+        return cleaned if cleaned.strip() else code
+    known = {_normalized(source) for source in known_sources if source.strip()}
+    segments = [segment.strip("\n") for segment in _CELL_MARKER.split(cleaned)]
+    kept = [s for s in segments if s.strip() and _normalized(s) not in known]
+    return "\n\n".join(kept) if kept else code
+
+
 def prose_of(text: str) -> str:
     """The answer without its fenced blocks: what the model said around the code."""
     result = text

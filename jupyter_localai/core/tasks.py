@@ -17,7 +17,7 @@ from .checks import CheckIssue, ContextNamespace, NamespaceView, asked_names, ch
 from .context import NotebookContext
 from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
-from .reply import Reply, Timings, extract_code
+from .reply import Reply, Timings, drop_replayed_cells, extract_code
 
 TASKS = ("generate", "explain", "fix", "chat")
 FORMATS = ("code", "markdown", "text")
@@ -328,5 +328,10 @@ def _one_attempt(
         model = completion.model
         finish = "cancelled" if cancel.cancelled else completion.finish_reason
     code = extract_code(text) if _wants_code(request) else ""
+    if code and request.context is not None:
+        failing = _failing_source(request)
+        known = [cell.source for cell in (*request.context.cells, *request.context.related_cells)
+                 if cell.source != failing]
+        code = drop_replayed_cells(code, known)
     return Reply(task=request.task, text=text, code=code, model=model, timings=timings,
                  finish_reason=finish)

@@ -39,9 +39,13 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+_LOADS_ITSELF = re.compile(r"\s*%(?:re)?load_ext\s+jupyter_localai\s*")
+
+
 def is_own_magic(source: str) -> bool:
-    """Whether a cell is one of this extension's magics (never context for itself)."""
-    return bool(_OWN_MAGIC.match(source))
+    """Whether a cell is one of this extension's magics, or only loads it: never context
+    (a small model shown `%load_ext jupyter_localai` tends to write it back)."""
+    return bool(_OWN_MAGIC.match(source) or _LOADS_ITSELF.fullmatch(source))
 
 
 def clip_middle(text: str, max_chars: int) -> str:

@@ -85,6 +85,11 @@ def test_unchanged_fix(namespace: KernelNamespace) -> None:
     failing = "print(df.shapee)\n"
     issues = check_code("print(df.shapee)", namespace=namespace, failing_source=failing)
     assert kinds(issues) == {"unchanged"}
+    commented = "# Error: no attribute 'shapee'\n# Corrected cell:\nprint( df.shapee )  # fixed"
+    issues = check_code(commented, namespace=namespace, failing_source=failing)
+    assert kinds(issues) == {"unchanged"}
+    assert "unchanged" not in kinds(check_code("print(df.shape)", namespace=namespace,
+                                               failing_source=failing))
 
 
 def test_context_namespace_knows_variables_and_imports() -> None:

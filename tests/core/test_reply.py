@@ -5,7 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_localai.core.reply import Reply, extract_code, parses, prose_of
+from jupyter_localai.core.reply import (
+    Reply,
+    drop_replayed_cells,
+    extract_code,
+    parses,
+    prose_of,
+)
 
 
 def test_fenced_python_block_with_prose_around() -> None:
@@ -63,3 +69,21 @@ def test_extract_code_never_raises_and_returns_parseable_or_fenced(text: str) ->
     assert isinstance(code, str)
     if "```" not in text and "~~~" not in text and code:
         assert parses(code)
+
+
+def test_replayed_notebook_cells_are_dropped_from_the_answer() -> None:
+    setup = 'import pandas as pd\nsurvey = pd.DataFrame({"a": [1, 2]})'
+    code = (
+        f"# In[1]:\n{setup}\n\n# In[2]:\n%load_ext jupyter_localai\n\n"
+        "# In[3]:\nsurvey = survey.drop(columns=['a'])\nsurvey"
+    )
+    assert drop_replayed_cells(code, [setup]) == "survey = survey.drop(columns=['a'])\nsurvey"
+
+
+def test_new_cells_in_the_cell_format_are_kept_and_nothing_is_emptied() -> None:
+    code = "# In[4]:\nimport numpy as np\n\n# In[5]:\ntotal = np.sum(values)"
+    assert drop_replayed_cells(code, ["values = [1, 2]"]) == (
+        "import numpy as np\n\ntotal = np.sum(values)")
+    only_replay = "# In[1]:\nvalues = [1, 2]"
+    assert drop_replayed_cells(only_replay, ["values = [1, 2]"]) == only_replay
+    assert drop_replayed_cells("x = 1", ["x = 1"]) == "x = 1"  # no markers: not a replay

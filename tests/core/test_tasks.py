@@ -142,3 +142,11 @@ def test_hinted_fix_must_pass_verification() -> None:
     reply = run_task(engine, TaskRequest("fix", context=failing_notebook(), retries=1),
                      verifier=lambda code: "boom" if "shape" in code else None)
     assert reply.code == "print(len(df))" and reply.verified is True
+
+
+def test_a_fix_that_replays_the_notebook_is_reduced_to_its_own_cell() -> None:
+    context = failing_notebook()
+    replay = ("```python\n# In[1]:\nimport pandas as pd\n\n# In[2]:\n%load_ext jupyter_localai\n\n"
+              "# In[3]:\nprint(df.shape)\n```")
+    reply = run_task(scripted(replay), TaskRequest("fix", context=context))
+    assert reply.code == "print(df.shape)" and reply.attempts == 1

@@ -13,7 +13,9 @@ from jupyter_localai.kernel.history import (
     MAX_TRACEBACK_CHARS,
     HistoryRecorder,
     cell_history,
+    cell_numbers,
     cell_output_text,
+    cell_sources,
     find_recorder,
     is_own_magic,
     last_error,
@@ -189,3 +191,9 @@ def test_cell_output_text_gives_output_or_error(run_cells: Any) -> None:
 def test_names_read_and_assigned(source: str, read: set[str], assigned: set[str]) -> None:
     assert names_read(source) == read
     assert names_assigned(source) == assigned
+
+
+def test_loading_the_extension_is_not_a_cell_worth_showing(run_cells: Any) -> None:
+    shell = run_cells("a = 1", "%load_ext jupyter_localai", "%load_ext autoreload\nb = 2")
+    sources = [cell_sources(shell)[n] for n in cell_numbers(shell)]
+    assert sources == ["a = 1", "%load_ext autoreload\nb = 2"]
