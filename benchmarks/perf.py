@@ -112,12 +112,14 @@ def magic_ask(kernel: BenchKernel, body: str, line: str) -> tuple[Timed, dict[st
 def peer_messages(ours: list[dict[str, str]], asked: str) -> list[dict[str, str]]:
     """The peers' layout of the same material: a timestamp and the question, then the notebook.
 
-    `asked` is the task text that ends our user message; the rest of it is the notebook.
+    `asked` is the task text that ends our last user message; the notebook is our notebook
+    turn plus whatever the last message holds before the task text.
     """
     content = ours[-1]["content"]
     if not content.endswith(asked):
         raise ValueError("our message does not end with the task text")
-    notebook = content[: -len(asked)].rstrip()
+    turns = [m["content"] for m in ours[1:-1] if m["role"] == "user"]
+    notebook = "\n\n".join([*turns, content[: -len(asked)].strip()]).strip()
     return [{"role": "system", "content": PEER_SYSTEM.format(now=time.time_ns())},
             {"role": "user", "content": f"{asked}\n\nHere is my notebook:\n{notebook}"}]
 

@@ -174,7 +174,15 @@ def format_error(error: ErrorInfo) -> str:
 
 
 def context_section(context: NotebookContext, budget: PromptBudget, reserved_for_task: int) -> str:
-    """Stable material first, volatile last, within the budget.
+    """The whole context as one text: the stable part, then the question's part."""
+    stable, question = context_parts(context, budget, reserved_for_task)
+    return "\n\n".join(part for part in (stable, question) if part)
+
+
+def context_parts(
+    context: NotebookContext, budget: PromptBudget, reserved_for_task: int
+) -> tuple[str, str]:
+    """Stable material first, volatile last, within the budget: (stable, question's part).
 
     The stable part (recent cells, imports, variables) changes only when a cell runs, and
     its budget does not depend on the question; a fixed share is kept for the part picked
@@ -184,7 +192,7 @@ def context_section(context: NotebookContext, budget: PromptBudget, reserved_for
     available = min(budget.context_tokens, budget.prompt_tokens - reserved_for_task)
     available -= estimate_tokens(SYSTEM_PROMPT)
     if available <= 0:
-        return ""
+        return "", ""
     question_budget = available // QUESTION_SHARE
     stable = available - question_budget
     variable_budget = min(stable // 3, 600)
@@ -207,11 +215,27 @@ def context_section(context: NotebookContext, budget: PromptBudget, reserved_for
         sections.append(f"Imported modules: {imports_line}")
     if variable_lines:
         sections.append("Live variables now:\n" + "\n".join(variable_lines))
+    extra = []
     if named_lines:
-        sections.append("Variables the request names:\n" + "\n".join(named_lines))
+        extra.append("Variables the request names:\n" + "\n".join(named_lines))
     if related_texts:
-        sections.append("Earlier cells related to the request:\n" + "\n\n".join(related_texts))
-    return "\n\n".join(sections)
+        extra.append("Earlier cells related to the request:\n" + "\n\n".join(related_texts))
+    return "\n\n".join(sections), "\n\n".join(extra)
+
+
+# The assistant's side of the context turn. The notebook is its own user turn, answered,
+# before the request: a small model shown notebook and request in one turn tends to
+# answer by writing the notebook back (its cells, even the "Live variables" lines).
+CONTEXT_ACK = "I have read the notebook. What should I do?"
+
+
+def _context_turn(stable: str) -> list[dict[str, str]]:
+    if not stable:
+        return []
+    return [
+        {"role": "user", "content": f"Here is my notebook.\n\n{stable}"},
+        {"role": "assistant", "content": CONTEXT_ACK},
+    ]
 
 
 def build_messages(
@@ -220,7 +244,8 @@ def build_messages(
     budget: PromptBudget,
     history: list[dict[str, str]] | None = None,
 ) -> list[dict[str, str]]:
-    """Chat messages for one request: system, context + task as the user turn (after history).
+    """Chat messages for one request: system, the notebook turn (stable context and an
+    acknowledgement), any history, then the question's context and the task.
 
     Raises ContextOverflowError when the task text alone cannot fit the window.
     """
@@ -236,28 +261,29 @@ def build_messages(
     while history and task_cost + history_cost > budget.prompt_tokens // 2:
         history_cost -= estimate_tokens(history[0]["content"]) + 4
         history.pop(0)
-    context_text = ""
+    stable, question = "", ""
     if context is not None:
-        context_text = context_section(context, budget, task_cost + history_cost + 8)
-    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
-    if history:
-        # In a conversation the context opens it, so follow-ups share the prefix.
-        if context_text:
-            messages.append({"role": "user", "content": context_text})
-            messages.append({"role": "assistant", "content": "I have read the notebook."})
-        messages += history
-        messages.append({"role": "user", "content": task_text})
-    else:
-        content = f"{context_text}\n\n{task_text}" if context_text else task_text
-        messages.append({"role": "user", "content": content})
-    return messages
+        stable, question = context_parts(context, budget, task_cost + history_cost + 8)
+    # The notebook opens the conversation, so every request on it shares that prefix;
+    # what this question picked from it goes with the question, last.
+    ask = f"{question}\n\n{task_text}" if question else task_text
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        *_context_turn(stable),
+        *history,
+        {"role": "user", "content": ask},
+    ]
 
 
 def prefill_messages(context: NotebookContext, budget: PromptBudget) -> list[dict[str, str]]:
-    """How every single-turn request on `context` begins: the system prompt, then the user
-    turn up to where the task text goes (left unfinished; the worker cuts the chat template
-    there). Evaluating these ahead of time warms exactly the prefix a later request reuses.
+    """How every single-turn request on `context` begins: the system prompt, the notebook
+    turn and its answer, then the request's user turn left empty and unfinished (the worker
+    cuts the chat template there). Evaluating these ahead of time warms exactly the prefix
+    a later request reuses.
     """
-    context_text = context_section(context, budget, 8)
-    content = f"{context_text}\n\n" if context_text else ""
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
+    stable, _ = context_parts(context, budget, 8)
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        *_context_turn(stable),
+        {"role": "user", "content": ""},
+    ]

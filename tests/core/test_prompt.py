@@ -38,8 +38,8 @@ def test_300_cells_fit_the_context() -> None:
     budget = PromptBudget(n_ctx=2048, max_tokens=256, context_tokens=4000)
     messages = build_messages("Write code", notebook(300), budget)
     assert estimate_tokens(prompt_text(messages)) <= budget.prompt_tokens
-    assert "# In[300]" in messages[-1]["content"]  # newest kept
-    assert "# In[1]:" not in messages[-1]["content"]  # oldest dropped
+    assert "# In[300]" in messages[1]["content"]  # newest kept, in the notebook turn
+    assert "# In[1]:" not in prompt_text(messages)  # oldest dropped
 
 
 def test_huge_cell_does_not_blow_the_budget() -> None:
@@ -65,8 +65,8 @@ def test_questions_on_one_notebook_differ_only_after_the_variables() -> None:
     first, second = notebook(20), notebook(20)
     first.related_cells = [CellRecord(2, "sales = load()")]
     second.related_cells = [CellRecord(5, "costs = load()")]
-    a = build_messages("plot sales", first, budget)[-1]["content"]
-    b = build_messages("sum costs", second, budget)[-1]["content"]
+    a = prompt_text(build_messages("plot sales", first, budget))
+    b = prompt_text(build_messages("sum costs", second, budget))
     shared = len(a[: next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)])
     assert a.index("Live variables now:") < a.index("Earlier cells related") < a.index("plot")
     assert shared >= a.index("Earlier cells related")
@@ -78,11 +78,23 @@ def test_a_named_variable_without_room_in_the_stable_part_is_listed_at_the_end()
     asked, other = notebook(4, variables=200), notebook(4, variables=200)
     for variable in asked.variables:
         variable.mentioned = variable.name == "v150"
-    a = build_messages("plot v150", asked, budget)[-1]["content"]
-    b = build_messages("plot v3", other, budget)[-1]["content"]
+    a = prompt_text(build_messages("plot v150", asked, budget))
+    b = prompt_text(build_messages("plot v3", other, budget))
     stable = a[: a.index("Variables the request names:")]
     assert "- v150:" not in stable and "- v150:" in a[len(stable):]
     assert b.startswith(stable.rstrip())  # the stable part did not change with the question
+
+
+def test_the_notebook_is_its_own_answered_turn_and_the_request_comes_last() -> None:
+    """A small model shown notebook and request in one turn tends to write the notebook back;
+    as an answered turn of its own it stays context, and its prefix is shared by all."""
+    budget = PromptBudget(n_ctx=8192, max_tokens=256)
+    first = build_messages("plot x3", notebook(5), budget)
+    second = build_messages("sum x4", notebook(5), budget)
+    assert [m["role"] for m in first] == ["system", "user", "assistant", "user"]
+    assert first[:3] == second[:3] and "# In[5]:" in first[1]["content"]
+    assert first[-1]["content"].endswith("plot x3") and "# In[" not in first[-1]["content"]
+    assert build_messages("hi", None, budget)[1:] == [{"role": "user", "content": "hi"}]
 
 
 def test_request_longer_than_context_is_a_clear_error() -> None:
@@ -95,7 +107,7 @@ def test_relevant_variables_come_first_when_budget_is_tight() -> None:
     context = notebook(1, variables=200)
     context.variables.append(VariableSummary("sales", "DataFrame", "DataFrame (10, 2)", 10.0))
     budget = PromptBudget(n_ctx=1024, max_tokens=256, context_tokens=300)
-    content = build_messages("plot sales", context, budget)[-1]["content"]
+    content = prompt_text(build_messages("plot sales", context, budget))
     assert "- sales:" in content
     assert "- v199:" not in content
 

@@ -65,7 +65,7 @@ async def test_prefill_sends_the_prefix_of_a_later_ask(
     )
     assert json.loads(response.body) == {"sent": True}
     (messages, session), = engine.prefills
-    assert session == "kernel-1" and "prices = load_prices()" in messages[-1]["content"]
+    assert session == "kernel-1" and "prices = load_prices()" in messages[1]["content"]
     await raw_fetch(
         "api/localai/ask",
         method="POST",
@@ -74,7 +74,8 @@ async def test_prefill_sends_the_prefix_of_a_later_ask(
     )
     asked = engine.requests[-1].messages
     assert asked[0] == messages[0]
-    assert asked[1]["content"].startswith(messages[1]["content"])
+    assert asked[:3] == messages[:3]  # system, the notebook turn and its answer
+    assert messages[3] == {"role": "user", "content": ""}  # the request's turn, cut open
 
 
 async def test_prefill_refuses_a_bad_body(raw_fetch: Any, runtime: Any) -> None:
