@@ -12,8 +12,9 @@ while the worker prefills (with and without the kernel's pause on `pre_run_cell`
 
     python benchmarks/perf_warm.py [--model NAME] [--threads N] [--pause 10]
 
-Writes benchmarks/results/perf_warm.md and .json. The machine's load average is recorded
-with the figures: on a shared, loaded CPU they are noisy.
+Writes benchmarks/results/perf_warm.md, .json and .png (`--render` redraws the last run).
+The machine's load average is recorded with the figures: on a shared, loaded CPU they are
+noisy.
 """
 
 from __future__ import annotations
@@ -255,6 +256,36 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def plot(result: dict[str, Any], path: Path) -> None:
+    """Time to first token per scenario, against cold and raw warm (log scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = result["figures"]
+    bars = [
+        ("cold", out["cold_ttft_s"]),
+        ("raw warm", out["warm_ttft_s"]),
+        ("5 new cells,\nprefilled", out["new_cells_prefill_ttft_s"]),
+        ("5 new cells,\nno prefill", out["new_cells_no_prefill_ttft_s"]),
+        ("switch back", out["switch_back_ttft_s"]),
+        ("edit mid-\nwindow", out["edit_middle_ttft_s"]),
+        ("after\nrestart", out["restart_ttft_s"]),
+    ]
+    figure, axes = plt.subplots(figsize=(8, 4))
+    axes.bar([name for name, _ in bars], [value for _, value in bars], color="#4c72b0")
+    axes.axhline(TARGETS["new_cells_ttft_s"], color="#c44e52", linestyle="--",
+                 label="target for 5 new cells (1 s)")
+    axes.set_yscale("log")
+    axes.set_ylabel("time to first token, s (log)")
+    axes.set_title(f"Always warm: {result['model']}, {out['prompt_tokens']}-token prompt")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=DEFAULT_MODEL, help="registry name or GGUF path")
@@ -267,6 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.render:
         result = json.loads((args.out / "perf_warm.json").read_text())
         (args.out / "perf_warm.md").write_text(report(result))
+        plot(result, args.out / "perf_warm.png")
         return
     load_start = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="localai-kv-") as kv_dir:
@@ -286,6 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "perf_warm.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.out / "perf_warm.md").write_text(report(result))
+    plot(result, args.out / "perf_warm.png")
     print(report(result))
 
 
