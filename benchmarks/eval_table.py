@@ -59,7 +59,8 @@ def table(runs: list[dict[str, Any]]) -> str:
                 f"| {run['meta'].get('model')} | {kind} | {'yes' if run['verify'] else 'no'} "
                 f"| {_rate(block)} | {block.get('median_task_s') or '-'} "
                 f"| {block.get('median_ttft_s') or '-'} | `{run['file']}` "
-                f"({run['meta'].get('date')}, {run['meta'].get('commit')}) |"
+                f"({run['meta'].get('started') or run['meta'].get('date')}, "
+                f"{run['meta'].get('commit')}) |"
             )
     lines += ["", "## Against the targets", ""]
     by_model: dict[str, dict[bool, dict[str, Any]]] = {}
