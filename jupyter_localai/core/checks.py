@@ -299,13 +299,19 @@ def _normalized(code: str) -> str:
     return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
 
 
+def program_key(code: str) -> str:
+    """What a cell does, comments and layout aside: its syntax tree, or (for a cell that
+    does not parse, e.g. with IPython magics) its non-blank lines."""
+    try:
+        return ast.dump(ast.parse(code))
+    except SyntaxError:
+        return _normalized(code)
+
+
 def same_program(code: str, other: str) -> bool:
     """Whether two cells are the same code, comments and layout aside (a model that hands
     back the failing cell with a comment added has changed nothing)."""
-    try:
-        return ast.dump(ast.parse(code)) == ast.dump(ast.parse(other))
-    except SyntaxError:
-        return _normalized(code) == _normalized(other)
+    return program_key(code) == program_key(other)
 
 
 def check_code(

@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .checks import program_key
+
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+.-]*)[^\n]*\n", re.MULTILINE)
 _PYTHON_TAGS = {"", "python", "py", "python3", "ipython", "ipython3", "pycon"}
 _PROMPT_PREFIX = re.compile(r"^(>>> |\.\.\. )")
@@ -162,10 +164,6 @@ _CELL_MARKER = re.compile(r"^[ \t]*#[ \t]*In[ \t]*\[[ \t]*\d*[ \t]*\][ \t]*:?[ \
 _LOAD_EXTENSION = re.compile(r"^[ \t]*%(?:re)?load_ext[ \t]+jupyter_localai[ \t]*$\n?", re.MULTILINE)
 
 
-def _normalized(source: str) -> str:
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
-
-
 def drop_replayed_cells(code: str, known_sources: list[str]) -> str:
     """The answer without the notebook's own cells copied back into it.
 
@@ -178,9 +176,9 @@ def drop_replayed_cells(code: str, known_sources: list[str]) -> str:
     cleaned = _LOAD_EXTENSION.sub("", code)
     if not _CELL_MARKER.search(cleaned):
         return cleaned if cleaned.strip() else code
-    known = {_normalized(source) for source in known_sources if source.strip()}
+    known = {program_key(source) for source in known_sources if source.strip()}
     segments = [segment.strip("\n") for segment in _CELL_MARKER.split(cleaned)]
-    kept = [s for s in segments if s.strip() and _normalized(s) not in known]
+    kept = [s for s in segments if s.strip() and program_key(s) not in known]
     return "\n\n".join(kept) if kept else code
 
 

@@ -136,10 +136,11 @@ def collect_context(
     numbers = cell_numbers(shell)
     variables = {name for name, _ in user_variables(user_ns, hidden)}
     recent = [sources[n] for n in numbers[-RECENT_WINDOW:]]
-    relevance = variable_relevance(variables, request_text, error, recent)
     standing = variable_relevance(variables, "", error, recent)  # without the question
 
     wanted = mentioned_names(request_text, variables)
+    # Named by the request: summarised first (within the time budget) and flagged.
+    relevance = {**standing, **dict.fromkeys(wanted, 1.0)}
     window = recent_window(numbers, max_cells)
     older = numbers[: len(numbers) - len(window)]
     related = related_older_cells(sources, older, wanted, max_related_cells)

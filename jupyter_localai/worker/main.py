@@ -177,7 +177,7 @@ class LoadedModel:
             return None
         ctx = llm._ctx.ctx
         size = llama_cpp.llama_state_seq_get_size(ctx, 0)
-        buffer = bytearray(size)  # written in place: one copy of the state, not two
+        buffer = bytearray(size)  # writable, so llama.cpp writes into it through from_buffer
         written = llama_cpp.llama_state_seq_get_data(
             ctx, (ctypes.c_uint8 * size).from_buffer(buffer), size, 0)
         if not written:
@@ -489,7 +489,7 @@ class Worker:
                 self.warm["prefills_paused" if self.prefill_stop else "prefills_preempted"] += 1
                 model.make_consistent()
             finally:
-                self.prefilling = None
+                self.prefilling = None  # also when eval raises something unexpected
                 llama_cpp.llama_set_abort_callback(
                     llm._ctx.ctx, llama_cpp.ggml_abort_callback(), None
                 )
