@@ -14,43 +14,11 @@ import builtins
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
+
+from .call_checks import call_issues
+from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "display", "get_ipython"}
-
-
-class NamespaceView(Protocol):
-    """What the checks may ask about the live kernel, without touching its objects' state."""
-
-    def has(self, name: str) -> bool: ...
-
-    def attribute_names(self, name: str) -> list[str] | None:
-        """Attributes of the variable, or None when unknown or unsafe to list."""
-
-    def column_names(self, name: str) -> list[str] | None:
-        """Columns (DataFrame) or keys (dict) of the variable, or None."""
-
-
-@dataclass(frozen=True)
-class CheckIssue:
-    """One problem found in a reply; `message` is written for the model and the user alike."""
-
-    kind: str  # syntax, undefined, rebinds, missing, attribute, column, unchanged, empty
-    message: str
-
-
-class EmptyNamespace:
-    """A namespace that knows nothing (for `--no-context` and tests)."""
-
-    def has(self, name: str) -> bool:
-        return False
-
-    def attribute_names(self, name: str) -> list[str] | None:
-        return None
-
-    def column_names(self, name: str) -> list[str] | None:
-        return None
 
 
 class ContextNamespace:
@@ -74,6 +42,9 @@ class ContextNamespace:
         return None
 
     def column_names(self, name: str) -> list[str] | None:
+        return None
+
+    def frame_labels(self, name: str) -> list[str] | None:
         return None
 
 
@@ -355,4 +326,5 @@ def check_code(
     issues += _check_rebinds(tree, namespace, required)
     issues += _check_attributes(tree, namespace, collected.defined)
     issues += _check_columns(tree, namespace, collected.defined)
+    issues += call_issues(tree, namespace, _assigned_columns(tree))
     return issues

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..engines.base import Engine, Generation, GenerationRequest
-from .checks import CheckIssue, ContextNamespace, NamespaceView, asked_names, check_code
+from .check_types import CheckIssue, NamespaceView
+from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
 from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
@@ -266,7 +267,8 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 
 
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
-             "rebinds": 20, "attribute": 10, "column": 10, "missing": 5}
+             "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
+             "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

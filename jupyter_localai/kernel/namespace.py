@@ -51,3 +51,10 @@ class KernelNamespace:
         if isinstance(value, dict) and len(value) <= _MAX_KEYS:
             return [str(key) for key in value]
         return None
+
+    def frame_labels(self, name: str) -> list[str] | None:
+        value = self._user_ns.get(name)
+        if value is None or not _is_safe_to_list(value) or type(value).__name__ != "DataFrame":
+            return None
+        index_names = [str(level) for level in value.index.names if level is not None]
+        return [str(column) for column in list(value.columns)[:_MAX_KEYS]] + index_names

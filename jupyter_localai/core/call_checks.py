@@ -1,0 +1,224 @@
+"""Checks of the calls a reply makes on the user's data, before anything runs.
+
+Three mistakes small models make with pandas and lists that a live namespace can see:
+- a column named in a call that the DataFrame does not have (`merge(on='cust_id')` when the
+  other frame calls it `account_id`; `groupby('Region')` for `region`), which only fails at
+  run time with a bare KeyError;
+- `df['col'].fillna(..., inplace=True)`: under pandas' copy-on-write the call changes a
+  temporary copy and `df` stays as it was, silently;
+- `x = x.append(...)`, `df = df.dropna(inplace=True)`: in-place methods return None, so the
+  variable is lost.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+
+from .check_types import CheckIssue, NamespaceView
+
+# DataFrame methods whose arguments name columns: (keyword, position or None) per argument.
+_COLUMN_ARGUMENTS: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "groupby": (("by", 0),),
+    "sort_values": (("by", 0),),
+    "set_index": (("keys", 0),),
+    "drop_duplicates": (("subset", 0),),
+    "dropna": (("subset", None),),
+    "pivot": (("index", None), ("columns", None), ("values", None)),
+    "pivot_table": (("values", 0), ("index", 1), ("columns", 2)),
+    "nlargest": (("columns", 1),),
+    "nsmallest": (("columns", 1),),
+    "melt": (("id_vars", 0), ("value_vars", 1)),
+    "explode": (("column", 0),),
+}
+# Methods that return a frame with the same columns: `df.dropna().groupby('x')` is still df's.
+_SAME_COLUMNS = {"dropna", "fillna", "copy", "sort_values", "query", "head", "tail",
+                 "drop_duplicates", "astype", "sample", "reset_index", "sort_index"}
+# Methods that change a container in place and return None, by the attributes that mark its
+# kind (list, set, dict, ndarray) without looking at the object itself.
+_IN_PLACE: dict[str, tuple[str, ...]] = {
+    "append": ("extend", "reverse"),
+    "extend": ("append", "reverse"),
+    "insert": ("append", "reverse"),
+    "reverse": ("append", "extend"),
+    "remove": ("append", "extend"),
+    "sort": ("append", "extend"),
+    "clear": (),
+    "add": ("discard", "isdisjoint"),
+    "discard": ("add", "isdisjoint"),
+    "update": ("setdefault", "popitem"),
+}
+_ARRAY_SORT_MARKERS = ("ravel", "reshape")
+
+
+def _string_values(node: ast.expr) -> list[str]:
+    """The column names a call argument spells out literally ('a' or ['a', 'b'])."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return []
+
+
+def _argument(call: ast.Call, keyword: str, position: int | None) -> ast.expr | None:
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    if position is not None and position < len(call.args):
+        return call.args[position]
+    return None
+
+
+class _Stores:
+    """Where the reply first assigns each name: before that line, the name is the kernel's."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self._first: dict[str, int] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                self._first[node.id] = min(node.lineno, self._first.get(node.id, node.lineno))
+
+    def is_live(self, name: str, line: int) -> bool:
+        """Whether `name` on `line` still means the kernel's object (`df = df.merge(...)`
+        reads the live df on the line that rebinds it)."""
+        return line <= self._first.get(name, line)
+
+
+def _frame_name(node: ast.expr, namespace: NamespaceView, stores: _Stores) -> str | None:
+    """The user's DataFrame that `node` is, directly or through column-keeping methods."""
+    while (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+           and node.func.attr in _SAME_COLUMNS):
+        node = node.func.value
+    if not isinstance(node, ast.Name) or not stores.is_live(node.id, node.lineno):
+        return None
+    return node.id if namespace.frame_labels(node.id) is not None else None
+
+
+def _missing_column(owner: str, column: str, labels: list[str]) -> str:
+    hint = difflib.get_close_matches(column, labels, n=1, cutoff=0.5)
+    suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
+    known = ", ".join(repr(label) for label in labels[:30])
+    return f"`{owner}` has no column {column!r}.{suggestion} It has: {known}."
+
+
+def _method_column_issues(call: ast.Call, namespace: NamespaceView, stores: _Stores,
+                          created: set[str]) -> list[CheckIssue]:
+    assert isinstance(call.func, ast.Attribute)
+    owner = _frame_name(call.func.value, namespace, stores)
+    if owner is None:
+        return []
+    labels = namespace.frame_labels(owner) or []
+    issues = []
+    for keyword, position in _COLUMN_ARGUMENTS[call.func.attr]:
+        argument = _argument(call, keyword, position)
+        for column in _string_values(argument) if argument is not None else []:
+            if column not in labels and column not in created:
+                message = _missing_column(owner, column, labels)
+                issues.append(CheckIssue("column", f"In `.{call.func.attr}(...)`: {message}"))
+    return issues
+
+
+def _merge_issues(call: ast.Call, namespace: NamespaceView, stores: _Stores,
+                  created: set[str]) -> list[CheckIssue]:
+    """`left.merge(right, on=...)` and `pd.merge(left, right, on=...)`: keys on both sides."""
+    assert isinstance(call.func, ast.Attribute)
+    if call.func.attr == "merge" and _frame_name(call.func.value, namespace, stores):
+        left_node, right_node = call.func.value, _argument(call, "right", 0)
+    else:
+        left_node, right_node = _argument(call, "left", 0), _argument(call, "right", 1)
+    if left_node is None or right_node is None:
+        return []
+    left = _frame_name(left_node, namespace, stores)
+    right = _frame_name(right_node, namespace, stores)
+    sides = {"left_on": [left], "right_on": [right], "on": [left, right]}
+    issues = []
+    for keyword, owners in sides.items():
+        argument = _argument(call, keyword, None)
+        for column in _string_values(argument) if argument is not None else []:
+            for owner in owners:
+                labels = namespace.frame_labels(owner) if owner else None
+                if labels is None or column in labels or column in created:
+                    continue
+                advice = (" When the key has a different name in each frame, use "
+                          "`left_on=...` and `right_on=...`." if keyword == "on" else "")
+                issues.append(CheckIssue(
+                    "column", f"In `merge({keyword}={column!r})`: "
+                    f"{_missing_column(owner, column, labels)}{advice}"))
+    return issues
+
+
+def _is_true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _without_inplace(call: ast.Call) -> str:
+    copy = ast.Call(func=call.func, args=call.args,
+                    keywords=[k for k in call.keywords if k.arg != "inplace"])
+    return ast.unparse(copy)
+
+
+def _chained_inplace_issue(call: ast.Call) -> CheckIssue | None:
+    """`df['col'].fillna(x, inplace=True)`: the in-place call changes a temporary copy."""
+    if not (isinstance(call.func, ast.Attribute) and any(
+            k.arg == "inplace" and _is_true(k.value) for k in call.keywords)):
+        return None
+    target = call.func.value
+    if not isinstance(target, (ast.Subscript, ast.Attribute)):
+        return None
+    piece = ast.unparse(target)
+    return CheckIssue(
+        "inplace",
+        f"`{ast.unparse(call)}` changes a temporary copy of `{piece}` (pandas copy-on-write), "
+        f"so the data is left unchanged. Assign the result instead: "
+        f"`{piece} = {_without_inplace(call)}`.")
+
+
+def _returns_none(call: ast.Call, namespace: NamespaceView, stores: _Stores) -> bool:
+    """Whether the call is one that changes its object in place and returns None."""
+    if any(k.arg == "inplace" and _is_true(k.value) for k in call.keywords):
+        return True
+    if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)):
+        return False
+    method, owner = call.func.attr, call.func.value.id
+    if method not in _IN_PLACE or not stores.is_live(owner, call.lineno) or not namespace.has(owner):
+        return False
+    attributes = set(namespace.attribute_names(owner) or ())
+    if method in attributes and all(marker in attributes for marker in _IN_PLACE[method]):
+        return "__file__" not in attributes  # a module's function (np.append) returns a value
+    return method == "sort" and all(marker in attributes for marker in _ARRAY_SORT_MARKERS)
+
+
+def _assigned_none_issues(tree: ast.Module, namespace: NamespaceView,
+                          stores: _Stores) -> list[CheckIssue]:
+    issues = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        if not _returns_none(node.value, namespace, stores):
+            continue
+        targets = ", ".join(ast.unparse(t) for t in node.targets)
+        issues.append(CheckIssue(
+            "none_result",
+            f"`{ast.unparse(node.value)}` changes its object in place and returns None, so "
+            f"`{targets}` becomes None. Call it on its own line without assigning, or use a "
+            "form that returns a new value."))
+    return issues
+
+
+def call_issues(tree: ast.Module, namespace: NamespaceView, created: set[str]) -> list[CheckIssue]:
+    """Problems in the reply's calls on the kernel's objects; `created` are the columns the
+    reply itself creates (they exist by the time it uses them)."""
+    issues: list[CheckIssue] = []
+    stores = _Stores(tree)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr in _COLUMN_ARGUMENTS:
+            issues += _method_column_issues(node, namespace, stores, created)
+        elif node.func.attr == "merge":
+            issues += _merge_issues(node, namespace, stores, created)
+        chained = _chained_inplace_issue(node)
+        if chained is not None:
+            issues.append(chained)
+    issues += _assigned_none_issues(tree, namespace, stores)
+    return issues

@@ -1,0 +1,51 @@
+"""The vocabulary the static checks share: what they may ask of the kernel, what they report.
+
+Kept apart from the checks themselves so that each family of checks (names and columns in
+`checks`, calls on DataFrames in `call_checks`) can use it without importing the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class NamespaceView(Protocol):
+    """What the checks may ask about the live kernel, without touching its objects' state."""
+
+    def has(self, name: str) -> bool: ...
+
+    def attribute_names(self, name: str) -> list[str] | None:
+        """Attributes of the variable, or None when unknown or unsafe to list."""
+
+    def column_names(self, name: str) -> list[str] | None:
+        """Columns (DataFrame) or keys (dict) of the variable, or None."""
+
+    def frame_labels(self, name: str) -> list[str] | None:
+        """Column and index-level names when the variable is a DataFrame, else None."""
+
+
+@dataclass(frozen=True)
+class CheckIssue:
+    """One problem found in a reply; `message` is written for the model and the user alike."""
+
+    # syntax, undefined, rebinds, missing, attribute, column, inplace, none_result, unchanged,
+    # empty, runtime
+    kind: str
+    message: str
+
+
+class EmptyNamespace:
+    """A namespace that knows nothing (for `--no-context` and tests)."""
+
+    def has(self, name: str) -> bool:
+        return False
+
+    def attribute_names(self, name: str) -> list[str] | None:
+        return None
+
+    def column_names(self, name: str) -> list[str] | None:
+        return None
+
+    def frame_labels(self, name: str) -> list[str] | None:
+        return None

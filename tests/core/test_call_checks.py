@@ -1,0 +1,92 @@
+"""Checks of the calls a reply makes: columns named in arguments, chained in-place calls,
+and assigning the None of in-place methods; correct code passes each of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_localai.core.checks import check_code
+from jupyter_localai.kernel.namespace import KernelNamespace
+
+
+@pytest.fixture
+def namespace() -> KernelNamespace:
+    tickets = pd.DataFrame({"ticket": [1, 2], "cust_id": [10, 11]})
+    accounts = pd.DataFrame({"account_id": [10, 11], "country": ["FR", "DE"]})
+    sales = pd.DataFrame({"region": ["n", "s"], "units": [3, 4]}).set_index("region")
+    return KernelNamespace({
+        "tickets": tickets, "accounts": accounts, "sales": sales, "pd": pd, "np": np,
+        "laps": [61.0, 62.5], "seen": {1, 2}, "readings": np.array([3.0, 1.0]),
+        "ages": pd.DataFrame({"age": [20.0, None]}),
+    })
+
+
+def messages(code: str, namespace: KernelNamespace, kind: str) -> list[str]:
+    return [issue.message for issue in check_code(code, namespace=namespace) if issue.kind == kind]
+
+
+def test_merge_on_a_key_one_frame_lacks(namespace: KernelNamespace) -> None:
+    found = messages("out = tickets.merge(accounts, on='cust_id')", namespace, "column")
+    assert len(found) == 1
+    assert "`accounts` has no column 'cust_id'" in found[0]
+    assert "'account_id'" in found[0] and "left_on" in found[0]
+
+
+def test_module_merge_and_left_right_keys(namespace: KernelNamespace) -> None:
+    assert messages("out = pd.merge(tickets, accounts, left_on='cust_id', right_on='id')",
+                    namespace, "column") == [
+        "In `merge(right_on='id')`: `accounts` has no column 'id'. It has: 'account_id', "
+        "'country'."]
+    good = "out = pd.merge(tickets, accounts, left_on='cust_id', right_on='account_id')"
+    assert check_code(good, namespace=namespace) == []
+
+
+def test_groupby_and_sort_values_columns(namespace: KernelNamespace) -> None:
+    found = messages("t = tickets.dropna().groupby('Cust_id')['ticket'].sum()", namespace, "column")
+    assert len(found) == 1 and "Did you mean 'cust_id'?" in found[0]
+    assert messages("t = tickets.sort_values(by=['ticket', 'when'])", namespace, "column")
+
+
+def test_index_levels_and_created_columns_count_as_present(namespace: KernelNamespace) -> None:
+    assert check_code("t = sales.groupby('region').sum()", namespace=namespace) == []
+    code = "tickets['big'] = tickets['ticket'] > 1\nt = tickets.groupby('big').size()"
+    assert check_code(code, namespace=namespace) == []
+
+
+def test_a_frame_the_reply_rebinds_first_is_not_checked(namespace: KernelNamespace) -> None:
+    code = "tickets = pd.read_csv('t.csv')\nt = tickets.groupby('customer').size()"
+    assert messages(code, namespace, "column") == []
+    # Rebinding on the same line reads the live frame first.
+    assert messages("tickets = tickets.groupby('nope').size()", namespace, "column")
+
+
+def test_chained_inplace_is_reported_with_the_assignment_to_use(namespace: KernelNamespace) -> None:
+    found = messages("ages['age'].fillna(ages['age'].median(), inplace=True)", namespace, "inplace")
+    assert len(found) == 1
+    assert "ages['age'] = ages['age'].fillna(ages['age'].median())" in found[0]
+    assert check_code("ages['age'] = ages['age'].fillna(0)", namespace=namespace) == []
+    assert check_code("ages.fillna(0, inplace=True)", namespace=namespace) == []
+
+
+@pytest.mark.parametrize("code", [
+    "laps = laps.append(63.0)",
+    "ordered = laps.sort()",
+    "seen = seen.add(3)",
+    "readings = readings.sort()",
+    "ages = ages.dropna(inplace=True)",
+])
+def test_assigning_the_none_of_an_in_place_method(code: str, namespace: KernelNamespace) -> None:
+    assert messages(code, namespace, "none_result")
+
+
+@pytest.mark.parametrize("code", [
+    "laps.append(63.0)",
+    "more = np.append(readings, 4.0)",
+    "ordered = sorted(laps)",
+    "both = seen | {3}",
+    "combined = tickets.add(1)",
+])
+def test_calls_that_return_values_pass(code: str, namespace: KernelNamespace) -> None:
+    assert check_code(code, namespace=namespace) == []
