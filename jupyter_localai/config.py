@@ -65,6 +65,13 @@ class LocalAI(Configurable):
     retries = Int(
         2, help="Extra attempts when a reply fails its static checks (0 disables)."
     ).tag(config=True)
+    verify_retries = Int(
+        4,
+        help=(
+            "Extra attempts under `--verify`, where each candidate that fails in the forked "
+            "copy is fed back with its error and hints (the user asked for a running answer)."
+        ),
+    ).tag(config=True)
     server_url = Unicode(
         help=(
             "URL of a Jupyter server running the jupyter_localai extension. Kernels started by "

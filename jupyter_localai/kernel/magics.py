@@ -48,7 +48,7 @@ class LocalAIMagics(Magics):
     @argument("--context-tokens", type=int, default=None,
               help="Token budget for notebook context in the prompt.")
     @argument("--retries", type=int, default=None,
-              help="Extra attempts when the code fails its checks.")
+              help="Extra attempts when the code fails its checks (or, with --verify, its run).")
     @argument("--no-context", action="store_true",
               help="Send only the request: no cells, no variables.")
     @argument("--insert", action="store_true",
@@ -165,7 +165,7 @@ class LocalAIMagics(Magics):
             model=args.model,
             session_id=self._session_id(),
             context_tokens=args.context_tokens or settings.context_tokens,
-            retries=settings.retries if args.retries is None else args.retries,
+            retries=_retries(args, settings),
         )
 
     def _explain_target(self, text: str, cell_given: bool) -> tuple[str, str, str]:
@@ -195,6 +195,14 @@ class LocalAIMagics(Magics):
         kernel = getattr(self.shell, "kernel", None)
         session = getattr(kernel, "session", None)
         return getattr(session, "session", None) or None
+
+
+def _retries(args: Any, settings: Any) -> int:
+    """Extra attempts: as asked, else more under `--verify`, where a failed run in the copy
+    is fed back with its error (checks alone give the model less to act on)."""
+    if args.retries is not None:
+        return int(args.retries)
+    return int(settings.verify_retries if args.verify else settings.retries)
 
 
 def _is_own_magic(source: str) -> bool:

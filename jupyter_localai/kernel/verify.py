@@ -16,12 +16,16 @@ import signal
 import sys
 import time
 import traceback
+from dataclasses import replace
 from typing import Any
 
 from ..core.context import NotebookContext
+from ..core.prompt import format_error
+from .history import error_info
+from .redact import namespace_redactor
 
 DEFAULT_TIMEOUT_S = 20.0
-_MAX_REPORT_BYTES = 4000
+_MAX_REPORT_CHARS = 3000
 
 
 class ForkVerifier:
@@ -44,9 +48,19 @@ class ForkVerifier:
             _run_in_child(self._shell, code, write_fd)
         os.close(write_fd)
         try:
-            return _collect(pid, read_fd, self._timeout_s)
+            error = _collect(pid, read_fd, self._timeout_s)
         finally:
             os.close(read_fd)
+        # The report goes to the model with the feedback: no secret of the kernel's in it.
+        return None if error is None else namespace_redactor(self._shell.user_ns).redact(error)
+
+
+def describe_failure(shell: Any, code: str, error: BaseException) -> str:
+    """The candidate's failure as the fix prompt describes one: the error, Python's hints,
+    the signatures called on the failing line and computed hints, without a traceback
+    (the candidate is short, and its frames in the copy mean nothing to the user)."""
+    described = error_info(error, code, shell=shell, user_ns=shell.user_ns)
+    return format_error(replace(described, traceback=""))
 
 
 def _run_in_child(shell: Any, code: str, write_fd: int) -> None:
@@ -65,10 +79,13 @@ def _run_in_child(shell: Any, code: str, write_fd: int) -> None:
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
         status = 0
     except BaseException as error:  # noqa: BLE001 - every failure is the report
-        lines = traceback.format_exception_only(type(error), error)
-        report = {"error": "".join(lines).strip()}
+        try:
+            report = {"error": describe_failure(shell, code, error)}
+        except Exception:  # noqa: BLE001 - the hints failed: the bare error still reports
+            lines = traceback.format_exception_only(type(error), error)
+            report = {"error": "".join(lines).strip()}
     finally:
-        payload = json.dumps(report).encode()[:_MAX_REPORT_BYTES]
+        payload = json.dumps({k: v[:_MAX_REPORT_CHARS] for k, v in report.items()}).encode()
         os.write(write_fd, payload)
         os.close(write_fd)
         os._exit(status)

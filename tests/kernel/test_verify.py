@@ -1,0 +1,38 @@
+"""`--verify`'s forked copy: a candidate runs against the real namespace, the kernel's own
+state never changes, and a failure comes back described as the fix prompt describes one
+(hints included, secrets redacted) so the next attempt can act on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from jupyter_localai.kernel.verify import ForkVerifier
+
+
+def test_a_candidate_that_runs_changes_nothing_here(ipython_shell: Any) -> None:
+    ipython_shell.user_ns["prices"] = [1, 2]
+    verifier = ForkVerifier(ipython_shell, None)
+    assert verifier("prices.append(3)\ntotal = sum(prices)") is None
+    assert ipython_shell.user_ns["prices"] == [1, 2]
+    assert "total" not in ipython_shell.user_ns
+
+
+def test_a_failure_carries_python_hints(ipython_shell: Any) -> None:
+    ipython_shell.user_ns.update({"pd": pd, "sales": pd.DataFrame({"price": [1.0]})})
+    report = ForkVerifier(ipython_shell, None)("mean_price = sales.prices.mean()")
+    assert report is not None
+    assert report.startswith("AttributeError: 'DataFrame' object has no attribute 'prices'")
+    assert "Did you mean: 'price'?" in report
+
+
+def test_secrets_never_come_back_in_a_report(ipython_shell: Any) -> None:
+    ipython_shell.user_ns["API_TOKEN"] = "sk-live-abcdefghijklmnop123456"
+    report = ForkVerifier(ipython_shell, None)("raise ValueError(API_TOKEN)")
+    assert report is not None and "abcdefghijklmnop" not in report
+
+
+def test_a_candidate_that_hangs_is_stopped(ipython_shell: Any) -> None:
+    report = ForkVerifier(ipython_shell, None, timeout_s=1.0)("while True:\n    pass")
+    assert report == "it did not finish within 1 s"
