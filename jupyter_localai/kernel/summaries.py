@@ -25,6 +25,7 @@ from typing import Any
 
 from ..core.context import VariableSummary
 from .redact import REDACTED, Redactor, is_secret_name
+from .text_kinds import SAMPLE_SIZE, date_tag, text_kind, text_sample
 from .timer import time_limit
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ _HEAD_ROWS = 3
 _CELL_WIDTH = 20  # characters of one DataFrame cell in the head table
 _MAX_INT_BITS = 512  # larger ints are described, not printed (str(int) is quadratic)
 _PLAIN_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
+_TEXT_DTYPES = frozenset({"object", "str", "string"})  # columns that may hold dates as text
 
 
 def _type_names(value: Any) -> set[str]:
@@ -149,19 +151,22 @@ def _element_types(values: Iterable[Any]) -> str:
 
 def _dataframe(df: Any, r: _Renderer) -> str:
     n_rows, n_cols = df.shape
-    head = df.iloc[:_HEAD_ROWS, :_MAX_COLUMNS]
-    columns = [str(c) for c in head.columns.tolist()]
-    dtypes = [str(d) for d in head.dtypes.tolist()]
+    # One slice of the first rows serves the head table and the text-kind samples.
+    sample = df.iloc[:SAMPLE_SIZE, :_MAX_COLUMNS]
+    columns = [str(c) for c in sample.columns.tolist()]
+    dtypes = [str(d) for d in sample.dtypes.tolist()]
+    values = sample.values.tolist() if n_rows and columns else []
     shown = f" (first {len(columns)})" if n_cols > len(columns) else ""
     lines = [f"DataFrame, {n_rows} rows x {n_cols} columns", f"columns{shown}: " + ", ".join(
-        f"{c} ({d})" for c, d in zip(columns, dtypes, strict=False)
+        f"{c} ({_dtype_text(d, (row[j] for row in values))})"
+        for j, (c, d) in enumerate(zip(columns, dtypes, strict=False))
     )]  # fmt: skip
     index = df.index
     if type(index).__name__ != "RangeIndex":
         lines.append(f"index: {type(index).__name__}" + (f" {index.name!r}" if index.name else ""))
-    if n_rows and columns:
-        rows = [[r.render(v, 1, _CELL_WIDTH) for v in row] for row in head.values.tolist()]
-        labels = [r.render(v, 1, _CELL_WIDTH) for v in head.index.tolist()]
+    if values:
+        rows = [[r.render(v, 1, _CELL_WIDTH) for v in row] for row in values[:_HEAD_ROWS]]
+        labels = [r.render(v, 1, _CELL_WIDTH) for v in sample.index[:_HEAD_ROWS].tolist()]
         table = [["", *(_clip(c, _CELL_WIDTH) for c in columns)]]
         table += [[label, *row] for label, row in zip(labels, rows, strict=False)]
         widths = [max(len(row[j]) for row in table) for j in range(len(table[0]))]
@@ -171,10 +176,25 @@ def _dataframe(df: Any, r: _Renderer) -> str:
     return "\n".join(lines)
 
 
+def _column_kind(dtype: str, head: Iterable[Any]) -> str | None:
+    """`date text '%Y-%m-%d'` or `numbers as text, e.g. '1,204'` for a text column whose head
+    values say so (a small model otherwise calls `.dt` or `.sum()` on strings), else None."""
+    return text_kind(text_sample(head)) if dtype in _TEXT_DTYPES else None
+
+
+def _dtype_text(dtype: str, head: Iterable[Any]) -> str:
+    kind = _column_kind(dtype, head)
+    return f"{dtype}: {kind}" if kind else dtype
+
+
 def _series(series: Any, r: _Renderer) -> str:
     name = f" {series.name!r}" if series.name is not None else ""
-    values = r.render(series.iloc[:_MAX_ITEMS].tolist())
-    return f"Series{name}, {len(series)} values, dtype {series.dtype}; first: {values}"
+    head = series.iloc[:SAMPLE_SIZE].tolist()
+    dtype = str(series.dtype)
+    kind = _column_kind(dtype, head)
+    dtype += f" ({kind})" if kind else ""
+    values = r.render(head[:_MAX_ITEMS])
+    return f"Series{name}, {len(series)} values, dtype {dtype}; first: {values}"
 
 
 def _ndarray(array: Any, r: _Renderer) -> str:
@@ -276,7 +296,8 @@ def describe(value: Any, max_chars: int = 600) -> str:
     if value is None or kind in (bool, int, float, complex):
         return r.render(value)
     if kind is str:
-        return f"str, {len(value)} chars: {r.render(value)}"
+        tag = date_tag(value)  # says at once whether a long string could be a date
+        return f"str{f' ({tag})' if tag else ''}, {len(value)} chars: {r.render(value)}"
     if kind in (bytes, bytearray):
         return f"{kind.__name__}, {len(value)} bytes: {r.render(value)}"
     if isinstance(value, type):

@@ -224,6 +224,91 @@ def test_series_array_and_containers_describe_shape_and_types() -> None:
     assert "500000 chars" in text and len(text) <= MAX_CHARS
 
 
+TEXT_COLUMNS = {
+    "iso": (["2024-03-01", "2024-03-15", "2023-12-31"], "date text '%Y-%m-%d'"),
+    "us": (["03/15/2024", "04/01/2024", "12/31/2023"], "date text '%m/%d/%Y'"),
+    "either": (["01/02/2024", "03/04/2024"], "date text '%d/%m/%Y' or '%m/%d/%Y'"),
+    "stamp": (["2024-03-01 10:00:00", "2024-03-02 11:30:00"], "date text '%Y-%m-%d %H:%M:%S'"),
+    "long": (["March 1, 2024", "April 12, 2024"], "date text '%B %d, %Y'"),
+    "thousands": (["1,204", "15", "2,000,000"], "numbers as text, e.g. '1,204'"),
+    "money": (["$3.50", "$12.00"], "numbers as text, e.g. '$3.50'"),
+    "percent": (["12%", "7.5%"], "numbers as text, e.g. '12%'"),
+    "missing": (["3.5", "n/a", "4", "-"], "numbers as text with 'n/a', '-'"),
+    "blank": (["1,204", "", "7"], "numbers as text with ''"),
+}
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+@pytest.mark.parametrize("column", sorted(TEXT_COLUMNS))
+def test_text_that_looks_like_dates_or_numbers_is_tagged(column: str, dtype: Any) -> None:
+    values, tag = TEXT_COLUMNS[column]
+    frame = pd.DataFrame({"name": ["x"] * len(values), column: pd.Series(values, dtype=dtype)})
+    columns_line = summarize_variable("df", frame).summary.splitlines()[1]
+    assert f"{column} ({pd.Series(values, dtype=dtype).dtype}: {tag})" in columns_line
+    series = summarize_variable("s", pd.Series(values, name=column, dtype=dtype)).summary
+    assert f"({tag})" in series
+
+
+def test_plain_words_and_real_dtypes_are_not_tagged() -> None:
+    frame = pd.DataFrame(
+        {
+            "region": ["north", "south", "east"],
+            "code": ["A1", "B-2", "v1.2"],
+            "prose": ["bought 3 on 2024-03-01", "n/a", "12 items"],
+            "tokens": ["n/a", "-", ""],
+            "amount": [1.5, 2.0, 3.25],
+            "count": [1, 2, 3],
+            "joined": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03"]),
+        }
+    )
+    text = summarize_variable("df", frame).summary
+    assert "date text" not in text and "numbers as text" not in text
+    for column in ["amount", "count", "joined"]:
+        assert "as text" not in summarize_variable("s", frame[column]).summary
+    assert "date text" not in summarize_variable("s", pd.Series(["north", "3 pm"])).summary
+
+
+def test_only_exact_strings_are_classified() -> None:
+    class Sneaky(str):
+        def strip(self, *args: Any) -> str:  # pragma: no cover - must never be called
+            raise AssertionError("user code ran")
+
+    mixed = pd.Series([Sneaky("2024-03-01"), 5, None, "2024-03-02", float("nan")], dtype=object)
+    assert "date text '%Y-%m-%d'" in summarize_variable("s", mixed).summary
+    sneaky_only = pd.Series([Sneaky("2024-03-01"), Sneaky("2024-03-02")], dtype=object)
+    assert "date text" not in summarize_variable("s", sneaky_only).summary
+
+
+def test_date_strings_say_their_format() -> None:
+    summary = summarize_variable("start", "2024-03-01").summary
+    assert summary.startswith("str (date text '%Y-%m-%d')") and "'2024-03-01'" in summary
+    assert "date text '%d %b %Y'" in summarize_variable("d", "1 Mar 2024").summary
+    for plain in ["hello", "version 2024", "1,204", "2024-13-45", "x" * 100_000]:
+        assert "date text" not in summarize_variable("s", plain).summary
+
+
+def test_a_million_row_text_frame_is_summarised_in_milliseconds() -> None:
+    n = 1_000_000
+    frame = pd.DataFrame(
+        {
+            "joined": pd.Series(np.full(n, "2024-03-01", dtype=object), dtype=object),
+            "amount": pd.Series(np.full(n, "1,204", dtype=object), dtype=object),
+            "region": pd.Series(np.full(n, "north", dtype=object), dtype=object),
+            "price": np.linspace(0.0, 1.0, n),
+        }
+    )
+    summarize_variable("df", frame)  # warm strptime's format cache
+    timings = []
+    for _ in range(5):
+        started = time.process_time()  # CPU time: the test machine's CPU is shared
+        summary = summarize_variable("df", frame)
+        timings.append(time.process_time() - started)
+    assert statistics.median(timings) < 0.05, timings
+    assert "joined (object: date text '%Y-%m-%d')" in summary.summary
+    assert "amount (object: numbers as text, e.g. '1,204')" in summary.summary
+    assert "region (object)," in summary.summary
+
+
 def test_functions_and_classes_show_signatures() -> None:
     def scale(values: list[float], factor: float = 2.0) -> list[float]:
         """Multiply every value.
