@@ -35,6 +35,9 @@ class ErrorInfo:
     # Signatures of the functions called on the line that raised, from the live objects
     # (`df.drop(labels=None, *, axis=0, ...)`): the options this library version has.
     signatures: list[str] = field(default_factory=list)
+    # Hints computed from the exception and the live data (`'1,204' has a thousands
+    # separator`, `'03/15/2024' matches '%m/%d/%Y'`): API facts a small model lacks.
+    hints: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -167,6 +167,8 @@ def format_error(error: ErrorInfo) -> str:
         lines.append("Traceback (most recent call last, abridged):\n" + tail.strip())
     for suggestion in error.suggestions:
         lines.append(f"Python's hint: {suggestion}")
+    for hint in error.hints:
+        lines.append(f"Hint: {hint}")
     if error.signatures:
         lines.append("Signatures of the functions called on the failing line (as installed):")
         lines.extend(f"- {signature}" for signature in error.signatures)

@@ -159,8 +159,8 @@ def _feedback(issues: list[CheckIssue], request: TaskRequest) -> str:
         error = request.context.last_error if request.context else None
         if error is not None:
             again = f" It still raises {error.exc_type}: {error.message}."
-            if error.suggestions:
-                again += " " + " ".join(error.suggestions)
+            if error.suggestions or error.hints:
+                again += " " + " ".join([*error.suggestions, *error.hints])
     return (
         f"That code has a problem:{again}\n{problems}\n"
         "Reply with the complete corrected code in one ```python block."

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.context import CellRecord, ErrorInfo
 from .call_hints import call_signatures
+from .error_hints import error_hints
 from .redact import Redactor, namespace_redactor
 from .suggest import suggestions
 from .summaries import short_text
@@ -124,6 +125,7 @@ def error_info(
             cell_number=cell_number,
             suggestions=suggestions(exc, source, user_ns),
             signatures=call_signatures(exc, source, user_ns),
+            hints=error_hints(exc, source, user_ns),
         )
     if limit.expired:
         return ErrorInfo(source, type(exc).__name__, "<message timed out>", "", cell_number)
@@ -343,4 +345,5 @@ def last_error(
         cell_number=error.cell_number,
         suggestions=[redactor.redact(s) for s in error.suggestions],
         signatures=[redactor.redact(s) for s in error.signatures],
+        hints=[redactor.redact(h) for h in error.hints],
     )

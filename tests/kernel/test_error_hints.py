@@ -1,0 +1,407 @@
+"""Computed error hints: real errors from real cells, hints that state facts about them."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_localai.kernel.error_hints import MAX_HINT_CHARS, MAX_HINTS, error_hints
+
+
+def raised(source: str, namespace: dict[str, Any]) -> BaseException:
+    try:
+        exec(compile(source, "<cell>", "exec"), namespace)  # noqa: S102 - a notebook cell
+    except Exception as exc:  # noqa: BLE001 - the test wants whatever the cell raises
+        return exc
+    raise AssertionError(f"{source!r} did not raise")
+
+
+def hints(source: str, **values: Any) -> list[str]:
+    """Run `source` as a cell (pandas, numpy and datetime imported) and hint its error."""
+    namespace: dict[str, Any] = {"pd": pd, "np": np, "datetime": datetime.datetime, **values}
+    found = error_hints(raised(source, namespace), source, namespace)
+    assert len(found) <= MAX_HINTS and all(len(hint) <= MAX_HINT_CHARS for hint in found)
+    return found
+
+
+def only(found: list[str]) -> str:
+    assert len(found) == 1, found
+    return found[0]
+
+
+# Rule 1: attributes of another type, removed pandas methods
+
+
+def test_a_str_method_on_an_int_says_to_convert_first() -> None:
+    hint = only(hints("n = 7\ncode = n.zfill(3)"))
+    assert "method of str, not int" in hint and "`str(n).zfill(3)`" in hint
+
+
+def test_a_str_method_on_a_series_points_to_the_str_accessor() -> None:
+    assert "`s.str.lower()`" in only(hints("s = pd.Series(['A', 'b'])\ns.lower()"))
+    numbers = only(hints("s = pd.Series([7, 42])\ns.zfill(3)"))
+    assert "`s.astype(str).str.zfill(3)`" in numbers
+
+
+def test_a_date_attribute_on_a_series_points_to_the_dt_accessor() -> None:
+    dates = pd.Series(pd.to_datetime(["2024-01-05"]))
+    assert "`s.dt.year`" in only(hints("s.year", s=dates))
+    assert "`pd.to_datetime(s).dt.year`" in only(hints("s.year", s=pd.Series(["2024-01-05"])))
+
+
+def test_a_series_method_on_a_dataframe_selects_a_real_column() -> None:
+    hint = only(hints("df.lower()", df=pd.DataFrame({"age": [30], "name": ["Ann"]})))
+    assert "`df['name'].str.lower()`" in hint  # the text column, not the first one
+
+
+def test_list_and_dict_mistakes() -> None:
+    assert "`np.array(xs).mean()`" in only(hints("xs.mean()", xs=[1, 2]))
+    assert "`[v.upper() for v in xs]`" in only(hints("xs.upper()", xs=["a"]))
+    assert "`d[key] = value`" in only(hints("d.append(1)", d={}))
+    assert "np.append(a, values)" in only(hints("a.append(2)", a=np.array([1])))
+
+
+def test_a_string_used_as_a_date_gets_its_parse_format() -> None:
+    hint = only(hints("t.year", t="2024-07-04"))
+    assert "`datetime.strptime(t, '%Y-%m-%d').year`" in hint
+
+
+def test_str_accessor_on_a_single_value_inside_apply() -> None:
+    df = pd.DataFrame({"a": ["x"]})
+    hint = only(hints("df['a'].apply(lambda v: v.str.upper())", df=df))
+    assert "single value" in hint and "drop `.str`" in hint
+
+
+def test_the_type_object_message_names_the_owner() -> None:
+    assert "method of str" in only(hints("int.zfill(5, 3)"))
+
+
+@pytest.mark.skipif(hasattr(pd.DataFrame, "append"), reason="this pandas still has append")
+def test_removed_pandas_methods_name_their_replacement() -> None:
+    df = pd.DataFrame({"a": [1]})
+    hint = only(hints("df = df.append({'a': 2}, ignore_index=True)", df=df))
+    assert "removed in pandas 2.0" in hint and "pd.concat([df, pd.DataFrame([row])]" in hint
+    assert "`df.items()`" in only(hints("for k, v in df.iteritems():\n    pass", df=df))
+    assert "pd.Series([value])" in only(hints("s.append(s)", s=pd.Series([1])))
+
+
+def test_an_attribute_typo_is_left_to_the_did_you_mean_hints() -> None:
+    assert hints("df.colums", df=pd.DataFrame({"a": [1]})) == []
+    assert hints("x = None\nx.foo") == []
+
+
+# Rule 2: KeyError on DataFrames and Series
+
+
+def test_a_single_column_with_separators_means_the_wrong_separator() -> None:
+    df = pd.DataFrame({"city;temp;rain": ["Oslo;3;1"]})
+    hint = only(hints("df['temp'].mean()", df=df))
+    assert "sep=';'" in hint and "'city;temp;rain'" in hint
+    tabs = pd.DataFrame({"a\tb": [1]})
+    assert "sep='\\t'" in only(hints("tabs['b']", tabs=tabs))
+
+
+def test_an_int_key_on_labels_points_to_iloc() -> None:
+    s = pd.Series([1, 2], index=["x", "y"])
+    hint = only(hints("s[0]", s=s))
+    assert "`s.iloc[0]`" in hint and "'x', 'y'" in hint
+    df = pd.DataFrame({"a": [1]}, index=["r1"])
+    column = only(hints("df[0]", df=df))
+    assert "column named 0" in column and "`df.iloc[0]`" in column
+    assert "`df.iloc[0]`" in only(hints("df.loc[0]", df=df))
+
+
+def test_a_missing_column_of_a_normal_frame_gives_no_separator_hint() -> None:
+    df = pd.DataFrame({"a": [1], "b": [2]})
+    assert hints("df['c']", df=df) == []
+    assert hints("s[5]", s=pd.Series([1, 2])) == []  # an int index: the key is a label
+
+
+# Rule 3: strings that are not numbers
+
+
+def test_thousands_separators_are_removed_first() -> None:
+    hint = only(hints("x = '1,204'\nvalue = float(x)"))
+    assert "thousands separator" in hint and "`float(x.replace(',', ''))`" in hint
+    series = only(hints("df['n'].astype(float)", df=pd.DataFrame({"n": ["1,204"]})))
+    assert "df['n'].str.replace(',', '')" in series and "thousands=','" in series
+
+
+def test_currency_percent_and_units() -> None:
+    money = only(hints("s.astype(float)", s=pd.Series(["$1,204.50"])))
+    assert "'$'" in money and "regex=True" in money
+    assert "divide by 100" in only(hints("float(p)", p="12%"))
+    assert "removesuffix('kg')" in only(hints("float(w)", w="12kg"))
+    assert "decimal mark" in only(hints("float(d)", d="3,5"))
+
+
+def test_missing_value_tokens_become_nan() -> None:
+    hint = only(hints("pd.to_numeric(s)", s=pd.Series(["1", "n/a"])))
+    assert "errors='coerce'" in hint and "'n/a'" in hint
+
+
+def test_int_of_a_decimal_string_goes_through_float() -> None:
+    assert "`int(float(x))`" in only(hints("int(x)", x="3.5"))
+
+
+# Rule 4: dates
+
+
+def test_a_date_that_does_not_match_gets_the_format_it_does_match() -> None:
+    hint = only(hints("d = datetime.strptime(text, '%d-%m-%Y')", text="2024-07-04"))
+    assert "'%Y-%m-%d'" in hint and "datetime.strptime(text, '%Y-%m-%d')" in hint
+    pandas = only(hints("pd.to_datetime(s, format='%Y-%m-%d')", s=pd.Series(["03/15/2024"])))
+    assert "format='%m/%d/%Y'" in pandas
+
+
+def test_ambiguous_day_and_month_lists_both_formats() -> None:
+    hint = only(hints("datetime.strptime(text, '%Y-%m-%d')", text="04/07/2024"))
+    assert "'%d/%m/%Y'" in hint and "'%m/%d/%Y'" in hint and "ambiguous" in hint
+
+
+def test_a_time_after_the_date_extends_the_format() -> None:
+    hint = only(hints("datetime.strptime(text, '%Y-%m-%d')", text="2024-07-04 10:30"))
+    assert "'%Y-%m-%d %H:%M'" in hint
+    pandas = only(
+        hints("pd.to_datetime(s, format='%Y-%m-%d')", s=pd.Series(["2024-07-04 10:30:00"]))
+    )
+    assert "'%Y-%m-%d %H:%M:%S'" in pandas
+
+
+def test_a_value_in_no_known_format_gives_no_date_hint() -> None:
+    assert hints("datetime.strptime(text, '%Y')", text="soon") == []
+
+
+# Rules 5-7: pivot, zero division, axes
+
+
+def test_pivot_with_duplicates_suggests_pivot_table_with_the_same_arguments() -> None:
+    df = pd.DataFrame({"day": [1, 1], "shop": ["a", "a"], "sales": [3, 4]})
+    hint = only(hints("df.pivot(index='day', columns='shop', values='sales')", df=df))
+    assert "df.pivot_table(index='day', columns='shop', values='sales', aggfunc='sum')" in hint
+
+
+def test_zero_division_names_the_zero_denominator() -> None:
+    hint = only(hints("total, count = 10, 0\navg = total / count"))
+    assert "`count` is 0" in hint and "`total / count if count else 0`" in hint
+    assert "`xs` is empty" in only(hints("avg = sum(xs) / len(xs)", xs=[]))
+
+
+def test_zero_division_in_a_pandas_cell_notes_that_series_do_not_raise() -> None:
+    df = pd.DataFrame({"a": [1, 2]})
+    hint = only(hints("big = len(df[df['a'] > 5])\nshare = int(df['a'].sum()) / big", df=df))
+    assert "`big` is 0" in hint and "inf/NaN" in hint
+
+
+def test_axis_out_of_bounds_lists_the_valid_axes() -> None:
+    hint = only(hints("np.zeros((2, 3)).sum(axis=2)"))
+    assert "0 to 1" in hint and "one value per column" in hint
+    assert "only axis is 0" in only(hints("np.zeros(3).mean(axis=1)"))
+    assert "'columns'" in only(hints("df.sum(axis=2)", df=pd.DataFrame({"a": [1]})))
+
+
+# Rule 8: arithmetic on strings
+
+
+def test_subtracting_date_strings_says_to_parse_them_with_their_format() -> None:
+    found = hints("days = end - start", start="2024-01-05", end="2024-02-01")
+    assert any("`datetime.strptime(end, '%Y-%m-%d')`" in hint for hint in found)
+    df = pd.DataFrame({"s": ["03/15/2024"], "e": ["04/20/2024"]})
+    columns = hints("df['e'] - df['s']", df=df)
+    assert any("pd.to_datetime(df['e'], format='%m/%d/%Y')" in hint for hint in columns)
+
+
+def test_subtracting_number_strings_says_to_convert_them() -> None:
+    found = hints("c = a - b", a="3", b="4.5")
+    assert any("`float(a)`" in hint for hint in found)
+
+
+def test_concatenating_str_and_int_suggests_str_or_an_f_string() -> None:
+    hint = only(hints("msg = 'total: ' + n", n=3))
+    assert "`str(n)`" in hint and "f-string" in hint
+
+
+def test_arithmetic_without_strings_gives_no_string_hint() -> None:
+    assert hints("x = [1] - 1") == []
+    assert hints("x = t - 'a'", t=Tripwire()) == []  # a user type: nothing known about it
+
+
+# Rule 9: results of in-place methods
+
+
+def test_assigning_the_result_of_sort_explains_in_place_methods() -> None:
+    hint = only(hints("ys = xs.sort()\nfirst = ys[0]", xs=[3, 1]))
+    assert "`ys = xs.sort()`" in hint and "returns None" in hint and "sorted(xs)" in hint
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_inplace_true_returns_none() -> None:
+    df = pd.DataFrame({"a": [1.0, None]})
+    hint = only(hints("df = df.dropna(inplace=True)\ndf.head()", df=df))
+    assert "inplace=True" in hint and "returns None" in hint
+    chained = only(hints("df.dropna(inplace=True).head()", df=pd.DataFrame({"a": [1.0]})))
+    assert "`df.dropna(inplace=True)` returns None" in chained
+
+
+def test_a_none_without_an_in_place_call_gives_no_hint() -> None:
+    assert hints("def f():\n    pass\nf()[0]") == []
+
+
+# Rule 10: not callable
+
+
+def test_calling_a_container_suggests_square_brackets() -> None:
+    assert "`d['a']`" in only(hints("d('a')", d={"a": 1}))
+    assert "`df['a']`" in only(hints("df('a')", df=pd.DataFrame({"a": [1]})))
+
+
+def test_a_shadowed_builtin_is_named() -> None:
+    hint = only(hints("sum = 0\ntotal = sum([1, 2])"))
+    assert "`sum` is a Python builtin" in hint and "del sum" in hint
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+def test_calling_a_property_or_a_number() -> None:
+    df = pd.DataFrame({"a": [1]})
+    assert "drop the parentheses, `df.shape`" in only(hints("df.shape()", df=df))
+    assert "drop the parentheses, `df.columns`" in only(hints("df.columns()", df=df))
+    assert "`2 * (x + 1)`" in only(hints("y = 2(x + 1)", x=1))
+
+
+# Rules 11-12: ambiguous truth values, unhashable values
+
+
+def test_and_between_series_is_rewritten_with_ampersand() -> None:
+    df = pd.DataFrame({"a": [1, 5], "b": [2, 3]})
+    hint = only(hints("df[(df['a'] > 1) and (df['b'] < 5)]", df=df))
+    assert "`(df['a'] > 1) & (df['b'] < 5)`" in hint
+    chain = only(hints("if 0 < s < 3:\n    pass", s=pd.Series([1, 5])))
+    assert "`(0 < s) & (s < 3)`" in chain
+    plain = only(hints("if a > 1:\n    pass", a=np.array([1, 2])))
+    assert "`.any()`" in plain and "`.all()`" in plain
+
+
+def test_unhashable_lists_become_tuples() -> None:
+    assert "tuple(" in only(hints("d = {[1, 2]: 'x'}"))
+    df = pd.DataFrame({"tags": [["a"], ["b"]]})
+    hint = only(hints("df.groupby('tags').size()", df=df))
+    assert "`df['tags'] = df['tags'].apply(tuple)`" in hint
+
+
+# Extra rules: NaN to int, index out of range
+
+
+def test_nan_to_int() -> None:
+    hint = only(hints("s.astype(int)", s=pd.Series([1.0, None])))
+    assert "'Int64'" in hint and "fillna" in hint
+    assert "math.isnan" in only(hints("int(float('nan'))"))
+
+
+def test_index_out_of_range_gives_the_length() -> None:
+    assert "0 to 1" in only(hints("xs[5]", xs=[1, 2]))
+    assert "`xs` is empty" in only(hints("xs[0]", xs=[]))
+    assert "1 row" in only(hints("df.iloc[5]", df=pd.DataFrame({"a": [1]})))
+
+
+# Safety and limits
+
+
+class Tripwire:
+    """Records every call of its user-defined methods once armed."""
+
+    armed: ClassVar[bool] = False
+    calls: ClassVar[list[str]] = []
+
+    def _touch(self, what: str) -> None:
+        if Tripwire.armed:
+            Tripwire.calls.append(what)
+
+    def __repr__(self) -> str:
+        self._touch("repr")
+        return "Tripwire()"
+
+    def __str__(self) -> str:
+        self._touch("str")
+        return "tripwire"
+
+    def __getattr__(self, name: str) -> Any:
+        self._touch(f"getattr {name}")
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        self._touch("eq")
+        return self is other
+
+    def __hash__(self) -> int:
+        self._touch("hash")
+        return 1
+
+    def __len__(self) -> int:
+        self._touch("len")
+        return 0
+
+    def __dir__(self) -> list[str]:
+        self._touch("dir")
+        return []
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # `isinstance` would read it
+        self._touch("__class__")
+        return Tripwire
+
+
+class TripwireError(ValueError):
+    def __str__(self) -> str:
+        Tripwire.calls.append("exception str")
+        return "could not convert string to float: '1,2'"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "t - '2024-01-01'",
+        "t.lower()",
+        "t(1)",
+        "d[t]",
+        "raise ValueError(t)",
+        "raise TripwireError()",
+        "x = t + 1",
+        "s[0]",
+        "df.groupby('a').size()\n{[1]: 2}",
+        "xs = [t]\nxs[3]",
+        "ys = t.sort()\nys[0]",
+        "if t2 > 1:\n    pass",
+    ],
+)
+def test_user_objects_are_never_called(source: str) -> None:
+    t = Tripwire()
+    namespace: dict[str, Any] = {
+        "pd": pd, "t": t, "d": {}, "TripwireError": TripwireError,
+        "s": pd.Series([1], index=[t]), "df": pd.DataFrame({"a": [t]}),
+        "t2": pd.Series([t, t]),
+    }  # fmt: skip
+    exc = raised(source, namespace)
+    Tripwire.calls.clear()
+    Tripwire.armed = True
+    try:
+        error_hints(exc, source, namespace)
+    finally:
+        Tripwire.armed = False
+    assert Tripwire.calls == []
+
+
+def test_unrelated_errors_and_odd_input_give_no_hints() -> None:
+    assert hints("raise ValueError('boom')") == []
+    assert hints("raise RuntimeError('unsupported operand type(s) for -: str and str')") == []
+    assert error_hints(ValueError("could not convert string to float: 'x'"), "%%time\n(", {}) == []
+    assert error_hints(KeyboardInterrupt(), "", {}) == []
+
+
+def test_hints_are_limited_in_number_and_length() -> None:
+    df = pd.DataFrame({"a": ["2024-01-05"] * 3, "b": ["2024-02-05"] * 3, "c": ["x"] * 3})
+    found = hints("(df['b'] - df['a']) - (df['c'] - df['b'])", df=df)
+    assert 1 <= len(found) <= MAX_HINTS

@@ -1,0 +1,25 @@
+"""Computed hints reach the fix prompt: recorded with the failing cell, redacted, rendered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_localai.core.prompt import format_error
+from jupyter_localai.kernel.history import last_error
+
+
+def test_a_failing_cell_carries_its_hint_into_the_prompt(run_cells: Any) -> None:
+    shell = run_cells('population_text = ["1,204", "512"]',
+                      "population = [int(p) for p in population_text]")
+    error = last_error(shell)
+    assert error is not None and error.exc_type == "ValueError"
+    assert any("thousands separator" in hint for hint in error.hints)
+    assert "Hint: '1,204' uses ','" in format_error(error)
+
+
+def test_hints_are_redacted(run_cells: Any) -> None:
+    shell = run_cells('API_TOKEN = "sk-live-abcdefghijklmnop123456"',
+                      "count = int(API_TOKEN)")
+    error = last_error(shell)
+    assert error is not None
+    assert all("abcdefghijklmnop" not in text for text in (*error.hints, error.message))
