@@ -1,0 +1,56 @@
+"""Computed hints for common Python, pandas and numpy errors, for the fix prompt.
+
+A 0.5B-1.5B model asked to fix `s.lower()` on a Series, `float('1,204')` or a `strptime`
+format mismatch rarely knows the `.str` accessor, the `thousands=` option or which format
+the data is really in. suggest.py adds Python's "Did you mean" hints for typos; these cover
+wrong-type and wrong-format mistakes. Each hint is computed from the live exception, the
+cell's source and the namespace, so it states a fact about this failure (the format the value
+parses with, the type that has the method) instead of a list of generic advice.
+
+No user-defined code runs (see failure.py); each rule module holds one family of mistakes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .attribute_rules import attribute_rule
+from .date_rules import date_rule
+from .failure import Failure
+from .pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
+from .type_rules import callable_rule, none_rule, unhashable_rule
+from .value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
+
+__all__ = ["MAX_HINTS", "MAX_HINT_CHARS", "error_hints"]
+
+logger = logging.getLogger(__name__)
+
+MAX_HINTS = 3
+MAX_HINT_CHARS = 300
+
+_RULES: list[Callable[[Failure], list[str]]] = [
+    attribute_rule, key_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
+    string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
+    nan_int_rule, index_rule,
+]  # fmt: skip
+
+
+def error_hints(exc: BaseException, source: str, user_ns: Mapping[str, Any]) -> list[str]:
+    """At most MAX_HINTS short hints for `exc` raised by the cell `source`; [] if none apply."""
+    failure = Failure(exc, source, user_ns)
+    hints: list[str] = []
+    for rule in _RULES:
+        try:
+            found = rule(failure)
+        except Exception:  # any failure: a hint is optional, so that rule gives none
+            logger.debug("error hint rule %s failed", rule.__name__, exc_info=True)
+            continue
+        for hint in found:
+            hint = hint if len(hint) <= MAX_HINT_CHARS else hint[: MAX_HINT_CHARS - 3] + "..."
+            if hint not in hints:
+                hints.append(hint)
+        if len(hints) >= MAX_HINTS:
+            break
+    return hints[:MAX_HINTS]

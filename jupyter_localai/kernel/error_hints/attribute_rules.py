@@ -1,0 +1,223 @@
+"""Rule 1: the attribute a value lacks belongs to another common type, or left pandas.
+
+`s.lower()` on a Series, `n.zfill(3)` on an int, `df.append(row)` on pandas 2: the hint names
+the type that has the attribute and the way from this value to it (`.str`, `str(n)`,
+`pd.concat`), looked up statically so no user-defined attribute code runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from datetime import datetime
+from typing import Any
+
+from .date_rules import matching_formats
+from .failure import (
+    MISSING,
+    Failure,
+    is_safe,
+    line_calls,
+    pandas_kind,
+    pandas_module,
+    short_code,
+    static_member,
+    str_columns,
+    string_dtype,
+)
+
+# Rule 1: the attribute belongs to another common type ------------------------------------
+
+_NO_ATTRIBUTE = re.compile(
+    r"^(type object |module )?'([\w.]+)' (?:object )?has no attribute '(\w+)'"
+)
+_BOTH, _FRAME, _SERIES = ("DataFrame", "Series"), ("DataFrame",), ("Series", "Index")
+# Removed pandas methods: (removed in, replacement, which objects had it); hinted only where
+# the installed pandas lacks them.
+_PANDAS_REMOVED = {
+    "append": ("2.0", "`pd.concat([{x}, {row}], ignore_index=True)`", _BOTH),
+    "iteritems": ("2.0", "`{x}.items()`", _BOTH),
+    "is_monotonic": ("2.0", "`{x}.is_monotonic_increasing`", _SERIES),
+    "mad": ("2.0", "`({x} - {x}.mean()).abs().mean()`", _BOTH),
+    "applymap": ("3.0", "`{x}.map(func)`", _FRAME), "swapaxes": ("3.0", "`{x}.transpose()`", _BOTH),
+    "bool": ("3.0", "`{x}.item()`", _BOTH), "backfill": ("3.0", "`{x}.bfill()`", _BOTH),
+    "pad": ("3.0", "`{x}.ffill()`", _BOTH),
+    "ix": ("1.0", "`{x}.loc[...]` (labels) or `{x}.iloc[...]` (positions)", _BOTH),
+    "as_matrix": ("1.0", "`{x}.to_numpy()`", _FRAME),
+    "get_values": ("1.0", "`{x}.to_numpy()`", _BOTH),
+    "sort": ("0.20", "`{x}.sort_values()`", _BOTH),
+}  # fmt: skip
+_PANDAS_MODULE_REMOVED = {
+    "np": "`import numpy as np`", "datetime": "`import datetime` (or `pd.Timestamp`)",
+    "Int64Index": "`pd.Index(values, dtype='int64')`",
+    "Float64Index": "`pd.Index(values, dtype=float)`",
+}  # fmt: skip
+
+
+def _kinds() -> list[tuple[str, Any]]:
+    """Common types, as named in hints; pandas and numpy only once imported."""
+    kinds: list[tuple[str, Any]] = [
+        ("str", str), ("list", list), ("dict", dict), ("set", set), ("tuple", tuple),
+        ("int", int), ("float", float)]  # fmt: skip
+    pd, np = pandas_module(), sys.modules.get("numpy")
+    if np is not None:
+        kinds.append(("numpy.ndarray", np.ndarray))
+    if pd is not None:
+        kinds += [("Series", pd.Series), ("DataFrame", pd.DataFrame), ("Series.str", pd.Series.str),
+                  ("Series.dt", pd.Series.dt)]  # fmt: skip
+    return [*kinds, ("datetime", datetime)]
+
+
+def _call_suffix(f: Failure, name: str, member: Any) -> str:
+    """`(args)` as written in the cell, `(...)` for an unseen call, `` for a property."""
+    for call in line_calls(f):
+        if isinstance(call.func, ast.Attribute) and call.func.attr == name:
+            return ast.unparse(call)[len(ast.unparse(call.func)) :]
+    return "(...)" if callable(member) and not isinstance(member, property) else ""
+
+
+def _owner_code(f: Failure, name: str) -> str:
+    for node in f.line_nodes:
+        if isinstance(node, ast.Attribute) and node.attr == name:
+            return short_code(node.value, "value", 30)
+    return "value"
+
+
+def _convert_hint(f: Failure, obj: Any, owner: str, name: str, member: Any) -> str | None:
+    """How to get from `obj` to a value that has `name`, where the way is known."""
+    x, use = _owner_code(f, name), name + _call_suffix(f, name, member)
+    kind = pandas_kind(obj)
+    if kind == "Series" and owner == "Series.str":
+        text = f"{x}.str" if string_dtype(obj) else f"{x}.astype(str).str"
+        return (
+            f"`{name}` is a string method: on a pandas Series use the `.str` accessor: "
+            f"`{text}.{use}`."
+        )
+    if kind == "Series" and owner == "Series.dt":
+        text = f"{x}.dt" if obj.dtype.kind in "Mm" else f"pd.to_datetime({x}).dt"
+        return (
+            f"`{name}` is a date attribute: on a pandas Series use the `.dt` accessor: "
+            f"`{text}.{use}`."
+        )
+    if kind == "DataFrame" and owner in ("Series", "Series.str", "Series.dt"):
+        column = _column_for(obj, owner)
+        via = "" if owner == "Series" else owner[len("Series.") :] + "."
+        return (
+            f"`{name}` works on one column (a Series), not a DataFrame: select it first, e.g. "
+            f"`{x}[{column}].{via}{use}`."
+        )
+    if type(obj) in (list, tuple, set) and owner in ("numpy.ndarray", "Series"):
+        wrap = "np.array" if owner == "numpy.ndarray" else "pd.Series"
+        return (
+            f"`{name}` is a {owner} method, not {type(obj).__name__}: convert first, "
+            f"`{wrap}({x}).{use}`."
+        )
+    if type(obj) in (list, tuple, set) and owner in ("str", "int", "float", "datetime"):
+        return (
+            f"`{x}` is a {type(obj).__name__}; `{name}` belongs to its {owner} elements: apply it "
+            f"to each, e.g. `[v.{use} for v in {x}]`."
+        )
+    if type(obj) in (int, float) and owner == "str":
+        return (
+            f"`{name}` is a method of str, not {type(obj).__name__}: convert first, e.g. "
+            f"`str({x}).{use}`."
+        )
+    if type(obj) is dict and name == "append":
+        return f"`append` is a list method; to add to a dict assign a key: `{x}[key] = value`."
+    if type(obj) is str and name in ("append", "extend", "insert"):
+        return (
+            f"Strings cannot change in place: build a new one, e.g. `{x} = {x} + more`, or "
+            f"collect parts in a list."
+        )
+    if owner == "list" and _is_ndarray(obj) and name == "append":
+        return (
+            f"`append` is a list method; numpy has `np.append({x}, values)`, which returns a new "
+            f"array."
+        )
+    if type(obj) is str and owner == "datetime":
+        found = matching_formats(obj)
+        fmt = repr(found[0][0]) if len(found) == 1 else "format"
+        return (
+            f"`{x}` is a string, not a date: parse it first, e.g. `datetime.strptime({x}, "
+            f"{fmt}).{use}`."
+        )
+    return None
+
+
+def _column_for(frame: Any, owner: str) -> str:
+    """A real column the Series method suits (text for `.str`, dates for `.dt`), quoted."""
+    for column in str_columns(frame)[:200]:
+        series = frame[column]
+        if owner == "Series" or (
+            string_dtype(series) if owner == "Series.str" else series.dtype.kind == "M"
+        ):
+            return repr(column)
+    return "'column'"
+
+
+def _is_ndarray(obj: Any) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(obj, np.ndarray)
+
+
+def _attribute_object(f: Failure, name: str) -> Any:
+    """The object that lacks `name`: AttributeError.obj, else `x` of an `x.name` on the line."""
+    obj = getattr(f.exc, "obj", None)  # None also where Python did not set it
+    if obj is not None:
+        return obj
+    for node in f.line_nodes:
+        if isinstance(node, ast.Attribute) and node.attr == name:
+            return f.resolve(node.value)
+    return MISSING
+
+
+def attribute_rule(f: Failure) -> list[str]:
+    match = _NO_ATTRIBUTE.match(f.message)
+    if not isinstance(f.exc, AttributeError) or not match or match.group(3).startswith("_"):
+        return []
+    prefix, type_name, name = match.groups()
+    if type_name == "NoneType":
+        return []  # the in-place rule's case
+    if prefix == "module ":
+        if type_name == "pandas" and name in _PANDAS_MODULE_REMOVED:
+            return [f"`pd.{name}` was removed in pandas 2.0: use {_PANDAS_MODULE_REMOVED[name]}."]
+        return []
+    obj = _attribute_object(f, name)
+    kinds = _kinds()
+    if prefix and not any(obj is kind for _, kind in kinds):
+        return []  # `type object 'T'`: only the common types themselves
+    if obj is MISSING or obj is None or not (prefix or is_safe(obj)):
+        return []
+    cls = obj if prefix else type(obj)
+    if static_member(cls, name) is not MISSING:
+        return []
+    removed = _PANDAS_REMOVED.get(name)
+    if removed and pandas_kind(obj) in removed[2]:
+        row = "pd.DataFrame([row])" if pandas_kind(obj) == "DataFrame" else "pd.Series([value])"
+        replacement = removed[1].format(x=_owner_code(f, name), row=row)
+        return [
+            (
+                f"`{name}` was removed in pandas {removed[0]} (you have {pandas_module().__version__}): "
+                f"use {replacement} instead."
+            )
+        ]
+    if (name == "str" and type(obj) is str) or (name == "dt" and isinstance(obj, datetime)):
+        return [
+            (
+                f"`{_owner_code(f, name)}` is a single value, not a Series: drop `.{name}` and use "
+                f"its methods directly (e.g. inside `apply`)."
+            )
+        ]
+    owners = [(label, kind) for label, kind in kinds
+              if kind is not cls and static_member(kind, name) is not MISSING]  # fmt: skip
+    if not owners:
+        return []
+    if not prefix:
+        for label, kind in owners:
+            hint = _convert_hint(f, obj, label, name, static_member(kind, name))
+            if hint:
+                return [hint]
+    what = "method" if callable(static_member(owners[0][1], name)) else "attribute"
+    labels = " and ".join(label for label, _ in owners[:3])
+    return [f"`{name}` is a {what} of {labels}, not of {type_name}."]

@@ -1,0 +1,111 @@
+"""Rule 4: a date that does not match its format, answered with the format it does match.
+
+`matching_formats` is also what the attribute and string-arithmetic rules use to tell that a
+text holds dates, and in which format.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import datetime
+
+from .failure import (
+    QUOTED,
+    Failure,
+    constant,
+    line_calls,
+    short_code,
+    show,
+)
+
+# Rule 4: a date that does not match its format ---------------------------------------------
+
+_DATE_FORMATS = [
+    "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d",
+    "%d/%m/%y", "%m/%d/%y", "%b %d %Y", "%b %d, %Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y",
+    "%B %d %Y", "%d %B %Y", "%a, %d %b %Y", "%A, %B %d, %Y", "%Y-%m", "%b %Y", "%B %Y",
+]  # fmt: skip
+_TIME_SUFFIXES = ["", " %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S", " %H:%M:%S.%f",
+                  "T%H:%M:%S.%f", " %I:%M %p", "T%H:%M:%S%z", " %H:%M:%S%z"]  # fmt: skip
+_PY_DATE = re.compile(rf"time data {QUOTED} does not match format {QUOTED}")
+_PD_DATE = re.compile(r'time data "(.*?)" doesn\'t match format "(.*?)"')
+_PY_REMAINS = re.compile(r"^unconverted data remains: (.*)$", re.DOTALL)
+_PD_REMAINS = re.compile(r'unconverted data remains when parsing with format "(.*?)": "(.*?)"')
+
+
+def matching_formats(text: str, formats: list[str] | None = None) -> list[tuple[str, datetime]]:
+    """Formats that parse `text`, one per distinct result ('%b'/'%B' both parse 'May')."""
+    found: dict[datetime, str] = {}
+    text = text.strip()
+    for fmt in formats or [d + t for d in _DATE_FORMATS for t in _TIME_SUFFIXES]:
+        try:
+            found.setdefault(datetime.strptime(text, fmt), fmt)
+        except ValueError:
+            continue
+    return [(fmt, when) for when, fmt in found.items()]
+
+
+def date_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, ValueError):
+        return []
+    py, pd_ = _PY_DATE.search(f.message), _PD_DATE.search(f.message)
+    if py:
+        value, given = ast.literal_eval(py.group(1)), ast.literal_eval(py.group(2))
+    elif pd_:
+        value, given = pd_.groups()
+    else:
+        return _remainder_hint(f)
+    found = matching_formats(value)
+    if not found:
+        return []
+    if len(found) > 1:
+        listed = " or ".join(repr(fmt) for fmt, _ in found[:3])
+        return [
+            (
+                f"{show(value)} matches several formats, {listed} (day and month are ambiguous): "
+                f"check values with a day above 12 to decide."
+            )
+        ]
+    fmt = found[0][0]
+    use = (
+        f"pd.to_datetime({_converted_date(f)}, format={fmt!r})"
+        if pd_
+        else f"datetime.strptime({_converted_date(f)}, {fmt!r})"
+    )
+    return [f"{show(value)} matches format {fmt!r}, not {given!r}: `{use}`."]
+
+
+def _converted_date(f: Failure) -> str:
+    for call in line_calls(f):
+        name = (
+            call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+        )
+        if name in ("strptime", "to_datetime") and call.args:
+            return short_code(call.args[0], "text")
+    return "s" if f.via_pandas else "text"
+
+
+def _remainder_hint(f: Failure) -> list[str]:
+    """'unconverted data remains: 10:00': the value goes on after what the format covers."""
+    py, pd_ = _PY_REMAINS.search(f.message), _PD_REMAINS.search(f.message)
+    if pd_:
+        given, rest = pd_.groups()
+    elif py:
+        rest, given = py.group(1), ""
+        for call in line_calls(f):
+            named = getattr(call.func, "attr", getattr(call.func, "id", ""))
+            if named == "strptime" and len(call.args) == 2 and type(constant(call.args[1])) is str:
+                given = constant(call.args[1])
+    else:
+        return []
+    base = datetime(1900, 1, 1).strftime(given or "%Y")
+    suffixes = [
+        s for s in _TIME_SUFFIXES if s and matching_formats(base + rest, [(given or "%Y") + s])
+    ]
+    lead = f"The value goes on after the format ends ({rest!r} is left over)"
+    if not suffixes:
+        return [f"{lead}: extend the format to cover it."]
+    if not given:
+        return [f"{lead}: add {suffixes[0]!r} to the end of the format."]
+    return [f"{lead}: use the format {given + suffixes[0]!r}."]

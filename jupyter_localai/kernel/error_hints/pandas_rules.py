@@ -1,0 +1,233 @@
+"""Rules for pandas and numpy lookups and shapes: KeyError (wrong separator, label vs
+position), pivot duplicates, axis out of range, ambiguous truth value, index out of range."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from .failure import (
+    Failure,
+    count,
+    line_calls,
+    pandas_kind,
+    short_code,
+    show,
+)
+
+# Rule 2: KeyError on a DataFrame or Series --------------------------------------------------
+
+_SEPARATORS = {";": "';'", "\t": "'\\t'", "|": "'|'", ",": "','"}
+
+
+def key_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, KeyError) or len(f.exc.args) != 1:
+        return []
+    key = f.exc.args[0]
+    for name, value in f.read_values:
+        kind = pandas_kind(value)
+        if kind == "DataFrame" and value.shape[1] == 1 and type(key) in (str, int):
+            column = value.columns[0]
+            counts = {sep: column.count(sep) for sep in _SEPARATORS} if type(column) is str else {}
+            sep = max(counts, key=counts.__getitem__, default="")
+            if counts and counts[sep] and key != column:
+                return [
+                    (
+                        f"`{name}` has a single column named {show(column, 60)}: the file was "
+                        f"read with the wrong separator; use "
+                        f"`pd.read_csv(..., sep={_SEPARATORS[sep]})`."
+                    )
+                ]
+        if type(key) is int and kind in ("DataFrame", "Series"):
+            hint = _positional_hint(f, name, value, kind, key)
+            if hint:
+                return [hint]
+    return []
+
+
+def _subscripted(f: Failure, name: str) -> str | None:
+    """How the failing line indexes `name`: `[]` for `name[...]`, `.loc` for `name.loc[...]`."""
+    for node in f.line_nodes:
+        if not isinstance(node, ast.Subscript):
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id == name:
+            return "[]"
+        target = node.value
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == name
+            and target.attr == "loc"
+        ):
+            return ".loc"
+    return None
+
+
+def _positional_hint(f: Failure, name: str, value: Any, kind: str, key: int) -> str | None:
+    """An int key looked up as a label where the labels are not ints."""
+    how = _subscripted(f, name)
+    labels = ", ".join(show(label) for label in value.index[:5].tolist())
+    by_row = (
+        f"`.loc` takes index labels (here {labels}) and `.iloc` takes positions: "
+        f"`{name}.iloc[{key}]`"
+    )
+    if how is None or (value.index.dtype.kind in "iu" and (kind == "Series" or how == ".loc")):
+        return None
+    if kind == "Series":
+        return f"`{name}` has a non-integer index, so `{name}[{key}]` looks for a label: {by_row}."
+    if how == ".loc":
+        return f"`{name}` has a non-integer index: {by_row}."
+    if value.columns.dtype.kind in "iu":
+        return None
+    return f"`{name}[{key}]` looks for a column named {key}; for a row, {by_row}."
+
+
+# Rules 5-7: pivot duplicates, zero division, axis out of range -------------------------------
+
+
+def pivot_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, ValueError) or "duplicate entries, cannot reshape" not in f.message:
+        return []
+    for call in line_calls(f):
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "pivot":
+            args = ", ".join(
+                ast.unparse(k) for k in call.keywords if k.arg in ("index", "columns", "values")
+            )
+            owner = short_code(call.func.value, "df")
+            return [
+                (
+                    f"`pivot` needs one row per (index, columns) pair and some repeat: "
+                    f"`{owner}.pivot_table({args}, aggfunc='sum')` combines them (aggfunc is your "
+                    f"choice: 'sum', 'mean', 'first', ...), or use "
+                    f"`groupby([...]).sum().unstack()`."
+                )
+            ]
+    return [
+        (
+            "`unstack` needs unique index entries and some repeat: aggregate them first, e.g. "
+            "`s.groupby(level=[0, 1]).sum().unstack()` (or `pivot_table` with an aggfunc)."
+        )
+    ]
+
+
+_NUMPY_AXIS = re.compile(r"axis (-?\d+) is out of bounds for array of dimension (\d+)")
+_PANDAS_AXIS = re.compile(r"No axis named (\S+) for object type (DataFrame|Series)")
+
+
+def axis_rule(f: Failure) -> list[str]:
+    numpy_axis, pandas_axis = _NUMPY_AXIS.search(f.message), _PANDAS_AXIS.search(f.message)
+    if numpy_axis and "AxisError" in {c.__name__ for c in type(f.exc).__mro__}:
+        axis, ndim = int(numpy_axis.group(1)), int(numpy_axis.group(2))
+        if ndim == 0:
+            return [f"The array is 0-D (a single value): it has no axis {axis}; leave `axis` out."]
+        if ndim == 1:
+            return [
+                f"The array is 1-D: its only axis is 0 (or -1), not {axis}; or leave `axis` out."
+            ]
+        hint = (
+            f"The array is {ndim}-D: valid axes are 0 to {ndim - 1} (or -1 to -{ndim}), not {axis}."
+        )
+        if ndim == 2:
+            hint += (
+                " `axis=0` reduces down the rows (one value per column), `axis=1` one value per "
+                "row."
+            )
+        return [hint]
+    if pandas_axis and pandas_axis.group(2) == "DataFrame":
+        return [
+            (
+                "A DataFrame has axes 0 (or 'index': down the rows, one value per column) and 1 "
+                f"(or 'columns': one value per row), not {pandas_axis.group(1)}."
+            )
+        ]
+    if pandas_axis:
+        return [f"A Series has only axis 0 (or 'index'), not {pandas_axis.group(1)}."]
+    return []
+
+
+_AMBIGUOUS = re.compile(r"The truth value of (?:a|an) (Series|DataFrame|array)\b.* is ambiguous")
+
+
+class _ToBitwise(ast.NodeTransformer):
+    """`a and b` -> `a & b`, `not a` -> `~a`, `lo < x < hi` -> `(lo < x) & (x < hi)`."""
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
+        op = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+        values = [self.visit(v) for v in node.values]
+        result = values[0]
+        for value in values[1:]:
+            result = ast.BinOp(left=result, op=op, right=value)
+        return result
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        if isinstance(node.op, ast.Not):
+            return ast.UnaryOp(op=ast.Invert(), operand=self.visit(node.operand))
+        return self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        if len(node.ops) < 2:
+            return node
+        items = [node.left, *node.comparators]
+        parts = [ast.Compare(left=a, ops=[op], comparators=[b])
+                 for a, op, b in zip(items, node.ops, items[1:], strict=False)]  # fmt: skip
+        return self.visit_BoolOp(ast.BoolOp(op=ast.And(), values=parts))
+
+
+def ambiguous_rule(f: Failure) -> list[str]:
+    match = _AMBIGUOUS.search(f.message)
+    if not isinstance(f.exc, ValueError) or not match:
+        return []
+    for node in f.line_nodes:
+        if isinstance(node, ast.BoolOp | ast.Compare) and (
+            isinstance(node, ast.BoolOp) or len(node.ops) > 1
+        ):
+            fixed = ast.unparse(_ToBitwise().visit(ast.parse(ast.unparse(node), mode="eval").body))
+            if len(fixed) <= 120:
+                return [
+                    (
+                        f"`and`/`or`/`not` need a single True/False but a {match.group(1)} "
+                        f"holds many: combine element-wise with `&`, `|`, `~`, each comparison "
+                        f"in parentheses: `{fixed}`."
+                    )
+                ]
+    return [
+        (
+            f"A {match.group(1)} holds many True/False values: combine conditions with `&`, "
+            f"`|`, `~` (each comparison in parentheses), or reduce to one with `.any()` or "
+            f"`.all()`."
+        )
+    ]
+
+
+def index_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, IndexError):
+        return []
+    sequence = re.match(r"(list|tuple|string) index out of range", f.message)
+    for node in f.line_nodes:
+        if not isinstance(node, ast.Subscript):
+            continue
+        iloc = isinstance(node.value, ast.Attribute) and node.value.attr == "iloc"
+        owner_node = node.value.value if iloc else node.value
+        value, code = f.resolve(owner_node), ast.unparse(owner_node)
+        kinds = {"list": list, "tuple": tuple, "string": str}
+        if sequence and type(value) is kinds[sequence.group(1)]:
+            if not value:
+                return [f"`{code}` is empty: check `if {code}:` before indexing it."]
+            return [
+                (
+                    f"`{code}` has {count(len(value), 'item')}: valid indexes are 0 to "
+                    f"{len(value) - 1} (or -1 for the last)."
+                )
+            ]
+        if iloc and "out-of-bounds" in f.message and pandas_kind(value) in ("Series", "DataFrame"):
+            rows = len(value)
+            if not rows:
+                return [f"`{code}` is empty: it has no rows."]
+            return [
+                (
+                    f"`{code}` has {count(rows, 'row')}: `.iloc` positions go "
+                    f"from 0 to {rows - 1} (or -1 for the last)."
+                )
+            ]
+    return []

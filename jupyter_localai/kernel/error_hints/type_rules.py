@@ -1,0 +1,176 @@
+"""Rules for a value used as what it is not: the None an in-place method returned, a call
+of a non-callable (shadowed builtins, attributes, indexing), an unhashable key."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import types
+
+from .failure import (
+    MISSING,
+    SAMPLE,
+    Failure,
+    a_or_an,
+    constant,
+    is_safe,
+    line_calls,
+    pandas_kind,
+    static_member,
+    str_columns,
+)
+
+# Rule 9: the result of an in-place method ---------------------------------------------------
+
+_IN_PLACE = {"append", "extend", "insert", "sort", "reverse", "update", "add", "clear", "remove",
+             "discard", "shuffle"}  # fmt: skip
+
+
+def _in_place(call: ast.Call) -> str | None:
+    """How a call changes its object in place: `inplace` (the keyword), a method name, or None."""
+    if any(k.arg == "inplace" and constant(k.value) is True for k in call.keywords):
+        return "inplace"
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    return name if name in _IN_PLACE else None
+
+
+def none_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, TypeError | AttributeError) or "NoneType" not in f.message:
+        return []
+    if f.tree is None:
+        return []
+    standalone = {id(s.value) for s in ast.walk(f.tree) if isinstance(s, ast.Expr | ast.Assign)}
+    for node in ast.walk(f.tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            how = _in_place(node.value)
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if how and names and all(f.lookup(n) is None for n in names):
+                return [
+                    _none_hint(
+                        node.value,
+                        how,
+                        f"`{names[0]} = {ast.unparse(node.value)}`",
+                        f"stores None in `{names[0]}`",
+                    )
+                ]
+        if isinstance(node, ast.Call) and id(node) not in standalone and _in_place(node):
+            owner = f.resolve(node.func.value) if isinstance(node.func, ast.Attribute) else MISSING
+            if _in_place(node) == "inplace" or type(owner) in (list, dict, set):
+                return [
+                    _none_hint(
+                        node,
+                        _in_place(node) or "",
+                        f"`{ast.unparse(node)}`",
+                        "returns None, so its result cannot be used",
+                    )
+                ]
+    return []
+
+
+def _none_hint(call: ast.Call, how: str, code: str, what: str) -> str:
+    owner = ast.unparse(call.func.value) if isinstance(call.func, ast.Attribute) else "the object"
+    if how == "shuffle" and call.args:
+        owner = ast.unparse(call.args[0])
+    if how == "inplace":
+        return (
+            f"{code} {what}: with `inplace=True` pandas changes `{owner}` and returns None; "
+            f"drop `inplace=True` and keep the result instead."
+        )
+    extra = f" (or use `sorted({owner})` for a new list)" if how == "sort" else ""
+    return (
+        f"{code} {what}: `{how}` changes `{owner}` in place and returns None; call it on its "
+        f"own line and then use `{owner}`{extra}."
+    )
+
+
+# Rules 10-12: not callable, ambiguous truth value, unhashable -------------------------------
+
+_NOT_CALLABLE = re.compile(r"'([\w.]+)' object is not callable")
+_INDEXABLE = {"dict", "list", "tuple", "str", "Series", "DataFrame", "ndarray"}
+
+
+def _is_data_attribute(f: Failure, func: ast.Attribute) -> bool:
+    """Whether `owner.attr` is a property or column of a library object (so not callable)."""
+    owner = f.resolve(func.value)
+    if owner is MISSING or not is_safe(owner) or isinstance(owner, types.ModuleType):
+        return False
+    if pandas_kind(owner) == "DataFrame" and func.attr in str_columns(owner):
+        return True
+    static = static_member(type(owner), func.attr)
+    return static is not MISSING and (isinstance(static, property) or not callable(static))
+
+
+def callable_rule(f: Failure) -> list[str]:
+    match = _NOT_CALLABLE.search(f.message)
+    if not isinstance(f.exc, TypeError) or not match:
+        return []
+    type_name = match.group(1).split(".")[-1]
+    for call in line_calls(f):
+        func, value, code = call.func, f.resolve(call.func), ast.unparse(call.func)
+        if isinstance(func, ast.Constant) and type(func.value) in (int, float):
+            return [
+                (
+                    f"`{ast.unparse(call)}` calls a number: to multiply write "
+                    f"`{func.value!r} * ({', '.join(ast.unparse(a) for a in call.args)})`."
+                )
+            ]
+        if isinstance(func, ast.Attribute) and _is_data_attribute(f, func):
+            return [
+                (
+                    f"`{code}` is an attribute (here {a_or_an(type_name)}), not a method: drop the "
+                    f"parentheses, `{code}`."
+                )
+            ]
+        if value is MISSING or type(value).__name__ != type_name:
+            continue
+        if isinstance(func, ast.Name) and hasattr(builtins, code):
+            return [
+                (
+                    f"`{code}` is a Python builtin, but your variable `{code}` ({a_or_an(type_name)}) "
+                    f"hides it: rename the variable, then `del {code}` to get the builtin back."
+                )
+            ]
+        if type_name in _INDEXABLE and len(call.args) == 1 and not call.keywords:
+            indexed = ast.unparse(ast.Subscript(value=func, slice=call.args[0]))
+            return [
+                (
+                    f"`{code}` is {a_or_an(type_name)}: look items up with square brackets, "
+                    f"`{indexed}`, not `{ast.unparse(call)}`."
+                )
+            ]
+    return []
+
+
+_UNHASHABLE = re.compile(r"unhashable type: '([\w.]+)'")
+
+
+def unhashable_rule(f: Failure) -> list[str]:
+    match = _UNHASHABLE.search(f.message)
+    if not isinstance(f.exc, TypeError) or not match:
+        return []
+    kind = match.group(1)
+    for name, value in f.read_values:
+        if pandas_kind(value) == "DataFrame":
+            for column in str_columns(value):
+                if value[column].dtype.kind == "O" and any(
+                    type(v).__name__ == kind for v in value[column].iloc[:SAMPLE].tolist()
+                ):
+                    return [
+                        (
+                            f"Column {column!r} of `{name}` holds {kind}s, which cannot be hashed "
+                            f"(grouped, deduplicated, counted): convert them first, "
+                            f"`{name}[{column!r}] = {name}[{column!r}].apply(tuple)`."
+                        )
+                    ]
+    fixes = {"list": "a tuple, `tuple(values)`", "set": "a frozenset, `frozenset(values)`",
+             "dict": "a tuple of its items, `tuple(sorted(d.items()))`",
+             "numpy.ndarray": "a tuple, `tuple(arr)`"}  # fmt: skip
+    if kind in fixes:
+        return [
+            (
+                f"A {kind} cannot be a dict key, set member or groupby key because it can change: "
+                f"use {fixes[kind]}, instead."
+            )
+        ]
+    return []

@@ -1,0 +1,276 @@
+"""Rules for values of the wrong kind: text that is not a number, NaN into int, a zero
+divisor, arithmetic on strings; each hint names the value and the conversion it needs."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from .date_rules import matching_formats
+from .failure import (
+    QUOTED,
+    SAMPLE,
+    Failure,
+    line_calls,
+    pandas_kind,
+    short_code,
+    show,
+    string_dtype,
+)
+
+# Rule 3: a string that is not a number -----------------------------------------------------
+
+_NOT_A_NUMBER = re.compile(
+    rf"(could not convert string to float|invalid literal for int\(\) with base \d+): {QUOTED}$"
+)
+_PANDAS_NOT_A_NUMBER = re.compile(r"Unable to parse string ['\"](.*?)['\"](?: at position \d+)?$")
+_MISSING_TOKENS = {"", "na", "n/a", "nan", "-", "--", "?", ".", "null", "none", "missing", "#n/a"}
+_SYMBOLS = "$€£¥₹%"
+
+
+def converted(f: Failure) -> str:
+    """The expression being converted on the failing line, e.g. `df['price']`."""
+    for call in line_calls(f):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "astype":
+            return short_code(func.value, "s")
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in ("float", "int", "to_numeric") and call.args:
+            return short_code(call.args[0], "x")
+    return "s" if f.via_pandas else "x"
+
+
+def _number_hint(text: str, x: str, pandas: bool, to_int: bool) -> str | None:
+    t, shown = text.strip(), show(text)
+    if t.lower() in _MISSING_TOKENS:
+        if pandas:
+            return (
+                f"{shown} marks a missing value: `pd.to_numeric({x}, errors='coerce')` turns such "
+                f"entries into NaN (or pass `na_values=[{shown}]` to `pd.read_csv`)."
+            )
+        return (
+            f"{shown} marks a missing value: skip it or use `float('nan')` for it before "
+            f"converting."
+        )
+    number = "int" if to_int else "float"
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        fix = f"{x}.str.replace(',', '')" if pandas else f"{x}.replace(',', '')"
+        how = f"`{fix}.astype({number})`" if pandas else f"`{number}({fix})`"
+        tail = " (or `thousands=','` in `pd.read_csv`)" if pandas else ""
+        return (
+            f"{shown} uses ',' as a thousands separator: remove it before converting, {how}{tail}."
+        )
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+", t):
+        fix = (
+            f"{x}.str.replace('.', '').str.replace(',', '.').astype(float)"
+            if pandas
+            else f"float({x}.replace('.', '').replace(',', '.'))"
+        )
+        tail = " (or `decimal=','` in `pd.read_csv`)" if pandas else ""
+        return f"{shown} uses ',' as the decimal mark: `{fix}`{tail}."
+    symbols = "".join(sorted({c for c in t if c in _SYMBOLS or c in ", \u00a0"}))
+    if symbols and is_float(re.sub(f"[{re.escape(symbols)}]", "", t)):
+        fix = (
+            f"{x}.str.replace(r'[{symbols}]', '', regex=True).astype(float)"
+            if pandas
+            else "float(" + x + "".join(f".replace({c!r}, '')" for c in symbols) + ")"
+        )
+        pct = ", then divide by 100 for a fraction" if "%" in symbols else ""
+        listed = " and ".join(repr(c) for c in symbols)
+        them = "them" if len(symbols) > 1 else "it"
+        return f"{shown} contains {listed}: strip {them} before converting, `{fix}`{pct}."
+    unit = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)", t)
+    if unit:
+        fix = (
+            f"{x}.str.extract(r'([-+]?[\\d.]+)', expand=False).astype(float)"
+            if pandas
+            else f"float({x}.removesuffix({unit.group(2)!r}))"
+        )
+        return f"{shown} has a unit after the number: extract the number first, `{fix}`."
+    if to_int and is_float(t):
+        fix = f"{x}.astype(float).astype(int)" if pandas else f"int(float({x}))"
+        return (
+            f"{shown} is not a whole number: convert via float, `{fix}` (drops the fraction), or "
+            f"round it."
+        )
+    if pandas:
+        return (
+            f"{shown} is not a number: `pd.to_numeric({x}, errors='coerce')` turns such entries "
+            f"into NaN."
+        )
+    return None
+
+
+def is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def number_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, ValueError):
+        return []
+    match, pandas_match = _NOT_A_NUMBER.search(f.message), _PANDAS_NOT_A_NUMBER.search(f.message)
+    if match:
+        text, to_int = ast.literal_eval(match.group(2)), match.group(1).startswith("invalid")
+    elif pandas_match:
+        text, to_int = pandas_match.group(1), False
+    else:
+        return []
+    hint = _number_hint(text, converted(f), f.via_pandas, to_int)
+    return [hint] if hint else []
+
+
+def zero_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, ZeroDivisionError):
+        return []
+    divisions = [n for n in f.line_nodes if isinstance(n, ast.BinOp | ast.AugAssign)
+                 and isinstance(n.op, ast.Div | ast.FloorDiv | ast.Mod)]  # fmt: skip
+    hint = "A denominator is 0: guard it, e.g. `a / b if b != 0 else 0`, or skip that case."
+    for node in divisions if f.raised_in_cell else []:
+        right = node.value if isinstance(node, ast.AugAssign) else node.right
+        value, denominator, text = f.resolve(right), ast.unparse(right), ""
+        if isinstance(right, ast.Constant) and right.value == 0:
+            hint = f"`{ast.unparse(node)}` divides by a literal 0: use the intended denominator."
+            break
+        if type(value) in (int, float) and value == 0:
+            text = f"`{denominator}` is 0 here"
+        elif (
+            isinstance(right, ast.Call)
+            and getattr(right.func, "id", "") == "len"
+            and right.args
+            and type(seq := f.resolve(right.args[0])) in (list, tuple, dict, set, str)
+            and not seq
+        ):
+            text = f"`{ast.unparse(right.args[0])}` is empty, so `{denominator}` is 0"
+        if text or len(divisions) == 1:
+            text = text or f"`{denominator}` is 0 here"
+            guarded = (
+                f"`{ast.unparse(node)} if {denominator} else 0`"
+                if isinstance(node, ast.BinOp)
+                else f"`if {denominator}:` before it"
+            )
+            hint = f"{text}: guard the division, e.g. {guarded}, or skip that case."
+            break
+    if f.via_pandas:
+        hint += " (Dividing a pandas Series by 0 gives inf/NaN instead of raising.)"
+    return [hint]
+
+
+# Rule 8: arithmetic on strings ------------------------------------------------------------
+
+_OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
+              "%": ast.Mod, "**": ast.Pow, "** or pow()": ast.Pow}  # fmt: skip
+_OPERAND_TYPES = re.compile(r"unsupported operand type\(s\) for (\S+): '(\w+)' and '(\w+)'")
+_CONCATENATE = re.compile(r'can only concatenate str \(not "(\w+)"\) to str')
+
+
+def _strings_of(value: Any) -> list[str] | None:
+    """The string values of a str or a string Series (sampled), else None."""
+    if type(value) is str:
+        return [value]
+    if pandas_kind(value) == "Series" and string_dtype(value):
+        sample = [v for v in value.iloc[:SAMPLE].tolist() if type(v) is str and v.strip()]
+        return sample or None
+    return None
+
+
+def _string_operand_hint(f: Failure, node: ast.expr) -> str | None:
+    value = f.resolve(node)
+    strings = _strings_of(value)
+    if not strings:
+        return None
+    x, series = short_code(node, "value"), type(value) is not str
+    holds = f"holds strings like {show(strings[0])}" if series else f"is the string {show(value)}"
+    them = "them" if series else "it"
+    common = [fmt for fmt, _ in matching_formats(strings[0])
+              if all(matching_formats(other, [fmt]) for other in strings[1:])]  # fmt: skip
+    if common:
+        use = (
+            f"pd.to_datetime({x}, format={common[0]!r})"
+            if series
+            else f"datetime.strptime({x}, {common[0]!r})"
+        )
+        also = f" (or {common[1]!r}: day and month are ambiguous)" if len(common) > 1 else ""
+        dates = "dates" if series else "a date"
+        return f"`{x}` {holds}, not {dates}: parse {them} first, `{use}`{also}."
+    if all(is_float(s) for s in strings):
+        use = f"`pd.to_numeric({x})`" if series else f"`float({x})` or `int({x})`"
+        numbers = "numbers" if series else "a number"
+        return f"`{x}` {holds}, not {numbers}: convert {them} first, {use}."
+    return None
+
+
+def string_arithmetic_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, TypeError):
+        return []
+    operands, concat = _OPERAND_TYPES.search(f.message), _CONCATENATE.search(f.message)
+    if not (concat or (operands and "str" in operands.group(2, 3))):
+        return []
+    symbol = "+" if concat else operands.group(1)
+    op = _OPERATORS.get(symbol.rstrip("="))
+    hints: list[str] = []
+    for node in f.line_nodes:
+        if isinstance(node, ast.BinOp | ast.AugAssign) and op and isinstance(node.op, op):
+            sides = (
+                (node.target, node.value)
+                if isinstance(node, ast.AugAssign)
+                else (node.left, node.right)
+            )
+            for side in sides:
+                hint = _string_operand_hint(f, side)
+                if hint and hint not in hints:
+                    hints.append(hint)
+    if hints:
+        return hints[:2]
+    if concat:
+        return [
+            (
+                f"`+` cannot join str and {concat.group(1)}: convert the number with `str(n)`, or "
+                f"use an f-string, e.g. `f'total: {{n}}'`."
+            )
+        ]
+    left, right = operands.group(2, 3)
+    if left == right == "str":
+        return [
+            (
+                f"`{symbol}` is not defined for two strings: convert them first (to numbers "
+                f"or dates, whichever the text holds)."
+            )
+        ]
+    if {left, right} <= {"str", "int", "float"}:
+        return [
+            (
+                f"`{symbol}` between {left} and {right}: convert the text to a number "
+                f"(`float(...)`) or the number to text (`str(...)`) first."
+            )
+        ]
+    return []
+
+
+# Extra rules: NaN to int, index out of range --------------------------------------------------
+
+
+def nan_int_rule(f: Failure) -> list[str]:
+    if f.message == "cannot convert float NaN to integer" and not f.via_pandas:
+        return [
+            (
+                "The value is NaN (missing), which has no int: check `math.isnan(x)` first, or "
+                "fill missing values before converting."
+            )
+        ]
+    if isinstance(f.exc, ValueError) and (
+        "NaN to integer" in f.message or "non-finite values" in f.message
+    ):
+        x = converted(f)
+        return [
+            (
+                f"The data has missing values (NaN), which int cannot hold: fill them "
+                f"(`{x}.fillna(0).astype(int)`), drop them, or use the nullable "
+                f"`{x}.astype('Int64')`."
+            )
+        ]
+    return []
