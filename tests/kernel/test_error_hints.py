@@ -307,6 +307,69 @@ def test_index_out_of_range_gives_the_length() -> None:
     assert "1 row" in only(hints("df.iloc[5]", df=pd.DataFrame({"a": [1]})))
 
 
+# Library calls given the wrong arguments: iloc labels, drop axis, merge keys, sequences
+
+
+def test_labels_given_to_iloc_are_rewritten_for_loc() -> None:
+    df = pd.DataFrame({"stock": [3, 4]}, index=["Z-310", "A-1"])
+    hint = only(hints("n = df.iloc['Z-310', 'stock']", df=df))
+    assert "`df.loc['Z-310', 'stock']`" in hint and "labels of `df`: 'Z-310', 'A-1'" in hint
+    assert "`df.loc[df.index[0], 'stock']`" in only(hints("df.iloc[0, 'stock']", df=df))
+    assert "`df['stock'].loc['A-1']`" in only(hints("df['stock'].iloc['A-1']", df=df))
+    assert "`df.loc[:, 'stock']`" in only(hints("df.iloc['stock']", df=df))
+    assert "`df.loc[['Z-310']]`" in only(hints("df.iloc[['Z-310']]", df=df))
+
+
+def test_dropping_a_column_without_columns_says_so() -> None:
+    df = pd.DataFrame({"sku": ["Z-310"], "comments": ["ok"]})
+    hint = only(hints("df = df.drop('comments')", df=df))
+    assert "`df.drop(columns='comments')`" in hint and "axis=1" in hint
+    both = only(hints("df.drop(['comments', 'sku'], errors='raise')", df=df))
+    assert "`df.drop(columns=['comments', 'sku'], errors='raise')`" in both
+    assert "close column names: 'comments'" in only(hints("df.drop(columns='coments')", df=df))
+    assert "its columns: 'sku', 'comments'" in only(hints("df.drop('price')", df=df))
+    rows = pd.DataFrame({"a": [1]}, index=["r1"])
+    assert "`rows.drop(index='r1')`" in only(hints("rows.drop('r1', axis=1)", rows=rows))
+
+
+def test_arrays_given_separately_are_put_in_one_sequence() -> None:
+    a, b = np.arange(3), np.arange(3)
+    assert "`np.concatenate([a, b])`" in only(hints("c = np.concatenate(a, b)", a=a, b=b))
+    assert "`np.stack([a, b], axis=1)`" in only(hints("np.stack(a, b, 1)", a=a, b=b))
+    assert "`np.vstack([a, b, a])`" in only(hints("np.vstack(a, b, a)", a=a, b=b))
+    assert "`hstack([a, b])`" in only(hints("hstack(a, b)", a=a, b=b, hstack=np.hstack))
+    df = pd.DataFrame({"x": [1]})
+    assert "`pd.concat([df, df], ignore_index=True)`" in only(
+        hints("pd.concat(df, df, ignore_index=True)", df=df)
+    )
+
+
+def test_a_merge_key_one_frame_lacks_names_that_frame_and_its_id_column() -> None:
+    frames = {
+        "orders": pd.DataFrame({"customer_id": [1], "total": [9.5]}),
+        "customers": pd.DataFrame({"id": [1], "name": ["Ann"]}),
+    }
+    hint = only(hints("orders.merge(customers, on='customer_id')", **frames))
+    assert "`customers` has no column 'customer_id' (its columns: 'id', 'name')" in hint
+    assert "`orders.merge(customers, left_on='customer_id', right_on='id')`" in hint
+    flipped = only(hints("pd.merge(customers, orders, on='customer_id', how='left')", **frames))
+    assert "left_on='id', right_on='customer_id', how='left'" in flipped
+    listed = only(hints("pd.merge(orders, customers, on=['customer_id'])", **frames))
+    assert "`customers` has no column" in listed and "left_on" not in listed
+    named = only(hints("orders.merge(customers, left_on='customer_id', right_on='cid')", **frames))
+    assert "`customers` has no column 'cid'" in named
+
+
+def test_a_none_from_an_in_place_method_in_an_earlier_cell_is_traced() -> None:
+    cells = ["", "prices = [3, 1]", "prices = prices.sort()", "top = prices[0]"]
+    hint = only(hints(cells[-1], prices=None, In=cells))
+    assert "`prices = prices.sort()` in an earlier cell (In[2])" in hint
+    assert "`sort` changes `prices` in place" in hint
+    reset = ["", "prices = [3, 1]\nprices = prices.sort()", "prices = None", "top = prices[0]"]
+    assert hints(reset[-1], prices=None, In=reset) == []  # the newest assignment decides
+    assert hints("top = prices[0]", prices=None) == []  # no `In`: outside IPython
+
+
 # Safety and limits
 
 
@@ -383,6 +446,25 @@ def test_user_objects_are_never_called(source: str) -> None:
         "pd": pd, "t": t, "d": {}, "TripwireError": TripwireError,
         "s": pd.Series([1], index=[t]), "df": pd.DataFrame({"a": [t]}),
         "t2": pd.Series([t, t]),
+    }  # fmt: skip
+    exc = raised(source, namespace)
+    Tripwire.calls.clear()
+    Tripwire.armed = True
+    try:
+        error_hints(exc, source, namespace)
+    finally:
+        Tripwire.armed = False
+    assert Tripwire.calls == []
+
+
+@pytest.mark.parametrize(
+    "source", ["u.iloc['x']", "u.drop('x')", "v.drop('x')", "v.drop('x', axis=1)",
+               "v.merge(v, on='x')", "u.merge(u, on='x')"]
+)  # fmt: skip
+def test_the_call_rules_never_touch_user_labels(source: str) -> None:
+    t = Tripwire()
+    namespace: dict[str, Any] = {
+        "u": pd.DataFrame({"a": [1]}, index=[t]), "v": pd.DataFrame({t: [1], "x1": [2]}),
     }  # fmt: skip
     exc = raised(source, namespace)
     Tripwire.calls.clear()

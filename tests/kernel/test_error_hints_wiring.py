@@ -23,3 +23,10 @@ def test_hints_are_redacted(run_cells: Any) -> None:
     error = last_error(shell)
     assert error is not None
     assert all("abcdefghijklmnop" not in text for text in (*error.hints, error.message))
+
+
+def test_a_none_from_an_earlier_cell_is_traced_through_ipython_in(run_cells: Any) -> None:
+    shell = run_cells("prices = [3, 1]", "prices = prices.sort()", "top = prices[0]")
+    error = last_error(shell)
+    assert error is not None
+    assert any("`prices = prices.sort()` in an earlier cell (In[2])" in h for h in error.hints)

@@ -17,8 +17,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .attribute_rules import attribute_rule
+from .combine_rules import merge_key_rule, sequence_rule
 from .date_rules import date_rule
 from .failure import Failure
+from .label_rules import drop_rule, iloc_label_rule
 from .pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
 from .type_rules import callable_rule, none_rule, unhashable_rule
 from .value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
@@ -33,7 +35,7 @@ MAX_HINT_CHARS = 300
 _RULES: list[Callable[[Failure], list[str]]] = [
     attribute_rule, key_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
     string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
-    nan_int_rule, index_rule,
+    nan_int_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
 ]  # fmt: skip
 
 

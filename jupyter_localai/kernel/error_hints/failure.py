@@ -164,6 +164,14 @@ def str_columns(frame: Any) -> list[str]:
     return [c for c in frame.columns[:2000].tolist() if type(c) is str]
 
 
+def has_label(index: Any, label: Any) -> bool:
+    """`label in index`, but never comparing with or hashing a user-defined label."""
+    if index.dtype.kind in "iufbMm" or str(index.dtype) in ("str", "string"):
+        return label in index  # only library scalars can be in such an index
+    plain = [v for v in index[:2000].tolist() if type(v) in (str, int, float, bool)]
+    return label in plain
+
+
 def short_code(node: ast.AST, fallback: str, limit: int = 40) -> str:
     text = ast.unparse(node)
     return text if len(text) <= limit else fallback

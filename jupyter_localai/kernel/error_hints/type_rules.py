@@ -1,5 +1,6 @@
-"""Rules for a value used as what it is not: the None an in-place method returned, a call
-of a non-callable (shadowed builtins, attributes, indexing), an unhashable key."""
+"""Rules for a value used as what it is not: the None an in-place method returned (in this
+cell, or in an earlier one as IPython's `In` shows), a call of a non-callable (shadowed
+builtins, attributes, indexing), an unhashable key."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import ast
 import builtins
 import re
 import types
+from typing import Any
 
+from ..suggest import names_assigned
 from .failure import (
     MISSING,
     SAMPLE,
@@ -25,6 +28,7 @@ from .failure import (
 
 _IN_PLACE = {"append", "extend", "insert", "sort", "reverse", "update", "add", "clear", "remove",
              "discard", "shuffle"}  # fmt: skip
+_EARLIER_CELLS = 50  # cells of IPython's `In` searched for where a None came from
 
 
 def _in_place(call: ast.Call) -> str | None:
@@ -65,7 +69,49 @@ def none_rule(f: Failure) -> list[str]:
                         "returns None, so its result cannot be used",
                     )
                 ]
+    return _earlier_none_hint(f)
+
+
+def _earlier_none_hint(f: Failure) -> list[str]:
+    """The None a variable holds came from `x = x.append(...)` in an earlier cell.
+
+    IPython keeps the cells' sources in `In` (absent elsewhere); the newest assignment to a
+    None the cell reads decides, so a later `x = None` on purpose is not blamed on `append`.
+    """
+    cells = f.user_ns.get("In")
+    if type(cells) is not list:
+        return []
+    pending = {name for name, value in f.read_values if value is None}
+    pending -= names_assigned(f.source)
+    first = max(0, len(cells) - _EARLIER_CELLS)
+    for number in range(len(cells) - 1, first - 1, -1):
+        if not pending:
+            break
+        for name, value in _last_assignments(cells[number], pending):
+            pending.discard(name)
+            how = _in_place(value) if isinstance(value, ast.Call) else None
+            if how:
+                code = f"`{name} = {ast.unparse(value)}` in an earlier cell (In[{number}])"
+                hint = _none_hint(value, how, code, f"left `{name}` None")
+                return [f"{hint} Re-create `{name}` before using it again."]
     return []
+
+
+def _last_assignments(cell: Any, names: set[str]) -> list[tuple[str, ast.expr]]:
+    """(name, value) of the last `name = value` in the cell's source, for each of `names`."""
+    if type(cell) is not str:
+        return []
+    try:
+        tree = ast.parse(cell)
+    except (SyntaxError, ValueError):  # a cell that never ran cannot have assigned anything
+        return []
+    assigns = [node for node in ast.walk(tree) if isinstance(node, ast.Assign)]
+    last: dict[str, ast.expr] = {}
+    for node in sorted(assigns, key=lambda node: (node.lineno, node.col_offset)):
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id in names:
+                last[target.id] = node.value
+    return list(last.items())
 
 
 def _none_hint(call: ast.Call, how: str, code: str, what: str) -> str:

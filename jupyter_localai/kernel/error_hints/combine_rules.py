@@ -1,0 +1,168 @@
+"""Rules for combining frames and arrays: a `merge` key one frame lacks, and arrays passed
+one by one to `np.concatenate`/`np.stack`/`pd.concat`, which take one sequence.
+
+Each hint rewrites the call from the cell's own AST (`left_on=`/`right_on=`, the arrays in
+one list), so the model sees the corrected call with its own variable names.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+import sys
+
+from .failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
+
+_MAX_CODE = 120  # a rewritten call longer than this is not shown
+
+# A merge key one frame lacks ----------------------------------------------------------------
+
+
+def _library_function(f: Failure, func: ast.expr, module: str, names: set[str]) -> str | None:
+    """The name in `names` that `func` calls as `module.name` (any alias) or imported from it."""
+    loaded = sys.modules.get(module)
+    if loaded is None:
+        return None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        found = func.attr if f.lookup(func.value.id) is loaded else None
+        return found if found in names else None
+    if isinstance(func, ast.Name) and func.id in names:
+        target = getattr(loaded, func.id, None)
+        return func.id if target is not None and f.lookup(func.id) is target else None
+    return None
+
+
+def _merged(f: Failure, call: ast.Call) -> tuple[ast.expr, ast.expr] | None:
+    """The left and right frames of `X.merge(Y, ...)` or `pd.merge(X, Y, ...)`, as written."""
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    if _library_function(f, call.func, "pandas", {"merge"}):
+        left = call.args[0] if call.args else keywords.get("left")
+        right = call.args[1] if len(call.args) > 1 else keywords.get("right")
+    elif isinstance(call.func, ast.Attribute) and call.func.attr == "merge":
+        left, right = call.func.value, call.args[0] if call.args else keywords.get("right")
+    else:
+        return None
+    return (left, right) if left is not None and right is not None else None
+
+
+def _expected_on(call: ast.Call, key: str) -> list[int]:
+    """Which sides (0 left, 1 right) the call says hold `key`: `on` both, `left_on` the left."""
+    sides = {"on": [0, 1], "left_on": [0], "right_on": [1]}
+    for keyword in call.keywords:
+        if keyword.arg not in sides:
+            continue
+        try:
+            named = ast.literal_eval(keyword.value)
+        except (SyntaxError, ValueError):  # a variable: its value is not looked at
+            continue
+        if named == key or (type(named) in (list, tuple) and key in named):
+            return sides[keyword.arg]
+    return [0, 1]
+
+
+def _key_like(key: str, columns: list[str]) -> str | None:
+    """A column that may be the same key under another name: close to it, or an id."""
+    close = difflib.get_close_matches(key, columns, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    ids = [c for c in columns if c.lower() in ("id", "key") or re.search(r"(_id|Id|ID)$", c)]
+    return ids[0] if len(ids) == 1 else None
+
+
+def merge_key_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, KeyError) or len(f.exc.args) != 1 or type(f.exc.args[0]) is not str:
+        return []
+    key = f.exc.args[0]
+    for call in line_calls(f):
+        sides = _merged(f, call)
+        if sides is None:
+            continue
+        frames = [f.resolve(side) for side in sides]
+        if not all(pandas_kind(frame) == "DataFrame" for frame in frames):
+            continue
+        lacking = [
+            i for i in _expected_on(call, key)
+            if not has_label(frames[i].columns, key)
+            and key not in [n for n in frames[i].index.names if type(n) is str]
+        ]  # fmt: skip
+        if not lacking:
+            continue
+        hints = []
+        for side in lacking:
+            listed = ", ".join(show(c) for c in frames[side].columns[:8].tolist())
+            hints.append(
+                f"`{ast.unparse(sides[side])}` has no column {key!r} (its columns: {listed})"
+            )
+        if len(lacking) > 1:
+            return [hint + "." for hint in hints]
+        side, hint = lacking[0], hints[0]
+        on = next((k for k in call.keywords if k.arg == "on"), None)
+        match = _key_like(key, str_columns(frames[side]))
+        if on is None or constant(on.value) != key or match is None:
+            return [hint + "."]
+        left, right = (key, match) if side == 1 else (match, key)
+        pair = [ast.keyword(arg="left_on", value=ast.Constant(left)),
+                ast.keyword(arg="right_on", value=ast.Constant(right))]  # fmt: skip
+        keywords = [k for k in call.keywords if k is not on]
+        fixed = ast.unparse(ast.Call(func=call.func, args=call.args, keywords=[*pair, *keywords]))
+        use = fixed if len(fixed) <= _MAX_CODE else f"left_on={left!r}, right_on={right!r}"
+        return [f"{hint}; if {match!r} holds the same key, name each side: `{use}`."]
+    return []
+
+
+# Arrays given separately to a function that takes one sequence ------------------------------
+
+_SEQUENCE_FUNCTIONS = {
+    "numpy": {"concatenate", "stack", "vstack", "hstack", "column_stack", "dstack", "row_stack"},
+    "pandas": {"concat"},
+}
+_AXIS_SECOND = {"concatenate", "stack"}  # their second positional argument is the axis
+
+
+def sequence_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, TypeError | ValueError):
+        return []
+    for call in line_calls(f):
+        found = _sequence_function(f, call.func)
+        if found is None or len(call.args) < 2:
+            continue
+        module, name = found
+        arrays = []
+        for arg in call.args:
+            if _is_axis(f, arg):
+                break
+            arrays.append(arg)
+        rest, keywords = call.args[len(arrays) :], list(call.keywords)
+        if len(arrays) < 2 or len(rest) > 1 or (rest and name not in _AXIS_SECOND):
+            continue
+        if rest:
+            keywords.insert(0, ast.keyword(arg="axis", value=rest[0]))
+        fixed = ast.unparse(
+            ast.Call(func=call.func, args=[ast.List(elts=arrays)], keywords=keywords)
+        )
+        use = f"`{fixed}`" if len(fixed) <= _MAX_CODE else "one list, `[a, b, ...]`"
+        what = "frames" if module == "pandas" else "arrays"
+        return [
+            (
+                f"`{ast.unparse(call.func)}` takes one sequence of {what}, not each as its own "
+                f"argument: {use}."
+            )
+        ]
+    return []
+
+
+def _sequence_function(f: Failure, func: ast.expr) -> tuple[str, str] | None:
+    """(module, name) where `func` is one of _SEQUENCE_FUNCTIONS."""
+    for module, names in _SEQUENCE_FUNCTIONS.items():
+        name = _library_function(f, func, module, names)
+        if name:
+            return module, name
+    return None
+
+
+def _is_axis(f: Failure, node: ast.expr) -> bool:
+    """An int (or a literal None) where an array was expected: the axis argument."""
+    if isinstance(node, ast.Constant):
+        return node.value is None or type(node.value) is int
+    return type(f.resolve(node)) is int
