@@ -69,7 +69,7 @@ def _argument(call: ast.Call, keyword: str, position: int | None) -> ast.expr | 
     return None
 
 
-class _Stores:
+class Stores:
     """Where the reply first assigns each name: before that line, the name is the kernel's."""
 
     def __init__(self, tree: ast.Module) -> None:
@@ -84,7 +84,7 @@ class _Stores:
         return line <= self._first.get(name, line)
 
 
-def _frame_name(node: ast.expr, namespace: NamespaceView, stores: _Stores) -> str | None:
+def _frame_name(node: ast.expr, namespace: NamespaceView, stores: Stores) -> str | None:
     """The user's DataFrame that `node` is, directly or through column-keeping methods."""
     while (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
            and node.func.attr in _SAME_COLUMNS):
@@ -101,7 +101,7 @@ def _missing_column(owner: str, column: str, labels: list[str]) -> str:
     return f"`{owner}` has no column {column!r}.{suggestion} It has: {known}."
 
 
-def _method_column_issues(call: ast.Call, namespace: NamespaceView, stores: _Stores,
+def _method_column_issues(call: ast.Call, namespace: NamespaceView, stores: Stores,
                           created: set[str]) -> list[CheckIssue]:
     assert isinstance(call.func, ast.Attribute)
     owner = _frame_name(call.func.value, namespace, stores)
@@ -118,7 +118,7 @@ def _method_column_issues(call: ast.Call, namespace: NamespaceView, stores: _Sto
     return issues
 
 
-def _merge_issues(call: ast.Call, namespace: NamespaceView, stores: _Stores,
+def _merge_issues(call: ast.Call, namespace: NamespaceView, stores: Stores,
                   created: set[str]) -> list[CheckIssue]:
     """`left.merge(right, on=...)` and `pd.merge(left, right, on=...)`: keys on both sides."""
     assert isinstance(call.func, ast.Attribute)
@@ -139,41 +139,66 @@ def _merge_issues(call: ast.Call, namespace: NamespaceView, stores: _Stores,
                 labels = namespace.frame_labels(owner) if owner else None
                 if labels is None or column in labels or column in created:
                     continue
-                advice = (" When the key has a different name in each frame, use "
-                          "`left_on=...` and `right_on=...`." if keyword == "on" else "")
+                advice = _merge_advice(column, owner == right, labels) if keyword == "on" else ""
                 issues.append(CheckIssue(
                     "column", f"In `merge({keyword}={column!r})`: "
                     f"{_missing_column(owner, column, labels)}{advice}"))
     return issues
 
 
+def _key_candidate(column: str, labels: list[str]) -> str | None:
+    """The column of the other frame that is most likely the same key, if one stands out."""
+    close = difflib.get_close_matches(column, labels, n=1, cutoff=0.5)
+    if close:
+        return close[0]
+    id_like = [label for label in labels if label.lower() == "id" or label.lower().endswith("_id")]
+    return id_like[0] if len(id_like) == 1 else None
+
+
+def _merge_advice(column: str, missing_on_right: bool, labels: list[str]) -> str:
+    """How to merge on a key named differently in each frame, concretely when possible."""
+    candidate = _key_candidate(column, labels)
+    if candidate is None:
+        return (" When the key has a different name in each frame, use "
+                "`left_on=...` and `right_on=...`.")
+    left, right = (column, candidate) if missing_on_right else (candidate, column)
+    return (f" If {candidate!r} is the same key, pass `left_on={left!r}, right_on={right!r}` "
+            "instead of `on=`.")
+
+
 def _is_true(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def _without_inplace(call: ast.Call) -> str:
+def without_inplace(call: ast.Call) -> str:
     copy = ast.Call(func=call.func, args=call.args,
                     keywords=[k for k in call.keywords if k.arg != "inplace"])
     return ast.unparse(copy)
 
 
-def _chained_inplace_issue(call: ast.Call) -> CheckIssue | None:
-    """`df['col'].fillna(x, inplace=True)`: the in-place call changes a temporary copy."""
+def chained_inplace_target(call: ast.Call) -> ast.expr | None:
+    """`df['col']` of `df['col'].fillna(x, inplace=True)`, else None."""
     if not (isinstance(call.func, ast.Attribute) and any(
             k.arg == "inplace" and _is_true(k.value) for k in call.keywords)):
         return None
     target = call.func.value
-    if not isinstance(target, (ast.Subscript, ast.Attribute)):
+    return target if isinstance(target, (ast.Subscript, ast.Attribute)) else None
+
+
+def _chained_inplace_issue(call: ast.Call) -> CheckIssue | None:
+    """`df['col'].fillna(x, inplace=True)`: the in-place call changes a temporary copy."""
+    target = chained_inplace_target(call)
+    if target is None:
         return None
     piece = ast.unparse(target)
     return CheckIssue(
         "inplace",
         f"`{ast.unparse(call)}` changes a temporary copy of `{piece}` (pandas copy-on-write), "
         f"so the data is left unchanged. Assign the result instead: "
-        f"`{piece} = {_without_inplace(call)}`.")
+        f"`{piece} = {without_inplace(call)}`.")
 
 
-def _returns_none(call: ast.Call, namespace: NamespaceView, stores: _Stores) -> bool:
+def returns_none(call: ast.Call, namespace: NamespaceView, stores: Stores) -> bool:
     """Whether the call is one that changes its object in place and returns None."""
     if any(k.arg == "inplace" and _is_true(k.value) for k in call.keywords):
         return True
@@ -189,12 +214,12 @@ def _returns_none(call: ast.Call, namespace: NamespaceView, stores: _Stores) -> 
 
 
 def _assigned_none_issues(tree: ast.Module, namespace: NamespaceView,
-                          stores: _Stores) -> list[CheckIssue]:
+                          stores: Stores) -> list[CheckIssue]:
     issues = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
             continue
-        if not _returns_none(node.value, namespace, stores):
+        if not returns_none(node.value, namespace, stores):
             continue
         targets = ", ".join(ast.unparse(t) for t in node.targets)
         issues.append(CheckIssue(
@@ -209,7 +234,7 @@ def call_issues(tree: ast.Module, namespace: NamespaceView, created: set[str]) -
     """Problems in the reply's calls on the kernel's objects; `created` are the columns the
     reply itself creates (they exist by the time it uses them)."""
     issues: list[CheckIssue] = []
-    stores = _Stores(tree)
+    stores = Stores(tree)
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue

@@ -38,6 +38,9 @@ class ErrorInfo:
     # Hints computed from the exception and the live data (`'1,204' has a thousands
     # separator`, `'03/15/2024' matches '%m/%d/%Y'`): API facts a small model lacks.
     hints: list[str] = field(default_factory=list)
+    # The exact rewrites some hints state, as [old, new] (old: text of the failing cell):
+    # applied mechanically as a candidate fix when the model's own answer fails.
+    edits: list[list[str]] = field(default_factory=list)
 
 
 @dataclass

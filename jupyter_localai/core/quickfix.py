@@ -1,10 +1,12 @@
-"""Python's own "Did you mean" hint, applied to the failing cell as a candidate fix.
+"""Python's own "Did you mean" hint, or a computed hint's rewrite, applied to the failing
+cell as a candidate fix.
 
 Small models asked to fix a typo often hand back the failing cell unchanged even when the
 hint is in the prompt (DESIGN.md, "Quality is measured"). When the error names a wrong
 attribute, name or key and Python suggests the right one, the edit is mechanical: replace
-that token, and only that token. The result still goes through the same checks (and
-`--verify`) as any model answer.
+that token, and only that token. Computed hints (kernel/error_hints) that state an exact
+rewrite carry it as an edit, applied the same way. The result still goes through the same
+checks (and `--verify`) as any model answer.
 """
 
 from __future__ import annotations
@@ -80,11 +82,23 @@ def _wrong_token(error: ErrorInfo) -> tuple[str, str] | None:
     return None
 
 
+def _edited_fixes(error: ErrorInfo, source: str) -> list[QuickFix]:
+    """The failing cell with each computed hint's exact rewrite applied (`'%Y-%m-%d'` ->
+    `'%m/%d/%Y'`, `z.zfill(5)` -> `str(z).zfill(5)`), where the text to replace is there."""
+    fixes = []
+    for old, new in error.edits:
+        if old and old in source and old != new:
+            fixes.append(QuickFix(source.replace(old, new),
+                                  f"Applied the hint: `{old}` → `{new}`."))
+    return fixes
+
+
 def hinted_fixes(error: ErrorInfo | None, source: str) -> list[QuickFix]:
-    """Candidate cells with Python's suggestion applied; empty when there is none to apply."""
-    if error is None or not error.suggestions:
+    """Candidate cells with Python's suggestion or a computed hint applied; empty when there
+    is none to apply."""
+    if error is None:
         return []
-    fixes: list[QuickFix] = []
+    fixes: list[QuickFix] = _edited_fixes(error, source)
     wrong = _wrong_token(error)
     for suggestion in error.suggestions:
         match = _SUGGESTION.search(suggestion)

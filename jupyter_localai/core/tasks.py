@@ -9,15 +9,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from ..engines.base import Engine, Generation, GenerationRequest
-from .check_types import CheckIssue, NamespaceView
+from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
 from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
+from .repairs import repaired
 from .reply import Reply, Timings, drop_replayed_cells, extract_code
 
 TASKS = ("generate", "explain", "fix", "chat")
@@ -204,6 +205,8 @@ def run_task(
             return reply
         issues = check_code(reply.code, namespace=namespace, required_names=required,
                             failing_source=failing)
+        if issues and all(issue.kind in _REPAIRABLE for issue in issues):
+            reply, issues = _repair(reply, namespace, required, failing, issues)
         if not issues and verifier is not None:
             error = verifier(reply.code)
             reply.verified = error is None
@@ -229,6 +232,27 @@ def run_task(
     if verifier is not None and final.verified is None:
         final.verified = False
     return final
+
+
+# Issues whose statements `repairs.repaired` rewrites into the form that does what they say.
+_REPAIRABLE = frozenset({"inplace", "none_result"})
+
+
+def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
+            failing: str | None, issues: list[CheckIssue]) -> tuple[Reply, list[CheckIssue]]:
+    """The reply with its in-place idioms rewritten, when that leaves no issue; else as it was."""
+    repair = repaired(reply.code, namespace or EmptyNamespace())
+    if repair is None:
+        return reply, issues
+    remaining = check_code(repair.code, namespace=namespace, required_names=required,
+                           failing_source=failing)
+    if remaining:
+        return reply, issues
+    note = "Rewritten so it takes effect: " + "; ".join(repair.notes) + "."
+    text = (reply.text.replace(reply.code.strip(), repair.code.strip(), 1)
+            if reply.code.strip() in reply.text
+            else f"{reply.text}\n\n```python\n{repair.code}\n```")
+    return replace(reply, text=f"{text}\n\n{note}", code=repair.code), []
 
 
 def _quick_fix(

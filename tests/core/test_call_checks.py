@@ -31,7 +31,7 @@ def test_merge_on_a_key_one_frame_lacks(namespace: KernelNamespace) -> None:
     found = messages("out = tickets.merge(accounts, on='cust_id')", namespace, "column")
     assert len(found) == 1
     assert "`accounts` has no column 'cust_id'" in found[0]
-    assert "'account_id'" in found[0] and "left_on" in found[0]
+    assert "pass `left_on='cust_id', right_on='account_id'`" in found[0]
 
 
 def test_module_merge_and_left_right_keys(namespace: KernelNamespace) -> None:

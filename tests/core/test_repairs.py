@@ -1,0 +1,56 @@
+"""Repairs: chained in-place calls become assignments, assigned in-place results stop
+being assigned; the repaired code does what the original said, and run_task offers it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jupyter_localai.core.repairs import repaired
+from jupyter_localai.core.tasks import TaskRequest, run_task
+from jupyter_localai.engines.fake import FakeEngine
+from jupyter_localai.kernel.namespace import KernelNamespace
+
+
+def _namespace() -> dict:
+    return {"pd": pd, "passengers": pd.DataFrame({"age": [20.0, None, 40.0]}),
+            "laps": [61.0, 62.5]}
+
+
+@pytest.mark.parametrize(("code", "check"), [
+    ("passengers['age'].fillna(passengers['age'].median(), inplace=True)",
+     lambda ns: ns["passengers"]["age"].tolist() == [20.0, 30.0, 40.0]),
+    ("passengers.age.fillna(0, inplace=True)",
+     lambda ns: ns["passengers"]["age"].tolist() == [20.0, 0.0, 40.0]),
+    ("laps = laps.append(63.0)", lambda ns: ns["laps"] == [61.0, 62.5, 63.0]),
+    ("ordered = laps.sort(reverse=True)", lambda ns: ns["ordered"] == [62.5, 61.0]),
+    ("passengers = passengers.dropna(inplace=True)", lambda ns: len(ns["passengers"]) == 2),
+    ("if True:\n    laps = laps.append(1.0)  # add one", lambda ns: ns["laps"][-1] == 1.0),
+])
+def test_repaired_code_does_what_it_said(code: str, check) -> None:
+    namespace = _namespace()
+    repair = repaired(code, KernelNamespace(namespace))
+    assert repair is not None and repair.notes
+    exec(repair.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
+    assert check(namespace), repair.code
+
+
+@pytest.mark.parametrize("code", [
+    "passengers['age'] = passengers['age'].fillna(0)",
+    "laps.append(63.0)",
+    "x = 1; laps = laps.append(2.0)",
+    "not python (",
+])
+def test_nothing_to_repair(code: str) -> None:
+    assert repaired(code, KernelNamespace(_namespace())) is None
+
+
+def test_run_task_offers_the_repair_instead_of_retrying() -> None:
+    namespace = _namespace()
+    engine = FakeEngine("```python\npassengers['age'].fillna(0, inplace=True)\n```")
+    request = TaskRequest(task="generate", prompt="fill the missing ages with 0", retries=2)
+    reply = run_task(engine, request, namespace=KernelNamespace(namespace))
+    assert reply.attempts == 1 and reply.warnings == []
+    assert reply.code.strip() == "passengers['age'] = passengers['age'].fillna(0)"
+    assert "Rewritten so it takes effect" in reply.text
+    assert "passengers['age'] = passengers['age'].fillna(0)" in reply.text
