@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core.context import CellRecord, ErrorInfo
 from .call_hints import call_signatures
-from .error_hints import error_hints
+from .error_hints import error_hints, hint_edits
 from .redact import Redactor, namespace_redactor
 from .suggest import suggestions
 from .summaries import short_text
@@ -117,6 +117,7 @@ def error_info(
     """Describe a failure of `source` (unredacted: callers redact) with Python's hints."""
     user_ns = user_ns if user_ns is not None else getattr(shell, "user_ns", {})
     with time_limit(0.5) as limit:  # str(exc) and dir() may run user code
+        hints = error_hints(exc, source, user_ns)
         error = ErrorInfo(
             source=source,
             exc_type=type(exc).__name__,
@@ -125,7 +126,8 @@ def error_info(
             cell_number=cell_number,
             suggestions=suggestions(exc, source, user_ns),
             signatures=call_signatures(exc, source, user_ns),
-            hints=error_hints(exc, source, user_ns),
+            hints=[str(hint) for hint in hints],
+            edits=[[old, new] for old, new in hint_edits(hints)],
         )
     if limit.expired:
         return ErrorInfo(source, type(exc).__name__, "<message timed out>", "", cell_number)
@@ -346,4 +348,5 @@ def last_error(
         suggestions=[redactor.redact(s) for s in error.suggestions],
         signatures=[redactor.redact(s) for s in error.signatures],
         hints=[redactor.redact(h) for h in error.hints],
+        edits=[[redactor.redact(old), redactor.redact(new)] for old, new in error.edits],
     )

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
+import importlib
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_localai.kernel.error_hints import MAX_HINT_CHARS, MAX_HINTS, error_hints
+from jupyter_localai.kernel.error_hints import (
+    MAX_HINT_CHARS,
+    MAX_HINTS,
+    Hint,
+    error_hints,
+    hint_edits,
+)
 
 
 def raised(source: str, namespace: dict[str, Any]) -> BaseException:
@@ -487,3 +495,161 @@ def test_hints_are_limited_in_number_and_length() -> None:
     df = pd.DataFrame({"a": ["2024-01-05"] * 3, "b": ["2024-02-05"] * 3, "c": ["x"] * 3})
     found = hints("(df['b'] - df['a']) - (df['c'] - df['b'])", df=df)
     assert 1 <= len(found) <= MAX_HINTS
+
+
+# Edits: the rewrite a hint states, applied to the cell, makes it run
+
+
+def the_edit(source: str, **values: Any) -> tuple[str, str]:
+    """The one edit the hints of the failing `source` give; its `old` is text of the cell."""
+    edits = hint_edits(hints(source, **copy.deepcopy(values)))
+    assert len(edits) == 1, edits
+    assert edits[0][0] in source
+    return edits[0]
+
+
+def run_fixed(source: str, **values: Any) -> dict[str, Any]:
+    """Apply the edit to the failing cell and run it on fresh values: its namespace after."""
+    old, new = the_edit(source, **values)
+    namespace: dict[str, Any] = {"pd": pd, "np": np, "datetime": datetime.datetime}
+    namespace.update(copy.deepcopy(values))
+    exec(compile(source.replace(old, new, 1), "<cell>", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def test_a_date_format_edit_swaps_the_literal_keeping_its_quotes() -> None:
+    cell = "d = datetime.strptime(text, '%d-%m-%Y')"
+    assert the_edit(cell, text="2024-07-04") == ("'%d-%m-%Y'", "'%Y-%m-%d'")
+    assert run_fixed(cell, text="2024-07-04")["d"].month == 7
+    pandas = 'd = pd.to_datetime(s, format="%Y-%m-%d")'
+    s = pd.Series(["03/15/2024", "11/02/2024"])
+    assert the_edit(pandas, s=s) == ('"%Y-%m-%d"', '"%m/%d/%Y"')
+    assert run_fixed(pandas, s=s)["d"].dt.month.tolist() == [3, 11]
+    variable = "fmt = r'%Y-%m-%d'\nd = pd.to_datetime(s, format=fmt)"  # the one assignment
+    assert run_fixed(variable, s=s)["d"].dt.day.tolist() == [15, 2]
+
+
+def test_a_time_after_the_date_extends_the_format_literal() -> None:
+    cell = "d = datetime.strptime(text, '%Y-%m-%d')"
+    assert run_fixed(cell, text="2024-07-04 10:30")["d"].hour == 10
+
+
+def test_a_str_method_on_an_int_edit_converts_the_receiver() -> None:
+    cell = "codes = [ z.zfill( 5 ) for z in zips ]"  # `old` as written, not re-unparsed
+    assert the_edit(cell, zips=[501, 2134]) == ("z.zfill( 5 )", "str(z).zfill( 5 )")
+    assert run_fixed(cell, zips=[501, 2134])["codes"] == ["00501", "02134"]
+    assert run_fixed("code = (a + b).zfill(4)", a=1, b=2)["code"] == "0003"
+
+
+def test_series_edits_go_through_the_accessor_its_dtype_needs() -> None:
+    assert run_fixed("low = s.lower()", s=pd.Series(["A", "b"]))["low"].tolist() == ["a", "b"]
+    padded = run_fixed("p = s.zfill(3)", s=pd.Series([7, 42]))["p"]
+    assert padded.tolist() == ["007", "042"]
+    dates = pd.Series(pd.to_datetime(["2024-01-05"]))
+    assert run_fixed("y = s.year", s=dates)["y"].tolist() == [2024]
+    text = pd.Series(["03/15/2024", "12/01/2023"])
+    assert run_fixed("y = s.year", s=text)["y"].tolist() == [2024, 2023]
+
+
+def test_separator_and_currency_edits_clean_the_converted_value() -> None:
+    assert the_edit("total = int(p)", p="1,204") == ("int(p)", "int(p.replace(',', ''))")
+    assert run_fixed("total = int(p)", p="1,204")["total"] == 1204
+    assert run_fixed("v = float(price)", price="$1,204.50")["v"] == 1204.5
+    df = pd.DataFrame({"n": ["1,204", "3"]})
+    assert run_fixed("v = df['n'].astype(float)", df=df)["v"].sum() == 1207
+    money = pd.DataFrame({"n": ["$1,204.50", "3"]})
+    assert run_fixed("v = pd.to_numeric(money['n'])", money=money)["v"].sum() == 1207.5
+
+
+def test_a_repeated_conversion_still_gets_its_edit() -> None:
+    cell = "total = int(p) + int(p)"
+    old, new = the_edit(cell, p="1,204")
+    assert (old, cell.count(old)) == ("int(p)", 2)
+    namespace: dict[str, Any] = {"p": "1,204"}
+    exec(cell.replace(old, new), namespace)  # noqa: S102 - the caller's choice: every one
+    assert namespace["total"] == 2408
+
+
+def test_a_missing_value_token_edit_uses_the_name_pandas_is_bound_to() -> None:
+    listings = pd.DataFrame({"price": ["12.5", "n/a"]})
+    cell = "v = listings['price'].astype(float)"
+    assert run_fixed(cell, listings=listings)["v"].isna().tolist() == [False, True]
+    namespace: dict[str, Any] = {"pandas": pd, "listings": listings}
+    found = error_hints(raised(cell, namespace), cell, namespace)
+    assert hint_edits(found) == [
+        ("listings['price'].astype(float)", "pandas.to_numeric(listings['price'], errors='coerce')")
+    ]
+    bare: dict[str, Any] = {"listings": listings}
+    found = error_hints(raised(cell, bare), cell, bare)
+    assert "errors='coerce'" in only(found) and hint_edits(found) == []  # no name for pandas
+
+
+def test_iloc_drop_and_sequence_edits_run() -> None:
+    df = pd.DataFrame({"stock": [3, 4]}, index=["Z-310", "A-1"])
+    assert run_fixed("n = df.iloc['Z-310', 'stock']", df=df)["n"] == 3
+    assert run_fixed("n = df.iloc[1, 'stock']", df=df)["n"] == 4
+    notes = pd.DataFrame({"sku": ["Z-310"], "comments": ["ok"]})
+    cell = 'notes = notes.drop( "comments" )'
+    assert the_edit(cell, notes=notes)[0] == 'notes.drop( "comments" )'
+    assert list(run_fixed(cell, notes=notes)["notes"].columns) == ["sku"]
+    a, b = np.arange(3), np.arange(4)
+    assert len(run_fixed("c = np.concatenate(a, b)", a=a, b=b)["c"]) == 7
+    assert run_fixed("c = np.stack(a, a, 1)", a=a)["c"].shape == (3, 2)
+
+
+def test_a_merge_edit_names_each_side_when_one_key_column_fits() -> None:
+    frames = {
+        "orders": pd.DataFrame({"customer_id": [1, 2], "total": [9.5, 3.0]}),
+        "customers": pd.DataFrame({"id": [2, 1], "name": ["Bo", "Ann"]}),
+    }
+    merged = run_fixed("m = orders.merge(customers, on='customer_id')", **frames)["m"]
+    assert merged.sort_values("total")["name"].tolist() == ["Bo", "Ann"]
+    two = {**frames, "customers": pd.DataFrame({"customer": [1], "customers_id": [1]})}
+    found = hints("m = orders.merge(customers, on='customer_id')", **two)
+    assert "left_on" in only(found) and hint_edits(found) == []  # two close names: a choice
+
+
+@pytest.mark.skipif(hasattr(pd.DataFrame, "append"), reason="this pandas still has append")
+def test_removed_append_edit_becomes_concat() -> None:
+    df = pd.DataFrame({"a": [1]})
+    cell = "df = df.append({'a': 2}, ignore_index=True)"
+    concat = "pd.concat([df, pd.DataFrame([{'a': 2}])], ignore_index=True)"
+    assert the_edit(cell, df=df) == ("df.append({'a': 2}, ignore_index=True)", concat)
+    assert run_fixed(cell, df=df)["df"]["a"].tolist() == [1, 2]
+    assert len(run_fixed("df = df.append(other)", df=df, other=df)["df"]) == 2
+    assert run_fixed("s = s.append(s)", s=pd.Series([1]))["s"].tolist() == [1, 1]
+    assert hint_edits(hints("df = df.append([1, 2])", df=df)) == []  # neither a row nor a frame
+
+
+def test_hints_that_leave_a_choice_have_no_edit() -> None:
+    df = pd.DataFrame({"day": [1, 1], "shop": ["a", "a"], "sales": [3, 4]})
+    cases = [
+        hints("df.pivot(index='day', columns='shop', values='sales')", df=df),  # aggfunc
+        hints("total, count = 10, 0\navg = total / count"),  # skip or 0
+        hints("np.zeros((2, 3)).sum(axis=2)"),  # which axis
+        hints("days = end - start", start="2024-01-05", end="2024-02-01"),
+        hints("datetime.strptime(text, '%Y-%m-%d')", text="04/07/2024"),  # day or month
+        hints("float(d)", d="3,5"),  # decimal comma
+        hints("float(p)", p="12%"),  # divide by 100 or not
+        hints("x.zfill(5)", x=2.5),  # a float's text
+        hints("df.lower()", df=pd.DataFrame({"age": [30], "name": ["Ann"]})),  # which column
+    ]
+    for found in cases:
+        assert found and hint_edits(found) == []
+        assert all(getattr(hint, "edit", None) is None for hint in found)
+
+
+def test_a_hint_is_a_str_and_hint_edits_drops_repeats() -> None:
+    hint = Hint("use `b`", edit=("a", "b"))
+    assert isinstance(hint, str) and hint == "use `b`" and Hint("plain").edit is None
+    found = [hint, "plain", Hint("again", edit=("a", "b")), Hint("other", edit=("c", "d"))]
+    assert hint_edits(found) == [("a", "b"), ("c", "d")]
+
+
+def test_a_truncated_hint_keeps_its_whole_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+    package = importlib.import_module("jupyter_localai.kernel.error_hints")
+    edit = ("x", "y" * (MAX_HINT_CHARS + 50))
+    monkeypatch.setattr(package, "_RULES", [lambda f: [Hint("z" * 1000, edit=edit)]])
+    found = error_hints(ValueError("v"), "x", {})
+    assert len(only(found)) == MAX_HINT_CHARS and found[0].endswith("...")
+    assert hint_edits(found) == [edit]

@@ -30,3 +30,23 @@ def test_a_none_from_an_earlier_cell_is_traced_through_ipython_in(run_cells: Any
     error = last_error(shell)
     assert error is not None
     assert any("`prices = prices.sort()` in an earlier cell (In[2])" in h for h in error.hints)
+
+
+def test_a_hint_rewrite_becomes_the_fix_when_the_model_repeats_the_cell(run_cells: Any) -> None:
+    from jupyter_localai.core.context import NotebookContext
+    from jupyter_localai.core.tasks import TaskRequest, run_task
+    from jupyter_localai.engines.fake import FakeEngine
+    from jupyter_localai.kernel.namespace import KernelNamespace
+
+    failing = "padded = [z.zfill(5) for z in zip_codes]"
+    shell = run_cells("zip_codes = [2134, 501]", failing)
+    error = last_error(shell)
+    assert error is not None and ["z.zfill(5)", "str(z).zfill(5)"] in error.edits
+    engine = FakeEngine(f"```python\n{failing}\n```")  # the model hands the cell back
+    request = TaskRequest(task="fix", prompt="", context=NotebookContext(last_error=error),
+                          retries=0)
+    reply = run_task(engine, request, namespace=KernelNamespace(shell.user_ns))
+    assert "str(z).zfill(5)" in reply.code and "Applied the hint" in reply.text
+    namespace = {"zip_codes": [2134, 501]}
+    exec(reply.code, namespace)  # noqa: S102 - the test runs the proposed fix on purpose
+    assert namespace["padded"] == ["02134", "00501"]

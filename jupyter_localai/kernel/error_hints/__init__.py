@@ -5,7 +5,8 @@ format mismatch rarely knows the `.str` accessor, the `thousands=` option or whi
 the data is really in. suggest.py adds Python's "Did you mean" hints for typos; these cover
 wrong-type and wrong-format mistakes. Each hint is computed from the live exception, the
 cell's source and the namespace, so it states a fact about this failure (the format the value
-parses with, the type that has the method) instead of a list of generic advice.
+parses with, the type that has the method) instead of a list of generic advice. Where the
+rewrite is unambiguous the hint is a `Hint` carrying it as an exact edit (see hint.py).
 
 No user-defined code runs (see failure.py); each rule module holds one family of mistakes.
 """
@@ -20,12 +21,13 @@ from .attribute_rules import attribute_rule
 from .combine_rules import merge_key_rule, sequence_rule
 from .date_rules import date_rule
 from .failure import Failure
+from .hint import Hint, hint_edits
 from .label_rules import drop_rule, iloc_label_rule
 from .pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
 from .type_rules import callable_rule, none_rule, unhashable_rule
 from .value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
 
-__all__ = ["MAX_HINTS", "MAX_HINT_CHARS", "error_hints"]
+__all__ = ["MAX_HINTS", "MAX_HINT_CHARS", "Hint", "error_hints", "hint_edits"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,10 @@ _RULES: list[Callable[[Failure], list[str]]] = [
 
 
 def error_hints(exc: BaseException, source: str, user_ns: Mapping[str, Any]) -> list[str]:
-    """At most MAX_HINTS short hints for `exc` raised by the cell `source`; [] if none apply."""
+    """At most MAX_HINTS short hints for `exc` raised by the cell `source`; [] if none apply.
+
+    Hints that know their rewrite are `Hint`s: `hint_edits(hints)` gives the edits.
+    """
     failure = Failure(exc, source, user_ns)
     hints: list[str] = []
     for rule in _RULES:
@@ -50,9 +55,15 @@ def error_hints(exc: BaseException, source: str, user_ns: Mapping[str, Any]) -> 
             logger.debug("error hint rule %s failed", rule.__name__, exc_info=True)
             continue
         for hint in found:
-            hint = hint if len(hint) <= MAX_HINT_CHARS else hint[: MAX_HINT_CHARS - 3] + "..."
+            hint = hint if len(hint) <= MAX_HINT_CHARS else _shortened(hint)
             if hint not in hints:
                 hints.append(hint)
         if len(hints) >= MAX_HINTS:
             break
     return hints[:MAX_HINTS]
+
+
+def _shortened(hint: str) -> str:
+    """The text cut to MAX_HINT_CHARS; the edit, if any, whole (a cut edit would not apply)."""
+    text = hint[: MAX_HINT_CHARS - 3] + "..."
+    return Hint(text, edit=hint.edit) if isinstance(hint, Hint) else text

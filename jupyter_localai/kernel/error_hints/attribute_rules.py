@@ -2,7 +2,9 @@
 
 `s.lower()` on a Series, `n.zfill(3)` on an int, `df.append(row)` on pandas 2: the hint names
 the type that has the attribute and the way from this value to it (`.str`, `str(n)`,
-`pd.concat`), looked up statically so no user-defined attribute code runs.
+`pd.concat`), looked up statically so no user-defined attribute code runs. Where the way is
+certain (`str(n)`, the accessor a Series' dtype needs, `pd.concat` of a row or frame) the
+hint carries it as an edit of the failing expression.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from .date_rules import matching_formats
 from .failure import (
     MISSING,
+    SAMPLE,
     Failure,
     is_safe,
     line_calls,
@@ -26,6 +29,7 @@ from .failure import (
     str_columns,
     string_dtype,
 )
+from .hint import Edit, Hint, code, operand, pandas_name, replace, rewrite
 
 # Rule 1: the attribute belongs to another common type ------------------------------------
 
@@ -48,6 +52,7 @@ _PANDAS_REMOVED = {
     "get_values": ("1.0", "`{x}.to_numpy()`", _BOTH),
     "sort": ("0.20", "`{x}.sort_values()`", _BOTH),
 }  # fmt: skip
+_CONCAT_KEYWORDS = {"ignore_index", "verify_integrity", "sort"}  # same meaning in `pd.concat`
 _PANDAS_MODULE_REMOVED = {
     "np": "`import numpy as np`", "datetime": "`import datetime` (or `pd.Timestamp`)",
     "Int64Index": "`pd.Index(values, dtype='int64')`",
@@ -145,6 +150,70 @@ def _convert_hint(f: Failure, obj: Any, owner: str, name: str, member: Any) -> s
     return None
 
 
+def _member_use(f: Failure, obj: Any, name: str) -> tuple[ast.expr, ast.expr] | None:
+    """The failing use of `.name` (the call `x.name(...)`, else `x.name`) and its `x`."""
+    found = [n for n in f.line_nodes if isinstance(n, ast.Attribute) and n.attr == name]
+    mine = [n for n in found if f.resolve(n.value) is obj]
+    node = mine[0] if mine else found[0] if len(found) == 1 else None
+    if node is None:
+        return None
+    call = next((c for c in line_calls(f) if c.func is node), None)
+    return call or node, node.value
+
+
+def _convert_edit(f: Failure, obj: Any, owner: str, name: str) -> Edit | None:
+    """The use of `.name` rewritten on the value that has it, where that value is certain."""
+    use = _member_use(f, obj, name)
+    if use is None:
+        return None
+    whole, receiver = use
+    x, kind, new = operand(f, receiver), pandas_kind(obj), None
+    if type(obj) is int and owner == "str":  # a float's text ('7.0') is rarely what was meant
+        new = f"str({code(f, receiver)})"
+    elif kind == "Series" and owner == "Series.str":
+        if string_dtype(obj) or obj.dtype.kind in "iu":
+            new = f"{x}.str" if string_dtype(obj) else f"{x}.astype(str).str"
+    elif kind == "Series" and owner == "Series.dt":
+        fmt, pd = _date_format(obj), pandas_name(f)
+        if obj.dtype.kind in "Mm":
+            new = f"{x}.dt"
+        elif fmt and pd:
+            new = f"{pd}.to_datetime({code(f, receiver)}, format={fmt!r}).dt"
+    return rewrite(f, whole, receiver, new) if new else None
+
+
+def _date_format(series: Any) -> str | None:
+    """The one format every sampled text of `series` parses with, else None."""
+    if not string_dtype(series):
+        return None
+    texts = [v for v in series.iloc[:SAMPLE].tolist() if type(v) is str]
+    if not texts:
+        return None
+    fits = [fmt for fmt, _ in matching_formats(texts[0])
+            if all(matching_formats(text, [fmt]) for text in texts[1:])]  # fmt: skip
+    return fits[0] if len(fits) == 1 else None
+
+
+def _concat_edit(f: Failure, obj: Any) -> Edit | None:
+    """`X.append(row or frame, ...)` as the `pd.concat` call that does the same."""
+    use, pd = _member_use(f, obj, "append"), pandas_name(f)
+    if use is None or pd is None or not isinstance(use[0], ast.Call):
+        return None
+    call, receiver = use
+    if len(call.args) != 1 or any(k.arg not in _CONCAT_KEYWORDS for k in call.keywords):
+        return None
+    added, kind = call.args[0], pandas_kind(obj)
+    value = f.resolve(added)
+    if kind == "DataFrame" and (isinstance(added, ast.Dict) or type(value) is dict):
+        other = f"{pd}.DataFrame([{code(f, added)}])"
+    elif pandas_kind(value) == kind:
+        other = code(f, added)
+    else:
+        return None
+    keywords = "".join(f", {code(f, k)}" for k in call.keywords)
+    return replace(f, call, f"{pd}.concat([{code(f, receiver)}, {other}]{keywords})")
+
+
 def _column_for(frame: Any, owner: str) -> str:
     """A real column the Series method suits (text for `.str`, dates for `.dt`), quoted."""
     for column in str_columns(frame)[:200]:
@@ -196,12 +265,11 @@ def attribute_rule(f: Failure) -> list[str]:
     if removed and pandas_kind(obj) in removed[2]:
         row = "pd.DataFrame([row])" if pandas_kind(obj) == "DataFrame" else "pd.Series([value])"
         replacement = removed[1].format(x=_owner_code(f, name), row=row)
-        return [
-            (
-                f"`{name}` was removed in pandas {removed[0]} (you have {pandas_module().__version__}): "
-                f"use {replacement} instead."
-            )
-        ]
+        text = (
+            f"`{name}` was removed in pandas {removed[0]} (you have {pandas_module().__version__}): "
+            f"use {replacement} instead."
+        )
+        return [Hint(text, edit=_concat_edit(f, obj) if name == "append" else None)]
     if (name == "str" and type(obj) is str) or (name == "dt" and isinstance(obj, datetime)):
         return [
             (
@@ -217,7 +285,7 @@ def attribute_rule(f: Failure) -> list[str]:
         for label, kind in owners:
             hint = _convert_hint(f, obj, label, name, static_member(kind, name))
             if hint:
-                return [hint]
+                return [Hint(hint, edit=_convert_edit(f, obj, label, name))]
     what = "method" if callable(static_member(owners[0][1], name)) else "attribute"
     labels = " and ".join(label for label, _ in owners[:3])
     return [f"`{name}` is a {what} of {labels}, not of {type_name}."]

@@ -2,7 +2,8 @@
 one by one to `np.concatenate`/`np.stack`/`pd.concat`, which take one sequence.
 
 Each hint rewrites the call from the cell's own AST (`left_on=`/`right_on=`, the arrays in
-one list), so the model sees the corrected call with its own variable names.
+one list), so the model sees the corrected call with its own variable names; the rewrite is
+also the hint's edit where it is the only one (one candidate key column).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import sys
 
 from .failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
+from .hint import Hint, replace
 
 _MAX_CODE = 120  # a rewritten call longer than this is not shown
 
@@ -61,13 +63,13 @@ def _expected_on(call: ast.Call, key: str) -> list[int]:
     return [0, 1]
 
 
-def _key_like(key: str, columns: list[str]) -> str | None:
-    """A column that may be the same key under another name: close to it, or an id."""
-    close = difflib.get_close_matches(key, columns, n=1, cutoff=0.6)
+def _key_like(key: str, columns: list[str]) -> list[str]:
+    """Columns that may be the same key under another name: the closest two, else the one id."""
+    close = difflib.get_close_matches(key, columns, n=2, cutoff=0.6)
     if close:
-        return close[0]
+        return close
     ids = [c for c in columns if c.lower() in ("id", "key") or re.search(r"(_id|Id|ID)$", c)]
-    return ids[0] if len(ids) == 1 else None
+    return ids if len(ids) == 1 else []
 
 
 def merge_key_rule(f: Failure) -> list[str]:
@@ -98,7 +100,8 @@ def merge_key_rule(f: Failure) -> list[str]:
             return [hint + "." for hint in hints]
         side, hint = lacking[0], hints[0]
         on = next((k for k in call.keywords if k.arg == "on"), None)
-        match = _key_like(key, str_columns(frames[side]))
+        candidates = _key_like(key, str_columns(frames[side]))
+        match = candidates[0] if candidates else None
         if on is None or constant(on.value) != key or match is None:
             return [hint + "."]
         left, right = (key, match) if side == 1 else (match, key)
@@ -107,7 +110,8 @@ def merge_key_rule(f: Failure) -> list[str]:
         keywords = [k for k in call.keywords if k is not on]
         fixed = ast.unparse(ast.Call(func=call.func, args=call.args, keywords=[*pair, *keywords]))
         use = fixed if len(fixed) <= _MAX_CODE else f"left_on={left!r}, right_on={right!r}"
-        return [f"{hint}; if {match!r} holds the same key, name each side: `{use}`."]
+        text = f"{hint}; if {match!r} holds the same key, name each side: `{use}`."
+        return [Hint(text, edit=replace(f, call, fixed) if len(candidates) == 1 else None)]
     return []
 
 
@@ -143,12 +147,11 @@ def sequence_rule(f: Failure) -> list[str]:
         )
         use = f"`{fixed}`" if len(fixed) <= _MAX_CODE else "one list, `[a, b, ...]`"
         what = "frames" if module == "pandas" else "arrays"
-        return [
-            (
-                f"`{ast.unparse(call.func)}` takes one sequence of {what}, not each as its own "
-                f"argument: {use}."
-            )
-        ]
+        text = (
+            f"`{ast.unparse(call.func)}` takes one sequence of {what}, not each as its own "
+            f"argument: {use}."
+        )
+        return [Hint(text, edit=replace(f, call, fixed))]
     return []
 
 

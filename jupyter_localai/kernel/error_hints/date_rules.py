@@ -1,7 +1,8 @@
 """Rule 4: a date that does not match its format, answered with the format it does match.
 
 `matching_formats` is also what the attribute and string-arithmetic rules use to tell that a
-text holds dates, and in which format.
+text holds dates, and in which format. Where one format fits, the hint's edit swaps the
+format literal of the cell for it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .failure import (
     short_code,
     show,
 )
+from .hint import Hint, segment
 
 # Rule 4: a date that does not match its format ---------------------------------------------
 
@@ -32,6 +34,7 @@ _PY_DATE = re.compile(rf"time data {QUOTED} does not match format {QUOTED}")
 _PD_DATE = re.compile(r'time data "(.*?)" doesn\'t match format "(.*?)"')
 _PY_REMAINS = re.compile(r"^unconverted data remains: (.*)$", re.DOTALL)
 _PD_REMAINS = re.compile(r'unconverted data remains when parsing with format "(.*?)": "(.*?)"')
+_QUOTES = re.compile(r"[rRuU]?('''|\"\"\"|'|\")")  # how a str literal opens
 
 
 def matching_formats(text: str, formats: list[str] | None = None) -> list[tuple[str, datetime]]:
@@ -73,7 +76,41 @@ def date_rule(f: Failure) -> list[str]:
         if pd_
         else f"datetime.strptime({_converted_date(f)}, {fmt!r})"
     )
-    return [f"{show(value)} matches format {fmt!r}, not {given!r}: `{use}`."]
+    text = f"{show(value)} matches format {fmt!r}, not {given!r}: `{use}`."
+    return [Hint(text, edit=_format_edit(f, given, fmt))]
+
+
+def _format_literal(f: Failure, given: str) -> ast.Constant | None:
+    """The str literal that gave the format `given`: the `strptime`/`to_datetime` argument on
+    the failing line, or the one assignment of the variable passed there."""
+    for call in line_calls(f):
+        name = getattr(call.func, "attr", getattr(call.func, "id", ""))
+        if name == "strptime" and len(call.args) == 2:
+            node: ast.expr | None = call.args[1]
+        elif name == "to_datetime":
+            node = next((k.value for k in call.keywords if k.arg == "format"), None)
+        else:
+            continue
+        if isinstance(node, ast.Name) and f.tree is not None:
+            assigned = [a.value for a in ast.walk(f.tree) if isinstance(a, ast.Assign)
+                        and [getattr(t, "id", None) for t in a.targets] == [node.id]]  # fmt: skip
+            node = assigned[0] if len(assigned) == 1 else None
+        if isinstance(node, ast.Constant) and node.value == given:
+            return node
+    return None
+
+
+def _format_edit(f: Failure, given: str, fmt: str) -> tuple[str, str] | None:
+    """The format literal as written, and `fmt` in the same quotes (and prefix)."""
+    node = _format_literal(f, given)
+    old = segment(f, node) if node is not None else None
+    quoted = _QUOTES.match(old or "")
+    if old is None or quoted is None:
+        return None
+    new = quoted.group(0) + fmt + quoted.group(1)
+    if "\\" in fmt or quoted.group(1)[0] in fmt or ast.literal_eval(new) != fmt:
+        new = repr(fmt)
+    return old, new
 
 
 def _converted_date(f: Failure) -> str:
@@ -108,4 +145,6 @@ def _remainder_hint(f: Failure) -> list[str]:
         return [f"{lead}: extend the format to cover it."]
     if not given:
         return [f"{lead}: add {suffixes[0]!r} to the end of the format."]
-    return [f"{lead}: use the format {given + suffixes[0]!r}."]
+    fixed = given + suffixes[0]
+    edit = _format_edit(f, given, fixed) if len(suffixes) == 1 else None
+    return [Hint(f"{lead}: use the format {fixed!r}.", edit=edit)]

@@ -2,7 +2,8 @@
 other axis (columns dropped as rows, or the reverse, or a name in neither).
 
 Each hint rewrites the call from the cell's own AST, so the model sees the corrected
-expression with its own variable names, next to the labels that make it right.
+expression with its own variable names, next to the labels that make it right; the rewrite
+also comes as the hint's edit (none where the labels must be split between both axes).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from typing import Any
 
 from .failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
+from .hint import Hint, replace
 
 _MAX_CODE = 120  # a rewritten expression longer than this is not shown
 
@@ -75,7 +77,7 @@ def iloc_label_rule(f: Failure) -> list[str]:
         if pandas_kind(value) in ("DataFrame", "Series"):
             shown = ", ".join(show(label) for label in value.index[:5].tolist())
             hint += f" (index labels of `{ast.unparse(owner)}`: {shown})"
-        return [hint + "."]
+        return [Hint(hint + ".", edit=replace(f, node, fixed))]
     return []
 
 
@@ -159,7 +161,9 @@ def drop_rule(f: Failure) -> list[str]:
     other = frame.index if columns else frame.columns
     if all(has_label(other, m) for m in missing):
         split = not all(has_label(other, m) for m in _literal(labels, missing))
-        return [_wrong_axis_hint(call, labels, columns, missing, split)]
+        text = _wrong_axis_hint(call, labels, columns, missing, split)
+        edit = None if split else replace(f, call, _on_axis(call, labels, not columns))
+        return [Hint(text, edit=edit)]
     nowhere = [m for m in missing if not has_label(other, m)]
     owner, names = ast.unparse(call.func.value), ", ".join(show(m) for m in nowhere[:3])
     close = [c for m in nowhere if type(m) is str

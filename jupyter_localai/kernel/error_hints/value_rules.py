@@ -1,5 +1,7 @@
 """Rules for values of the wrong kind: text that is not a number, NaN into int, a zero
-divisor, arithmetic on strings; each hint names the value and the conversion it needs."""
+divisor, arithmetic on strings; each hint names the value and the conversion it needs.
+A separator or currency symbol to strip, or a missing-value token under pandas, also comes
+as an edit of the conversion call."""
 
 from __future__ import annotations
 
@@ -9,15 +11,18 @@ from typing import Any
 
 from .date_rules import matching_formats
 from .failure import (
+    MISSING,
     QUOTED,
     SAMPLE,
     Failure,
+    constant,
     line_calls,
     pandas_kind,
     short_code,
     show,
     string_dtype,
 )
+from .hint import Edit, Hint, code, operand, pandas_name, replace, rewrite
 
 # Rule 3: a string that is not a number -----------------------------------------------------
 
@@ -27,6 +32,7 @@ _NOT_A_NUMBER = re.compile(
 _PANDAS_NOT_A_NUMBER = re.compile(r"Unable to parse string ['\"](.*?)['\"](?: at position \d+)?$")
 _MISSING_TOKENS = {"", "na", "n/a", "nan", "-", "--", "?", ".", "null", "none", "missing", "#n/a"}
 _SYMBOLS = "$€£¥₹%"
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def converted(f: Failure) -> str:
@@ -54,7 +60,7 @@ def _number_hint(text: str, x: str, pandas: bool, to_int: bool) -> str | None:
             f"converting."
         )
     number = "int" if to_int else "float"
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+    if _THOUSANDS.fullmatch(t):
         fix = f"{x}.str.replace(',', '')" if pandas else f"{x}.replace(',', '')"
         how = f"`{fix}.astype({number})`" if pandas else f"`{number}({fix})`"
         tail = " (or `thousands=','` in `pd.read_csv`)" if pandas else ""
@@ -69,7 +75,7 @@ def _number_hint(text: str, x: str, pandas: bool, to_int: bool) -> str | None:
         )
         tail = " (or `decimal=','` in `pd.read_csv`)" if pandas else ""
         return f"{shown} uses ',' as the decimal mark: `{fix}`{tail}."
-    symbols = "".join(sorted({c for c in t if c in _SYMBOLS or c in ", \u00a0"}))
+    symbols = _symbols(t)
     if symbols and is_float(re.sub(f"[{re.escape(symbols)}]", "", t)):
         fix = (
             f"{x}.str.replace(r'[{symbols}]', '', regex=True).astype(float)"
@@ -121,7 +127,81 @@ def number_rule(f: Failure) -> list[str]:
     else:
         return []
     hint = _number_hint(text, converted(f), f.via_pandas, to_int)
-    return [hint] if hint else []
+    return [Hint(hint, edit=_number_edit(f, text))] if hint else []
+
+
+def _number_edit(f: Failure, text: str) -> Edit | None:
+    """The conversion call that failed, with the text cleaned where one cleaning is certain:
+    separators and currency stripped, a missing-value token made NaN (pandas only)."""
+    found = _conversion(f, text)
+    if found is None:
+        return None
+    call, x = found
+    value, t = f.resolve(x), text.strip()
+    if value is MISSING:  # `x.astype(...)`, `pd.to_numeric(x)`: pandas; `float(x)`: a str
+        series = isinstance(call.func, ast.Attribute)
+        if series and not f.via_pandas:
+            return None
+    elif type(value) is str or (pandas_kind(value) == "Series" and _all_text(value)):
+        series = type(value) is not str
+    else:
+        return None
+    if t.lower() in _MISSING_TOKENS:
+        pd = pandas_name(f)
+        if not (series and pd and _to_float(call)):
+            return None
+        return replace(f, call, f"{pd}.to_numeric({code(f, x)}, errors='coerce')")
+    symbols, grouped = _symbols(t), re.sub(r"[^\d.,+-]", "", t)
+    if "%" in symbols or ("," in grouped and not _THOUSANDS.fullmatch(grouped)):
+        return None  # a percent (divide by 100?) or a decimal comma: not one certain cleaning
+    if not symbols or not is_float(re.sub(f"[{re.escape(symbols)}]", "", t)):
+        return None
+    if series:
+        chars = symbols if len(symbols) == 1 else f"[{symbols}]"
+        regex = ", regex=True" if len(symbols) > 1 else ""
+        cleaned = f"{operand(f, x)}.str.replace({chars!r}, ''{regex})"
+    else:
+        cleaned = operand(f, x) + "".join(f".replace({c!r}, '')" for c in symbols)
+    return rewrite(f, call, x, cleaned)
+
+
+def _conversion(f: Failure, text: str) -> tuple[ast.Call, ast.expr] | None:
+    """The conversion call of the failing line and what it converts (the one given `text`)."""
+    found = []
+    for call in line_calls(f):
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name == "astype" and isinstance(func, ast.Attribute) and len(call.args) == 1:
+            found.append((call, func.value))
+        elif (name == "to_numeric" and call.args) or (
+            name in ("float", "int") and isinstance(func, ast.Name) and len(call.args) == 1
+        ):
+            found.append((call, call.args[0]))
+    if len(found) > 1:  # the ones given `text`; the first of those (the caller decides)
+        found = [(c, x) for c, x in found if type(v := f.resolve(x)) is str and v == text]
+    return found[0] if found else None
+
+
+def _to_float(call: ast.Call) -> bool:
+    """`x.astype(float)` or `pd.to_numeric(x)`: a float result, as `errors='coerce'` gives."""
+    if getattr(call.func, "attr", "") == "to_numeric":
+        return len(call.args) == 1 and not call.keywords
+    target = call.args[0]
+    return getattr(target, "id", "") == "float" or (
+        type(constant(target)) is str and constant(target).startswith("float")
+    )
+
+
+def _all_text(series: Any) -> bool:
+    """Whether `.str` methods reach every value (a str dtype, or sampled values all str)."""
+    if str(series.dtype) in ("str", "string"):
+        return True
+    return string_dtype(series) and all(type(v) is str for v in series.iloc[:SAMPLE].tolist())
+
+
+def _symbols(text: str) -> str:
+    """The currency, percent and grouping characters of `text`, sorted."""
+    return "".join(sorted({c for c in text if c in _SYMBOLS or c in ", \u00a0"}))
 
 
 def zero_rule(f: Failure) -> list[str]:

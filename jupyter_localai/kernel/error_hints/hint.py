@@ -1,0 +1,107 @@
+"""A hint that carries the exact edit it describes, and the helpers rules build edits with.
+
+Small models often ignore a hint's advice, so a rule that knows the one rewrite the user
+meant also gives it as `(old, new)`: `old` is text of the cell exactly as written (taken from
+the source by the node's position, never re-unparsed, so `source.replace(old, new, 1)`
+applies it), `new` what replaces it. The assistant applies it as a candidate fix and checks
+the result like any other answer.
+"""
+
+from __future__ import annotations
+
+import ast
+import types
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .failure import Failure, pandas_module
+
+if TYPE_CHECKING:  # typing.Self is 3.11+
+    from typing_extensions import Self
+
+Edit = tuple[str, str]
+_ATOMS = (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.List, ast.Dict)
+
+
+class Hint(str):
+    """A hint's text (a str, so every consumer keeps working) with an optional edit."""
+
+    edit: Edit | None
+
+    def __new__(cls, text: str, edit: Edit | None = None) -> Self:
+        hint = super().__new__(cls, text)
+        hint.edit = edit
+        return hint
+
+
+def hint_edits(hints: Iterable[str]) -> list[Edit]:
+    """The edits of the hints that have one, without repeats, in order."""
+    edits: list[Edit] = []
+    for hint in hints:
+        edit = hint.edit if isinstance(hint, Hint) else None
+        if edit and edit not in edits:
+            edits.append(edit)
+    return edits
+
+
+def segment(f: Failure, node: ast.AST) -> str | None:
+    """`node` exactly as the cell writes it; None for a node the rule built itself."""
+    return ast.get_source_segment(f.source, node)
+
+
+def code(f: Failure, node: ast.AST) -> str:
+    """`node` as written where it comes from the cell, else unparsed."""
+    return segment(f, node) or ast.unparse(node)
+
+
+def operand(f: Failure, node: ast.expr) -> str:
+    """`node` as written, parenthesized where a `.attr` after it would bind to a part of it."""
+    text = code(f, node)
+    simple = isinstance(node, _ATOMS) or type(getattr(node, "value", None)) is str
+    return text if simple else f"({text})"
+
+
+def replace(f: Failure, node: ast.AST, new: str) -> Edit | None:
+    """The edit that replaces `node` by `new`."""
+    old = segment(f, node)
+    return (old, new) if old and old != new else None
+
+
+def rewrite(f: Failure, outer: ast.AST, inner: ast.AST, new_inner: str) -> Edit | None:
+    """The edit that replaces `outer`, with `inner` (a node within it) replaced by `new_inner`.
+
+    Spliced by position, not by searching: `float(f)` must not change the `f` of `float`.
+    """
+    before = _between(f, _position(outer, ""), _position(inner, ""))
+    after = _between(f, _position(inner, "end_"), _position(outer, "end_"))
+    if before is None or after is None:
+        return None
+    return replace(f, outer, before + new_inner + after)
+
+
+def _position(node: ast.AST, which: str) -> tuple[int | None, int | None]:
+    """Where `node` starts (`which` "") or ends ("end_"): line and UTF-8 column."""
+    return getattr(node, f"{which}lineno", None), getattr(node, f"{which}col_offset", None)
+
+
+def _between(f: Failure, start: tuple[int | None, int | None],
+             end: tuple[int | None, int | None]) -> str | None:  # fmt: skip
+    """The source text between two positions, split into lines as `ast` does."""
+    if None in (*start, *end):
+        return None
+    span = types.SimpleNamespace(lineno=start[0], col_offset=start[1], end_lineno=end[0],
+                                 end_col_offset=end[1])  # fmt: skip
+    return ast.get_source_segment(f.source, span)  # type: ignore[arg-type]
+
+
+def pandas_name(f: Failure) -> str | None:
+    """The name pandas is bound to in the namespace (`pd` first), for code that calls it."""
+    pd = pandas_module()
+    if pd is None:
+        return None
+    if f.lookup("pd") is pd:
+        return "pd"
+    for name, value in list(f.user_ns.items()):
+        if value is pd and type(name) is str and name.isidentifier():
+            return name
+    return None
