@@ -653,3 +653,18 @@ def test_a_truncated_hint_keeps_its_whole_edit(monkeypatch: pytest.MonkeyPatch) 
     found = error_hints(ValueError("v"), "x", {})
     assert len(only(found)) == MAX_HINT_CHARS and found[0].endswith("...")
     assert hint_edits(found) == [edit]
+
+
+def test_assigned_append_gives_the_call_alone_as_edit() -> None:
+    from jupyter_localai.kernel.error_hints import hint_edits
+
+    source = "lap_times = lap_times.append(60.8)\nbest = min(lap_times)"
+    namespace: dict = {"lap_times": [62.4, 61.9]}
+    try:
+        exec(source, namespace)  # noqa: S102 - raises the real TypeError
+    except TypeError as error:
+        edits = hint_edits(error_hints(error, source, namespace))
+    assert edits == [("lap_times = lap_times.append(60.8)", "lap_times.append(60.8)")]
+    fixed = {"lap_times": [62.4, 61.9]}
+    exec(source.replace(*edits[0], 1), fixed)  # noqa: S102 - the edit must make it run
+    assert fixed["best"] == 60.8

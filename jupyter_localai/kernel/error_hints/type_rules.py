@@ -23,6 +23,7 @@ from .failure import (
     static_member,
     str_columns,
 )
+from .hint import Edit, Hint
 
 # Rule 9: the result of an in-place method ---------------------------------------------------
 
@@ -50,14 +51,13 @@ def none_rule(f: Failure) -> list[str]:
             how = _in_place(node.value)
             names = [t.id for t in node.targets if isinstance(t, ast.Name)]
             if how and names and all(f.lookup(n) is None for n in names):
-                return [
-                    _none_hint(
-                        node.value,
-                        how,
-                        f"`{names[0]} = {ast.unparse(node.value)}`",
-                        f"stores None in `{names[0]}`",
-                    )
-                ]
+                hint = _none_hint(
+                    node.value,
+                    how,
+                    f"`{names[0]} = {ast.unparse(node.value)}`",
+                    f"stores None in `{names[0]}`",
+                )
+                return [Hint(hint, edit=_unassigned(f, node))]
         if isinstance(node, ast.Call) and id(node) not in standalone and _in_place(node):
             owner = f.resolve(node.func.value) if isinstance(node.func, ast.Attribute) else MISSING
             if _in_place(node) == "inplace" or type(owner) in (list, dict, set):
@@ -70,6 +70,21 @@ def none_rule(f: Failure) -> list[str]:
                     )
                 ]
     return _earlier_none_hint(f)
+
+
+def _unassigned(f: Failure, node: ast.Assign) -> Edit | None:
+    """`xs = xs.append(v)` -> `xs.append(v)`: the call alone does what the line meant (only
+    when the method is called on the very name assigned, and not with `inplace=True`, whose
+    rewrite would be a different call)."""
+    call = node.value
+    if not (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == node.targets[0].id
+            and not any(k.arg == "inplace" for k in call.keywords)):
+        return None
+    old, new = ast.get_source_segment(f.source, node), ast.get_source_segment(f.source, call)
+    return (old, new) if old and new else None
 
 
 def _earlier_none_hint(f: Failure) -> list[str]:
