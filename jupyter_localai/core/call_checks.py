@@ -230,6 +230,79 @@ def _assigned_none_issues(tree: ast.Module, namespace: NamespaceView,
     return issues
 
 
+_ACCESSORS = frozenset({"str", "dt", "cat"})
+
+
+def _member_path(node: ast.expr, stores: Stores) -> tuple[str, tuple[str, ...]] | None:
+    """(variable, path) of `df`, `df['col']`, `df['col'].dt`, `s.str`: what `member_kinds`
+    can look up without running anything."""
+    if isinstance(node, ast.Name):
+        return (node.id, ()) if stores.is_live(node.id, node.lineno) else None
+    if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)):
+        inner = _member_path(node.value, stores)
+        return (inner[0], (*inner[1], f"[{node.slice.value}]")) if inner else None
+    if isinstance(node, ast.Attribute) and node.attr in _ACCESSORS:
+        inner = _member_path(node.value, stores)
+        return (inner[0], (*inner[1], node.attr)) if inner else None
+    return None
+
+
+def _member_issues(tree: ast.Module, namespace: NamespaceView, stores: Stores,
+                   created: set[str]) -> list[CheckIssue]:
+    """`s.dt.weekday()` (a property called), `df.shape()`, `s.dt.day_name` assigned without
+    the call, `s.dt.weekday_name` (no such member): each fails or misbehaves at run time."""
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    assigned = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)}
+    issues = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
+            continue
+        found = _member_path(node.value, stores)
+        if found is not None and any(step[1:-1] in created for step in found[1]
+                                     if step.startswith("[")):
+            continue  # a column the reply (re)assigns: its live dtype says nothing
+        if found is None or not found[1] and node.attr not in ("shape", "columns", "index",
+                                                                 "values", "dtypes", "size"):
+            continue  # plain attributes of a variable are `checks._check_attributes`' job
+        kinds = namespace.member_kinds(*found)
+        if kinds is None:
+            issues += _accessor_issue(node, found, namespace)
+            continue
+        piece = ast.unparse(node)
+        kind = kinds.get(node.attr)
+        if kind is None and not node.attr.startswith("_"):
+            close = difflib.get_close_matches(node.attr, list(kinds), n=1)
+            hint = f" Did you mean `.{close[0]}`?" if close else ""
+            issues.append(CheckIssue("attribute", f"`{piece}` does not exist.{hint}"))
+        elif kind == "data" and id(node) in called:
+            issues.append(CheckIssue(
+                "attribute", f"`{piece}` is a property, not a method: write `{piece}` "
+                "without the parentheses."))
+        elif kind == "method" and id(node) in assigned:
+            issues.append(CheckIssue(
+                "attribute", f"`{piece}` is a method: call it, `{piece}()`, to get its values."))
+    return issues
+
+
+_ACCESSOR_NEEDS = {"dt": ("datetime", "pd.to_datetime({})"),
+                   "str": ("text", "{}.astype(str)")}
+
+
+def _accessor_issue(node: ast.Attribute, found: tuple[str, tuple[str, ...]],
+                    namespace: NamespaceView) -> list[CheckIssue]:
+    """`df['name'].dt.year` where the column is not datetime: the accessor does not exist."""
+    name, path = found
+    if not path or path[-1] not in _ACCESSOR_NEEDS or namespace.member_kinds(name, path[:-1]) is None:
+        return []
+    assert isinstance(node.value, ast.Attribute)
+    column = ast.unparse(node.value.value)
+    needs, convert = _ACCESSOR_NEEDS[path[-1]]
+    return [CheckIssue(
+        "attribute", f"`.{path[-1]}` works only on {needs} values and `{column}` does not hold "
+        f"them: convert first, e.g. `{convert.format(column)}.{path[-1]}.{node.attr}`.")]
+
+
 def call_issues(tree: ast.Module, namespace: NamespaceView, created: set[str]) -> list[CheckIssue]:
     """Problems in the reply's calls on the kernel's objects; `created` are the columns the
     reply itself creates (they exist by the time it uses them)."""
@@ -246,4 +319,5 @@ def call_issues(tree: ast.Module, namespace: NamespaceView, created: set[str]) -
         if chained is not None:
             issues.append(chained)
     issues += _assigned_none_issues(tree, namespace, stores)
+    issues += _member_issues(tree, namespace, stores, created)
     return issues

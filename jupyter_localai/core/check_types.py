@@ -24,6 +24,10 @@ class NamespaceView(Protocol):
     def frame_labels(self, name: str) -> list[str] | None:
         """Column and index-level names when the variable is a DataFrame, else None."""
 
+    def member_kinds(self, name: str, path: tuple[str, ...]) -> dict[str, str] | None:
+        """Members of the object reached from the variable by `path` (column steps written
+        `[col]`, accessor steps `str`/`dt`/`cat`), each "method" or "data"; None if unknown."""
+
 
 @dataclass(frozen=True)
 class CheckIssue:
@@ -48,4 +52,7 @@ class EmptyNamespace:
         return None
 
     def frame_labels(self, name: str) -> list[str] | None:
+        return None
+
+    def member_kinds(self, name: str, path: tuple[str, ...]) -> dict[str, str] | None:
         return None

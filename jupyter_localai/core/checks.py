@@ -47,6 +47,9 @@ class ContextNamespace:
     def frame_labels(self, name: str) -> list[str] | None:
         return None
 
+    def member_kinds(self, name: str, path: tuple[str, ...]) -> dict[str, str] | None:
+        return None
+
 
 _NAMED = re.compile(r"(\w+)\s+(?:called|named)\s+[`'\"]?([A-Za-z_]\w*)", re.IGNORECASE)
 _STORED = [

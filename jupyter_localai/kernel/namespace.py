@@ -8,12 +8,15 @@ else answers "unknown", so a user's odd `__dir__` or `__getattr__` never runs.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import types
 from collections.abc import Mapping
 from typing import Any
 
 _SAFE_MODULE_ROOTS = {"pandas", "numpy", "builtins", "datetime", "collections", "decimal"}
 _MAX_KEYS = 2000
+_ACCESSORS = frozenset({"str", "dt", "cat"})
 
 
 def _is_safe_to_list(value: Any) -> bool:
@@ -58,3 +61,46 @@ class KernelNamespace:
             return None
         index_names = [str(level) for level in value.index.names if level is not None]
         return [str(column) for column in list(value.columns)[:_MAX_KEYS]] + index_names
+
+    def member_kinds(self, name: str, path: tuple[str, ...]) -> dict[str, str] | None:
+        value = self._user_ns.get(name)
+        if value is None or not _is_safe_to_list(value):
+            return None
+        for step in path:
+            value = _step(value, step)
+            if value is None:
+                return None
+        return _kinds_of(type(value))
+
+
+def _step(value: Any, step: str) -> Any:
+    """A DataFrame's column or a Series' accessor: pandas objects only, None otherwise."""
+    kind = type(value).__name__
+    if step.startswith("[") and kind == "DataFrame":
+        column = step[1:-1]
+        return value[column] if column in value.columns else None
+    if step in _ACCESSORS and kind == "Series":
+        try:
+            return getattr(value, step)
+        except AttributeError:  # `.dt` of a non-datetime Series: no such accessor here
+            return None
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _kinds_of(cls: type) -> dict[str, str] | None:
+    """"method" or "data" for each public member of a pandas/numpy/builtin class, read
+    statically (a property is never evaluated)."""
+    if cls.__module__.split(".")[0] not in _SAFE_MODULE_ROOTS:
+        return None
+    kinds = {}
+    for member in dir(cls):
+        if member.startswith("_"):
+            continue
+        try:
+            attribute = inspect.getattr_static(cls, member)
+        except AttributeError:
+            continue
+        callable_member = isinstance(attribute, (classmethod, staticmethod)) or callable(attribute)
+        kinds[member] = "method" if callable_member else "data"
+    return kinds

@@ -90,3 +90,37 @@ def test_assigning_the_none_of_an_in_place_method(code: str, namespace: KernelNa
 ])
 def test_calls_that_return_values_pass(code: str, namespace: KernelNamespace) -> None:
     assert check_code(code, namespace=namespace) == []
+
+
+@pytest.fixture
+def bookings() -> KernelNamespace:
+    frame = pd.DataFrame({"check_in": pd.to_datetime(["2024-01-01"]), "guest": ["x"],
+                          "nights": [2], "booked": ["2024-01-01"]})
+    return KernelNamespace({"bookings": frame, "pd": pd})
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("d = bookings['check_in'].dt.weekday()", "is a property, not a method"),
+    ("n = bookings.shape()", "`bookings.shape` is a property"),
+    ("bookings['day'] = bookings['check_in'].dt.day_name", "is a method: call it"),
+    ("d = bookings['check_in'].dt.weekday_name", "Did you mean `.day_name`?"),
+    ("y = bookings['booked'].dt.year", "convert first, e.g. `pd.to_datetime(bookings['booked'])"),
+    ("g = bookings['nights'].str.zfill(3)", "`.str` works only on text values"),
+])
+def test_members_of_columns_and_accessors(code: str, expected: str,
+                                          bookings: KernelNamespace) -> None:
+    found = [issue.message for issue in check_code(code, namespace=bookings)]
+    assert len(found) == 1 and expected in found[0], found
+
+
+@pytest.mark.parametrize("code", [
+    "d = bookings['check_in'].dt.day_name()",
+    "w = bookings['check_in'].dt.weekday",
+    "u = bookings['guest'].str.upper()",
+    "n = bookings.shape[0]",
+    "y = pd.to_datetime(bookings['booked']).dt.year",
+    "bookings['booked'] = pd.to_datetime(bookings['booked'])\ny = bookings['booked'].dt.year",
+    "names = bookings['guest'].map(str.upper)",
+])
+def test_correct_member_use_passes(code: str, bookings: KernelNamespace) -> None:
+    assert check_code(code, namespace=bookings) == []
