@@ -49,6 +49,9 @@ class ForkVerifier:
         os.close(write_fd)
         try:
             error = _collect(pid, read_fd, self._timeout_s)
+        except BaseException:
+            _stop(pid)  # Ctrl-C (or any failure) while the copy runs: no copy left behind
+            raise
         finally:
             os.close(read_fd)
         # The report goes to the model with the feedback: no secret of the kernel's in it.
@@ -89,6 +92,15 @@ def _run_in_child(shell: Any, code: str, write_fd: int) -> None:
         os.write(write_fd, payload)
         os.close(write_fd)
         os._exit(status)
+
+
+def _stop(pid: int) -> None:
+    """Kill and reap the copy, if it is still there."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass  # it had already ended and been reaped
 
 
 def _collect(pid: int, read_fd: int, timeout_s: float) -> str | None:

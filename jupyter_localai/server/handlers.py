@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from typing import Any
 
 import tornado.web
@@ -19,9 +18,10 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.iostream import StreamClosedError
 
+from ..core.ask_body import bounded, task_request_from_json
 from ..core.context import NotebookContext
 from ..core.prompt import PromptBudget, prefill_messages
-from ..core.tasks import TASKS, CancelScope, TaskRequest, run_task
+from ..core.tasks import CancelScope, run_task
 from ..errors import (
     ContextOverflowError,
     EngineUnavailableError,
@@ -198,70 +198,6 @@ class _SSEListener:
         self._emitter.piece(text)
 
 
-def task_request_from_json(body: dict[str, Any], runtime: AssistantRuntime) -> TaskRequest:
-    """Build the core's TaskRequest from an `ask` body, defaults from the LocalAI settings."""
-    settings = runtime.settings
-    task = body.get("task", "chat")
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
-    context_json = body.get("context")
-    if context_json is not None and not isinstance(context_json, dict):
-        raise ValueError("context must be a NotebookContext JSON object")
-    history = body.get("history") or []
-    if not isinstance(history, list) or not all(
-        isinstance(m, dict) and isinstance(m.get("content"), str) for m in history
-    ):
-        raise ValueError('history must be a list of {"role", "content"} objects')
-    return TaskRequest(
-        task=task,
-        prompt=str(body.get("prompt") or ""),
-        context=NotebookContext.from_json(context_json) if context_json else None,
-        target_source=_optional_text(body, "target_source"),
-        target_output=str(body.get("target_output") or ""),
-        history=[{"role": str(m.get("role", "user")), "content": m["content"]} for m in history],
-        format=str(body.get("format") or ("code" if task in ("generate", "fix") else "markdown")),
-        max_tokens=bounded(body, "max_tokens", settings.max_tokens, 1),
-        temperature=bounded(body, "temperature", settings.temperature, 0.0, kind=float),
-        seed=bounded(body, "seed", settings.seed, -(2**63)),
-        session_id=_optional_text(body, "session_id"),
-        context_tokens=bounded(body, "context_tokens", settings.context_tokens, 0),
-        retries=bounded(body, "retries", settings.retries, 0, MAX_RETRIES),
-    )
-
-
-MAX_RETRIES = 10
-
-
-def _optional_text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{key} must be a string")
-    return value
-
-
-def bounded(
-    body: dict[str, Any], key: str, default: Any, least: float, most: float | None = None,
-    *, kind: type = int,
-) -> Any:
-    """`body[key]` (or the default) as a finite `kind` within [least, most]; ValueError
-    naming the field otherwise, so NaN, Infinity or 1e400 are a 400, not a crash."""
-    value = option(body, key, default)
-    try:
-        number = kind(value)
-    except OverflowError as error:
-        raise ValueError(f"{key} must be a finite number, not {value!r}") from error
-    if not math.isfinite(number) or number < least or (most is not None and number > most):
-        limits = f"at least {least}" if most is None else f"between {least} and {most}"
-        raise ValueError(f"{key} must be {limits}, not {value!r}")
-    return number
-
-
-def option(body: dict[str, Any], key: str, default: Any) -> Any:
-    """`body[key]` when given (0 included), else the configured default."""
-    value = body.get(key)
-    return default if value is None else value
-
-
 class AskHandler(StreamingHandler):
     """POST ask: one task answered as SSE: start, token..., done (or error)."""
 
@@ -270,7 +206,7 @@ class AskHandler(StreamingHandler):
     async def post(self) -> None:
         body = self.json_body()
         try:
-            request = task_request_from_json(body, self.runtime)
+            request = task_request_from_json(body, self.runtime.settings)
         except (TypeError, ValueError, KeyError) as error:
             raise tornado.web.HTTPError(400, f"bad ask request: {error}") from error
         wanted_id = body.get("request_id")

@@ -19,9 +19,10 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from ..core.ask_body import bounded, option
 from ..core.tasks import CancelScope
 from ..engines.base import Completion, GenerationRequest
-from .handlers import AssistantHandler, StreamingHandler, bounded, http_status_for, option
+from .handlers import AssistantHandler, StreamingHandler, http_status_for
 from .streaming import Emitter
 
 _ROLES = ("system", "user", "assistant", "tool", "developer")

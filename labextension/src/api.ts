@@ -137,7 +137,7 @@ export function cancelRequest(
   );
 }
 
-const ASK_EVENT_TYPES = ['start', 'token', 'attempt', 'done', 'error'];
+export const ASK_EVENT_TYPES = ['start', 'token', 'attempt', 'done', 'error'];
 
 /**
  * Decode one SSE data field into an AskEvent; null for an event type this panel does

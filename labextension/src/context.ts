@@ -231,16 +231,25 @@ export function cellsFromDocument(
   return { cells: records, lastError };
 }
 
+/**
+ * `text` as an ASCII-only Python string literal. A JSON string literal is one once
+ * non-ASCII is escaped; characters beyond the BMP need Python's `\\U` escape (a JSON
+ * surrogate pair would reach Python as two lone surrogates).
+ */
+export function pythonStringLiteral(text: string): string {
+  return JSON.stringify(text).replace(/[^\u0000-\u007e]/gu, c => {
+    const code = c.codePointAt(0) as number;
+    return code > 0xffff
+      ? `\\U${code.toString(16).padStart(8, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** Python that prints the kernel's NotebookContext as one line of JSON. */
 export function kernelContextCode(requestText: string): string {
-  // JSON string literals are valid Python string literals once non-ASCII is escaped.
-  const literal = JSON.stringify(requestText).replace(
-    /[\u007f-\uffff]/g,
-    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
-  );
   return (
     '__import__("jupyter_localai.kernel.context", fromlist=["_"])' +
-    `.context_json(get_ipython(), ${literal})`
+    `.context_json(get_ipython(), ${pythonStringLiteral(requestText)})`
   );
 }
 

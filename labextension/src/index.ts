@@ -22,6 +22,7 @@ import {
 } from './cellActions';
 import { outputText } from './context';
 import { ContextProvider } from './contextProvider';
+import { KernelAskBackend } from './kernelAsk';
 import { replyRendererFactory } from './mimeRenderer';
 import { ChatModel } from './model';
 import { LocalAIPanel } from './panel';
@@ -74,10 +75,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       store
     );
     const context = new ContextProvider(tracker);
+    const kernelBackend = new KernelAskBackend(
+      () => tracker.currentWidget?.sessionContext.session?.kernel ?? null
+    );
     const options = {
       chat,
       context,
       rendermime,
+      kernelBackend,
       pollInterval: 3000,
       maxTokens: 512,
       actions: {
@@ -135,7 +140,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     followNotebook();
 
-    const askAboutCell = async (task: Task) => {
+    /** `verify` (the Fix command's argument) sets the panel's Verify box first. */
+    const askAboutCell = async (task: Task, verify?: unknown) => {
       const notebook = currentNotebook(tracker);
       const cell = notebook.content.activeCell;
       if (!cell) {
@@ -151,6 +157,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       await context.refresh(source);
       panel.task = task;
+      if (typeof verify === 'boolean') {
+        panel.verify = verify;
+      }
       const outputs = (cell.model.toJSON() as { outputs?: { [key: string]: unknown }[] })
         .outputs ?? [];
       const verb = task === 'fix' ? 'Fix' : 'Explain';
@@ -175,10 +184,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.fixCell, {
       label: 'Fix cell with Local AI',
-      caption: 'Ask the local model to fix the active cell (uses its error)',
+      caption:
+        "Ask the local model to fix the active cell (uses its error); with the panel's " +
+        'Verify box ticked, each candidate runs in a copy of the kernel first',
       icon: localAIIcon,
       isEnabled: () => !!tracker.activeCell,
-      execute: () => askAboutCell('fix').catch(notifyError)
+      execute: args => askAboutCell('fix', args.verify).catch(notifyError)
     });
 
     const category = 'Local AI';

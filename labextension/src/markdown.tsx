@@ -62,7 +62,10 @@ export function Markdown(props: {
   const host = React.useRef<HTMLDivElement>(null);
   const renderer = React.useRef<MarkdownRenderer | null>(null);
 
-  React.useEffect(() => {
+  // A layout effect: its cleanup runs before React takes the host off the page, while
+  // Lumino can still detach the widget (it refuses a node no longer in the document, and
+  // a passive effect's cleanup runs after the removal, e.g. when a retry resets the text).
+  React.useLayoutEffect(() => {
     const markdown = new MarkdownRenderer(props.rendermime);
     renderer.current = markdown;
     if (host.current) {
@@ -70,10 +73,12 @@ export function Markdown(props: {
     }
     return () => {
       renderer.current = null;
-      if (markdown.widget.isAttached) {
+      if (markdown.widget.isAttached && markdown.widget.node.isConnected) {
         Widget.detach(markdown.widget);
       }
-      markdown.dispose();
+      if (!markdown.widget.isAttached) {
+        markdown.dispose();
+      }
     };
   }, [props.rendermime]);
 

@@ -29,6 +29,10 @@ export interface ISendOptions {
   targetSource?: string;
   targetOutput?: string;
   maxTokens?: number;
+  /** Answers this ask instead of the model's backend (the kernel, for a verified fix). */
+  backend?: IChatBackend;
+  /** The answer's candidates are run in a copy of the kernel (shown on the messages). */
+  verify?: boolean;
 }
 
 const HISTORY_TURNS = 6;
@@ -108,11 +112,16 @@ export class ChatModel {
       task: options.task,
       state: 'streaming'
     };
+    if (options.verify) {
+      question.verify = answer.verify = true;
+    }
     const path = this._path;
     const messages = [...this._messages, question, answer];
     this._messages = messages;
     const abort = new AbortController();
+    const backend = options.backend ?? this._backend;
     this._abort = abort;
+    this._active = backend;
     this._requestId = `panel-${newId()}`;
     this._stopping = false;
     const started = Date.now();
@@ -140,7 +149,7 @@ export class ChatModel {
       body.max_tokens = options.maxTokens;
     }
     try {
-      await this._backend.ask(
+      await backend.ask(
         body,
         event => this._onEvent(event, answer, update),
         abort.signal
@@ -181,8 +190,8 @@ export class ChatModel {
   }
 
   /**
-   * Stop the answer in flight: ask the server to cancel (it ends the stream with the
-   * partial answer); if it has not within STOP_GRACE_MS, drop the stream.
+   * Stop the answer in flight: ask its backend to cancel (the server or the kernel ends
+   * the stream with the partial answer); if it has not within STOP_GRACE_MS, drop it.
    */
   stop(): void {
     const abort = this._abort;
@@ -195,7 +204,7 @@ export class ChatModel {
     const cut = () => abort.abort();
     this._stopTimer = setTimeout(cut, STOP_GRACE_MS);
     if (requestId) {
-      this._backend.cancel(requestId).catch(reason => {
+      this._active.cancel(requestId).catch(reason => {
         console.warn('jupyter-localai: cancel failed; closing the stream', reason);
         cut();
       });
@@ -233,6 +242,8 @@ export class ChatModel {
           content: finalMarkdown(answer.content, event.reply),
           model: event.reply.model,
           warnings: event.reply.warnings ?? [],
+          verified:
+            typeof event.reply.verified === 'boolean' ? event.reply.verified : undefined,
           state: cancelled ? 'stopped' : 'done',
           note: cancelled ? 'Stopped by you.' : answer.note
         });
@@ -258,6 +269,7 @@ export class ChatModel {
   private _messages: IChatMessage[] = [];
   private _path: string | null = null;
   private _abort: AbortController | null = null;
+  private _active: IChatBackend = this._backend;
   private _requestId: string | null = null;
   private _stopping = false;
   private _stopTimer: ReturnType<typeof setTimeout> | undefined = undefined;

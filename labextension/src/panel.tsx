@@ -12,7 +12,7 @@ import { splitMessage } from './codeblocks';
 import { contextChips, IContextChip, removeChip } from './context';
 import { ContextProvider } from './contextProvider';
 import { Markdown } from './markdown';
-import { ChatModel, ISendOptions } from './model';
+import { ChatModel, IChatBackend, ISendOptions } from './model';
 import { IChatMessage, IModelList, IStatus, Task } from './types';
 
 export interface ICodeActions {
@@ -29,6 +29,22 @@ export interface IPanelOptions {
   /** Milliseconds between status polls. */
   pollInterval: number;
   maxTokens: number;
+  /** Answers a verified fix in the notebook's kernel; without it there is no Verify box. */
+  kernelBackend?: IChatBackend;
+}
+
+export const VERIFY_TITLE =
+  "Verify: answer in this notebook's kernel and run each proposed fix in a forked copy " +
+  'of it, keeping the first that runs without error (your variables are not changed). ' +
+  'Side effects outside the kernel do happen, in the copy: files a candidate writes, ' +
+  'network calls and database writes are real. Needs a running kernel with ' +
+  'jupyter-localai installed; Stop interrupts the kernel.';
+
+/** The verdict of a verified fix, in words. */
+export function verifiedText(verified: boolean): string {
+  return verified
+    ? '✓ verified: ran in a copy of the kernel'
+    : '✗ not verified: no candidate ran without error in a copy of the kernel';
 }
 
 /** Subscribe a component to a Lumino signal owner. */
@@ -231,7 +247,10 @@ function Message(props: {
     return (
       <div className="jp-localai-message jp-localai-user">
         {message.task && message.task !== 'chat' && (
-          <span className="jp-localai-task">{message.task}</span>
+          <span className="jp-localai-task">
+            {message.task}
+            {message.verify ? ' · verify' : ''}
+          </span>
         )}
         <div className="jp-localai-user-text">{message.content}</div>
       </div>
@@ -261,6 +280,15 @@ function Message(props: {
       {streaming && (
         <div className="jp-localai-thinking">
           {message.content ? 'Writing…' : 'Thinking…'}
+          {message.verify ? ' (each candidate runs in a copy of the kernel)' : ''}
+        </div>
+      )}
+      {message.state === 'done' && typeof message.verified === 'boolean' && (
+        <div
+          className={`jp-localai-verified jp-localai-verified-${message.verified ? 'yes' : 'no'}`}
+          data-verified={String(message.verified)}
+        >
+          {verifiedText(message.verified)}
         </div>
       )}
       {message.note && (
@@ -344,6 +372,9 @@ function Composer(props: {
   chat: ChatModel;
   task: Task;
   onTask: (task: Task) => void;
+  /** The Verify box (only for fix, when the panel can ask the kernel). */
+  verify: boolean | null;
+  onVerify: (verify: boolean) => void;
   onSend: (prompt: string) => void;
   disabled: boolean;
 }): JSX.Element {
@@ -386,6 +417,18 @@ function Composer(props: {
             </option>
           ))}
         </select>
+        {props.task === 'fix' && props.verify !== null && (
+          <label className="jp-localai-verify" title={VERIFY_TITLE}>
+            <input
+              type="checkbox"
+              className="jp-localai-verify-toggle"
+              checked={props.verify}
+              disabled={props.chat.busy}
+              onChange={e => props.onVerify(e.target.checked)}
+            />
+            Verify
+          </label>
+        )}
         {props.chat.busy ? (
           <button
             className="jp-localai-button jp-localai-stop"
@@ -467,6 +510,8 @@ function PanelView(props: IPanelOptions & { widget: LocalAIPanel }): JSX.Element
         chat={chat}
         task={props.widget.task}
         onTask={task => (props.widget.task = task)}
+        verify={props.kernelBackend ? props.widget.verify : null}
+        onVerify={verify => (props.widget.verify = verify)}
         onSend={prompt => void props.widget.ask(props.widget.task, prompt)}
         disabled={!path}
       />
@@ -496,7 +541,20 @@ export class LocalAIPanel extends ReactWidget {
     this._changed.emit();
   }
 
-  /** Send a question about the active notebook, with the context the chips show. */
+  /** Whether a fix is verified in a copy of the kernel (the Verify box). */
+  get verify(): boolean {
+    return this._verify;
+  }
+
+  set verify(value: boolean) {
+    this._verify = value;
+    this._changed.emit();
+  }
+
+  /**
+   * Send a question about the active notebook, with the context the chips show; a fix
+   * with Verify ticked is answered by the notebook's kernel.
+   */
   async ask(
     task: Task,
     prompt: string,
@@ -507,12 +565,16 @@ export class LocalAIPanel extends ReactWidget {
       return null;
     }
     chat.setPath(context.path);
+    const kernelBackend = this._options.kernelBackend;
+    const verify = task === 'fix' && this._verify && kernelBackend !== undefined;
     return chat.send({
       task,
       prompt,
       ...extra,
       context: context.selected,
-      maxTokens: this._options.maxTokens
+      maxTokens: this._options.maxTokens,
+      verify,
+      backend: verify ? kernelBackend : undefined
     });
   }
 
@@ -521,5 +583,6 @@ export class LocalAIPanel extends ReactWidget {
   }
 
   private _task: Task = 'chat';
+  private _verify = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -125,4 +125,8 @@ export interface IChatMessage {
   /** A readable reason when state is 'error' or 'stopped'. */
   note?: string;
   seconds?: number;
+  /** The ask ran in the kernel, each candidate in a copy of it (a verified fix). */
+  verify?: boolean;
+  /** The reply's verdict: true, a candidate ran in the copy; false, none ran. */
+  verified?: boolean;
 }

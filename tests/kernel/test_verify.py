@@ -36,3 +36,34 @@ def test_secrets_never_come_back_in_a_report(ipython_shell: Any) -> None:
 def test_a_candidate_that_hangs_is_stopped(ipython_shell: Any) -> None:
     report = ForkVerifier(ipython_shell, None, timeout_s=1.0)("while True:\n    pass")
     assert report == "it did not finish within 1 s"
+
+
+def test_an_interrupt_while_the_copy_runs_leaves_no_copy_behind(ipython_shell: Any) -> None:
+    import os
+    import signal
+    import threading
+
+    def interrupt_soon() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.5, interrupt_soon)
+    timer.start()
+    try:
+        ForkVerifier(ipython_shell, None, timeout_s=30.0)("while True:\n    pass")
+    except KeyboardInterrupt:
+        pass  # the interrupt is what this test sends
+    else:
+        raise AssertionError("the interrupt did not reach the verifier")
+    finally:
+        timer.cancel()
+    assert _children() == []
+
+
+def _children() -> list[str]:
+    """Child processes of this process (running or zombie), from /proc."""
+    import os
+    from pathlib import Path
+
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return [pid for task in tasks.iterdir()
+            for pid in (task / "children").read_text().split()]

@@ -339,3 +339,37 @@ def test_explain_cell_from_the_context_menu(page: Any, lab: Lab) -> None:
     explanation = page.locator(LAST_ANSWER).inner_text()
     assert len(explanation.split()) >= 5
     screenshot(page, "explain-cell")
+
+
+@pytest.mark.model
+def test_verified_fix_runs_candidates_in_a_copy_of_the_kernel(page: Any, lab: Lab) -> None:
+    failing = 'df["temp_f"] = df["temperature"] * 9 / 5 + 32'
+    write_notebook(lab.root / "verify.ipynb", [DATAFRAME_CELL, failing])
+    open_notebook(page, lab, "verify.ipynb")
+    run_all_and_wait(page)
+    assert any(o["output_type"] == "error" for o in cell_outputs(page, 1))
+    state = "print(sorted(k for k in globals() if not k.startswith('_')), list(df.columns))"
+    before = kernel_stdout(page, state)
+    assert "temp_f" not in before
+
+    open_panel(page)
+    page.select_option(f"{PANEL} .jp-localai-task-picker", "fix")
+    toggle = page.locator(f"{PANEL} .jp-localai-verify")
+    assert "files" in toggle.get_attribute("title")  # the side-effect caveat
+    toggle.locator("input").check()
+    page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").nth(1).click(button="right")
+    page.locator(".lm-Menu-item", has_text="Fix cell with Local AI").click()
+    page.wait_for_selector(f"{PANEL} .jp-localai-assistant", timeout=20_000)
+    assert "fix · verify" in page.locator(f"{PANEL} .jp-localai-task").last.inner_text().lower()
+    assert wait_answer_finished(page, 480_000) == "done"
+
+    verdict = page.locator(LAST_ANSWER).locator(".jp-localai-verified")
+    screenshot(page, "verified-fix")
+    if verdict.get_attribute("data-verified") == "true":
+        assert "verified: ran in a copy of the kernel" in verdict.inner_text()
+        code = page.locator(LAST_ANSWER).locator(".jp-localai-code pre").first.inner_text()
+        assert "temp_f" in code
+    else:
+        assert "no candidate ran" in verdict.inner_text()
+    # The candidates ran in forked copies: the kernel's own variables are as they were.
+    assert kernel_stdout(page, state) == before

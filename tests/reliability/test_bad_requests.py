@@ -20,8 +20,8 @@ from tornado.httpclient import AsyncHTTPClient
 from traitlets.config import Config
 
 from jupyter_localai.config import LocalAI
+from jupyter_localai.core.ask_body import task_request_from_json
 from jupyter_localai.engines.fake import FakeEngine
-from jupyter_localai.server.handlers import task_request_from_json
 from jupyter_localai.server.openai_api import generation_request_from_json
 from jupyter_localai.server.runtime import AssistantRuntime
 
@@ -60,7 +60,7 @@ def runtime() -> AssistantRuntime:
 def test_fuzz_ask_bodies_parse_or_are_refused_cleanly(runtime: AssistantRuntime,
                                                       body: dict[str, Any]) -> None:
     try:
-        request = task_request_from_json(body, runtime)
+        request = task_request_from_json(body, runtime.settings)
     except REFUSALS:
         return
     assert request.max_tokens >= 1 and request.context_tokens >= 0 and 0 <= request.retries <= 10

@@ -1,0 +1,94 @@
+"""The `ask` body (see docs/architecture.md) turned into a `TaskRequest`, without Jupyter.
+
+Two faces accept the same body: the server's `POST /api/localai/ask` and the panel's
+verified fix, which runs in the notebook's kernel (`kernel/panel_task.py`) where neither
+tornado nor jupyter_server may be imported. Defaults come from whatever holds the `LocalAI`
+settings (duck-typed, so the core does not import traitlets).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+from .context import NotebookContext
+from .tasks import TASKS, TaskRequest
+
+MAX_RETRIES = 10
+
+
+class AskDefaults(Protocol):
+    """The `LocalAI` settings an ask body falls back to."""
+
+    max_tokens: int
+    temperature: float
+    seed: int
+    context_tokens: int
+    retries: int
+
+
+def task_request_from_json(
+    body: dict[str, Any], settings: AskDefaults, *, default_retries: int | None = None
+) -> TaskRequest:
+    """The core's TaskRequest of an `ask` body; ValueError or TypeError naming the field.
+
+    `default_retries` replaces `settings.retries` when the body gives none (a verified fix
+    gets the extra attempts of `LocalAI.verify_retries`, as `%ai fix --verify` does).
+    """
+    task = body.get("task", "chat")
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+    context_json = body.get("context")
+    if context_json is not None and not isinstance(context_json, dict):
+        raise ValueError("context must be a NotebookContext JSON object")
+    history = body.get("history") or []
+    if not isinstance(history, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("content"), str) for m in history
+    ):
+        raise ValueError('history must be a list of {"role", "content"} objects')
+    retries = settings.retries if default_retries is None else default_retries
+    return TaskRequest(
+        task=task,
+        prompt=str(body.get("prompt") or ""),
+        context=NotebookContext.from_json(context_json) if context_json else None,
+        target_source=optional_text(body, "target_source"),
+        target_output=str(body.get("target_output") or ""),
+        history=[{"role": str(m.get("role", "user")), "content": m["content"]} for m in history],
+        format=str(body.get("format") or ("code" if task in ("generate", "fix") else "markdown")),
+        max_tokens=bounded(body, "max_tokens", settings.max_tokens, 1),
+        temperature=bounded(body, "temperature", settings.temperature, 0.0, kind=float),
+        seed=bounded(body, "seed", settings.seed, -(2**63)),
+        session_id=optional_text(body, "session_id"),
+        context_tokens=bounded(body, "context_tokens", settings.context_tokens, 0),
+        retries=bounded(body, "retries", retries, 0, MAX_RETRIES),
+    )
+
+
+def optional_text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def bounded(
+    body: dict[str, Any], key: str, default: Any, least: float, most: float | None = None,
+    *, kind: type = int,
+) -> Any:
+    """`body[key]` (or the default) as a finite `kind` within [least, most]; ValueError
+    naming the field otherwise, so NaN, Infinity or 1e400 are refused, not a crash."""
+    value = option(body, key, default)
+    try:
+        number = kind(value)
+    except OverflowError as error:
+        raise ValueError(f"{key} must be a finite number, not {value!r}") from error
+    if not math.isfinite(number) or number < least or (most is not None and number > most):
+        limits = f"at least {least}" if most is None else f"between {least} and {most}"
+        raise ValueError(f"{key} must be {limits}, not {value!r}")
+    return number
+
+
+def option(body: dict[str, Any], key: str, default: Any) -> Any:
+    """`body[key]` when given (0 included), else the configured default."""
+    value = body.get(key)
+    return default if value is None else value
