@@ -40,6 +40,9 @@ log = logging.getLogger("eval_tasks")
 
 BENCH_DIR = Path(__file__).resolve().parent
 TASKS_DIR = BENCH_DIR / "tasks"
+# Tasks written after the assistant's checks and hints, by someone who did not read them:
+# a separate figure for whether the improvements carry over to unseen work.
+HOLDOUT_DIR = BENCH_DIR / "tasks_holdout"
 RESULTS_DIR = BENCH_DIR / "results"
 DEFAULT_MODEL_LABEL = "qwen2.5-coder-0.5b"
 REPLY_MARK = "@@EVAL_REPLY@@"
@@ -344,12 +347,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--server-url", help="use this Jupyter server's resident model")
     parser.add_argument("--oracle", choices=("reference", "empty"),
                         help="no model: answer with the reference solution (or nothing)")
+    parser.add_argument("--tasks-dir", type=Path, default=TASKS_DIR,
+                        help="folder with fix/ and generate/ task files (e.g. "
+                             "benchmarks/tasks_holdout); results then go to results/<folder>/")
     parser.add_argument("--out", type=Path, help="JSON result path (a .md is written beside)")
     return parser.parse_args(argv)
 
 
 def select_tasks(args: argparse.Namespace) -> list[Task]:
-    tasks = load_tasks(kind=args.kind)
+    tasks = load_tasks(args.tasks_dir, kind=args.kind)
     if args.task:
         tasks = [t for t in tasks if t.id in set(args.task)]
     if args.limit is not None:
@@ -378,11 +384,14 @@ def main(argv: list[str] | None = None) -> int:
     env = kernel_env(args.model, args.server_url)
     label = model_label(args.model) if not args.oracle else f"oracle-{args.oracle}"
     suffix = "_verify" if args.verify else ""
-    out = args.out or RESULTS_DIR / f"eval_{label}{suffix}.json"
+    results_dir = (RESULTS_DIR if args.tasks_dir.resolve() == TASKS_DIR.resolve()
+                   else RESULTS_DIR / args.tasks_dir.name)
+    out = args.out or results_dir / f"eval_{label}{suffix}.json"
     meta = {
         "model": label,
         "started": time.strftime("%Y-%m-%d %H:%M"),
         "commit": _git_commit(),
+        "tasks": args.tasks_dir.name,
         "options": " ".join(task_options_text(args)) or "(defaults: temperature 0, seed 0)",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
     }

@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 
 BENCH_DIR = Path(ev.__file__).resolve().parent
 TASKS = ev.load_tasks()
-FIX_TASKS = [t for t in TASKS if t.kind == "fix"]
+HOLDOUT = ev.load_tasks(ev.HOLDOUT_DIR)
+FIX_TASKS = [t for t in TASKS + HOLDOUT if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
 
@@ -40,13 +41,18 @@ def test_suite_size_and_spread():
     assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= areas
 
 
-@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.id)
+def test_holdout_tasks_are_new():
+    assert len(HOLDOUT) >= 16
+    assert not {t.id for t in HOLDOUT} & set(BY_ID), "held-out ids must not repeat the suite's"
+
+
+@pytest.mark.parametrize("task", TASKS + HOLDOUT, ids=lambda t: t.id)
 def test_reference_passes(task):
     outcome = ev.check_in_process(task, task.reference)
     assert outcome.passed, f"{outcome.failure}: {outcome.error}"
 
 
-@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.id)
+@pytest.mark.parametrize("task", TASKS + HOLDOUT, ids=lambda t: t.id)
 def test_empty_answer_fails(task):
     outcome = ev.check_in_process(task, "")
     assert not outcome.passed
