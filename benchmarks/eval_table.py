@@ -39,14 +39,8 @@ def _rate(block: dict[str, Any] | None) -> str:
     return f"{block['passed']}/{block['tasks']} ({100 * block['pass_rate']:.0f}%)"
 
 
-def table(runs: list[dict[str, Any]]) -> str:
+def _rows(runs: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "# Evaluation: model x kind x verify",
-        "",
-        "A task passes only if its answer runs in a fresh kernel after the task's setup and",
-        "the task's check holds (`benchmarks/eval_tasks.py`). `--verify` applies to fix tasks:",
-        "each candidate runs in a forked copy of the kernel before it is shown.",
-        "",
         "| model | kind | verify | passed | median s/task | median first token s | run |",
         "|---|---|---|---|---:|---:|---|",
     ]
@@ -62,6 +56,41 @@ def table(runs: list[dict[str, Any]]) -> str:
                 f"({run['meta'].get('started') or run['meta'].get('date')}, "
                 f"{run['meta'].get('commit')}) |"
             )
+    return lines
+
+
+def _verify_gains(runs: list[dict[str, Any]]) -> list[str]:
+    """Per model: points `--verify` adds on fix tasks, and the most it could have added."""
+    by_model: dict[str, dict[bool, dict[str, Any]]] = {}
+    for run in runs:
+        by_model.setdefault(run["meta"].get("model", "?"), {})[run["verify"]] = run["summary"]
+    lines = []
+    for model, summaries in sorted(by_model.items()):
+        plain, verified = summaries.get(False), summaries.get(True)
+        if not (plain and verified and plain.get("fix", {}).get("tasks")
+                and verified["fix"]["tasks"]):
+            continue
+        gain = verified["fix"]["pass_rate"] - plain["fix"]["pass_rate"]
+        headroom = 1.0 - plain["fix"]["pass_rate"]
+        verdict = "met" if gain >= VERIFY_GAIN_TARGET else "missed"
+        if gain < VERIFY_GAIN_TARGET and headroom < VERIFY_GAIN_TARGET:
+            verdict += (f" (without verify {plain['fix']['passed']}/{plain['fix']['tasks']} "
+                        f"already pass: at most {100 * headroom:+.0f} was possible)")
+        lines.append(f"- {model}: `--verify` on fix tasks {100 * gain:+.0f} points "
+                     f"(target +{100 * VERIFY_GAIN_TARGET:.0f}): {verdict}.")
+    return lines
+
+
+def table(runs: list[dict[str, Any]], holdout: list[dict[str, Any]] | None = None) -> str:
+    lines = [
+        "# Evaluation: model x kind x verify",
+        "",
+        "A task passes only if its answer runs in a fresh kernel after the task's setup and",
+        "the task's check holds (`benchmarks/eval_tasks.py`). `--verify` applies to fix tasks:",
+        "each candidate runs in a forked copy of the kernel before it is shown.",
+        "",
+        *_rows(runs),
+    ]
     lines += ["", "## Against the targets", ""]
     by_model: dict[str, dict[bool, dict[str, Any]]] = {}
     for run in runs:
@@ -74,12 +103,19 @@ def table(runs: list[dict[str, Any]]) -> str:
             verdict = "met" if rate >= target else f"missed by {100 * (target - rate):.0f} points"
             lines.append(f"- {model}: {100 * rate:.0f}% overall without verify "
                          f"(target {100 * target:.0f}%): {verdict}.")
-        verified = summaries.get(True)
-        if plain and verified and plain.get("fix", {}).get("tasks") and verified["fix"]["tasks"]:
-            gain = verified["fix"]["pass_rate"] - plain["fix"]["pass_rate"]
-            verdict = "met" if gain >= VERIFY_GAIN_TARGET else "missed"
-            lines.append(f"- {model}: `--verify` on fix tasks {100 * gain:+.0f} points "
-                         f"(target +{100 * VERIFY_GAIN_TARGET:.0f}): {verdict}.")
+    lines += _verify_gains(runs)
+    if holdout:
+        lines += [
+            "",
+            "## Held-out tasks (`benchmarks/tasks_holdout/`)",
+            "",
+            "Written after the checks and hints by someone who had not read them or the",
+            "suite's tasks: whether the improvements carry over to work nobody tuned for.",
+            "",
+            *_rows(holdout),
+            "",
+            *_verify_gains(holdout),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
-    text = table(load_runs(args.results))
+    holdout_dir = args.results / "tasks_holdout"
+    holdout = load_runs(holdout_dir) if holdout_dir.is_dir() else []
+    text = table(load_runs(args.results), holdout)
     (args.results / "eval_table.md").write_text(text)
     print(text)
 
