@@ -17,13 +17,24 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .array_rules import broadcast_rule, reshape_rule
 from .attribute_rules import attribute_rule
 from .combine_rules import merge_key_rule, sequence_rule
 from .date_rules import date_rule
 from .failure import Failure
+from .frame_rules import frame_reduction_rule, int_dates_rule, tz_compare_rule
 from .hint import Hint, hint_edits
 from .label_rules import drop_rule, iloc_label_rule
 from .pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
+from .python_rules import (
+    join_rule,
+    len_loop_rule,
+    mutation_rule,
+    sequence_times_rule,
+    str_assign_rule,
+    str_index_rule,
+)
+from .setter_rules import setter_rule
 from .type_rules import callable_rule, none_rule, unhashable_rule
 from .value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
 
@@ -38,6 +49,9 @@ _RULES: list[Callable[[Failure], list[str]]] = [
     attribute_rule, key_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
     string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
     nan_int_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
+    mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
+    int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
+    sequence_times_rule,
 ]  # fmt: skip
 
 

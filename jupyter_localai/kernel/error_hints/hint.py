@@ -105,3 +105,23 @@ def pandas_name(f: Failure) -> str | None:
         if value is pd and type(name) is str and name.isidentifier():
             return name
     return None
+
+
+def unique_replace(f: Failure, inner: ast.AST, new: str, *outers: ast.AST) -> Edit | None:
+    """The edit replacing `inner` by `new`, widened to the first of `outers` (each enclosing
+    it) whose text occurs once: the edit is applied to the first occurrence, so `v` in
+    `r = m - v` must not hit the `v = ...` above it."""
+    edit = replace(f, inner, new)
+    for outer in outers:
+        if edit is None or f.source.count(edit[0]) == 1:
+            break
+        edit = through(f, outer, inner, new)
+    return edit if edit is not None and f.source.count(edit[0]) == 1 else None
+
+
+def through(f: Failure, outer: ast.AST, inner: ast.AST, new_inner: str) -> Edit | None:
+    """The edit of the text from `outer`'s start through `inner`'s end (`for k in d` of a
+    loop, without its body), with `inner` replaced by `new_inner`."""
+    before = _between(f, _position(outer, ""), _position(inner, ""))
+    old = segment(f, inner)
+    return (before + old, before + new_inner) if before is not None and old else None

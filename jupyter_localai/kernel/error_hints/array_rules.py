@@ -1,0 +1,128 @@
+"""Rules for numpy shape errors: a 1-D array meant per row of a 2-D one, and a reshape whose
+shape does not multiply out to the array's size.
+
+numpy's messages give the shapes but not which variable has which, nor what would fit; these
+hints name the operand and list the shapes that do.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from typing import Any
+
+from .failure import MISSING, Failure
+from .hint import Hint, operand, unique_replace
+
+# A 1-D array that does not broadcast against a 2-D one --------------------------------------
+
+_BROADCAST = re.compile(r"^operands could not be broadcast together with shapes \((\d+),(\d+)\) \((\d+),\)\s*$|"
+                        r"^operands could not be broadcast together with shapes \((\d+),\) \((\d+),(\d+)\)\s*$")  # fmt: skip
+
+
+def _shape(f: Failure, node: ast.expr) -> tuple[int, ...] | None:
+    """The shape of the numpy array `node` names, else None."""
+    np = sys.modules.get("numpy")
+    value: Any = f.resolve(node)
+    if np is None or value is MISSING or type(value) is not np.ndarray:
+        return None
+    return tuple(value.shape)
+
+
+def _operand_pairs(f: Failure) -> list[tuple[ast.AST, ast.expr, ast.expr, bool]]:
+    """(operation, left, right, left may be rewritten) of the operations on the failing line."""
+    pairs: list[tuple[ast.AST, ast.expr, ast.expr, bool]] = []
+    for node in f.line_nodes:
+        if isinstance(node, ast.BinOp):
+            pairs.append((node, node.left, node.right, True))
+        elif isinstance(node, ast.AugAssign):
+            pairs.append((node, node.target, node.value, False))
+        elif isinstance(node, ast.Compare) and len(node.comparators) == 1:
+            pairs.append((node, node.left, node.comparators[0], True))
+    return pairs
+
+
+def broadcast_rule(f: Failure) -> list[str]:
+    match = _BROADCAST.match(f.message)
+    if not isinstance(f.exc, ValueError) or not match:
+        return []
+    numbers = [int(g) for g in match.groups() if g is not None]
+    rows, columns, length = numbers if match.group(1) else [numbers[1], numbers[2], numbers[0]]
+    for operation, left, right, left_free in _operand_pairs(f):
+        shapes = (_shape(f, left), _shape(f, right))
+        if shapes == ((rows, columns), (length,)):
+            vector, matrix, editable = right, left, True
+        elif shapes == ((length,), (rows, columns)):
+            vector, matrix, editable = left, right, left_free
+        else:
+            continue
+        v, m = operand(f, vector), operand(f, matrix)
+        per_column = f"A 1-D array of length {columns} already broadcasts per column of `{m}`."
+        if length != rows:
+            return [
+                (
+                    f"`{m}` has shape ({rows}, {columns}) and `{v}` length {length}, which fits "
+                    f"neither its {rows} rows nor its {columns} columns. {per_column}"
+                )
+            ]
+        return [
+            Hint(
+                f"`{m}` has shape ({rows}, {columns}) and `{v}` one value per row ({length}): "
+                f"numpy lines a 1-D array up with the columns, so make it a column, "
+                f"`{v}[:, None]`. {per_column}",
+                edit=unique_replace(f, vector, f"{v}[:, None]", operation) if editable else None,
+            )
+        ]
+    return []
+
+
+# A reshape to a shape of another size -------------------------------------------------------
+
+_RESHAPE = re.compile(r"^cannot reshape array of size (\d+) into shape \(([-\d, ]*)\)")
+_MAX_SIZE = 10**12  # factor pairs are found by trial division up to the square root
+_PAIRS = 6
+
+
+def _factor_pairs(size: int) -> list[tuple[int, int]]:
+    pairs = []
+    for a in range(1, int(size**0.5) + 1):
+        if size % a == 0:
+            pairs += [(a, size // a), (size // a, a)]
+    return list(dict.fromkeys(pairs))
+
+
+def reshape_rule(f: Failure) -> list[str]:
+    match = _RESHAPE.match(f.message)
+    if not isinstance(f.exc, ValueError) or not match:
+        return []
+    size = int(match.group(1))
+    wanted = [int(n) for n in match.group(2).replace(" ", "").split(",") if n]
+    if not 1 < size <= _MAX_SIZE:
+        return []
+    shape = "(" + ", ".join(map(str, wanted)) + ")"
+    if len(wanted) == 2:
+        a, b = wanted
+        near = sorted(_factor_pairs(size), key=lambda p: abs(p[0] - a) + abs(p[1] - b))
+    else:
+        near = _factor_pairs(size)
+    shown = " = ".join(f"{x} x {y}" for x, y in near[:_PAIRS] if x > 1 and y > 1)
+    if not shown:
+        return [(f"The array has {size} values, a prime number: it only reshapes to "
+                f"(1, {size}) or ({size}, 1), so check where its values come from.")]  # fmt: skip
+    fits = [n for n in wanted if n > 0 and size % n == 0]
+    minus_one = (
+        f" Or give one dimension and `-1` for the other, which numpy computes: e.g. "
+        f"`reshape(-1, {fits[-1]})`." if fits else
+        " `-1` lets numpy compute one dimension, but the other must divide the size."
+    )  # fmt: skip
+    product = 1
+    for n in wanted:
+        product *= n
+    needs = f" needs {product}" if product > 0 else " does not fit"
+    return [
+        (
+            f"The array has {size} values but shape {shape}{needs}: "
+            f"shapes that fit are {size} = {shown}.{minus_one}"
+        )
+    ]

@@ -1,0 +1,162 @@
+"""Rules for pandas type errors around dates and whole-frame math: a tz-aware column compared
+with a naive date, integers added to dates, a reduction over a frame with non-numeric columns.
+
+pandas names the dtypes but not the cure (`tz=`, `pd.to_timedelta`, picking columns); these
+hints give it with the cell's own names and, where the intent is plain, as an edit.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from .failure import Failure, constant, line_calls, pandas_kind, pandas_module, str_columns
+from .hint import Hint, code, operand, pandas_name, segment, unique_replace
+
+# A tz-aware column compared with a naive date -----------------------------------------------
+
+_TZ_COMPARE = re.compile(
+    r"^Invalid comparison between dtype=datetime64\[\w+, ([\w/+:-]+)\] and (Timestamp|datetime)"
+)
+_TZ_NAME = re.compile(r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$")
+
+
+def _naive_date_call(f: Failure, call: ast.Call) -> str | None:
+    """`Timestamp` or `to_datetime` where `call` is `pd.<that>('<literal>')` without a tz."""
+    pd, func = pandas_module(), call.func
+    if pd is None or not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return None
+    if f.lookup(func.value.id) is not pd or func.attr not in ("Timestamp", "to_datetime"):
+        return None
+    literal = len(call.args) == 1 and type(constant(call.args[0])) is str
+    plain = all(k.arg not in ("tz", "utc", "tzinfo") for k in call.keywords)
+    return func.attr if literal and plain else None
+
+
+def tz_compare_rule(f: Failure) -> list[str]:
+    match = _TZ_COMPARE.match(f.message)
+    if not isinstance(f.exc, TypeError) or not match:
+        return []
+    tz, other = match.groups()
+    pd = pandas_name(f) or "pd"
+    text = (
+        f"The dates are timezone-aware ({tz}) but the {other} compared with them is naive: "
+        f"compare with an aware value, `{pd}.Timestamp('2024-03-01', tz='{tz}')`, or drop the "
+        f"zone first, `.dt.tz_localize(None)`."
+    )
+    calls = [(call, _naive_date_call(f, call)) for call in line_calls(f)]
+    calls = [(call, kind) for call, kind in calls if kind]
+    if len(calls) != 1 or not _TZ_NAME.match(tz):
+        return [text]
+    call, kind = calls[0]
+    written = segment(f, call)
+    if not written or not written.endswith(")"):
+        return [text]
+    fixed = (
+        f"{written[:-1]}, tz={tz!r})" if kind == "Timestamp" else f"{written}.tz_localize({tz!r})"
+    )
+    return [Hint(text, edit=unique_replace(f, call, fixed))]
+
+
+# Integers added to dates --------------------------------------------------------------------
+
+_INT_DATES = re.compile(
+    r"^Addition/subtraction of integers and integer-arrays with (DatetimeArray|Timestamp)"
+)
+
+
+def _is_dates(value: Any) -> bool:
+    pd = pandas_module()
+    if pandas_kind(value) in ("Series", "Index"):
+        return value.dtype.kind == "M"
+    return pd is not None and type(value) is pd.Timestamp
+
+
+def _is_ints(f: Failure, node: ast.expr) -> bool:
+    if type(constant(node)) is int:
+        return True
+    value = f.resolve(node)
+    if type(value) is int:
+        return True
+    return pandas_kind(value) in ("Series", "Index") and value.dtype.kind in "iu"
+
+
+def int_dates_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, TypeError) or not _INT_DATES.match(f.message):
+        return []
+    pd = pandas_name(f) or "pd"
+    for node in f.line_nodes:
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Add | ast.Sub):
+            continue
+        for dates, ints in ((node.left, node.right), (node.right, node.left)):
+            if not (_is_dates(f.resolve(dates)) and _is_ints(f, ints)):
+                continue
+            n = code(f, ints)
+            fixed = f"{pd}.to_timedelta({n}, unit='D')"
+            text = (
+                f"pandas no longer adds plain integers to dates: say what `{n}` counts, e.g. "
+                f"days, `{operand(f, dates)} + {fixed}` (or `unit='h'` for hours)."
+            )
+            days = "day" in n.lower() and pandas_name(f) is not None
+            return [Hint(text, edit=unique_replace(f, ints, fixed, node) if days else None)]
+    return [(f"pandas no longer adds plain integers to dates: convert them to a duration first, "
+            f"e.g. days, `{pd}.to_timedelta(n, unit='D')`.")]  # fmt: skip
+
+
+# A reduction over a whole frame with non-numeric columns ------------------------------------
+
+_NOT_NUMERIC = re.compile(
+    r"^(Accumulation \w+ not supported for|.* does not support operation '\w+'|"
+    r"Could not convert .* to numeric|Cannot perform reduction '\w+' with)"
+)
+_REDUCTIONS = {"sum", "mean", "median", "std", "var", "prod", "cumsum", "cumprod", "cummax",
+               "cummin", "min", "max", "sem", "skew", "quantile"}  # fmt: skip
+_NUMERIC_SHOWN = 4
+
+
+def _reduced_frame(f: Failure, call: ast.Call) -> tuple[ast.expr, Any, list[str]] | None:
+    """(frame node, frame, group keys) of `df.<reduction>()` or `df.groupby(k).<reduction>()`."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in _REDUCTIONS:
+        return None
+    owner, keys = call.func.value, []
+    if (
+        isinstance(owner, ast.Call)
+        and isinstance(owner.func, ast.Attribute)
+        and owner.func.attr == "groupby"
+        and owner.args
+    ):
+        key = constant(owner.args[0])
+        keys = [key] if type(key) is str else []
+        owner = owner.func.value
+    frame = f.resolve(owner)
+    return (owner, frame, keys) if pandas_kind(frame) == "DataFrame" else None
+
+
+def frame_reduction_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, TypeError) or not _NOT_NUMERIC.match(f.message):
+        return []
+    for call in line_calls(f):
+        found = _reduced_frame(f, call)
+        if found is None:
+            continue
+        node, frame, keys = found
+        columns = [c for c in str_columns(frame) if c not in keys]
+        numeric = [c for c in columns if frame[c].dtype.kind in "iuf"]
+        other = [c for c in columns if c not in numeric]
+        if not numeric or not other:
+            continue
+        name, method = operand(f, node), call.func.attr  # type: ignore[union-attr]
+        picked = repr(numeric[:_NUMERIC_SHOWN])
+        if keys:
+            use = f"`{name}.groupby({keys[0]!r})[{picked}].{method}()`"
+        else:
+            use = f"`{name}[{picked}].{method}()`"
+        return [
+            (
+                f"`{method}` runs on every column of `{name}`, and {', '.join(map(repr, other[:3]))} "
+                f"{'is' if len(other) == 1 else 'are'} not numeric: select the numeric column(s) "
+                f"first, {use}."
+            )
+        ]
+    return []

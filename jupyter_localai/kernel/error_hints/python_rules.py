@@ -1,0 +1,253 @@
+"""Rules for plain-Python mistakes a small model fixes wrongly without the fact behind them:
+a container changed while looping over it, `join` of numbers, `for i in len(xs)`, a list or
+str indexed by a name, a str assigned into, a list multiplied by a float.
+
+Each hint names the cell's own variable; the loop and `join` fixes are exact edits.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+
+from .failure import MISSING, Failure, constant, line_calls, show
+from .hint import Hint, code, operand, segment, unique_replace
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _loop_iters(f: Failure) -> list[tuple[ast.AST, ast.expr]]:
+    """(loop or comprehension, its iterable) for the iterables on the failing line, in order."""
+    if f.tree is None:
+        return []
+    on_line = {id(node) for node in f.line_nodes}
+    found: list[tuple[ast.AST, ast.expr]] = []
+    for node in ast.walk(f.tree):
+        if isinstance(node, ast.For | ast.AsyncFor):
+            found.append((node, node.iter))
+        elif isinstance(node, _COMPREHENSIONS):
+            found += [(node, loop.iter) for loop in node.generators]
+    return [(owner, node) for owner, node in found if id(node) in on_line]
+
+
+# A dict or set changed while a loop iterates over it ----------------------------------------
+
+_CHANGED = re.compile(r"^(dictionary|Set|set) changed size during iteration")
+_VIEWS = {"keys", "items", "values"}
+
+
+def _container(node: ast.expr) -> ast.expr:
+    """`d` of `d`, `d.keys()`, `d.items()`, `d.values()`."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _VIEWS
+        and not node.args
+        and not node.keywords
+    ):
+        return node.func.value
+    return node
+
+
+def mutation_rule(f: Failure) -> list[str]:
+    match = _CHANGED.match(f.message)
+    if not isinstance(f.exc, RuntimeError) or not match:
+        return []
+    kind = "dict" if match.group(1) == "dictionary" else "set"
+    for loop, node in _loop_iters(f):
+        if not isinstance(_container(node), ast.Name | ast.Attribute | ast.Subscript):
+            continue
+        text = code(f, node)
+        return [
+            Hint(
+                f"The loop over `{text}` adds or removes items of that {kind} while iterating "
+                f"it: iterate over a copy, `for ... in list({text}):`, or collect the changes "
+                f"and apply them after the loop.",
+                edit=unique_replace(f, node, f"list({text})", loop),
+            )
+        ]
+    return []
+
+
+# `sep.join` of values that are not str ------------------------------------------------------
+
+_JOIN_ITEM = re.compile(r"^sequence item (\d+): expected str instance, (\w+) found")
+
+
+def join_rule(f: Failure) -> list[str]:
+    match = _JOIN_ITEM.match(f.message)
+    if not isinstance(f.exc, TypeError) or not match:
+        return []
+    joins = [
+        call for call in line_calls(f)
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "join"
+        and len(call.args) == 1 and not call.keywords
+        and (type(constant(call.func.value)) is str or type(f.resolve(call.func.value)) is str)
+    ]  # fmt: skip
+    if not joins:
+        return []
+    item, kind = match.groups()
+    arg = joins[0].args[0]
+    text = code(f, arg)
+    generated = isinstance(arg, ast.GeneratorExp)
+    fixed = f"map(str, {text})" if not generated else f"str({ast.unparse(arg.elt)}) for ..."
+    edit = unique_replace(f, arg, fixed, joins[0]) if len(joins) == 1 and not generated else None
+    return [
+        Hint(
+            f"`join` takes str items only, and item {item} of `{text}` is {kind}: convert each "
+            f"item, `{fixed}`.",
+            edit=edit,
+        )
+    ]
+
+
+# `for i in len(xs)` -------------------------------------------------------------------------
+
+
+def len_loop_rule(f: Failure) -> list[str]:
+    if not isinstance(f.exc, TypeError) or f.message != "'int' object is not iterable":
+        return []
+    if f.lookup("len") not in (MISSING, builtins.len):
+        return []
+    for loop, node in _loop_iters(f):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "len"
+            and len(node.args) == 1
+        ):
+            text = code(f, node)
+            return [
+                Hint(
+                    f"`{text}` is a number, not something to loop over: loop over the "
+                    f"positions, `range({text})`, or over the items themselves.",
+                    edit=unique_replace(f, node, f"range({text})", loop),
+                )
+            ]
+    return []
+
+
+# A list or str indexed with a str -----------------------------------------------------------
+
+_STR_INDEX = re.compile(r"^(list|string) indices must be integers")
+
+
+def _str_subscripts(f: Failure, kind: type) -> list[tuple[ast.Subscript, object]]:
+    """(node, value) of `x[key]` on the line where x holds a `kind` and key is a str."""
+    found = []
+    for node in f.line_nodes:
+        if not isinstance(node, ast.Subscript) or isinstance(node.slice, ast.Slice):
+            continue
+        value = f.resolve(node.value)
+        key = constant(node.slice)
+        key = f.resolve(node.slice) if key is MISSING else key
+        if type(value) is kind and type(key) is str:
+            found.append((node, value))
+    return found
+
+
+def str_index_rule(f: Failure) -> list[str]:
+    match = _STR_INDEX.match(f.message)
+    if not isinstance(f.exc, TypeError) or not match:
+        return []
+    kind = list if match.group(1) == "list" else str
+    found = _str_subscripts(f, kind)
+    if not found:
+        return []
+    node, value = found[0]
+    name, key = code(f, node.value), code(f, node.slice)
+    if kind is str:
+        return [
+            (
+                f"`{name}` is a str ({show(value)}), not a dict or row: a string is indexed by "
+                f"position only. If it came from looping over a dict, that gives its keys; use "
+                f"`for key, value in d.items()`; if it is JSON text, parse it with `json.loads`."
+            )
+        ]
+    items = value[:20]  # type: ignore[index]
+    if items and all(type(item) is dict for item in items):
+        return [
+            (
+                f"`{name}` is a list of {len(value)} dicts (records), indexed by position: pick "  # type: ignore[arg-type]
+                f"one first, `{name}[0][{key}]`, or take the field from each, "
+                f"`[row[{key}] for row in {name}]` (or `pd.DataFrame({name})[{key}]`)."
+            )
+        ]
+    return [
+        (
+            f"`{name}` is a list ({len(value)} items), indexed by position (`{name}[0]`), not by "  # type: ignore[arg-type]
+            f"name: to look values up by {key}, keep them in a dict instead."
+        )
+    ]
+
+
+# Item assignment into a str -----------------------------------------------------------------
+
+
+def str_assign_rule(f: Failure) -> list[str]:
+    if (
+        not isinstance(f.exc, TypeError)
+        or f.message != "'str' object does not support item assignment"
+    ):
+        return []
+    for node in f.line_nodes:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        targets = [node.target] if isinstance(node, ast.AugAssign) else targets
+        for target in targets:
+            if isinstance(target, ast.Subscript) and type(f.resolve(target.value)) is str:
+                name, at = code(f, target.value), code(f, target.slice)
+                return [
+                    (
+                        f"`{name}` is a str, and strings cannot be changed in place: build a new "
+                        f"one, e.g. `{name} = {name}[:{at}] + new + {name}[{at} + 1:]` or "
+                        f"`{name} = {name}.replace(old, new)` (for many changes, edit "
+                        f"`list({name})` and `''.join(...)` it back)."
+                    )
+                ]
+    return [
+        (
+            "Strings cannot be changed in place: build a new one, e.g. `s = s[:i] + c + s[i+1:]` "
+            "or `s = s.replace(old, new)`."
+        )
+    ]
+
+
+# A sequence multiplied by a float -----------------------------------------------------------
+
+_SEQUENCE_TIMES = re.compile(r"^can't multiply sequence by non-int of type '(\w+)'")
+
+
+def sequence_times_rule(f: Failure) -> list[str]:
+    match = _SEQUENCE_TIMES.match(f.message)
+    if not isinstance(f.exc, TypeError) or not match:
+        return []
+    for node in f.line_nodes:
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult):
+            continue
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            value = f.resolve(side) if not isinstance(side, ast.List) else []
+            name = operand(f, side)
+            plain = isinstance(other, ast.Constant | ast.Name | ast.Attribute)
+            by = code(f, other) if plain else operand(f, other)
+            if type(value) is str:
+                return [
+                    (
+                        f"`{name}` is a str ({show(value)}), and `*` repeats a str: convert it to a "
+                        f"number first, `float({segment(f, side) or name}) * {by}`."
+                    )
+                ]
+            if type(value) in (list, tuple):
+                return [
+                    (
+                        f"`{name}` is a {type(value).__name__}, and `*` repeats it rather than "
+                        f"scaling its numbers: `[x * {by} for x in {name}]`, or make it a numpy "
+                        f"array, `np.array({name}) * {by}`."
+                    )
+                ]
+    return [
+        (
+            f"`*` of a list or str by a {match.group(1)} is not defined (by an int it repeats): for "
+            f"numbers use a comprehension, `[x * f for x in xs]`, or a numpy array."
+        )
+    ]
