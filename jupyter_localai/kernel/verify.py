@@ -21,10 +21,14 @@ from typing import Any
 
 from ..core.context import NotebookContext
 from ..core.prompt import format_error
-from .history import error_info
+from .history import cell_sources, error_info
 from .redact import namespace_redactor
+from .replay import cells_to_replay
 
 DEFAULT_TIMEOUT_S = 20.0
+# The copy's report when a replayed cell failed: the caller retries without replay.
+_REPLAY_FAILED = "<a replayed cell failed>"
+_TIMED_OUT = "it did not finish within"
 _MAX_REPORT_CHARS = 3000
 
 
@@ -35,17 +39,26 @@ class ForkVerifier:
                  timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self._shell = shell
         self._timeout_s = timeout_s
-        # A fix replaces the failing cell: run it in the namespace as it was before that cell.
-        self._context = context
+        # A fix replaces the failing cell: in the copy, the cells that last assigned what the
+        # failing cell changed run again first, so the fix meets the state the failing cell
+        # found (`laps = laps.append(3)` left `laps` None).
+        self._replay = _replay_for(shell, context)
 
     def __call__(self, code: str) -> str | None:
         if not hasattr(os, "fork"):
             return None  # no fork on this platform: nothing to verify with (reported unverified)
+        if self._replay:
+            error = self._run(code, self._replay)
+            if error != _REPLAY_FAILED and not (error or "").startswith(_TIMED_OUT):
+                return error
+        return self._run(code, [])
+
+    def _run(self, code: str, replay: list[str]) -> str | None:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(read_fd)
-            _run_in_child(self._shell, code, write_fd)
+            _run_in_child(self._shell, code, replay, write_fd)
         os.close(write_fd)
         try:
             error = _collect(pid, read_fd, self._timeout_s)
@@ -66,7 +79,18 @@ def describe_failure(shell: Any, code: str, error: BaseException) -> str:
     return format_error(replace(described, traceback=""))
 
 
-def _run_in_child(shell: Any, code: str, write_fd: int) -> None:
+def _replay_for(shell: Any, context: NotebookContext | None) -> list[str]:
+    """The earlier cells to run again in the copy before a fix (none for other tasks)."""
+    error = context.last_error if context is not None else None
+    if error is None or error.cell_number is None:
+        return []
+    sources = cell_sources(shell)
+    if not 0 < error.cell_number < len(sources):
+        return []
+    return cells_to_replay(sources, error.cell_number, sources[error.cell_number])
+
+
+def _run_in_child(shell: Any, code: str, replay: list[str], write_fd: int) -> None:
     """Execute `code` in the forked copy and report through the pipe; always `_exit`s."""
     status = 1
     report: dict[str, str] = {}
@@ -78,6 +102,9 @@ def _run_in_child(shell: Any, code: str, write_fd: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         namespace = shell.user_ns
         namespace.setdefault("display", lambda *args, **kwargs: None)
+        if not _replayed(shell, replay, namespace):
+            report = {"error": _REPLAY_FAILED}
+            return
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
         status = 0
@@ -92,6 +119,17 @@ def _run_in_child(shell: Any, code: str, write_fd: int) -> None:
         os.write(write_fd, payload)
         os.close(write_fd)
         os._exit(status)
+
+
+def _replayed(shell: Any, replay: list[str], namespace: dict[str, Any]) -> bool:
+    """Run the replayed cells in the copy; False when one fails (then the fix is tried on
+    the state as it is, in a fresh copy)."""
+    try:
+        for source in replay:
+            exec(compile(shell.transform_cell(source), "<replayed cell>", "exec"), namespace)  # noqa: S102 - only in the copy, under --verify
+    except Exception:  # noqa: BLE001 - any failure: verify without the replay instead
+        return False
+    return True
 
 
 def _stop(pid: int) -> None:
@@ -111,7 +149,7 @@ def _collect(pid: int, read_fd: int, timeout_s: float) -> str | None:
         if remaining <= 0:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            return f"it did not finish within {timeout_s:.0f} s"
+            return f"{_TIMED_OUT} {timeout_s:.0f} s"
         ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
         if ready:
             chunk = os.read(read_fd, 65536)

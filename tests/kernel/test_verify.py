@@ -67,3 +67,27 @@ def _children() -> list[str]:
     tasks = Path(f"/proc/{os.getpid()}/task")
     return [pid for task in tasks.iterdir()
             for pid in (task / "children").read_text().split()]
+
+
+def test_a_fix_meets_the_state_the_failing_cell_found(run_cells: Any) -> None:
+    from jupyter_localai.core.context import NotebookContext
+    from jupyter_localai.kernel.history import last_error
+
+    shell = run_cells("laps = [61.0, 62.5]", "laps = laps.append(60.8)\nbest = min(laps)")
+    assert shell.user_ns["laps"] is None  # what the failing cell left behind
+    context = NotebookContext(last_error=last_error(shell))
+    fix = "laps.append(60.8)\nbest = min(laps)"
+    assert ForkVerifier(shell, context)(fix) is None  # the list is rebuilt in the copy first
+    assert ForkVerifier(shell, None)(fix) is not None  # on the state as left, it fails
+    assert shell.user_ns["laps"] is None and "best" not in shell.user_ns
+
+
+def test_a_replayed_cell_that_fails_falls_back_to_the_state_as_it_is(run_cells: Any) -> None:
+    from jupyter_localai.core.context import NotebookContext
+    from jupyter_localai.kernel.history import last_error
+
+    # `count = next(numbers)` ran once; run again in the copy, the iterator is exhausted.
+    shell = run_cells("numbers = iter([5])", "count = next(numbers)", "count = count + 'x'")
+    context = NotebookContext(last_error=last_error(shell))
+    assert ForkVerifier(shell, context)("count = count + 1") is None
+    assert shell.user_ns["count"] == 5

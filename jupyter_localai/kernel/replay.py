@@ -1,0 +1,61 @@
+"""The earlier cells to re-run in `--verify`'s copy, so a fix is tried on the state the
+failing cell found, not the state it left behind.
+
+A failing cell may have changed variables before it raised: `laps = laps.append(3)` leaves
+`laps` None, `df['ts'] = pd.to_datetime(df['ts'], utc=True)` converts a column the next line
+then trips on. The corrected cell replaces the failing one, so it should be tried where the
+failing one started: in the copy, the cells that last assigned what the failing cell changes
+are run again first (only in the copy; the kernel itself is never touched).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from .history import is_own_magic
+from .suggest import names_assigned
+
+_MAX_REPLAYED_CELLS = 8
+# Statements whose receiver they change in place (`xs.append(3)`, `df.drop(..., inplace=True)`).
+_IN_PLACE_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort",
+                               "reverse", "update", "add", "discard", "setdefault", "popitem"})
+
+
+def _base_name(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def changed_names(source: str) -> set[str]:
+    """Names a cell binds, or changes through an item, attribute or in-place method."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    changed = set(names_assigned(source))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            changed.add(_base_name(node) or "")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and (node.func.attr in _IN_PLACE_METHODS
+                     or any(k.arg == "inplace" for k in node.keywords))):
+            changed.add(_base_name(node.func.value) or "")
+    changed.discard("")
+    return changed
+
+
+def cells_to_replay(inputs: Sequence[str], failing_number: int, failing_source: str) -> list[str]:
+    """The sources, oldest first, of the latest earlier cell binding each name the failing
+    cell changes (the assistant's own magic cells never count)."""
+    chosen: set[int] = set()
+    for name in changed_names(failing_source):
+        for number in range(min(failing_number, len(inputs)) - 1, 0, -1):
+            source = inputs[number]
+            if not source.strip() or is_own_magic(source):
+                continue
+            if name in names_assigned(source):
+                chosen.add(number)
+                break
+    return [inputs[number] for number in sorted(chosen)][-_MAX_REPLAYED_CELLS:]
