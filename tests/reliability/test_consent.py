@@ -104,15 +104,21 @@ def test_no_face_runs_a_reply_unless_asked(
     )
 
 
-def test_the_panel_runs_nothing_in_the_kernel_but_its_context_call() -> None:
-    """The side panel's only kernel execution is the silent context call; its buttons
-    insert or replace cells, they never run them."""
+def test_the_panel_runs_nothing_in_the_kernel_but_its_own_calls() -> None:
+    """The side panel's kernel executions are the silent context call and, when the user
+    ticks Verify, the silent call that answers the fix in the kernel (its candidates run only
+    in a forked copy, `kernel/verify.py`); its buttons insert or replace cells, they never
+    run them."""
     sources = {p.name: p.read_text() for p in LAB_SOURCES.glob("*.ts*")}
     assert sources, LAB_SOURCES
     executes = {name: len(re.findall(r"requestExecute\(", text)) for name, text in sources.items()}
-    assert {name: n for name, n in executes.items() if n} == {"kernelContext.ts": 1}
-    call = sources["kernelContext.ts"].split("requestExecute(", 1)[1][:200]
-    assert re.search(r"code:\s*kernelContextCode\(requestText\)", call)
-    assert re.search(r"silent:\s*true", call) and re.search(r"store_history:\s*false", call)
+    assert {name: n for name, n in executes.items() if n} == {"kernelContext.ts": 1,
+                                                              "kernelAsk.ts": 1}
+    for name, code in (("kernelContext.ts", r"kernelContextCode\(requestText\)"),
+                       ("kernelAsk.ts", r"kernelAskCode\(body\)")):
+        call = sources[name].split("requestExecute(", 1)[1][:200]
+        assert re.search(rf"code:\s*{code}", call), name
+        assert re.search(r"silent:\s*true", call) and re.search(r"store_history:\s*false", call)
+    assert "jupyter_localai.kernel.panel_task" in sources["kernelAsk.ts"]
     running = re.compile(r"NotebookActions\.run\w*\(|\.execute\(\s*\{|CodeCell\.execute\(")
     assert [name for name, text in sources.items() if running.search(text)] == []
