@@ -21,7 +21,7 @@ from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "display", "get_ipython"}
 
 
-class ContextNamespace:
+class ContextNamespace(EmptyNamespace):
     """Names known from a NotebookContext alone (the server and panel have no live kernel)."""
 
     def __init__(self, variable_names: Iterable[str], imports: Iterable[str] = ()) -> None:
@@ -37,18 +37,6 @@ class ContextNamespace:
 
     def has(self, name: str) -> bool:
         return name in self._names
-
-    def attribute_names(self, name: str) -> list[str] | None:
-        return None
-
-    def column_names(self, name: str) -> list[str] | None:
-        return None
-
-    def frame_labels(self, name: str) -> list[str] | None:
-        return None
-
-    def member_kinds(self, name: str, path: tuple[str, ...]) -> dict[str, str] | None:
-        return None
 
 
 _NAMED = re.compile(r"(\w+)\s+(?:called|named)\s+[`'\"]?([A-Za-z_]\w*)", re.IGNORECASE)

@@ -70,6 +70,20 @@ def test_fix_repairs_the_failing_cell(kernel: KernelDriver) -> None:
     assert kernel.value("int(by_region['north'])") == 15
 
 
+def test_fix_of_a_computed_hint_error_runs_and_verify_keeps_the_kernel(kernel: KernelDriver) -> None:
+    kernel.execute('zip_codes = [2134, 90210, 501]')
+    failing = kernel.execute("padded = [z.zfill(5) for z in zip_codes]")
+    assert failing.error is not None and failing.error["ename"] == "AttributeError"
+    run = kernel.execute("%ai fix --verify --max-tokens 96")
+    assert run.status == "ok", run.error
+    verified = kernel.value("__import__('jupyter_localai').last_reply().verified")
+    assert verified is True
+    assert kernel.value("'padded' in globals()") is False  # only the copy ran it
+    ran = kernel.execute(last_code(kernel))
+    assert ran.status == "ok", ran.error
+    assert kernel.value("padded") == ["02134", "90210", "00501"]
+
+
 def test_explain_describes_the_previous_cell(kernel: KernelDriver) -> None:
     kernel.execute("top = sales.sort_values('units', ascending=False).head(2)")
     run = kernel.execute("%ai explain --max-tokens 96")
