@@ -54,8 +54,8 @@ class LocalAIMagics(Magics):
     @argument("--insert", action="store_true",
               help="Put the proposed code into a new cell below (it is not run).")
     @argument("--verify", action="store_true",
-              help="fix: run each candidate in a forked copy of the kernel (side effects such "
-                   "as files or network calls do happen in that copy) and keep the first that runs.")
+              help="fix: run each candidate in a guarded, forked copy of the kernel (writing "
+                   "files, network, processes refused there) and keep the first that runs.")
     @line_cell_magic
     def ai(self, line: str, cell: str | None = None) -> None:
         """Ask the local model. Commands:
@@ -113,6 +113,8 @@ class LocalAIMagics(Magics):
                 listener=display,
                 verifier=verifier,
             )
+            if verifier is not None:  # what the copy re-ran or refused, under the answer
+                reply.warnings += verifier.notes
         except LocalAIError as error:
             display.fail(str(error))
             return

@@ -9,7 +9,8 @@ panel sends its ask body to the notebook's kernel in a silent execute request,
 and reads the events the server would stream (`start`, `token`..., `attempt`, then `done`
 or `error`) as JSON lines on stdout. Each candidate runs in a forked copy of the kernel
 (`kernel/verify.py`), so neither the candidate nor this module changes the user's namespace;
-side effects outside the process (files written, network calls) do happen in the copy.
+the copy is guarded (`kernel/guard.py`): writing files, network and processes are refused
+there, and the cells it re-ran are listed in the reply's warnings.
 A kernel interrupt (the panel's Stop) ends the answer with a cancelled reply.
 """
 
@@ -107,13 +108,16 @@ def _answer(
         from .verify import ForkVerifier
 
         verifier = ForkVerifier(shell, request.context)
-    return run_task(
+    reply = run_task(
         assistant.engine(None),
         request,
         namespace=KernelNamespace(shell.user_ns),
         listener=listener,
         verifier=verifier,
     )
+    if verifier is not None:  # what the copy re-ran or refused, shown with the answer
+        reply.warnings += verifier.notes
+    return reply
 
 
 def assistant_of(shell: Any) -> tuple[KernelAssistant, bool]:

@@ -5,7 +5,9 @@ A failing cell may have changed variables before it raised: `laps = laps.append(
 `laps` None, `df['ts'] = pd.to_datetime(df['ts'], utc=True)` converts a column the next line
 then trips on. The corrected cell replaces the failing one, so it should be tried where the
 failing one started: in the copy, the cells that last assigned what the failing cell changes
-are run again first (only in the copy; the kernel itself is never touched).
+are run again first (only in the copy; the kernel itself is never touched). The copy is
+guarded (`kernel/guard.py`): what a re-run cell would do outside the process, such as
+writing a file or calling an API, is refused there rather than repeated.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ def changed_names(source: str) -> set[str]:
 def cells_to_replay(inputs: Sequence[str], failing_number: int, failing_source: str) -> list[str]:
     """The sources, oldest first, of the latest earlier cell binding each name the failing
     cell changes (the assistant's own magic cells never count)."""
+    return [inputs[number] for number in replay_numbers(inputs, failing_number, failing_source)]
+
+
+def replay_numbers(inputs: Sequence[str], failing_number: int, failing_source: str) -> list[int]:
+    """The numbers (`In[n]`) of the cells `cells_to_replay` picks, oldest first: the copy
+    says which cells it re-ran, so the user knows what was rehearsed."""
     chosen: set[int] = set()
     for name in changed_names(failing_source):
         for number in range(min(failing_number, len(inputs)) - 1, 0, -1):
@@ -58,4 +66,4 @@ def cells_to_replay(inputs: Sequence[str], failing_number: int, failing_source: 
             if name in names_assigned(source):
                 chosen.add(number)
                 break
-    return [inputs[number] for number in sorted(chosen)][-_MAX_REPLAYED_CELLS:]
+    return sorted(chosen)[-_MAX_REPLAYED_CELLS:]

@@ -1,9 +1,13 @@
-"""`--verify`: run a candidate in a forked copy of the kernel, never in the kernel itself.
+"""`--verify`: rehearse a candidate in a guarded, forked copy of the kernel, never in the
+kernel itself.
 
 `os.fork()` gives the child a copy-on-write image of the whole kernel (every variable,
 imported module and open figure), so a candidate runs against the user's real state while
-the parent's state cannot change. Caveat, documented for users: side effects outside the
-process (files written, network calls, database writes) do happen in the copy.
+the parent's state cannot change. What lies outside the process (files, network, other
+processes) the fork shares, so before anything runs the copy installs the guard of
+`kernel/guard.py`: such actions are refused there, and the refusal fails the candidate
+with its reason. The copy leads its own process group, which is ended after each run, and
+a candidate counts as run only when the copy reports that its code reached the end.
 """
 
 from __future__ import annotations
@@ -12,28 +16,44 @@ import io
 import json
 import os
 import select
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.context import NotebookContext
 from ..core.prompt import format_error
+from .guard import Guard, GuardRefusal, install_guard
 from .history import cell_sources, error_info
 from .redact import namespace_redactor
-from .replay import cells_to_replay
+from .replay import replay_numbers
 
 DEFAULT_TIMEOUT_S = 20.0
-# The copy's report when a replayed cell failed: the caller retries without replay.
-_REPLAY_FAILED = "<a replayed cell failed>"
 _TIMED_OUT = "it did not finish within"
 _MAX_REPORT_CHARS = 3000
+_EXIT_GRACE_S = 2.0  # after the report pipe closes, how long the copy may take to end
+
+
+@dataclass
+class _Outcome:
+    """What one run in the copy reported: `ran` only from the end marker the copy sends
+    after the candidate's code returned."""
+
+    ran: bool = False
+    error: str | None = None
+    replay_failed: str | None = None
+    refusals: tuple[str, ...] = ()
 
 
 class ForkVerifier:
-    """Callable used by `run_task`: None when the code ran in the copy, else the error."""
+    """Callable used by `run_task`: None when the code ran in the copy, else the error.
+
+    `notes` says what the copy did besides running candidates (the cells it re-ran, what
+    the guard refused); the faces add them to the reply's warnings."""
 
     def __init__(self, shell: Any, context: NotebookContext | None,
                  timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
@@ -43,32 +63,59 @@ class ForkVerifier:
         # failing cell changed run again first, so the fix meets the state the failing cell
         # found (`laps = laps.append(3)` left `laps` None).
         self._replay = _replay_for(shell, context)
+        self.notes: list[str] = []
 
     def __call__(self, code: str) -> str | None:
         if not hasattr(os, "fork"):
             return None  # no fork on this platform: nothing to verify with (reported unverified)
         if self._replay:
-            error = self._run(code, self._replay)
-            if error != _REPLAY_FAILED and not (error or "").startswith(_TIMED_OUT):
-                return error
-        return self._run(code, [])
+            outcome = self._run(code, self._replay)
+            if outcome.replay_failed is not None:
+                # The replay fails the same way before every candidate: stop replaying.
+                self._note(f"{outcome.replay_failed}; the candidates were tried on the state "
+                           "as it is.")
+                self._replay = []
+            elif not (outcome.error or "").startswith(_TIMED_OUT):
+                numbers = ", ".join(f"In[{number}]" for number, _ in self._replay)
+                self._note(f"The copy re-ran {numbers} before each candidate (the cells that "
+                           "last set what the failing cell changes).")
+                return self._verdict(outcome)
+        return self._verdict(self._run(code, []))
 
-    def _run(self, code: str, replay: list[str]) -> str | None:
+    def _note(self, note: str) -> None:
+        redacted = namespace_redactor(self._shell.user_ns).redact(note)
+        if redacted not in self.notes:
+            self.notes.append(redacted)
+
+    def _verdict(self, outcome: _Outcome) -> str | None:
+        if outcome.ran:
+            for refusal in outcome.refusals:
+                self._note(f"In the copy the guard refused, and the code went on: {refusal}.")
+            return None
+        # The report goes to the model with the feedback: no secret of the kernel's in it.
+        error = outcome.error or "it failed without a message"
+        return namespace_redactor(self._shell.user_ns).redact(error)
+
+    def _run(self, code: str, replay: list[tuple[int, str]]) -> _Outcome:
+        private_dir = tempfile.mkdtemp(prefix="jupyter-localai-copy-")
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(read_fd)
-            _run_in_child(self._shell, code, replay, write_fd)
+            _run_in_child(self._shell, code, replay, write_fd, private_dir)
         os.close(write_fd)
         try:
-            error = _collect(pid, read_fd, self._timeout_s)
-        except BaseException:
-            _stop(pid)  # Ctrl-C (or any failure) while the copy runs: no copy left behind
-            raise
+            os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
+        except (PermissionError, ProcessLookupError):
+            pass  # the child has already set it, or already ended
+        try:
+            return _collect(pid, read_fd, self._timeout_s)
         finally:
+            # Ctrl-C (or any failure) while the copy runs included: no copy, and nothing it
+            # started, is left behind.
+            _end_group(pid)
             os.close(read_fd)
-        # The report goes to the model with the feedback: no secret of the kernel's in it.
-        return None if error is None else namespace_redactor(self._shell.user_ns).redact(error)
+            shutil.rmtree(private_dir, ignore_errors=True)
 
 
 def describe_failure(shell: Any, code: str, error: BaseException) -> str:
@@ -79,90 +126,183 @@ def describe_failure(shell: Any, code: str, error: BaseException) -> str:
     return format_error(replace(described, traceback=""))
 
 
-def _replay_for(shell: Any, context: NotebookContext | None) -> list[str]:
-    """The earlier cells to run again in the copy before a fix (none for other tasks)."""
+def _replay_for(shell: Any, context: NotebookContext | None) -> list[tuple[int, str]]:
+    """The earlier cells (number, source) to run again in the copy before a fix (none for
+    other tasks)."""
     error = context.last_error if context is not None else None
     if error is None or error.cell_number is None:
         return []
     sources = cell_sources(shell)
     if not 0 < error.cell_number < len(sources):
         return []
-    return cells_to_replay(sources, error.cell_number, sources[error.cell_number])
+    numbers = replay_numbers(sources, error.cell_number, sources[error.cell_number])
+    return [(number, sources[number]) for number in numbers]
 
 
-def _run_in_child(shell: Any, code: str, replay: list[str], write_fd: int) -> None:
-    """Execute `code` in the forked copy and report through the pipe; always `_exit`s."""
-    status = 1
-    report: dict[str, str] = {}
+def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
+                  private_dir: str) -> None:
+    """Execute `code` in the forked copy, guarded, and report through the pipe; always
+    `_exit`s."""
+    report: dict[str, Any] = {}
+    guard: Guard | None = None
     try:
-        # The copy must not talk to the frontend: the kernel's sockets belong to the parent.
-        sys.stdout = io.StringIO()
-        sys.stderr = io.StringIO()
-        os.environ["MPLBACKEND"] = "Agg"
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setpgid(0, 0)  # its own group, so the parent can end all it starts (killpg)
+        _quiet(private_dir)
+        guard = install_guard(private_dir, keep_fds={write_fd})
         namespace = shell.user_ns
         namespace.setdefault("display", lambda *args, **kwargs: None)
-        if not _replayed(shell, replay, namespace):
-            report = {"error": _REPLAY_FAILED}
+        failed_replay = _replay_failure(shell, replay, namespace, guard)
+        if failed_replay is not None:
+            report = {"replay_failed": failed_replay}
             return
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
-        status = 0
+        report = {"ran": True}  # the end marker: the candidate's code returned
     except BaseException as error:  # noqa: BLE001 - every failure is the report
-        try:
-            report = {"error": describe_failure(shell, code, error)}
-        except Exception:  # noqa: BLE001 - the hints failed: the bare error still reports
-            lines = traceback.format_exception_only(type(error), error)
-            report = {"error": "".join(lines).strip()}
+        report = {"error": _described(shell, code, error, guard)}
     finally:
-        payload = json.dumps({k: v[:_MAX_REPORT_CHARS] for k, v in report.items()}).encode()
-        os.write(write_fd, payload)
-        os.close(write_fd)
-        os._exit(status)
+        if guard is not None:
+            report["refusals"] = [refusal[:_MAX_REPORT_CHARS] for refusal in guard.refusals[:5]]
+        _send(write_fd, report)
+        os._exit(0)
 
 
-def _replayed(shell: Any, replay: list[str], namespace: dict[str, Any]) -> bool:
-    """Run the replayed cells in the copy; False when one fails (then the fix is tried on
-    the state as it is, in a fresh copy)."""
-    try:
-        for source in replay:
+def _quiet(private_dir: str) -> None:
+    """The copy must not talk to the frontend (the kernel's sockets and captured output
+    belong to the parent), write bytecode caches, or make temp files outside its folder."""
+    sys.stdout = io.StringIO()
+    sys.stderr = io.StringIO()
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
+    sys.dont_write_bytecode = True
+    os.environ.update({"MPLBACKEND": "Agg", "TMPDIR": private_dir, "MPLCONFIGDIR": private_dir})
+    tempfile.tempdir = private_dir
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _replay_failure(shell: Any, replay: list[tuple[int, str]], namespace: dict[str, Any],
+                    guard: Guard) -> str | None:
+    """Run the replayed cells in the copy; the reason when one fails (then the fix is tried
+    on the state as it is, in a fresh copy)."""
+    for number, source in replay:
+        refused_before = len(guard.refusals)
+        try:
             exec(compile(shell.transform_cell(source), "<replayed cell>", "exec"), namespace)  # noqa: S102 - only in the copy, under --verify
-    except Exception:  # noqa: BLE001 - any failure: verify without the replay instead
-        return False
-    return True
+        except Exception as error:  # noqa: BLE001 - any failure: verify without the replay
+            refusals = guard.refusals[refused_before:]
+            why = refusals[0] if refusals else _one_line(error)
+            return f"In[{number}] could not be re-run in the copy ({why})"
+    return None
 
 
-def _stop(pid: int) -> None:
-    """Kill and reap the copy, if it is still there."""
+def _described(shell: Any, code: str, error: BaseException, guard: Guard | None) -> str:
+    """The failure as the model reads it; a guard refusal comes first even when the code
+    turned it into another error (`requests` wraps a refused connect, say), and alone when
+    it is the error itself (the signatures of the failing line would only distract)."""
+    if isinstance(error, GuardRefusal):
+        return str(error)[:_MAX_REPORT_CHARS]
     try:
-        os.kill(pid, signal.SIGKILL)
+        text = describe_failure(shell, code, error)
+    except Exception:  # noqa: BLE001 - the hints failed: the bare error still reports
+        text = _one_line(error)
+    if guard is not None and guard.refusals and not isinstance(error, GuardRefusal):
+        text = f"{guard.refusals[0]}\n{text}"
+    return text[:_MAX_REPORT_CHARS]
+
+
+def _one_line(error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(error), error)).strip()
+
+
+def _send(write_fd: int, report: dict[str, Any]) -> None:
+    payload = json.dumps(report).encode()
+    while payload:
+        payload = payload[os.write(write_fd, payload):]
+    os.close(write_fd)
+
+
+def _end_group(pid: int) -> None:
+    """Kill the copy's process group (the copy, and whatever it started that bypassed the
+    guard), then reap the copy. The copy is reaped only here, so its pid, and with it the
+    group's id, cannot be reused before the group is killed."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # the group is already empty
+    try:
         os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass  # it had already ended and been reaped
+    except ChildProcessError:
+        pass  # already reaped
 
 
-def _collect(pid: int, read_fd: int, timeout_s: float) -> str | None:
+def _exited(pid: int) -> bool:
+    """Whether the copy has ended, without reaping it (see `_end_group`)."""
+    if hasattr(os, "waitid"):
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    return False  # then only the pipe's end tells (and the grace period)
+
+
+def _collect(pid: int, read_fd: int, timeout_s: float) -> _Outcome:
+    """Read the copy's report until it ended (or the time is up). A process the copy
+    started may hold the pipe open after the copy ended: the copy's own end decides."""
     deadline = time.monotonic() + timeout_s
     chunks: list[bytes] = []
+    closed_at: float | None = None
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return f"{_TIMED_OUT} {timeout_s:.0f} s"
-        ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
+        now = time.monotonic()
+        if now >= deadline:
+            return _Outcome(error=f"{_TIMED_OUT} {timeout_s:.0f} s")
+        if closed_at is not None and (now - closed_at > _EXIT_GRACE_S or not hasattr(os, "waitid")):
+            break
+        ready, _, _ = select.select([read_fd] if closed_at is None else [], [], [],
+                                    min(deadline - now, 0.05))
         if ready:
             chunk = os.read(read_fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        return f"the copy was killed by signal {os.WTERMSIG(status)}"
+            if chunk:
+                chunks.append(chunk)
+                continue
+            closed_at = time.monotonic()
+        if _exited(pid):
+            chunks += _drain(read_fd) if closed_at is None else []
+            break
+    return _outcome(pid, b"".join(chunks))
+
+
+def _drain(read_fd: int) -> list[bytes]:
+    chunks: list[bytes] = []
+    while select.select([read_fd], [], [], 0)[0]:
+        chunk = os.read(read_fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return chunks
+
+
+def _outcome(pid: int, payload: bytes) -> _Outcome:
     try:
-        report = json.loads(b"".join(chunks).decode() or "{}")
-    except json.JSONDecodeError:
-        return "the copy's report was unreadable"
-    if os.WEXITSTATUS(status) == 0:
-        return None
-    return report.get("error", "it failed without a message")
+        report = json.loads(payload.decode() or "{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _Outcome(error="the copy's report was unreadable")
+    refusals = tuple(str(r) for r in report.get("refusals", []))
+    if report.get("ran") is True:
+        return _Outcome(ran=True, refusals=refusals)
+    if "replay_failed" in report:
+        return _Outcome(replay_failed=str(report["replay_failed"]), refusals=refusals)
+    if "error" in report:
+        return _Outcome(error=str(report["error"]), refusals=refusals)
+    return _Outcome(error=_ended_early(pid))
+
+
+def _ended_early(pid: int) -> str:
+    """The copy ended without its end marker: say how, without reaping it."""
+    how = "it ended"
+    if hasattr(os, "waitid"):
+        result = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        if result is not None and result.si_code == os.CLD_EXITED:
+            how = f"it exited with status {result.si_status}"
+        elif result is not None:
+            how = f"it was killed by signal {result.si_status}"
+    return (f"the copy ended before the candidate's code finished ({how}, e.g. through "
+            "os._exit or a crash), so the candidate did not run to its end")

@@ -20,6 +20,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ..core.ask_body import bounded, option
+from ..core.redact import redact_messages
 from ..core.tasks import CancelScope
 from ..engines.base import Completion, GenerationRequest
 from .handlers import AssistantHandler, StreamingHandler, http_status_for
@@ -82,7 +83,7 @@ def generation_request_from_json(body: dict[str, Any], settings: Any) -> Generat
         raise ValueError("stop must be a string or a list of strings")
     max_tokens = option(body, "max_completion_tokens", option(body, "max_tokens", None))
     return GenerationRequest(
-        messages=parsed,
+        messages=redact_messages(parsed),  # whatever the client sent (core/redact.py)
         max_tokens=bounded({"max_tokens": max_tokens}, "max_tokens", settings.max_tokens, 1),
         temperature=bounded(body, "temperature", settings.temperature, 0.0, kind=float),
         seed=bounded(body, "seed", settings.seed, -(2**63)),

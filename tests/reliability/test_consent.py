@@ -2,8 +2,9 @@
 
 The recording server's engine answers every request with code that writes `pwned.txt`
 (holding the pid of whoever ran it) and sets a variable. Every face is asked in a real
-kernel under a real server; only `--verify` may run the code, and only in a forked copy:
-the file then holds the copy's pid, and the kernel's namespace never sees the variable.
+kernel under a real server; only `--verify` may run the code, and only in a guarded forked
+copy: its guard refuses the write (no file), and the kernel's namespace never sees the
+variable.
 """
 
 from __future__ import annotations
@@ -83,23 +84,25 @@ def test_no_face_runs_a_reply_unless_asked(
         _nothing_ran(kernel, cwd, f"ask {task}")
     assert len(prompt_log.since(mark)) == len(faces) + 1 + 3  # every face was answered
 
-    # --verify: the user asked for candidates to run, in a forked copy of the kernel.
-    kernel_pid = kernel.pid()
+    # --verify: the user asked for candidates to run, in a guarded forked copy of the kernel,
+    # whose guard refuses the write (`kernel/guard.py`): the candidate fails with the reason.
     for cell in ("%ai fix --verify", "%%ai --verify\nwrite the marker file"):
         if "fix" in cell:
             assert kernel.execute("total = undefined_name + 1").error is not None
         run = kernel.execute(cell)
         assert run.status == "ok", run.error
-        written = cwd / "pwned.txt"
-        assert written.exists(), f"{cell}: --verify should have run the candidate in a copy"
-        assert int(written.read_text()) != kernel_pid  # the copy wrote it, not the kernel
+        assert not (cwd / "pwned.txt").exists(), f"{cell}: the guarded copy let the write through"
+        reply = "__import__('jupyter_localai').last_reply()"
+        assert kernel.value(f"{reply}.verified") is False
+        warnings = kernel.value(f"{reply}.warnings")
+        assert any("the guarded copy refused to write pwned.txt" in w for w in warnings), warnings
         assert kernel.value("'pwned' in globals()") is False
-        written.unlink()
     reliability_report.add(
         "no execution without consent",
         f"a file-writing reply through {len(faces) + 1} magics forms and 3 `ask` tasks; "
         "then `--verify` twice",
-        "never ran; with --verify it ran only in a forked copy (other pid)",
+        "never ran; with --verify it ran only in the guarded forked copy, which refused its "
+        "write (no file; not verified, the refusal in the warnings)",
         "kernel namespace unchanged",
     )
 
