@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import ContextOverflowError
 from .context import CellRecord, ErrorInfo, NotebookContext, VariableSummary
+from .redact import redact_context
 
 SYSTEM_PROMPT = (
     "You are a Python coding assistant inside a Jupyter notebook. You can see the notebook's "
@@ -283,7 +284,8 @@ def prefill_messages(context: NotebookContext, budget: PromptBudget) -> list[dic
     cuts the chat template there). Evaluating these ahead of time warms exactly the prefix
     a later request reuses.
     """
-    stable, _ = context_parts(context, budget, 8)
+    # Redacted as `tasks.run_task` redacts a request's context, so the prefix is the same.
+    stable, _ = context_parts(redact_context(context), budget, 8)
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         *_context_turn(stable),

@@ -18,6 +18,7 @@ from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
 from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
+from .redact import redact, redact_context
 from .repairs import repaired
 from .reply import Reply, Timings, drop_replayed_cells, extract_code
 
@@ -183,6 +184,7 @@ def run_task(
     partial answer marked "cancelled"; engine errors propagate for the face to report.
     """
     cancel = cancel or CancelScope()
+    request = redacted_request(request)
     if namespace is None and request.context is not None:
         namespace = ContextNamespace(
             [v.name for v in request.context.variables], request.context.imports)
@@ -232,6 +234,26 @@ def run_task(
     if verifier is not None and final.verified is None:
         final.verified = False
     return final
+
+
+def redacted_request(request: TaskRequest) -> TaskRequest:
+    """The request as a model may see it: every text redacted before any of it is cut.
+
+    Run by `run_task`, which every face calls, so the server redacts what the side panel
+    sends (the document's cells and outputs as the user sees them) and any HTTP client's
+    `ask`, not only what a kernel collected (already redacted there, with the values only
+    the kernel knows; redacting twice changes nothing). The checks and quick fixes then
+    work on the same text as the model.
+    """
+    return replace(
+        request,
+        prompt=redact(request.prompt),
+        context=redact_context(request.context) if request.context is not None else None,
+        target_source=redact(request.target_source) if request.target_source else
+        request.target_source,
+        target_output=redact(request.target_output),
+        history=[{**turn, "content": redact(turn["content"])} for turn in request.history],
+    )
 
 
 # Issues whose statements `repairs.repaired` rewrites into the form that does what they say.

@@ -18,7 +18,7 @@ from typing import Any
 from ..core.context import CellRecord, ErrorInfo
 from .call_hints import call_signatures
 from .error_hints import error_hints, hint_edits
-from .redact import Redactor, namespace_redactor
+from .redact import WINDOW_MARGIN, Redactor, namespace_redactor
 from .suggest import suggestions
 from .summaries import short_text
 from .timer import time_limit
@@ -49,29 +49,45 @@ def is_own_magic(source: str) -> bool:
     return bool(_OWN_MAGIC.match(source) or _LOADS_ITSELF.fullmatch(source))
 
 
-def clip_middle(text: str, max_chars: int) -> str:
-    """Keep the head and the tail of a long text (a cell's imports and its last lines)."""
+def clip_middle(text: str, max_chars: int, redactor: Redactor | None = None) -> str:
+    """Keep the head and the tail of a long text (a cell's imports and its last lines);
+    with a `redactor`, redacted before it is cut (a key cut in two has lost its shape)."""
+    if redactor is not None and len(text) <= max_chars + 2 * WINDOW_MARGIN:
+        text, redactor = redactor.redact(text), None
     if len(text) <= max_chars:
         return text
     head = max_chars * 2 // 3
     tail = max_chars - head - 40
     omitted = len(text) - head - max(tail, 0)
-    return (
-        f"{text[:head]}\n# ... ({omitted} characters omitted)\n{text[-tail:] if tail > 0 else ''}"
-    )
+    first = text[:head] if redactor is None else redactor.redact_start(text, head)[:head]
+    last = ""
+    if tail > 0:
+        last = text[-tail:] if redactor is None else redactor.redact_end(text, tail)[-tail:]
+    return f"{first}\n# ... ({omitted} characters omitted)\n{last}"
+
+
+def _cut(text: str, max_chars: int) -> str:
+    """The start of an error message or traceback line, redacted by shape before it is cut
+    (the namespace's known values are redacted later, when the context is collected)."""
+    if len(text) <= max_chars:
+        return text
+    return _SHAPES.redact_start(text, max_chars)[:max_chars]
+
+
+_SHAPES = Redactor()
 
 
 def _clip_tail(text: str, max_chars: int) -> str:
     """Keep the end of a traceback (the frames nearest the error matter most), each line cut
     short first so that one huge message line cannot push every frame out."""
     lines = [
-        line if len(line) <= MAX_MESSAGE_CHARS else line[: MAX_MESSAGE_CHARS - 1] + "…"
+        line if len(line) <= MAX_MESSAGE_CHARS else _cut(line, MAX_MESSAGE_CHARS - 1) + "…"
         for line in text.splitlines()
     ]
     text = "\n".join(lines) + "\n"
     if len(text) <= max_chars:
         return text
-    return "... (traceback shortened)\n" + text[-(max_chars - 27) :]
+    return "... (traceback shortened)\n" + _SHAPES.redact_end(text, max_chars)[-(max_chars - 27) :]
 
 
 def _cell_label(filename: str, shell: Any) -> str | None:
@@ -103,7 +119,7 @@ def _message(exc: BaseException) -> str:
         text = str(exc)
     except Exception as inner:  # noqa: BLE001 - an exception's own __str__ may fail
         text = f"<unprintable {type(exc).__name__}: {type(inner).__name__}>"
-    return strip_ansi(text)[:MAX_MESSAGE_CHARS]
+    return _cut(strip_ansi(text), MAX_MESSAGE_CHARS)
 
 
 def error_info(
@@ -215,15 +231,17 @@ def _bundle_text(output_type: str, bundle: dict[str, Any]) -> str:
     return "".join(text) if isinstance(text, list) else str(text)
 
 
-def _output_text(shell: Any, number: int, max_chars: int) -> str:
+def _output_text(shell: Any, number: int, max_chars: int, redactor: Redactor) -> str:
+    """What cell `number` printed or returned, redacted before it is cut."""
     manager = getattr(shell, "history_manager", None)
     outputs = getattr(manager, "outputs", None)
     if isinstance(outputs, dict) and outputs.get(number):
         parts = [_bundle_text(o.output_type, o.bundle) for o in outputs[number]]
-        return clip_middle(strip_ansi("\n".join(p.rstrip("\n") for p in parts if p)), max_chars)
+        text = strip_ansi("\n".join(p.rstrip("\n") for p in parts if p))
+        return clip_middle(text, max_chars, redactor)
     out = shell.user_ns.get("Out", {})
     if isinstance(out, dict) and number in out:
-        return short_text(out[number], max_chars=max_chars)
+        return short_text(out[number], max_chars=max_chars, redactor=redactor)
     return ""
 
 
@@ -233,7 +251,7 @@ def _error_text(shell: Any, number: int, recorder: HistoryRecorder | None) -> st
     manager = getattr(shell, "history_manager", None)
     stored = getattr(manager, "exceptions", {}).get(number)
     if isinstance(stored, dict) and stored.get("ename"):
-        return strip_ansi(f"{stored['ename']}: {stored.get('evalue', '')}")[:MAX_MESSAGE_CHARS]
+        return _cut(strip_ansi(f"{stored['ename']}: {stored.get('evalue', '')}"), MAX_MESSAGE_CHARS)
     return ""
 
 
@@ -252,8 +270,8 @@ def cell_record(
     source = sources[number] if 0 < number < len(sources) else ""
     return CellRecord(
         number=number,
-        source=redactor.redact(clip_middle(str(source).rstrip(), max_chars_per_cell)),
-        output=redactor.redact(_output_text(shell, number, max_output_chars)),
+        source=clip_middle(str(source).rstrip(), max_chars_per_cell, redactor),
+        output=redactor.redact(_output_text(shell, number, max_output_chars, redactor)),
         error=redactor.redact(_error_text(shell, number, recorder)),
     )
 
@@ -303,8 +321,9 @@ def cell_history(
 def cell_output_text(shell: Any, number: int, *, max_chars: int = 1000) -> str:
     """What cell `number` printed or returned, or the error it raised; redacted."""
     recorder = find_recorder(shell)
-    text = _error_text(shell, number, recorder) or _output_text(shell, number, max_chars)
-    return namespace_redactor(shell.user_ns).redact(text)
+    redactor = namespace_redactor(shell.user_ns)
+    text = _error_text(shell, number, recorder) or _output_text(shell, number, max_chars, redactor)
+    return redactor.redact(text)
 
 
 def _error_from_sys(shell: Any) -> ErrorInfo | None:
@@ -340,7 +359,7 @@ def last_error(
         return None
     redactor = redactor or namespace_redactor(shell.user_ns)
     return ErrorInfo(
-        source=redactor.redact(clip_middle(error.source, 4000)),
+        source=clip_middle(error.source, 4000, redactor),
         exc_type=error.exc_type,
         message=redactor.redact(error.message),
         traceback=redactor.redact(error.traceback),

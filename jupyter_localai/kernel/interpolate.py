@@ -63,8 +63,8 @@ def _rendered(name: str, value: Any, redactor: Redactor, max_chars: int, time_li
     if is_secret_name(name):
         return REDACTED
     if isinstance(value, str):
-        text = value if len(value) <= max_chars else value[: max_chars - 1] + "…"
-        return redactor.redact(text)
+        text = redactor.redact_start(value, max_chars)  # before the cut: keys keep their shape
+        return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
     if value is None or type(value) in (bool, int, float) and len(repr(value)) <= max_chars:
         return redactor.redact(repr(value))
     summary = summarize_variable(

@@ -5,7 +5,9 @@ rows (never `describe()` or a deep `memory_usage()`, which take seconds on big f
 containers are walked with `islice`, never `repr`'d whole (a C-level repr of a 10M-item list
 cannot be interrupted). Anything that runs user code (`__repr__`, properties) runs under a
 per-object time limit (`timer.time_limit`) and its text is cut to `max_chars`. Secret-named
-variables are shown as `<redacted>` and every summary is redacted.
+variables, and the values of columns, entries and attributes named like secrets, are shown
+as `<redacted>`; every text is redacted before it is cut (a key cut to a few characters has
+lost the shape that marks it).
 
 pandas and numpy are recognised by class names in the object's MRO, so they are never
 imported here; the summariser adds nothing to the user's namespace or history.
@@ -59,10 +61,12 @@ def _clip(text: str, max_chars: int) -> str:
 
 
 class _Renderer:
-    """Bounded repr of nested values: builtin containers by `islice`, others by `repr` cut."""
+    """Bounded repr of nested values: builtin containers by `islice`, others by `repr` cut;
+    strings and reprs are redacted before they are cut."""
 
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, redactor: Redactor | None = None) -> None:
         self.max_chars = max_chars
+        self.redactor = redactor or Redactor()
 
     def render(self, value: Any, depth: int = 0, width: int | None = None) -> str:
         width = self.max_chars if width is None else width
@@ -79,7 +83,7 @@ class _Renderer:
                 return f"<int of ~{int(value.bit_length() * 0.30103)} digits>"
             return repr(value)
         if kind is str:
-            return repr(value[:width])
+            return repr(self.redactor.redact_start(value, width)[:width])
         if kind in (bytes, bytearray):
             return repr(bytes(value[:width]))
         if depth >= 3 and isinstance(value, list | tuple | set | frozenset | dict | deque):
@@ -90,7 +94,7 @@ class _Renderer:
             return self._mapping(value, depth, width)
         if isinstance(value, tuple) and hasattr(kind, "_fields"):
             fields = itertools.islice(zip(kind._fields, value, strict=False), _MAX_ITEMS)
-            inner = ", ".join(f"{f}={self.render(v, depth + 1, width // 2)}" for f, v in fields)
+            inner = ", ".join(f"{f}={self._field(f, v, depth + 1, width // 2)}" for f, v in fields)
             return f"{kind.__name__}({inner})"
         if isinstance(value, list | tuple | set | frozenset | deque) and _uses_default_repr(value):
             return f"{kind.__name__}({self._sequence(value, depth, width)})"
@@ -117,10 +121,7 @@ class _Renderer:
         used = 0
         for key, item in itertools.islice(value.items(), _MAX_ITEMS):
             key_text = self.render(key, depth + 1, 40)
-            if isinstance(key, str) and is_secret_name(key):
-                item_text = REDACTED
-            else:
-                item_text = self.render(item, depth + 1, max(width // 2, 16))
+            item_text = self._field(key, item, depth + 1, max(width // 2, 16))
             items.append(f"{key_text}: {item_text}")
             used += len(items[-1]) + 2
             if used > width:
@@ -129,11 +130,17 @@ class _Renderer:
             items.append(f"… {len(value) - len(items)} more")
         return "{" + ", ".join(items) + "}"
 
+    def _field(self, name: Any, value: Any, depth: int, width: int) -> str:
+        """A value under a key, field or label: `<redacted>` when the name says secret."""
+        if isinstance(name, str) and is_secret_name(name):
+            return REDACTED
+        return self.render(value, depth, width)
+
     def _repr(self, value: Any, width: int) -> str:
         text = repr(value)
         if not isinstance(text, str):
             raise TypeError(f"__repr__ returned {type(text).__name__}")
-        return text[: width + 1]
+        return self.redactor.redact_start(text, width + 1)[: width + 1]
 
 
 def _uses_default_repr(value: Any) -> bool:
@@ -156,16 +163,18 @@ def _dataframe(df: Any, r: _Renderer) -> str:
     columns = [str(c) for c in sample.columns.tolist()]
     dtypes = [str(d) for d in sample.dtypes.tolist()]
     values = sample.values.tolist() if n_rows and columns else []
+    secret = [is_secret_name(c) for c in columns]  # `password`, `api_key`: values hidden
     shown = f" (first {len(columns)})" if n_cols > len(columns) else ""
     lines = [f"DataFrame, {n_rows} rows x {n_cols} columns", f"columns{shown}: " + ", ".join(
-        f"{c} ({_dtype_text(d, (row[j] for row in values))})"
+        f"{c} ({d if secret[j] else _dtype_text(d, (row[j] for row in values))})"
         for j, (c, d) in enumerate(zip(columns, dtypes, strict=False))
     )]  # fmt: skip
     index = df.index
     if type(index).__name__ != "RangeIndex":
         lines.append(f"index: {type(index).__name__}" + (f" {index.name!r}" if index.name else ""))
     if values:
-        rows = [[r.render(v, 1, _CELL_WIDTH) for v in row] for row in values[:_HEAD_ROWS]]
+        rows = [[REDACTED if secret[j] else r.render(v, 1, _CELL_WIDTH) for j, v in enumerate(row)]
+                for row in values[:_HEAD_ROWS]]  # fmt: skip
         labels = [r.render(v, 1, _CELL_WIDTH) for v in sample.index[:_HEAD_ROWS].tolist()]
         table = [["", *(_clip(c, _CELL_WIDTH) for c in columns)]]
         table += [[label, *row] for label, row in zip(labels, rows, strict=False)]
@@ -191,9 +200,16 @@ def _series(series: Any, r: _Renderer) -> str:
     name = f" {series.name!r}" if series.name is not None else ""
     head = series.iloc[:SAMPLE_SIZE].tolist()
     dtype = str(series.dtype)
-    kind = _column_kind(dtype, head)
+    if isinstance(series.name, str) and is_secret_name(series.name):
+        return f"Series{name}, {len(series)} values, dtype {dtype}; values {REDACTED}"
+    # A row as a Series (`df.loc[3]`, `pd.Series(config)`): entries labelled like secrets.
+    hidden = [isinstance(label, str) and is_secret_name(label)
+              for label in series.index[:_MAX_ITEMS].tolist()]  # fmt: skip
+    shown = [REDACTED if secret else value
+             for secret, value in zip(hidden, head[:_MAX_ITEMS], strict=False)]  # fmt: skip
+    kind = None if any(hidden) else _column_kind(dtype, head)
     dtype += f" ({kind})" if kind else ""
-    values = r.render(head[:_MAX_ITEMS])
+    values = r.render(shown)
     return f"Series{name}, {len(series)} values, dtype {dtype}; first: {values}"
 
 
@@ -287,9 +303,10 @@ def _instance(value: Any, r: _Renderer) -> str:
     return text
 
 
-def describe(value: Any, max_chars: int = 600) -> str:
-    """A short text for `value` (runs user code: call it under `time_limit`)."""
-    r = _Renderer(max_chars)
+def describe(value: Any, max_chars: int = 600, redactor: Redactor | None = None) -> str:
+    """A short text for `value` (runs user code: call it under `time_limit`); its strings
+    and reprs are redacted (by `redactor`, else by shape) before anything is cut."""
+    r = _Renderer(max_chars, redactor)
     kind = type(value)
     if isinstance(value, types.ModuleType):
         return f"module {value.__name__}"
@@ -360,17 +377,23 @@ def summarize_variable(
     type_name = _safe_type_name(value)
     if is_secret_name(name):
         return VariableSummary(name, type_name, REDACTED, relevance)
+    redactor = redactor or Redactor()
     if type(value) in _PLAIN_TYPES:  # no user code runs: no timer needed
-        text = describe(value, max_chars)
+        text = describe(value, max_chars, redactor)
     else:
-        text = _limited(lambda: describe(value, max_chars), time_limit)
-    text = (redactor or Redactor()).redact(_clip(text, max_chars))
+        text = _limited(lambda: describe(value, max_chars, redactor), time_limit)
+    text = _clip(redactor.redact(text), max_chars)
     return VariableSummary(name, type_name, text, relevance)
 
 
-def short_text(value: Any, *, time_limit: float = 0.1, max_chars: int = 600) -> str:
-    """A bounded description of any value (cell outputs), never raising (not yet redacted)."""
-    return _clip(_limited(lambda: describe(value, max_chars), time_limit), max_chars)
+def short_text(
+    value: Any, *, time_limit: float = 0.1, max_chars: int = 600, redactor: Redactor | None = None
+) -> str:
+    """A bounded description of any value (cell outputs), never raising; redacted before it
+    is cut (by `redactor`, else by shape)."""
+    redactor = redactor or Redactor()
+    text = _limited(lambda: describe(value, max_chars, redactor), time_limit)
+    return _clip(redactor.redact(text), max_chars)
 
 
 def _limited(render: Any, seconds: float) -> str:

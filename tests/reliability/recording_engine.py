@@ -20,6 +20,9 @@ from jupyter_localai.engines.fake import FakeEngine
 
 RECORD_DIR_ENV = "LOCALAI_RECORD_DIR"
 PROMPTS_FILE = "prompts.jsonl"
+# Prefills go to their own file, so tests that count prompts are not moved by the prefill
+# kernels send after every cell.
+PREFILLS_FILE = "prefills.jsonl"
 REPLY_FILE = "reply.txt"
 DEFAULT_REPLY = "```python\nanswer = 1\n```"
 
@@ -40,6 +43,14 @@ class RecordingEngine(FakeEngine):
         with self._write_lock, (self.folder / PROMPTS_FILE).open("a") as out:
             out.write(json.dumps(request.to_json()) + "\n")
         return super().generate(request)
+
+    def prefill(
+        self, messages: list[dict[str, str]], session_id: str | None = None, *, start: bool = False
+    ) -> bool:
+        """Record what the server would have the model evaluate ahead of a request."""
+        with self._write_lock, (self.folder / PREFILLS_FILE).open("a") as out:
+            out.write(json.dumps({"messages": messages, "session_id": session_id}) + "\n")
+        return True
 
 
 def make(settings: object) -> RecordingEngine:

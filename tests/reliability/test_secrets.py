@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from jupyter_process import JupyterServer, ServerKernel, sse_lines
+from recording_engine import PREFILLS_FILE
 
 from jupyter_localai.kernel.redact import REDACTED
 
@@ -148,6 +149,8 @@ def test_no_face_carries_a_secret_into_a_prompt_a_log_or_an_echo(
     log = recording_server.log_path.read_text(errors="replace")
     assert "api/localai/ask" in log and "[D " in log  # the verbose log, with these requests
     places = {"prompts": everything, "server and kernel log": log, "OpenAI echoes": "\n".join(echoes)}
+    prefills = prompt_log.folder / PREFILLS_FILE  # what the kernel prefilled after each cell
+    places["prefills"] = prefills.read_text() if prefills.exists() else ""
     for name, value in planted.items():
         for fragment in _fragments(value):
             for place, text in places.items():
@@ -161,3 +164,138 @@ def test_no_face_carries_a_secret_into_a_prompt_a_log_or_an_echo(
         "kernel variables intact",
     )
     assert kernel.value("config['db']['host']") == "db.internal"
+
+
+# Issue 16, item 2: the panel sends the document's cells as the user sees them (sources,
+# outputs, the error and its traceback), never through the kernel's redaction. The bodies
+# below have the exact shape labextension/src/model.ts and context.ts build.
+
+
+@pytest.fixture(scope="module")
+def panel_secrets() -> dict[str, str]:
+    """An OpenAI-style key, an AWS key id and a DSN's all-letter password, fresh per run."""
+    return {
+        "openai_key": "sk-proj-" + _token(ALNUM, 48),
+        "aws_key_id": "AKIA" + _token(UPPER, 16),
+        "dsn_password": _token(string.ascii_lowercase, 12),
+        "aws_secret": _token(ALNUM, 18) + "/" + _token(ALNUM, 11) + "+" + _token(ALNUM, 9),
+    }
+
+
+def _panel_context(found: dict[str, str]) -> dict:
+    """`mergeContexts(cellsFromDocument(...), null)`: cells and their error from the document."""
+    key, key_id, password = found["openai_key"], found["aws_key_id"], found["dsn_password"]
+    failing = f"client = OpenAI(api_key={key!r})\nclient.models.list(timeout=-1)"
+    traceback = (
+        "---------------------------------------------------------------------------\n"
+        "ValueError                                Traceback (most recent call last)\n"
+        f"Cell In[3], line 2\n      1 client = OpenAI(api_key={key!r})\n"
+        "----> 2 client.models.list(timeout=-1)\n\n"
+        f"ValueError: timeout must be positive (key {key})"
+    )
+    return {
+        "cells": [
+            {"number": 1, "source": "import boto3\nsession = boto3.Session()",
+             "output": "", "error": ""},
+            {"number": 2, "source": "print(session.get_credentials().access_key)",
+             "output": f"{key_id}\n", "error": ""},
+            {"number": 3, "source": failing, "output": "",
+             "error": f"ValueError: timeout must be positive (key {key})"},
+            {"number": 4, "source": "engine = create_engine("
+             f"'postgres://etl:{password}@warehouse.internal/dw')\nengine.url",
+             "output": f"postgres://etl:{password}@warehouse.internal/dw", "error": ""},
+        ],
+        "variables": [],
+        "last_error": {
+            "source": failing,
+            "exc_type": "ValueError",
+            "message": f"timeout must be positive (key {key})",
+            "traceback": traceback,
+            "cell_number": 3,
+            "suggestions": [],
+        },
+        "imports": [],
+    }
+
+
+def _leaks(found: dict[str, str], text: str) -> list[str]:
+    return [
+        name
+        for name, value in found.items()
+        for fragment in (value, value[: len(value) // 2 + 4], value[len(value) // 2 - 4 :])
+        if fragment in text
+    ]
+
+
+def test_the_panels_own_bodies_reach_no_engine_with_a_secret(
+    recording_server: JupyterServer,
+    panel_secrets: dict[str, str],
+    prompt_log,
+    reliability_report,
+) -> None:
+    found = panel_secrets
+    context = _panel_context(found)
+    history = [
+        {"role": "user", "content": f"my AWS secret is {found['aws_secret']}, is that ok?"},
+        {"role": "assistant", "content": "Keep it out of notebooks."},
+    ]
+    bodies = [
+        {"task": "chat", "prompt": "what do these cells do?", "context": context,
+         "history": history, "session_id": "work/etl.ipynb", "request_id": "panel-aaaa1111"},
+        {"task": "fix", "prompt": "", "context": context, "history": [],
+         "session_id": "work/etl.ipynb", "request_id": "panel-bbbb2222",
+         "target_source": context["cells"][2]["source"],
+         "target_output": context["last_error"]["traceback"]},
+        {"task": "explain", "prompt": f"why is {found['aws_key_id']} printed?",
+         "context": context, "history": [], "session_id": "work/etl.ipynb",
+         "request_id": "panel-cccc3333", "target_source": context["cells"][3]["source"],
+         "target_output": context["cells"][3]["output"]},
+    ]
+    mark = prompt_log.mark()
+    for body in bodies:  # as api.ts sends it: the Jupyter token (ServerConnection)
+        response = recording_server.post("api/localai/ask", body, stream=True, timeout=60)
+        assert response.status_code == 200, response.text
+        assert list(sse_lines(response))[-1]["type"] == "done"
+
+    # The same secrets through the OpenAI route, as any client (or a kernel) sends them.
+    chat = {"model": "any", "messages": [
+        {"role": "system", "content": "You help with notebooks."},
+        {"role": "user", "content": json.dumps(context["cells"])},
+        {"role": "user", "content": [{"type": "text", "text": f"key {found['openai_key']}"}]},
+    ]}  # fmt: skip
+    response = recording_server.post("api/localai/v1/chat/completions", chat, timeout=60)
+    assert response.status_code == 200, response.text
+    prompts = prompt_log.since(mark)
+    assert len(prompts) == len(bodies) + 1
+
+    # prefill: the panel's context after a cell ran (the engine runs since the asks above).
+    prefills = prompt_log.folder / PREFILLS_FILE
+    before = prefills.read_text().count("\n") if prefills.exists() else 0
+    response = recording_server.post(
+        "api/localai/prefill", {"context": context, "session_id": "work/etl.ipynb"}, timeout=30
+    )
+    assert response.status_code == 200 and response.json() == {"sent": True}, response.text
+    prefilled = [
+        "\n".join(m["content"] for m in json.loads(line)["messages"])
+        for line in prefills.read_text().splitlines()[before:]
+    ]
+    assert len(prefilled) == 1
+
+    everything = "\n".join([*prompts, *prefilled])
+    # The context arrived, with the secrets cut out of it.
+    for visible in ("boto3.Session()", "warehouse.internal", "timeout must be positive",
+                    "client.models.list", "Keep it out of notebooks."):  # fmt: skip
+        assert visible in everything, visible
+    places = {"ask": "\n".join(prompts[:3]), "chat": prompts[3], "prefill": prefilled[0]}
+    leaked = {place: sorted(set(_leaks(found, text))) for place, text in places.items()}
+    assert leaked == {"ask": [], "chat": [], "prefill": []}, f"reached the engine: {leaked}"
+    assert REDACTED in prefilled[0] and REDACTED in prompts[3]
+    reliability_report.add(
+        "secrets in the panel's cells (issue 16)",
+        "an OpenAI-style key, an AWS key id and secret, a DSN's all-letter password in the "
+        "document's cell sources, outputs, error, traceback, history and prompt, sent as the "
+        "panel sends them to `ask` (chat, fix, explain), to `v1/chat/completions` and `prefill`",
+        f"none found (nor half of one) in the {len(prompts)} prompts and "
+        f"{len(prefilled)} prefill the engine received",
+        "server serving throughout",
+    )
