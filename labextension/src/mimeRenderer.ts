@@ -3,6 +3,10 @@
  * buttons that act on the notebook holding the output: insert the code below that
  * cell, replace that cell's source, or copy the code. Other frontends show the
  * bundle's text/markdown fallback.
+ *
+ * The model's text is never trusted, even in the output of a cell the user ran (which
+ * JupyterLab marks trusted): a reply can carry `<img onerror=...>` or `<script>` put there
+ * by text in its context, so it always goes through JupyterLab's sanitizer.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import {
@@ -72,7 +76,7 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
     await body.renderModel(
       new MimeModel({
         data: { 'text/markdown': parts.join('\n\n') || '*(empty answer)*' },
-        trusted: model.trusted
+        trusted: false
       })
     );
     if (reply.warnings.length) {

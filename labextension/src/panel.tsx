@@ -8,7 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { getModels, getStatus, selectModel } from './api';
-import { splitMessage } from './codeblocks';
+import { fenceCode, splitMessage } from './codeblocks';
 import { contextChips, IContextChip, removeChip } from './context';
 import { ContextProvider } from './contextProvider';
 import { Markdown } from './markdown';
@@ -201,12 +201,11 @@ function CodeBlock(props: {
   ready: boolean;
   actions: ICodeActions;
 }): JSX.Element {
-  const fence = '```';
   return (
     <div className="jp-localai-code">
       <Markdown
         rendermime={props.rendermime}
-        source={`${fence}${props.language || 'python'}\n${props.code}\n${fence}`}
+        source={fenceCode(props.code, props.language || 'python')}
       />
       {props.ready && (
         <div className="jp-localai-code-toolbar">

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,8 +107,18 @@ def _wait_until_up(lab: Lab, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_lab(base: Path, *, localai_enabled: bool = True) -> Iterator[Lab]:
-    """Start `jupyter lab` serving base/notebooks; stop it (and its kernels) afterwards."""
+def running_lab(
+    base: Path,
+    *,
+    localai_enabled: bool = True,
+    extra_args: Sequence[str] = (),
+    extra_env: Mapping[str, str] | None = None,
+) -> Iterator[Lab]:
+    """Start `jupyter lab` serving base/notebooks; stop it (and its kernels) afterwards.
+
+    `extra_args` and `extra_env` reach the server (and, through the environment, its
+    kernels): e.g. a scripted engine through `--LocalAIExtension.engine_factory`.
+    """
     root = base / "notebooks"
     root.mkdir(parents=True, exist_ok=True)
     settings = base / "settings"
@@ -135,12 +145,14 @@ def running_lab(base: Path, *, localai_enabled: bool = True) -> Iterator[Lab]:
             json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_localai": False}}})
         )
         args.append(f"--config={config}")
+    args.extend(extra_args)
     env = dict(
         os.environ,
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(base / "runtime"),
     )
+    env.update(extra_env or {})
     with log.open("wb") as log_file:
         process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, env=env)
     lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)

@@ -2,7 +2,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { Markdown } from '../markdown';
+import { Markdown, MarkdownRenderer } from '../markdown';
 
 // Untyped here (no @types/react-dom): loaded through jest.
 const { createRoot } = jest.requireActual('react-dom/client');
@@ -11,7 +11,10 @@ const { act } = jest.requireActual('react-dom/test-utils');
 
 /** Shows the Markdown source as text, as a stand-in for JupyterLab's renderer. */
 class TextRenderer extends Widget {
-  renderModel(model: { data: { [mime: string]: unknown } }): Promise<void> {
+  static trusted: boolean[] = [];
+
+  renderModel(model: { data: { [mime: string]: unknown }; trusted: boolean }): Promise<void> {
+    TextRenderer.trusted.push(model.trusted);
     this.node.textContent = String(model.data['text/markdown']);
     return Promise.resolve();
   }
@@ -22,6 +25,14 @@ const rendermime = {
 } as unknown as IRenderMimeRegistry;
 
 describe('Markdown', () => {
+  it('renders the model text untrusted (through the sanitizer)', async () => {
+    TextRenderer.trusted = [];
+    const markdown = new MarkdownRenderer(rendermime);
+    await markdown.render('<img src=x onerror="window.__pwned=1">');
+    expect(TextRenderer.trusted).toEqual([false]);
+    markdown.dispose();
+  });
+
   it('leaves the page cleanly when its answer text is reset (a retry)', async () => {
     const host = document.createElement('div');
     document.body.appendChild(host);
