@@ -117,3 +117,12 @@ class LocalAI(Configurable):
     prefill = Bool(
         True, help="Warm the model's cache with the notebook's context after each cell runs."
     ).tag(config=True)
+    kv_disk_limit_mb = Int(
+        1024,
+        min=0,
+        help=(
+            "Disk space, in MiB, that saved KV states (one per notebook, so a notebook opened "
+            "again answers warm) may take across every model's folder under "
+            "$JUPYTER_LOCALAI_KV_DIR; the oldest states go first. 0 keeps them in RAM only."
+        ),
+    ).tag(config=True)

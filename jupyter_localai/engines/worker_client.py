@@ -81,8 +81,9 @@ class WorkerEngine(Engine):
             "n_batch": n_batch,
             "flash_attn": flash_attn,
             "seed": seed,
-            # Saved KV states per notebook: "" keeps them in RAM only.
-            "kv_dir": default_kv_dir() if kv_dir is None else kv_dir,
+            # Saved KV states per notebook: "" keeps them in RAM only. Absolute: the worker
+            # runs in another directory (worker_process.py).
+            "kv_dir": _absolute(default_kv_dir() if kv_dir is None else kv_dir),
             "kv_ram_bytes": kv_ram_bytes,
             "kv_disk_bytes": kv_disk_bytes,
         }
@@ -115,6 +116,7 @@ class WorkerEngine(Engine):
             seed=config.seed,
             models_dir=config.models_dir,
             aliases=dict(config.aliases),
+            kv_disk_bytes=config.kv_disk_limit_mb << 20,
         )
 
     @classmethod
@@ -457,6 +459,11 @@ def default_kv_dir() -> str:
 
     configured = os.environ.get(KV_DIR_ENV)
     return configured or str(Path(platformdirs.user_cache_dir("jupyter-localai")) / "kv")
+
+
+def _absolute(folder: str) -> str:
+    """`folder` as an absolute path ("" stays "": no folder)."""
+    return str(Path(folder).expanduser().absolute()) if folder else ""
 
 
 def _worker_error(message: dict[str, Any]) -> LocalAIError:

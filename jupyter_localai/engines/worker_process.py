@@ -30,6 +30,11 @@ log = logging.getLogger("jupyter_localai.worker")
 MessageHandler = Callable[["WorkerProcess", dict[str, Any]], None]
 ExitHandler = Callable[["WorkerProcess", str], None]
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+# `python -m` puts its working directory first on sys.path, so a numpy.py or llama_cpp.py
+# in a notebook's folder would run inside the worker: it starts in the filesystem root
+# (only an administrator writes there), and on 3.11+ `-P` leaves that off sys.path too.
+_NEUTRAL_CWD = os.path.abspath(os.sep)
+_SAFE_PATH = ("-P",) if sys.version_info >= (3, 11) else ()
 _call_ids = itertools.count(1)
 # Worker log lines worth a warning in the parent's log; the rest is llama.cpp chatter.
 _LOUD_WORDS = ("ERROR", "GGML_ASSERT", "error", "failed", "Traceback", "Error:")
@@ -53,6 +58,7 @@ class WorkerProcess:
             self.proc = subprocess.Popen(
                 [
                     sys.executable,
+                    *_SAFE_PATH,
                     "-m",
                     "jupyter_localai.worker.main",
                     "--fd",
@@ -63,6 +69,7 @@ class WorkerProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 env=env,
+                cwd=_NEUTRAL_CWD,
                 # Its own process group: a notebook interrupt (SIGINT to the kernel's group)
                 # must stop the answer through `cancel`, not kill the resident model.
                 start_new_session=True,

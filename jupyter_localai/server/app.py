@@ -3,7 +3,8 @@
 Configured with the shared `LocalAI` settings (`c.LocalAI.model = ...` in
 `jupyter_server_config.py`). At start it makes a per-launch assistant secret and publishes
 it, with the server's loopback URL, in the environment kernels inherit, so the magics reach
-this server without ever holding Jupyter's own token.
+this server without Jupyter's own token; a token given as $JUPYTER_TOKEN is taken out of
+that environment once the server has read it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from .handlers import assistant_handlers
 from .runtime import AssistantRuntime, EngineFactory, default_engine_factory
 
 _WILDCARD_V4 = ("", "0.0.0.0", "*", "localhost")
+# Jupyter's own token, when the server was given it through the environment.
+JUPYTER_TOKEN_ENV = "JUPYTER_TOKEN"
 
 
 def loopback_url(ip: str, port: int, base_url: str, *, https: bool = False) -> str:
@@ -79,7 +82,8 @@ class LocalAIExtension(ExtensionApp):
         )
         self.settings["localai"] = self.runtime
         self._saved_environ = {
-            key: os.environ.get(key) for key in (SERVER_URL_ENV, SERVER_SECRET_ENV)
+            key: os.environ.get(key)
+            for key in (SERVER_URL_ENV, SERVER_SECRET_ENV, JUPYTER_TOKEN_ENV)
         }
         self._publish_environment()
         if settings.load_on_start:
@@ -102,6 +106,13 @@ class LocalAIExtension(ExtensionApp):
         """Put URL and secret where kernels started by this server inherit them."""
         assert self.runtime is not None and self.serverapp is not None
         server = self.serverapp
+        if JUPYTER_TOKEN_ENV in os.environ:
+            # Kernels inherit this process's environment: $JUPYTER_TOKEN would hand every
+            # kernel the server's token. Reading the token first makes sure the server has
+            # taken it from the environment before it goes.
+            _ = server.identity_provider.token
+            del os.environ[JUPYTER_TOKEN_ENV]
+            self.log.info("jupyter_localai: $JUPYTER_TOKEN removed from kernels' environment")
         if server.sock:
             self.log.warning(
                 "jupyter_localai: the server listens on a Unix socket; kernels will run their "

@@ -39,7 +39,7 @@ import numpy as np
 from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
-from .kv_states import KVStateStore, file_sha256, shared_prefix
+from .kv_states import KVStateStore, file_sha256, private_dir, shared_prefix
 from .protocol import BAD_REQUEST, CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel, physical_cores
 from .text_stream import TextStream
 
@@ -412,16 +412,25 @@ class Worker:
         """Saved states for this model file and these context settings only."""
         ram = int(spec.get("kv_ram_bytes") or 256 << 20)
         root = spec.get("kv_dir")
-        if not root:
+        disk = spec.get("kv_disk_bytes")
+        disk = 1 << 30 if disk is None else int(disk)
+        if not root or disk <= 0:
             return KVStateStore(ram)
         root_dir = Path(root)
-        sha = file_sha256(model.path, root_dir)
+        try:
+            # The root is checked (ours, 0700) before anything in it is read or written.
+            private_dir(root_dir)
+            sha = file_sha256(model.path, root_dir)
+        except (OSError, ValueError) as exc:
+            log.warning("saved KV states stay in RAM only: %s", exc)
+            return KVStateStore(ram)
         key = (
             f"{sha[:24]}-{os.path.getsize(model.path)}-ctx{model.n_ctx}"
             f"-fa{int(bool(spec.get('flash_attn', False)))}-llama{llama_cpp.__version__}"
         )
-        disk = int(spec.get("kv_disk_bytes") or 1 << 30)
-        return KVStateStore(ram, root_dir / key, disk)
+        return KVStateStore(
+            ram, root_dir / key, disk, root=root_dir, n_vocab=int(model.llm.n_vocab())
+        )
 
     def use_best_state(self, model: LoadedModel, tokens: list[int], session: str | None) -> None:
         """Restore the saved state sharing the most with `tokens`, if it beats the cache."""
