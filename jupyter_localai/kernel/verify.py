@@ -177,7 +177,9 @@ def _quiet(private_dir: str) -> None:
     os.dup2(null, 2)
     os.close(null)
     sys.dont_write_bytecode = True
-    os.environ.update({"MPLBACKEND": "Agg", "TMPDIR": private_dir, "MPLCONFIGDIR": private_dir})
+    # MPLCONFIGDIR stays: matplotlib reads the user's font cache there (rebuilding it in the
+    # private folder took seconds per copy) and falls back to TMPDIR if it must write.
+    os.environ.update({"MPLBACKEND": "Agg", "TMPDIR": private_dir})
     tempfile.tempdir = private_dir
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
