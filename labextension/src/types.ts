@@ -74,6 +74,10 @@ export interface IModelInfo {
   available?: boolean;
   size_bytes?: number | null;
   description?: string;
+  /** registry, or where it was found: hf, lmstudio, ollama, models_dir. */
+  source?: string;
+  /** The fast GGUF header check; false: listed but not loadable. */
+  header_ok?: boolean | null;
 }
 
 export interface IModelList {
