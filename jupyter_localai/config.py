@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from traitlets import Bool, Dict, Float, Int, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
 MODEL_ENV = "JUPYTER_LOCALAI_MODEL"
@@ -43,6 +43,25 @@ class LocalAI(Configurable):
         help="Use flash attention. Off by default: on a CPU it evaluates a warm follow-up's "
         "few dozen new tokens ~4x slower (0.82 s against 0.21 s for 21 tokens here) for 7% "
         "faster cold prompts (benchmarks/results/perf_settings_flash_attn.md).",
+    ).tag(config=True)
+    n_gpu_layers = Int(
+        0,
+        help="Layers llama.cpp offloads to the GPU: 0 none, -1 all. Needs a llama-cpp-python "
+        "built with a GPU backend (CUDA, Metal, Vulkan; see README, 'GPUs'); a CPU-only build "
+        "ignores it, and `%ai status` says so.",
+    ).tag(config=True)
+    main_gpu = Int(
+        0, help="GPU that holds the model (split_mode 'none') or its small tensors ('row')."
+    ).tag(config=True)
+    split_mode = Enum(
+        ["none", "layer", "row"],
+        default_value="layer",
+        help="How a model is spread over several GPUs: 'layer' (layers and KV cache), 'row' "
+        "(rows of each tensor), or 'none' (main_gpu only).",
+    ).tag(config=True)
+    tensor_split = List(
+        Float(),
+        help="Share of the model each GPU gets, e.g. [3, 1]; empty lets llama.cpp decide.",
     ).tag(config=True)
     max_tokens = Int(512, help="Default cap on the tokens of one answer.").tag(config=True)
     temperature = Float(0.0, help="Default sampling temperature (0 = deterministic).").tag(

@@ -31,6 +31,12 @@ class WorkerCrashedError(LocalAIError):
     """The worker process died while serving a request; the next request starts a new one."""
 
 
+class UnsupportedBuildError(WorkerCrashedError):
+    """The worker died of an illegal instruction: the llama-cpp-python build uses CPU
+    instructions this CPU cannot run. Restarting would die the same way, so the engine stays
+    failed and says how to rebuild (`llama_build.reinstall_command()`)."""
+
+
 class EngineUnavailableError(LocalAIError):
     """The engine cannot be reached (server gone, remote refused, timeout)."""
 

@@ -373,18 +373,12 @@ def _progress_bar(
 
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    """Serialise assembly across processes (two kernels starting at once assemble once)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: the atomic rename still keeps the file whole
+    """Serialise assembly across processes (two kernels starting at once assemble once),
+    on every OS: `filelock` takes flock on Unix and msvcrt.locking on Windows."""
+    from filelock import FileLock
+
+    with FileLock(path):
         yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- files other tools downloaded ---------------------------------------------------------

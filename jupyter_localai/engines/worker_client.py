@@ -5,7 +5,9 @@ header-checks the model file (`models.py`), starts `worker/main.py` on first use
 requests over a socket pair and routes the streamed tokens back to each caller by request
 id. Many threads may call `generate` at once; the worker answers one at a time in arrival
 order. If the worker dies, the requests it held fail with `WorkerCrashedError` naming the
-cause, `status()` counts it, and the next request starts a new worker.
+cause, `status()` counts it, and the next request starts a new worker; except a death by
+an illegal instruction (a llama-cpp-python build this CPU cannot run), after which every
+request fails at once with `UnsupportedBuildError` saying how to rebuild.
 
     engine = WorkerEngine("qwen2.5-coder-0.5b", n_ctx=8192)
     for piece in engine.generate(GenerationRequest(messages=[...])):
@@ -27,11 +29,13 @@ from ..errors import (
     EngineUnavailableError,
     LocalAIError,
     ModelLoadError,
+    UnsupportedBuildError,
     WorkerCrashedError,
 )
 from ..models import ModelFile, list_models, resolve_model
 from ..worker.protocol import CONTEXT_OVERFLOW, MODEL_LOAD, physical_cores
 from .base import Engine, GenerationRequest
+from .unsupported_build import is_illegal_instruction, unsupported_build_message
 from .worker_generation import WorkerGeneration
 from .worker_process import WorkerProcess
 
@@ -70,6 +74,10 @@ class WorkerEngine(Engine):
         kv_dir: str | None = None,
         kv_ram_bytes: int = 256 << 20,
         kv_disk_bytes: int = 1 << 30,
+        n_gpu_layers: int = 0,
+        main_gpu: int = 0,
+        split_mode: str = "layer",
+        tensor_split: list[float] | None = None,
     ) -> None:
         self._model_name = model
         self._check_header = check_header
@@ -86,6 +94,11 @@ class WorkerEngine(Engine):
             "kv_dir": _absolute(default_kv_dir() if kv_dir is None else kv_dir),
             "kv_ram_bytes": kv_ram_bytes,
             "kv_disk_bytes": kv_disk_bytes,
+            # GPU offload, passed to `Llama(...)` as is (`worker/gpu.py`).
+            "n_gpu_layers": n_gpu_layers,
+            "main_gpu": main_gpu,
+            "split_mode": split_mode,
+            "tensor_split": list(tensor_split or []),
         }
         self._load_timeout = load_timeout
         self._lock = threading.RLock()  # guards worker start/stop and model changes
@@ -101,6 +114,9 @@ class WorkerEngine(Engine):
         self._restarts = 0
         self._crashed = False
         self._last_error: str | None = None
+        # Set once the worker died of an illegal instruction: no worker is started again.
+        self._unsupported: str | None = None
+        self._backend: dict[str, Any] = {}  # what the worker reported at load (gpu.py)
         self._closed = False
         self._warm: dict[str, Any] = {}
 
@@ -116,6 +132,10 @@ class WorkerEngine(Engine):
             seed=config.seed,
             models_dir=config.models_dir,
             aliases=dict(config.aliases),
+            n_gpu_layers=config.n_gpu_layers,
+            main_gpu=config.main_gpu,
+            split_mode=config.split_mode,
+            tensor_split=list(config.tensor_split),
             kv_disk_bytes=config.kv_disk_limit_mb << 20,
         )
 
@@ -201,6 +221,10 @@ class WorkerEngine(Engine):
             "model_path": str(model.path) if model else None,
             "n_ctx": self._n_ctx_loaded or self._settings["n_ctx"],
             "n_threads": self._settings["n_threads"],
+            "n_gpu_layers": self._settings["n_gpu_layers"],
+            # After a load: "backend", "gpu_offload" (in words), "system_info" (worker/gpu.py).
+            **self._backend,
+            "failure": "unsupported build" if self._unsupported else None,
             "load_time_s": self._load_time_s,
             "requests_served": self._served,
             "queue_length": sum(1 for g in list(self._pending.values()) if not g.started),
@@ -257,6 +281,8 @@ class WorkerEngine(Engine):
     def switch_model(self, name_or_path: str) -> dict[str, Any]:
         """Load another model; requests already queued finish on the current one first."""
         with self._lock:
+            if self._unsupported:  # any model would die the same way
+                raise UnsupportedBuildError(self._unsupported)
             model_file = self._resolve(name_or_path)
             worker = self._worker
             if worker is None:
@@ -268,7 +294,7 @@ class WorkerEngine(Engine):
             self._begin_load(worker)
         try:
             self._wait_loaded()
-        except ModelLoadError:
+        except (ModelLoadError, UnsupportedBuildError):
             with self._lock:  # the worker dropped its old model: start clean on next use
                 self._model_name, self._model_file = previous
                 self._stop_worker()
@@ -306,6 +332,8 @@ class WorkerEngine(Engine):
         worker = self._worker
         if worker is not None:
             return worker
+        if self._unsupported:
+            raise UnsupportedBuildError(self._unsupported)
         if self._model_file is None:
             try:
                 self._model_file = self._resolve(self._model_name)
@@ -334,6 +362,8 @@ class WorkerEngine(Engine):
                 f"loading {self._model_file.path if self._model_file else self._model_name} "
                 f"took more than {self._load_timeout:.0f} s"
             )
+        if self._unsupported:
+            raise UnsupportedBuildError(self._unsupported)
         if self._load_error:
             raise ModelLoadError(self._load_error)
 
@@ -382,6 +412,7 @@ class WorkerEngine(Engine):
             self._state = "ready"
             self._load_time_s = float(message["load_time_s"])
             self._n_ctx_loaded = int(message["n_ctx"])
+            self._backend = dict(message.get("backend") or {})
             log.info("model %s loaded in %.2f s", message["model_path"], self._load_time_s)
             self._loaded.set()
         elif kind == "load_error":
@@ -411,11 +442,21 @@ class WorkerEngine(Engine):
                 self._worker = None
             if worker.stopping:
                 return
-            self._crashed = True
-            log.error("model worker %s %s", worker.pid, reason)
             loading = self._state == "loading"
             self._state = "failed"
-            self._last_error = f"the model worker (pid {worker.pid}) {reason}"
+            if is_illegal_instruction(worker.proc.returncode):
+                path = str(self._model_file.path) if loading and self._model_file else ""
+                self._unsupported = unsupported_build_message(worker.pid, reason, path)
+                self._last_error = self._load_error = self._unsupported
+            else:
+                self._crashed = True
+                self._last_error = f"the model worker (pid {worker.pid}) {reason}"
+        if self._unsupported:
+            log.error("%s", self._unsupported)  # once: no worker is started after this
+            self._loaded.set()
+            self._fail_pending(UnsupportedBuildError(self._unsupported), worker)
+            return
+        log.error("model worker %s %s", worker.pid, reason)
         if loading:
             path = self._model_file.path if self._model_file else self._model_name
             self._on_load_failed(worker, f"the model worker {reason} while loading {path}")

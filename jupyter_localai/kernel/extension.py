@@ -37,7 +37,11 @@ def unload(shell: Any) -> None:
     if assistant.settings in shell.configurables:
         shell.configurables.remove(assistant.settings)
     for kind in ("line", "cell"):
-        shell.magics_manager.magics[kind].pop("ai", None)
+        table = shell.magics_manager.magics[kind]
+        for name in ("ai", "localai"):
+            # `%ai` may be jupyter-ai's by now (loaded after this one): leave theirs alone.
+            if getattr(table.get(name), "__self__", None) is magics:
+                del table[name]
 
 
 def current_last_reply() -> Reply | None:

@@ -56,6 +56,7 @@ class LocalAIMagics(Magics):
     @argument("--verify", action="store_true",
               help="fix: run each candidate in a guarded, forked copy of the kernel (writing "
                    "files, network, processes refused there) and keep the first that runs.")
+    @line_cell_magic("localai")  # the same magic, a name jupyter-ai's `%ai` cannot take
     @line_cell_magic
     def ai(self, line: str, cell: str | None = None) -> None:
         """Ask the local model. Commands:
@@ -66,6 +67,9 @@ class LocalAIMagics(Magics):
           %ai fix [NOTE]            repair the most recent failing cell
           %ai chat MESSAGE          a conversation that remembers earlier turns
           %ai status | models | help | reset
+
+        `%localai` / `%%localai` is the same magic under a name of its own: with jupyter-ai
+        also loaded, `%ai` belongs to whichever extension loaded last.
 
         `{name}` in a request inserts a summary of the variable `name`; other braces stay as
         typed. Answers stream into the output; generated code is never run for you

@@ -18,9 +18,9 @@ def help_text(docstring: str) -> str:
 
 
 def _format_status(status: dict[str, Any]) -> list[str]:
-    order = ["engine", "where", "model", "model_path", "state", "n_ctx", "n_threads",
-             "load_time_s", "requests_served", "queue_length", "restarts", "last_error",
-             "rss_bytes", "pid", "url"]
+    order = ["engine", "where", "model", "model_path", "state", "failure", "n_ctx", "n_threads",
+             "backend", "gpu_offload", "n_gpu_layers", "load_time_s", "requests_served",
+             "queue_length", "restarts", "last_error", "rss_bytes", "pid", "url"]
     lines = []
     for key in order + sorted(set(status) - set(order)):
         if key in status and status[key] not in (None, ""):

@@ -39,6 +39,8 @@ import numpy as np
 from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
+from . import gpu
+from .faults import die_of_sigill_at
 from .kv_states import KVStateStore, file_sha256, private_dir, shared_prefix
 from .protocol import BAD_REQUEST, CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel, physical_cores
 from .text_stream import TextStream
@@ -100,6 +102,14 @@ class LoadedModel:
         self.llm.verbose = False  # no per-request chatter from llama-cpp-python
         self.load_time_s = time.perf_counter() - started
         self.n_ctx = self.llm.n_ctx()
+        params = self.llm.model_params  # read back: what llama.cpp was given
+        self.backend = gpu.offload_report(
+            gpu.applied_settings(params.n_gpu_layers, params.main_gpu, params.split_mode,
+                                 self.llm.tensor_split),
+            bool(llama_cpp.llama_supports_gpu_offload()),
+            llama_cpp.llama_print_system_info().decode("utf-8", errors="replace"),
+            int(llama_cpp.llama_model_n_layer(self.llm.model)),
+        )
         model = self.llm._model  # the tokenizer's special-token texts live here
         eos_id, bos_id = self.llm.token_eos(), self.llm.token_bos()
         template = self.llm.metadata.get("tokenizer.chat_template")
@@ -114,6 +124,7 @@ class LoadedModel:
         )
 
     def _load(self, spec: dict[str, Any]) -> Llama:
+        die_of_sigill_at("load")
         return Llama(
             model_path=self.path,
             n_ctx=int(spec.get("n_ctx") or 8192),
@@ -123,6 +134,7 @@ class LoadedModel:
             flash_attn=bool(spec.get("flash_attn", False)),
             seed=int(spec.get("seed") or 0),
             verbose=True,  # see LlamaLog
+            **gpu.llama_kwargs(spec),
         )
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> tuple[list[int], list[str]]:
@@ -405,6 +417,7 @@ class Worker:
                 "n_ctx": model.n_ctx,
                 "n_threads": model.n_threads,
                 "load_time_s": model.load_time_s,
+                "backend": model.backend,
             }
         )
 
@@ -556,6 +569,7 @@ class Worker:
         self.channel.send(
             {"type": "started", "id": job_id, "prompt_tokens": len(tokens), "cached_tokens": cached}
         )
+        die_of_sigill_at("generate")  # where an AMX build's first matrix product traps
         llm = model.llm
         llm.set_seed(int(request.get("seed") or 0))
         stream = TextStream(stops)
