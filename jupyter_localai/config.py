@@ -138,6 +138,16 @@ class LocalAI(Configurable):
     load_on_start = Bool(
         False, help="Server extension: load the model when the server starts, not on first use."
     ).tag(config=True)
+    max_request_bytes = Int(
+        8 << 20,
+        help="Server extension: largest body of `ask`, `prefill` and chat completion requests "
+        "(bytes); larger ones get 413 before they are read. Other routes take 64 KiB.",
+    ).tag(config=True)
+    max_queued_requests = Int(
+        32,
+        help="Server extension: answers running or waiting at once; more get 429 (queue "
+        "full) instead of waiting without bound. 0: no limit.",
+    ).tag(config=True)
     prefill = Bool(
         True, help="Warm the model's cache with the notebook's context after each cell runs."
     ).tag(config=True)

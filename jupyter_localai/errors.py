@@ -41,5 +41,9 @@ class EngineUnavailableError(LocalAIError):
     """The engine cannot be reached (server gone, remote refused, timeout)."""
 
 
+class QueueFullError(LocalAIError):
+    """Too many answers are running or waiting already; the caller should retry later."""
+
+
 class GenerationCancelled(LocalAIError):
     """The request was stopped by the user (interrupt, stop button, disconnect)."""

@@ -180,7 +180,13 @@ def _read_header(path: Path) -> GGUFInfo:
             kind, offset = reader.u32(), reader.u64()
             tensors.append((name, offset, _tensor_nbytes(name, dims, kind)))
         header_end = reader.pos
-    alignment = int(metadata.get("general.alignment", DEFAULT_ALIGNMENT) or 0)
+    alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
+    if not isinstance(alignment, int) or isinstance(alignment, bool):
+        # llama.cpp reads it as uint32: a string or float here is a broken file, not a 500.
+        raise _Malformed(
+            f"general.alignment must be an unsigned integer, not {type(alignment).__name__} "
+            f"{str(alignment)[:40]!r}"
+        )
     if alignment <= 0 or alignment & (alignment - 1):
         raise _Malformed(f"invalid general.alignment {alignment}")
     data_start = -(-header_end // alignment) * alignment

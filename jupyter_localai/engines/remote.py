@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -329,6 +330,29 @@ class RemoteGeneration(Generation):
                 yield piece
         if not self.cancelled and not stream.done and not stream.finish_reason_seen:
             raise engine.unavailable(f"the stream from {url} ended before the answer finished")
+
+
+def configured_api_key(base_url: str, settings: Any) -> str | None:
+    """The API key of `LocalAI.remote_api_key_env`, but only for `LocalAI.remote_url`.
+
+    The key belongs to the one server the configuration names; a `remote:` alias or a
+    request that points elsewhere gets no key, so no model switch can carry it to
+    another host. `settings` is a `LocalAI` (duck-typed: `remote_url`,
+    `remote_api_key_env`).
+    """
+    key_env = getattr(settings, "remote_api_key_env", "")
+    configured = getattr(settings, "remote_url", "").partition("#")[0]
+    if not key_env or not configured.strip():
+        return None
+    try:
+        same = normalize_base_url(base_url) == normalize_base_url(configured)
+    except EngineUnavailableError:
+        return None  # not an http(s) URL: the engine refuses it anyway
+    if not same:
+        log.info("not sending LocalAI.remote_api_key_env's key to %s (not LocalAI.remote_url)",
+                 base_url)
+        return None
+    return os.environ.get(key_env) or None
 
 
 def normalize_base_url(url: str) -> str:

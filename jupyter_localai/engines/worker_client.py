@@ -29,6 +29,7 @@ from ..errors import (
     EngineUnavailableError,
     LocalAIError,
     ModelLoadError,
+    QueueFullError,
     UnsupportedBuildError,
     WorkerCrashedError,
 )
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _request_ids = itertools.count(1)
+# Requests queued for one worker at most: a backstop for the kernel's own engine (the
+# server refuses beyond LocalAI.max_queued_requests first).
+MAX_PENDING_REQUESTS = 64
 
 
 class WorkerEngine(Engine):
@@ -163,6 +167,11 @@ class WorkerEngine(Engine):
             with self._lock:
                 if self._closed:
                     raise EngineUnavailableError("this engine was closed; create a new one")
+                if len(self._pending) >= MAX_PENDING_REQUESTS:
+                    raise QueueFullError(
+                        f"{len(self._pending)} requests are already waiting for this model; "
+                        "try again when one finished"
+                    )
                 worker = self._ensure_worker()
                 generation._model = self._model_name
                 generation._worker = worker
@@ -171,6 +180,10 @@ class WorkerEngine(Engine):
         except LocalAIError as exc:
             self._pending.pop(request_id, None)
             generation._fail(exc)
+        except (TypeError, ValueError) as exc:
+            # Not sendable (not JSON): never leave it pending, or status counts it forever.
+            self._pending.pop(request_id, None)
+            generation._fail(EngineUnavailableError(f"the request could not be sent: {exc}"))
         except OSError as exc:
             # The worker just died; its exit handler fails this request with the reason.
             log.debug("request %s not delivered: %s", request_id, exc)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import sys
 from typing import Any
 
@@ -86,14 +85,14 @@ class KernelAssistant:
 
     def _remote_engine(self, spec: str) -> Engine:
         if spec not in self._engines:
-            from ..engines.remote import RemoteEngine
+            from ..engines.remote import RemoteEngine, configured_api_key
 
             base_url, _, model_name = spec[len(REMOTE_PREFIX):].partition("#")
-            key_env = self.settings.remote_api_key_env
             self._engines[spec] = RemoteEngine(
                 base_url,
                 model_name or None,
-                api_key=os.environ.get(key_env) if key_env else None,
+                # The key goes to LocalAI.remote_url only, never to another alias's host.
+                api_key=configured_api_key(base_url, self.settings),
                 timeout=self.settings.remote_timeout,
             )
         return self._engines[spec]

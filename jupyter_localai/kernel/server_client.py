@@ -9,11 +9,13 @@ never sees Jupyter's own token. Standard library only (no tornado, no llama_cpp)
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import urllib.parse
 from typing import Any
 
-from ..config import SERVER_SECRET_ENV, LocalAI
+from ..config import SERVER_SECRET_ENV, SERVER_URL_ENV, LocalAI
 from ..core.context import NotebookContext
 from ..engines.base import Engine, Generation, GenerationRequest
 from ..engines.openai_wire import chat_body
@@ -119,11 +121,30 @@ class ServerEngine(RemoteEngine):
         return [{**row, "current": row.get("name") == current} for row in rows]
 
 
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` is http(s) to this machine (127.0.0.0/8, ::1 or localhost)."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def engine_for_kernel(settings: LocalAI) -> Engine | None:
     """The server's resident model when this kernel runs under a server with the extension.
 
     None when `LocalAI.use_server` is off or the server's URL or secret is missing; the
-    magics then start their own worker engine.
+    magics then start their own worker engine. The secret is sent only to a loopback URL:
+    the extension always publishes one, so any other URL (an environment variable or
+    `LocalAI.server_url` pointed elsewhere) would hand the secret to another host.
     """
     if not settings.use_server:
         return None
@@ -137,6 +158,14 @@ def engine_for_kernel(settings: LocalAI) -> Engine | None:
             "inherit it); using a local model instead",
             url,
             SERVER_SECRET_ENV,
+        )
+        return None
+    if not is_loopback_url(url):
+        log.warning(
+            "LocalAI.server_url / $%s is %s, which is not this machine (loopback): not sending "
+            "the assistant secret there; using a local model instead",
+            SERVER_URL_ENV,
+            url,
         )
         return None
     return ServerEngine(url, secret, timeout=settings.remote_timeout)

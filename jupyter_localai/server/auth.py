@@ -26,6 +26,14 @@ _HEADER = re.compile(r"^\s*(localai|bearer)\s+(\S+)\s*$", re.IGNORECASE)
 # authorizer wrapper below.
 KERNEL_USERNAME = "jupyter-localai-kernel"
 
+# Authorizer resources. Asking, cancelling, status and the OpenAI routes are `localai`.
+# Switching the resident model changes what every notebook's prompts go to, so it is a
+# resource of its own: a deployment's authorizer can deny it while allowing questions, and
+# the kernels' secret (held by code running in any kernel) never gets it.
+ASSISTANT_RESOURCE = "localai"
+MODEL_SWITCH_RESOURCE = "localai:models"
+SECRET_RESOURCES = frozenset({ASSISTANT_RESOURCE})
+
 
 def new_secret() -> str:
     """A fresh per-launch secret (256 bits, URL-safe)."""
@@ -84,8 +92,9 @@ class SecretAwareIdentityProvider:
 class SecretAwareAuthorizer:
     """Wraps the server's authorizer: the secret's identity may use the assistant routes.
 
-    The secret's whole scope is these routes, so a custom authorizer that knows nothing
-    about it is not asked; every other user is authorized as usual.
+    The secret's whole scope is these routes' `localai` resource (never
+    `localai:models`), so a custom authorizer that knows nothing about it is not asked;
+    every other user is authorized as usual.
     """
 
     def __init__(self, inner: Any) -> None:
@@ -96,7 +105,10 @@ class SecretAwareAuthorizer:
 
     def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> Any:
         if getattr(handler, "_localai_secret_authenticated", False):
-            return getattr(user, "username", None) == KERNEL_USERNAME
+            return (
+                getattr(user, "username", None) == KERNEL_USERNAME
+                and resource in SECRET_RESOURCES
+            )
         return self._inner.is_authorized(handler, user, action, resource)
 
 

@@ -18,7 +18,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.iostream import StreamClosedError
 
-from ..core.ask_body import bounded, task_request_from_json
+from ..core.ask_body import bounded, refuse_lone_surrogates, task_request_from_json
 from ..core.context import NotebookContext
 from ..core.prompt import PromptBudget, prefill_messages
 from ..core.tasks import CancelScope, run_task
@@ -29,18 +29,25 @@ from ..errors import (
     LocalAIError,
     ModelLoadError,
     ModelNotFoundError,
+    QueueFullError,
     WorkerCrashedError,
 )
 from ..models import list_models
-from .auth import AssistantAuthMixin
+from .auth import ASSISTANT_RESOURCE, MODEL_SWITCH_RESOURCE, AssistantAuthMixin
+from .model_policy import ModelSwitchRefused, switch_target
 from .runtime import AssistantRuntime
 from .streaming import Emitter, ThreadedStream
 
-AUTH_RESOURCE = "localai"
+AUTH_RESOURCE = ASSISTANT_RESOURCE
 QUICK_CALL_TIMEOUT_S = 5.0
+# Bodies of the routes that carry only a name or an id; the routes that carry prompts and
+# notebook context take `LocalAI.max_request_bytes`.
+SMALL_BODY_BYTES = 64 << 10
 
 _STATUS_FOR_ERROR: list[tuple[type[Exception], int]] = [
     (ContextOverflowError, 400),
+    (ModelSwitchRefused, 403),
+    (QueueFullError, 429),
     (ModelNotFoundError, 404),
     (InvalidModelError, 422),
     (ModelLoadError, 503),
@@ -58,25 +65,73 @@ def http_status_for(error: BaseException) -> int:
     return 500
 
 
+@tornado.web.stream_request_body
 class AssistantHandler(AssistantAuthMixin, ExtensionHandlerMixin, APIHandler):
-    """Base of the assistant's routes: auth resource, the runtime, JSON body parsing."""
+    """Base of the assistant's routes: auth resource, the runtime, JSON body parsing.
+
+    Bodies are streamed in (`stream_request_body`) so that each route caps its own size:
+    tornado's `max_body_size` is server-wide (512 MiB by default) and would otherwise be
+    read into memory and parsed on the IOLoop. A declared Content-Length over the cap is
+    refused with 413 before a byte of the body is read; a chunked body is counted as it
+    arrives, kept no further than the cap, and refused with 413 when the verb runs.
+    """
 
     auth_resource = AUTH_RESOURCE
+    carries_prompts = False  # True: the cap is LocalAI.max_request_bytes, else 64 KiB
+
+    _body_chunks: list[bytes]
+    _body_size = 0
 
     @property
     def runtime(self) -> AssistantRuntime:
         return self.settings["localai"]
 
+    def body_limit(self) -> int:
+        """The largest body this route accepts, in bytes."""
+        if self.carries_prompts:
+            return int(self.runtime.settings.max_request_bytes)
+        return SMALL_BODY_BYTES
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        self._body_chunks = []
+        declared = (self.request.headers.get("Content-Length") or "").strip()
+        if declared.isdigit() and int(declared) > self.body_limit():
+            raise self._too_large(int(declared))
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body_size += len(chunk)
+        if self._body_size <= self.body_limit():
+            self._body_chunks.append(chunk)
+        else:
+            self._body_chunks = []  # over the cap: keep nothing, refuse when the verb runs
+
+    def _too_large(self, size: int) -> tornado.web.HTTPError:
+        limit = self.body_limit()
+        setting = "LocalAI.max_request_bytes" if self.carries_prompts else "a fixed limit"
+        return tornado.web.HTTPError(
+            413,
+            f"the request body ({size:,} bytes) is larger than this route accepts "
+            f"({limit:,} bytes, {setting})",
+        )
+
     def json_body(self) -> dict[str, Any]:
-        """The request's JSON object; a clear 400 for anything else."""
-        if not self.request.body:
+        """The request's JSON object; a clear 400 for anything else, 413 when too large."""
+        if self._body_size > self.body_limit():
+            raise self._too_large(self._body_size)
+        body = b"".join(getattr(self, "_body_chunks", []))
+        if not body:
             return {}
         try:
-            data = json.loads(self.request.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise tornado.web.HTTPError(400, f"the request body is not JSON: {error}") from error
         if not isinstance(data, dict):
             raise tornado.web.HTTPError(400, "the request body must be a JSON object")
+        try:
+            refuse_lone_surrogates(data)
+        except ValueError as error:
+            raise tornado.web.HTTPError(400, f"bad request: {error}") from error
         return data
 
     def fail(self, error: BaseException) -> tornado.web.HTTPError:
@@ -150,7 +205,12 @@ class StatusHandler(AssistantHandler):
 
 
 class ModelsHandler(AssistantHandler):
-    """GET models: what can be loaded; POST models {"model"}: switch the resident model."""
+    """GET models: what can be loaded; POST models {"model"}: switch the resident model.
+
+    Switching redirects every notebook's prompts, so it is authorized on a resource of its
+    own (`localai:models`: the kernels' secret never has it, a deployment's authorizer may
+    deny it) and may name only what the server's configuration trusts (`model_policy`).
+    """
 
     @tornado.web.authenticated
     @authorized
@@ -171,14 +231,23 @@ class ModelsHandler(AssistantHandler):
         self.finish(json.dumps({"current": current, "models": rows}))
 
     @tornado.web.authenticated
-    @authorized
+    @authorized(resource=MODEL_SWITCH_RESOURCE)
     async def post(self) -> None:
         model = self.json_body().get("model")
         if not isinstance(model, str) or not model.strip():
             raise tornado.web.HTTPError(400, 'give {"model": "<registry name or GGUF path>"}')
-        self.log.info("jupyter_localai: switching the resident model to %s", model)
+        settings = self.runtime.settings
         try:
-            status = await asyncio.to_thread(self.runtime.switch_model, model.strip())
+            target = await asyncio.to_thread(
+                switch_target, model, settings, self.runtime.configured_model
+            )
+        except LocalAIError as error:
+            if isinstance(error, ModelSwitchRefused):
+                self.log.warning("jupyter_localai: model switch refused: %s", error)
+            raise self.fail(error) from error
+        self.log.info("jupyter_localai: switching the resident model to %s", target)
+        try:
+            status = await asyncio.to_thread(self.runtime.switch_model, target)
         except LocalAIError as error:
             raise self.fail(error) from error
         self.finish(json.dumps(status))
@@ -201,6 +270,8 @@ class _SSEListener:
 class AskHandler(StreamingHandler):
     """POST ask: one task answered as SSE: start, token..., done (or error)."""
 
+    carries_prompts = True
+
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
@@ -215,6 +286,8 @@ class AskHandler(StreamingHandler):
         scope = CancelScope()
         try:
             request_id = self.runtime.register(scope, wanted_id)
+        except QueueFullError as error:
+            raise self.fail(error) from error
         except ValueError as error:
             raise tornado.web.HTTPError(409, str(error)) from error
         runtime = self.runtime
@@ -289,6 +362,8 @@ class PrefillHandler(AssistantHandler):
     evaluates the prefix when no request waits. Never loads a model: not sent while no
     engine runs or when `LocalAI.prefill` is off, or to an engine without prefill.
     """
+
+    carries_prompts = True
 
     @tornado.web.authenticated
     @authorized

@@ -19,10 +19,19 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ..core.ask_body import bounded, option
+from ..core.ask_body import (
+    MAX_MESSAGES,
+    MAX_STOP_CHARS,
+    MAX_STOP_SEQUENCES,
+    MAX_TOKENS_CAP,
+    bounded,
+    option,
+    refuse_lone_surrogates,
+)
 from ..core.redact import redact_messages
 from ..core.tasks import CancelScope
 from ..engines.base import Completion, GenerationRequest
+from ..errors import QueueFullError
 from .handlers import AssistantHandler, StreamingHandler, http_status_for
 from .streaming import Emitter
 
@@ -70,9 +79,12 @@ class OpenAIModelsHandler(OpenAIErrorsMixin, AssistantHandler):
 
 def generation_request_from_json(body: dict[str, Any], settings: Any) -> GenerationRequest:
     """Validate an OpenAI chat body into a GenerationRequest (ValueError names the problem)."""
+    refuse_lone_surrogates(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise ValueError("messages must be a non-empty list")
+    if len(messages) > MAX_MESSAGES:
+        raise ValueError(f"at most {MAX_MESSAGES} messages, not {len(messages)}")
     parsed = [_message(item, index) for index, item in enumerate(messages)]
     if bounded(body, "n", 1, 1) != 1:
         raise ValueError("only n=1 is supported")
@@ -81,10 +93,17 @@ def generation_request_from_json(body: dict[str, Any], settings: Any) -> Generat
         stop = [stop]
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise ValueError("stop must be a string or a list of strings")
+    if len(stop) > MAX_STOP_SEQUENCES or any(len(s) > MAX_STOP_CHARS for s in stop):
+        raise ValueError(
+            f"stop takes at most {MAX_STOP_SEQUENCES} strings of at most {MAX_STOP_CHARS} "
+            "characters"
+        )
     max_tokens = option(body, "max_completion_tokens", option(body, "max_tokens", None))
     return GenerationRequest(
         messages=redact_messages(parsed),  # whatever the client sent (core/redact.py)
-        max_tokens=bounded({"max_tokens": max_tokens}, "max_tokens", settings.max_tokens, 1),
+        max_tokens=bounded(
+            {"max_tokens": max_tokens}, "max_tokens", settings.max_tokens, 1, MAX_TOKENS_CAP
+        ),
         temperature=bounded(body, "temperature", settings.temperature, 0.0, kind=float),
         seed=bounded(body, "seed", settings.seed, -(2**63)),
         top_p=bounded(body, "top_p", 1.0, 0.0, 1.0, kind=float),
@@ -131,6 +150,8 @@ def _finish_reason(completion: Completion) -> str:
 class ChatCompletionsHandler(OpenAIErrorsMixin, StreamingHandler):
     """POST v1/chat/completions, streaming (`"stream": true`) or not."""
 
+    carries_prompts = True
+
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
@@ -140,7 +161,10 @@ class ChatCompletionsHandler(OpenAIErrorsMixin, StreamingHandler):
         except (TypeError, ValueError) as error:
             raise tornado.web.HTTPError(400, f"bad chat completion request: {error}") from error
         scope = CancelScope()
-        request_id = self.runtime.register(scope)
+        try:
+            request_id = self.runtime.register(scope)
+        except QueueFullError as error:
+            raise self.fail(error) from error
         runtime = self.runtime
 
         def work(emit: Emitter) -> Completion:

@@ -8,7 +8,6 @@ notebook and kernel of the server, and closed when the server stops.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import Any, Protocol
 
 from ..config import LocalAI
 from ..engines.base import Engine
-from ..errors import EngineUnavailableError
+from ..errors import EngineUnavailableError, QueueFullError
 
 EngineFactory = Callable[[LocalAI], Engine]
 
@@ -42,15 +41,12 @@ def default_engine_factory(settings: LocalAI) -> Engine:
     elif remote_url:
         remote_url, _, remote_model = remote_url.partition("#")
     if remote_url:
-        from ..engines.remote import RemoteEngine
+        from ..engines.remote import RemoteEngine, configured_api_key
 
-        api_key = (
-            os.environ.get(settings.remote_api_key_env) if settings.remote_api_key_env else None
-        )
         return RemoteEngine(
             remote_url,
             remote_model or None,
-            api_key=api_key,
+            api_key=configured_api_key(remote_url, settings),
             timeout=settings.remote_timeout,
         )
     # Imported here: the worker client pulls in process management the kernel side of a
@@ -72,6 +68,8 @@ class AssistantRuntime:
         log: logging.Logger | None = None,
     ) -> None:
         self.settings = settings
+        # The model the server's configuration names: `POST models` may always switch back.
+        self.configured_model = settings.model
         self.secret = secret
         self.log = log or logging.getLogger(__name__)
         self._engine_factory = engine_factory
@@ -165,10 +163,18 @@ class AssistantRuntime:
     # -- requests in flight -----------------------------------------------------------------
 
     def register(self, handle: Cancellable, request_id: str | None = None) -> str:
+        """Count a request in; QueueFullError (429) when `LocalAI.max_queued_requests`
+        answers are already running or waiting, so a flood cannot queue without bound."""
         request_id = request_id or uuid.uuid4().hex
+        limit = self.settings.max_queued_requests
         with self._active_lock:
             if request_id in self._active:
                 raise ValueError(f"request_id {request_id!r} is already in use")
+            if limit > 0 and len(self._active) >= limit:
+                raise QueueFullError(
+                    f"{len(self._active)} answers are already running or waiting "
+                    f"(LocalAI.max_queued_requests = {limit}); try again when one finished"
+                )
             self._active[request_id] = handle
             self.requests_started += 1
         return request_id

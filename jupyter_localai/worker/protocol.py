@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,22 @@ CONTEXT_OVERFLOW = "ContextOverflowError"
 MODEL_LOAD = "ModelLoadError"
 BAD_REQUEST = "BadRequest"
 INTERNAL = "InternalError"
+
+
+# How json.dumps(ensure_ascii=True) spells a UTF-16 surrogate (paired or not).
+_SURROGATE_ESCAPE = re.compile(r"\\ud[89a-f][0-9a-f]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(value: Any) -> Any:
+    """`value` with every surrogate code point in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_surrogates(item) for item in value]
+    return value
 
 
 class Channel:
@@ -44,9 +61,17 @@ class Channel:
         self._send_lock = threading.Lock()
 
     def send(self, message: dict[str, Any]) -> None:
-        data = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+        """Send one message; ASCII on the wire, lone surrogates replaced by U+FFFD.
+
+        A lone surrogate (text that is not Unicode, e.g. from a `"\\ud800"` JSON escape)
+        must never fail a send (the request would stay pending) nor reach the other side,
+        where a tokenizer's UTF-8 encode would fail on it.
+        """
+        data = json.dumps(message, separators=(",", ":"), ensure_ascii=True)
+        if _SURROGATE_ESCAPE.search(data):  # rare: only then walk the message
+            data = json.dumps(without_surrogates(message), separators=(",", ":"))
         with self._send_lock:
-            self._sock.sendall(data)
+            self._sock.sendall(data.encode("ascii") + b"\n")
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Messages until the peer closes the socket."""

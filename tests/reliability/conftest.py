@@ -78,10 +78,13 @@ def model_server(
     tmp_path_factory: pytest.TempPathFactory, default_model_path: str
 ) -> Iterator[JupyterServer]:
     """A jupyter server process whose extension holds the real model, loaded at start."""
+    root = tmp_path_factory.mktemp("model-server")
     server = JupyterServer(
-        tmp_path_factory.mktemp("model-server"),
+        root,
         args=[
             f"--LocalAI.model={default_model_path}",
+            # Model files a test switches to must be in the model folder (issue 16).
+            f"--LocalAI.models_dir={root / 'models'}",
             "--LocalAI.n_ctx=2048",
             "--LocalAI.max_tokens=32",
             "--LocalAI.load_on_start=True",

@@ -72,3 +72,29 @@ def bigger_than_memory(path: Path) -> Path:
     with path.open("r+b") as out:
         out.truncate(data_start + tensors)  # sparse: no disk blocks behind the zeros
     return path
+
+
+def small_model(path: Path) -> Path:
+    """A small, well-formed file (no vocabulary): passes the header check."""
+    writer = _writer(path, 2, lambda w: None)
+    writer.add_tensor("token_embd.weight", np.zeros((32, EMBED), dtype=np.float32))
+    for index in range(2):
+        writer.add_tensor(f"blk.{index}.attn_norm.weight", np.ones(EMBED, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def string_alignment(path: Path) -> Path:
+    """A small file whose `general.alignment` is the string "32" (llama.cpp wants a uint32)."""
+    writer = _writer(path, 2, lambda w: w.add_string("general.alignment", "32"))
+    writer.add_tensor("token_embd.weight", np.zeros((32, EMBED), dtype=np.float32))
+    for index in range(2):
+        writer.add_tensor(f"blk.{index}.attn_norm.weight", np.ones(EMBED, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

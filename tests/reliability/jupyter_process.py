@@ -58,9 +58,15 @@ class JupyterServer:
     def notebook_dir(self) -> Path:
         return self.root / "notebooks"
 
+    @property
+    def models_dir(self) -> Path:
+        """The folder a test gives as `LocalAI.models_dir`: `POST models` takes files there."""
+        return self.root / "models"
+
     def start(self, timeout: float = 120) -> JupyterServer:
         port = free_port()
         self.notebook_dir.mkdir(parents=True, exist_ok=True)
+        self.models_dir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in (SERVER_URL_ENV, SERVER_SECRET_ENV)}
         pythonpath = [str(HERE), env.get("PYTHONPATH", "")]
         env.update(

@@ -2,8 +2,10 @@
 and a kernel keep serving the model they had.
 
 Switching is `POST models` on the real server holding the real model: a truncated download,
-a file that is not GGUF, a missing path, a header claiming 1000 layers, and a (sparse) file
-whose tensors need twice this machine's memory. After each, the resident model answers the
+a file that is not GGUF, a missing path, a header claiming 1000 layers, a `general.alignment`
+stored as a string, and a (sparse) file whose tensors need twice this machine's memory. Each
+file lies in the server's model folder (`LocalAI.models_dir`), the only place a switch may
+take a file from. After each, the resident model answers the
 next request and the kernel's variables are as they were.
 """
 
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gguf_files import bigger_than_memory
+from gguf_files import bigger_than_memory, string_alignment
 from jupyter_process import JupyterServer
 
 pytestmark = pytest.mark.model
@@ -25,6 +27,8 @@ CASES: list[tuple[str, str, int, tuple[str, ...]]] = [
     ("not a GGUF file", "not_a_model", 422, ("not a GGUF", "pick another model")),
     ("missing path", "missing_model", 404, ("no model file", "Use one of")),
     ("header claims 1000 layers", "thousand_layers", 422, ("1000 layers", "pick another model")),
+    ("general.alignment is a string", "text_alignment", 422,
+     ("general.alignment", "pick another model")),
     ("too large for memory", "huge_model", 422, ("memory", "smaller")),
 ]
 
@@ -37,6 +41,11 @@ def missing_model(tmp_path: Path) -> Path:
 @pytest.fixture
 def thousand_layers(make_gguf: Callable[..., Path]) -> Path:
     return make_gguf("thousand.gguf", block_count=1000)
+
+
+@pytest.fixture
+def text_alignment(tmp_path: Path) -> Path:
+    return string_alignment(tmp_path / "text-alignment.gguf")
 
 
 @pytest.fixture
@@ -60,7 +69,11 @@ def test_bad_models_are_refused_and_the_resident_model_keeps_serving(
         before = model_server.status()
         server_pid = model_server.process.pid  # type: ignore[union-attr]
         for case, fixture, code, words in CASES:
-            path = request.getfixturevalue(fixture)
+            made = request.getfixturevalue(fixture)
+            path = model_server.models_dir / fixture / made.name  # rename: sparse stays sparse
+            if made.exists():
+                path.parent.mkdir(exist_ok=True)
+                made.rename(path)
             response = model_server.post("api/localai/models", {"model": str(path)}, timeout=120)
             assert response.status_code == code, (case, response.status_code, response.text)
             message = response.json()["message"]

@@ -108,7 +108,8 @@ def test_worker_deaths_cost_one_answer_and_nothing_else(
 
         # 3. llama.cpp aborts while loading a file the header check lets through.
         model = model_server.status()["model"]
-        bad = absurd_experts(tmp_path / "experts.gguf")
+        # A switch takes files from the model folder only.
+        bad = absurd_experts(model_server.models_dir / "experts.gguf")
         response = model_server.post("api/localai/models", {"model": str(bad)}, timeout=300)
         assert response.status_code == 503, response.text
         message = response.json()["message"]

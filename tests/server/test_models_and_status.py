@@ -68,7 +68,12 @@ async def test_models_lists_the_registry_and_the_current_model(raw_fetch, runtim
         assert {"name", "path", "available", "size_bytes", "description"} <= set(row)
 
 
-async def test_switching_models_replaces_the_engine(raw_fetch, runtime, made):
+def _token(token):
+    """Switching needs the `localai:models` resource, which the kernels' secret never has."""
+    return {"Authorization": f"token {token}"}
+
+
+async def test_switching_models_replaces_the_engine(raw_fetch, runtime, made, token):
     await raw_fetch(
         "api/localai/ask",
         method="POST",
@@ -76,7 +81,7 @@ async def test_switching_models_replaces_the_engine(raw_fetch, runtime, made):
         headers=_auth(runtime),
     )
     response = await raw_fetch(
-        "api/localai/models", method="POST", body={"model": "other-model"}, headers=_auth(runtime)
+        "api/localai/models", method="POST", body={"model": "other-model"}, headers=_token(token)
     )
     assert response.code == 200, response.body
     assert json.loads(response.body)["model"] == "other-model"
@@ -88,7 +93,7 @@ async def test_switching_models_replaces_the_engine(raw_fetch, runtime, made):
 
 
 async def test_switching_to_a_missing_model_is_a_404_and_keeps_the_old_one(
-    raw_fetch, runtime, made
+    raw_fetch, runtime, made, token
 ):
     await raw_fetch(
         "api/localai/ask",
@@ -98,7 +103,7 @@ async def test_switching_to_a_missing_model_is_a_404_and_keeps_the_old_one(
     )
     before = runtime.settings.model
     response = await raw_fetch(
-        "api/localai/models", method="POST", body={"model": "missing.gguf"}, headers=_auth(runtime)
+        "api/localai/models", method="POST", body={"model": "missing.gguf"}, headers=_token(token)
     )
     assert response.code == 404
     assert b"no model file at missing.gguf" in response.body
@@ -108,8 +113,16 @@ async def test_switching_to_a_missing_model_is_a_404_and_keeps_the_old_one(
     assert status["model"] == before
 
 
-async def test_switching_needs_a_model_name(raw_fetch, runtime):
+async def test_switching_needs_a_model_name(raw_fetch, runtime, token):
     response = await raw_fetch(
-        "api/localai/models", method="POST", body={"model": ""}, headers=_auth(runtime)
+        "api/localai/models", method="POST", body={"model": ""}, headers=_token(token)
     )
     assert response.code == 400
+
+
+async def test_the_kernels_secret_cannot_switch_the_model(raw_fetch, runtime, made):
+    response = await raw_fetch(
+        "api/localai/models", method="POST", body={"model": "other-model"}, headers=_auth(runtime)
+    )
+    assert response.code == 403
+    assert runtime.settings.model != "other-model" and made == []
