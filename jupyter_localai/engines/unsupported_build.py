@@ -47,9 +47,11 @@ def unsupported_build_message(pid: int, reason: str, model_path: str = "") -> st
             "CPU than this one."
         )
     loading = f" while loading {model_path}" if model_path else ""
+    # The command comes before the explanation: a display that cuts long messages (the
+    # panel keeps 500 characters of an answer's error) keeps what to do.
     return (
         f"the model worker (pid {pid}) {reason}{loading}: the installed llama-cpp-python build "
-        f"uses CPU instructions this CPU cannot run. {likely} Rebuild it for this CPU with: "
+        "uses CPU instructions this CPU cannot run. Rebuild it for this CPU with: "
         f"{llama_build.reinstall_command()} -- then restart the kernel (or the Jupyter "
-        "server). No new worker is started until then: it would die the same way."
+        f"server). {likely} No new worker is started until then: it would die the same way."
     )
