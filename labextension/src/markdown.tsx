@@ -1,19 +1,17 @@
 /**
- * Markdown through JupyterLab's own renderer (sanitized, code highlighted), kept in
- * step with text that changes while an answer streams: renders never overlap, and the
- * latest text always wins.
+ * Markdown through JupyterLab's own renderer (sanitized, code highlighted, nothing loaded
+ * from a URL: see `untrusted.ts`), kept in step with text that changes while an answer
+ * streams: renders never overlap, and the latest text always wins.
  */
-import { MimeModel } from '@jupyterlab/rendermime';
 import { IRenderMime, IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-const MARKDOWN = 'text/markdown';
+import { renderUntrustedMarkdown, untrustedMarkdownRenderer } from './untrusted';
 
 export class MarkdownRenderer {
   constructor(rendermime: IRenderMimeRegistry) {
-    this._renderer = rendermime.createRenderer(MARKDOWN);
-    this._renderer.addClass('jp-localai-markdown');
+    this._renderer = untrustedMarkdownRenderer(rendermime);
   }
 
   get widget(): IRenderMime.IRenderer {
@@ -42,9 +40,7 @@ export class MarkdownRenderer {
       if (source === this._shown) {
         continue;
       }
-      await this._renderer.renderModel(
-        new MimeModel({ data: { [MARKDOWN]: source }, trusted: false })
-      );
+      await renderUntrustedMarkdown(this._renderer, source);
       this._shown = source;
     }
   }

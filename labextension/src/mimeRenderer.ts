@@ -6,19 +6,21 @@
  *
  * The model's text is never trusted, even in the output of a cell the user ran (which
  * JupyterLab marks trusted): a reply can carry `<img onerror=...>` or `<script>` put there
- * by text in its context, so it always goes through JupyterLab's sanitizer.
+ * by text in its context, so it always goes through JupyterLab's sanitizer, and loads
+ * nothing (`untrusted.ts`: an image the model points at a URL is shown as a placeholder).
+ *
+ * `reply.text` is the model's whole answer, code blocks included, and `reply.code` the code
+ * the server took from it: the code is shown once, where the answer has it, with the prose
+ * around it (`replyMarkdown`).
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import {
-  IRenderMime,
-  IRenderMimeRegistry,
-  MimeModel
-} from '@jupyterlab/rendermime';
+import { IRenderMime, IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
 import { copyCode, insertBelow, locateNode, replaceCell } from './cellActions';
-import { fenceCode } from './codeblocks';
+import { fenceCode, finalMarkdown, splitMessage } from './codeblocks';
 import { IMagicReply } from './types';
+import { renderUntrustedMarkdown, untrustedMarkdownRenderer } from './untrusted';
 
 export const REPLY_MIME_TYPE = 'application/vnd.jupyter-localai.reply+json';
 
@@ -37,6 +39,38 @@ export function readMagicReply(data: unknown): IMagicReply {
     warnings: Array.isArray(d.warnings) ? d.warnings.map(String) : [],
     verified: typeof d.verified === 'boolean' ? d.verified : null
   };
+}
+
+/**
+ * The Markdown of an answer: its prose, and its code once. When the answer's code blocks
+ * hold the server's code they are shown as written; otherwise the server's code takes the
+ * place of the first block (as the panel does). A fence-less answer gets the code fenced
+ * where it stands in the prose. Every code block is re-fenced so that no line inside it
+ * (a ``` in a string) can end it.
+ */
+export function replyMarkdown(reply: { text: string; code: string }): string {
+  const code = reply.code.replace(/\s+$/, '');
+  let text = reply.text;
+  if (code.trim()) {
+    if (splitMessage(text).some(segment => segment.kind === 'code')) {
+      text = finalMarkdown('', { text, code });
+    } else {
+      const bare = code.trim();
+      const at = text.indexOf(bare);
+      text =
+        at >= 0
+          ? `${text.slice(0, at)}\n\n${fenceCode(code)}\n\n${text.slice(at + bare.length)}`
+          : `${text}\n\n${fenceCode(code)}`;
+    }
+  }
+  return splitMessage(text)
+    .map(segment =>
+      segment.kind === 'prose'
+        ? segment.text.trim()
+        : fenceCode(segment.code, segment.language || 'python')
+    )
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
@@ -62,23 +96,10 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
       this.node.appendChild(error);
       return;
     }
-    const parts: string[] = [];
-    if (reply.text.trim()) {
-      parts.push(reply.text.trim());
-    }
-    if (reply.code.trim()) {
-      parts.push(fenceCode(reply.code.replace(/\s+$/, '')));
-    }
-    const body = this._rendermime.createRenderer('text/markdown');
-    body.addClass('jp-localai-markdown');
+    const body = untrustedMarkdownRenderer(this._rendermime);
     this._children.push(body);
     this.node.appendChild(body.node);
-    await body.renderModel(
-      new MimeModel({
-        data: { 'text/markdown': parts.join('\n\n') || '*(empty answer)*' },
-        trusted: false
-      })
-    );
+    await renderUntrustedMarkdown(body, replyMarkdown(reply) || '*(empty answer)*');
     if (reply.warnings.length) {
       const list = document.createElement('ul');
       list.className = 'jp-localai-warnings';

@@ -7,18 +7,25 @@ saved, signed notebook is trusted) and asks the side panel. Every handler that r
 records itself in `window.__pwned`, which must stay empty. The bundle's text/markdown
 fallback (what nbconvert, VS Code, or a JupyterLab without this extension shows) is
 rendered as trusted through JupyterLab's own Markdown renderer, and must not run either.
+
+The replies also point images, a video, an audio source and a CSS background at a loopback
+HTTP listener the test holds: a browser that loaded any of them would send the URL (and so
+any notebook data the model put in it) out of the page, with no script at all. The listener
+must see no request, from the cell outputs or from the panel.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile_engine import CODE_MARKER, HOSTILE_CODE, MARKDOWN_MARKER
+from hostile_engine import CODE_MARKER, HOSTILE_CODE, LEAK_PORT_ENV, MARKDOWN_MARKER, SAFE_LINK
 from lab_helpers import Lab, running_lab, screenshot, write_notebook
 from test_panel import (
     LAST_ANSWER,
@@ -42,17 +49,72 @@ CELLS = [
 HANDLER_GRACE_S = 2.0
 # A link the model wrote runs script on a click; the sanitizer must have dropped its href.
 JAVASCRIPT_LINK = 'a[href^="javascript:" i]'
+# What the page shows instead of an image the model pointed at a URL.
+BLOCKED = "image not loaded"
+
+
+class LeakListener:
+    """A loopback HTTP server that records the path of every request it receives."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                listener.paths.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 @pytest.fixture(scope="module")
-def hostile_lab(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Lab]:
+def leak_listener() -> Iterator[LeakListener]:
+    listener = LeakListener()
+    yield listener
+    listener.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_lab(
+    tmp_path_factory: pytest.TempPathFactory, chromium: str, leak_listener: LeakListener
+) -> Iterator[Lab]:
     pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     with running_lab(
         tmp_path_factory.mktemp("hostile-lab"),
         extra_args=["--LocalAIExtension.engine_factory=hostile_engine.make"],
-        extra_env={"PYTHONPATH": pythonpath},
+        extra_env={"PYTHONPATH": pythonpath, LEAK_PORT_ENV: str(leak_listener.port)},
     ) as lab:
         yield lab
+
+
+def assert_nothing_loaded(listener: LeakListener, where: str) -> None:
+    """The page requested nothing the model pointed at (the grace of assert_nothing_ran
+    has passed: a loopback load takes milliseconds)."""
+    assert listener.paths == [], f"model text made the browser load {listener.paths} {where}"
+
+
+def assert_links_open_apart(page: Any, scope: str) -> None:
+    """The model's link stays clickable, in a new tab, with no opener and no referrer."""
+    links = page.locator(f'{scope} a[href="{SAFE_LINK}"]')
+    assert links.count() >= 1
+    for i in range(links.count()):
+        assert links.nth(i).get_attribute("target") == "_blank"
+        assert set((links.nth(i).get_attribute("rel") or "").split()) >= {
+            "noopener",
+            "noreferrer",
+        }
 
 
 def assert_nothing_ran(page: Any, where: str) -> None:
@@ -105,7 +167,9 @@ def render_fallback_trusted(page: Any, cell: int) -> dict[str, Any]:
     )
 
 
-def test_hostile_reply_runs_nothing_in_cell_outputs(page: Any, hostile_lab: Lab) -> None:
+def test_hostile_reply_runs_nothing_in_cell_outputs(
+    page: Any, hostile_lab: Lab, leak_listener: LeakListener
+) -> None:
     write_notebook(hostile_lab.root / NOTEBOOK, CELLS)
     open_notebook(page, hostile_lab, NOTEBOOK)
     watch_streaming(page)
@@ -115,16 +179,24 @@ def test_hostile_reply_runs_nothing_in_cell_outputs(page: Any, hostile_lab: Lab)
     screenshot(page, "hostile-cell-outputs")
     assert page.evaluate("() => window.__streamed"), "no streamed state was ever on screen"
     assert_nothing_ran(page, "in the live outputs")
+    assert_nothing_loaded(leak_listener, "in the live outputs")
     assert page.locator(JAVASCRIPT_LINK).count() == 0
-    # Each code block of the code answer holds the whole code, its ``` line and the HTML
-    # after it shown as code.
+    assert BLOCKED in replies.nth(0).inner_text()
+    assert_links_open_apart(page, ".jp-OutputArea .jp-localai-reply")
+    # The code answer shows its code once, whole (its ``` line and the HTML after it shown
+    # as code), with the prose around it.
     shown_code = replies.nth(1).locator("pre").all_inner_texts()
-    assert shown_code and all(block.strip() == HOSTILE_CODE for block in shown_code)
+    assert [block.strip() for block in shown_code] == [HOSTILE_CODE]
+    assert replies.nth(1).inner_text().startswith("Sure")
 
     prose = render_fallback_trusted(page, 1)
     code = render_fallback_trusted(page, 2)
     assert_nothing_ran(page, "in the text/markdown fallback")
-    assert prose["tags"] == [] and code["tags"] == []
+    assert_nothing_loaded(leak_listener, "in the text/markdown fallback")
+    # The URLs the model wrote show as text (JupyterLab links a bare URL: a click is the
+    # user's act); no element of the model's HTML is left.
+    assert [tag for tag in prose["tags"] if not tag.startswith('<a href="http')] == []
+    assert code["tags"] == []
     # Still readable: the Markdown formatting renders, the HTML shows as text.
     assert prose["strong"] == ["the summary"]
     assert "<script>(window.__pwned" in prose["text"]
@@ -141,19 +213,27 @@ def test_hostile_reply_runs_nothing_in_cell_outputs(page: Any, hostile_lab: Lab)
     page.locator(".jp-OutputArea .jp-localai-reply").nth(1).wait_for(timeout=30_000)
     assert page.evaluate("() => window.jupyterapp.shell.currentWidget.model.cells.get(1).trusted")
     assert_nothing_ran(page, "when the notebook was reopened")
+    assert_nothing_loaded(leak_listener, "when the notebook was reopened")
 
 
-def test_hostile_reply_runs_nothing_in_the_panel(page: Any, hostile_lab: Lab) -> None:
+def test_hostile_reply_runs_nothing_in_the_panel(
+    page: Any, hostile_lab: Lab, leak_listener: LeakListener
+) -> None:
     write_notebook(hostile_lab.root / "panel.ipynb", ["x = 1"])
     open_notebook(page, hostile_lab, "panel.ipynb")
     open_panel(page)
     ask(page, "chat", f"{MARKDOWN_MARKER}: hello")
     assert wait_answer_finished(page, 60_000) == "done"
     assert page.locator(LAST_ANSWER).locator("strong").all_inner_texts() == ["the summary"]
+    assert_nothing_ran(page, "in the panel's prose")
+    assert_nothing_loaded(leak_listener, "in the panel")
+    assert BLOCKED in page.locator(LAST_ANSWER).inner_text()
+    assert_links_open_apart(page, PANEL)
     ask(page, "generate", f"{CODE_MARKER}: set doc")
     assert wait_answer_finished(page, 60_000) == "done"
     screenshot(page, "hostile-panel")
     assert_nothing_ran(page, "in the panel")
+    assert_nothing_loaded(leak_listener, "in the panel")
     assert page.locator(JAVASCRIPT_LINK).count() == 0
     code_blocks = page.locator(LAST_ANSWER).locator(".jp-localai-code pre")
     assert [block.strip() for block in code_blocks.all_inner_texts()] == [HOSTILE_CODE]

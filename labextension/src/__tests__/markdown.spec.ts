@@ -21,7 +21,11 @@ class TextRenderer extends Widget {
 }
 
 const rendermime = {
-  createRenderer: () => new TextRenderer()
+  createRenderer: () => new TextRenderer(),
+  sanitizer: { sanitize: (html: string) => html },
+  clone(): unknown {
+    return this;
+  }
 } as unknown as IRenderMimeRegistry;
 
 describe('Markdown', () => {

@@ -2,7 +2,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMime, IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
-import { REPLY_MIME_TYPE, ReplyRenderer } from '../mimeRenderer';
+import { REPLY_MIME_TYPE, ReplyRenderer, replyMarkdown } from '../mimeRenderer';
 
 /** Stands in for JupyterLab's Markdown renderer: keeps what it was asked to render. */
 class RecordingRenderer extends Widget {
@@ -18,7 +18,11 @@ class RecordingRenderer extends Widget {
 }
 
 const rendermime = {
-  createRenderer: () => new RecordingRenderer()
+  createRenderer: () => new RecordingRenderer(),
+  sanitizer: { sanitize: (html: string) => html },
+  clone(): unknown {
+    return this;
+  }
 } as unknown as IRenderMimeRegistry;
 const tracker = {} as INotebookTracker;
 
@@ -71,4 +75,62 @@ describe('ReplyRenderer', () => {
     );
   });
 
+  it('shows the code of a code answer once, with the prose around it', async () => {
+    const renderer = new ReplyRenderer(
+      { mimeType: REPLY_MIME_TYPE, sanitizer: {}, resolver: null } as never,
+      rendermime,
+      tracker
+    );
+    const code = 'x = 1';
+    const model: IRenderMime.IMimeModel = {
+      ...outputModel(true),
+      data: {
+        [REPLY_MIME_TYPE]: {
+          task: 'generate',
+          code,
+          text: `Sure:\n\n\`\`\`python\n${code}\n\`\`\`\n\nRun it.`,
+          model: 'm',
+          warnings: [],
+          verified: null
+        }
+      }
+    };
+    await renderer.renderModel(model);
+    const source = RecordingRenderer.rendered[0].source;
+    expect(source.split(code)).toHaveLength(2);
+    expect(source).toBe('Sure:\n\n```python\nx = 1\n```\n\nRun it.');
+  });
+});
+
+describe('replyMarkdown', () => {
+  it('keeps the answer as written when its block holds the code', () => {
+    const text = 'Try this:\n\n````python\ns = """\n```\n"""\n````\n\nDone.';
+    expect(replyMarkdown({ text, code: 's = """\n```\n"""\n' })).toBe(
+      'Try this:\n\n````python\ns = """\n```\n"""\n````\n\nDone.'
+    );
+  });
+
+  it("puts the server's code in place of a block that differs", () => {
+    const text = 'Fixed:\n\n```python\n>>> y = 2\n```\n\nNote.';
+    expect(replyMarkdown({ text, code: 'y = 2' })).toBe(
+      'Fixed:\n\n```python\ny = 2\n```\n\nNote.'
+    );
+  });
+
+  it('fences the code of a fence-less answer where it stands', () => {
+    expect(replyMarkdown({ text: 'Use\n\ndf.head()\n\nto look.', code: 'df.head()' })).toBe(
+      'Use\n\n```python\ndf.head()\n```\n\nto look.'
+    );
+    expect(replyMarkdown({ text: 'df.head()', code: 'df.head()' })).toBe(
+      '```python\ndf.head()\n```'
+    );
+    expect(replyMarkdown({ text: '', code: 'x = 1' })).toBe('```python\nx = 1\n```');
+  });
+
+  it('shows an answer without code as written, its code blocks re-fenced', () => {
+    expect(replyMarkdown({ text: 'Plain **prose**.', code: '' })).toBe('Plain **prose**.');
+    expect(replyMarkdown({ text: 'Streaming\n```python\nx = ', code: '' })).toBe(
+      'Streaming\n\n```python\nx = \n```'
+    );
+  });
 });
