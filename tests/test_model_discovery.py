@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from model_stores import ModelStores
+from support.model_stores import ModelStores
 
 from jupyter_localai import model_discovery, models
 from jupyter_localai.config import DEFAULT_MODEL, LocalAI

@@ -18,18 +18,13 @@ import urllib.request
 from collections.abc import Callable, Iterator
 
 import pytest
+from support.jupyter_process import free_port, stop_process
 
 from jupyter_localai.engines.base import GenerationRequest
 from jupyter_localai.engines.remote import RemoteEngine, normalize_base_url
 from jupyter_localai.errors import ContextOverflowError, EngineUnavailableError
 
 ASK = GenerationRequest(messages=[{"role": "user", "content": "hi"}], max_tokens=8)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 Behaviour = Callable[[http.server.BaseHTTPRequestHandler], None]
@@ -376,8 +371,7 @@ def llama_cpp_server(default_model_path: str, tmp_path_factory) -> Iterator[str]
                 time.sleep(0.5)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_process(process, timeout=30)
 
 
 @pytest.mark.model

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from jupyter_client.manager import KernelManager
+from support.kernel_driver import KernelDriver
 
 from jupyter_localai.config import LocalAI
 from jupyter_localai.core.context import NotebookContext
@@ -157,14 +157,10 @@ def test_context_json_direct_call(ipython_shell: Any, capsys: pytest.CaptureFixt
 
 @pytest.fixture(scope="module")
 def kernel() -> Any:
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel()
-    client = manager.blocking_client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
+    """A real kernel's blocking client (the panel's calls are raw execute requests)."""
+    driver = KernelDriver()
+    yield driver.client
+    driver.shutdown()
 
 
 def _execute(client: Any, code: str, *, store_history: bool = True) -> tuple[str, dict[str, Any]]:

@@ -4,13 +4,12 @@ model found there (linked into the fake Ollama blob store), which then answers."
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kernel_driver import KernelDriver
-from model_stores import ModelStores
+from support.kernel_driver import KernelDriver, own_worker_env
+from support.model_stores import ModelStores
 
 pytestmark = pytest.mark.model
 
@@ -33,9 +32,8 @@ def stores(default_model_path: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def kernel(stores: ModelStores, default_model_path: str) -> Iterator[KernelDriver]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("JUPYTER_LOCALAI_SERVER_URL", "HF_HOME", "HUGGINGFACE_HUB_CACHE")}
-    env.update(stores.env(), JUPYTER_LOCALAI_MODEL=default_model_path)
+    env = own_worker_env(default_model_path, unset=("HF_HOME", "HUGGINGFACE_HUB_CACHE"),
+                         **stores.env())
     driver = KernelDriver(env=env)
     run = driver.execute("%load_ext jupyter_localai")
     assert run.status == "ok", run.error

@@ -8,12 +8,11 @@ of SIGILL (a llama-cpp-python build this CPU cannot run).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kernel_driver import KernelDriver
+from support.kernel_driver import KernelDriver, own_worker_env
 
 from jupyter_localai.worker.faults import SIGILL_ENV
 
@@ -42,15 +41,9 @@ def test_localai_is_the_same_magic_and_survives_another_ai(ipython_shell: Any) -
     assert lines["ai"].__name__ == "other_ai"
 
 
-def _kernel_env(model_path: str, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "JUPYTER_LOCALAI_MODEL": model_path, **extra}
-    env.pop("JUPYTER_LOCALAI_SERVER_URL", None)  # this kernel's own worker
-    return env
-
-
 @pytest.fixture
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=_kernel_env(default_model_path))
+    driver = KernelDriver(env=own_worker_env(default_model_path))
     yield driver
     driver.shutdown()
 
@@ -76,7 +69,7 @@ def test_localai_answers_in_a_kernel_where_ai_is_someone_elses(kernel: KernelDri
 
 @pytest.mark.model
 def test_sigill_worker_gives_one_clear_error_in_a_kernel(default_model_path: str) -> None:
-    driver = KernelDriver(env=_kernel_env(default_model_path, **{SIGILL_ENV: "generate"}))
+    driver = KernelDriver(env=own_worker_env(default_model_path, **{SIGILL_ENV: "generate"}))
     try:
         assert driver.execute("%load_ext jupyter_localai\nprecious = 42").status == "ok"
         command = driver.value(REINSTALL)

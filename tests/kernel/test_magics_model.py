@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from kernel_driver import KernelDriver
+from support.kernel_driver import KernelDriver, own_worker_env
 
 pytestmark = pytest.mark.model
 
@@ -28,9 +28,7 @@ WORKER_PID = ("get_ipython().magics_manager.registry['LocalAIMagics']"
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    env = {**os.environ, "JUPYTER_LOCALAI_MODEL": str(default_model_path)}
-    env.pop("JUPYTER_LOCALAI_SERVER_URL", None)
-    driver = KernelDriver(env=env)
+    driver = KernelDriver(env=own_worker_env(default_model_path))
     run = driver.execute("%load_ext jupyter_localai\n" + SETUP)
     assert run.status == "ok", run.error
     yield driver

@@ -4,21 +4,18 @@ could not re-run, and a plain fix still verifies."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kernel_driver import KernelDriver
+from support.kernel_driver import KernelDriver, own_worker_env
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    env = {**os.environ, "JUPYTER_LOCALAI_MODEL": str(default_model_path)}
-    env.pop("JUPYTER_LOCALAI_SERVER_URL", None)
-    driver = KernelDriver(env=env)
+    driver = KernelDriver(env=own_worker_env(default_model_path))
     run = driver.execute("%load_ext jupyter_localai")
     assert run.status == "ok", run.error
     yield driver

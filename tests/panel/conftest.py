@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from lab_helpers import CHROMIUM_ARGS, Lab, chromium_path, running_lab, screenshot
+from support.lab_helpers import CHROMIUM_ARGS, Lab, chromium_path, running_lab, screenshot
 
 
 @pytest.fixture(scope="session")

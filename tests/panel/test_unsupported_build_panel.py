@@ -12,8 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_helpers import running_lab, screenshot, write_notebook
-from test_panel import LAST_ANSWER, PANEL, ask, open_notebook, open_panel, wait_answer_finished
+from support.lab_helpers import running_lab, screenshot, write_notebook
+from support.panel_page import (
+    LAST_ANSWER,
+    PANEL,
+    ask,
+    open_notebook,
+    open_panel,
+    wait_answer_finished,
+)
 
 from jupyter_localai.llama_build import reinstall_command
 from jupyter_localai.worker.faults import SIGILL_ENV

@@ -25,9 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile_engine import CODE_MARKER, HOSTILE_CODE, LEAK_PORT_ENV, MARKDOWN_MARKER, SAFE_LINK
-from lab_helpers import Lab, running_lab, screenshot, write_notebook
-from test_panel import (
+from support.hostile_engine import (
+    CODE_MARKER,
+    HOSTILE_CODE,
+    LEAK_PORT_ENV,
+    MARKDOWN_MARKER,
+    SAFE_LINK,
+)
+from support.jupyter_process import pythonpath_with_tests
+from support.lab_helpers import Lab, running_lab, screenshot, write_notebook
+from support.panel_page import (
     LAST_ANSWER,
     PANEL,
     ask,
@@ -90,10 +97,10 @@ def leak_listener() -> Iterator[LeakListener]:
 def hostile_lab(
     tmp_path_factory: pytest.TempPathFactory, chromium: str, leak_listener: LeakListener
 ) -> Iterator[Lab]:
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
+    pythonpath = pythonpath_with_tests(os.environ)
     with running_lab(
         tmp_path_factory.mktemp("hostile-lab"),
-        extra_args=["--LocalAIExtension.engine_factory=hostile_engine.make"],
+        extra_args=["--LocalAIExtension.engine_factory=support.hostile_engine.make"],
         extra_env={"PYTHONPATH": pythonpath, LEAK_PORT_ENV: str(leak_listener.port)},
     ) as lab:
         yield lab

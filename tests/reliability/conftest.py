@@ -11,7 +11,6 @@ into docs/reliability.md.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +20,8 @@ import pytest
 
 # pytest-jupyter's in-process server fixtures (jp_serverapp, ...), for the route tests.
 from pytest_jupyter.jupyter_server import *
-
-# The kernel tests' driver (tests/kernel/kernel_driver.py) is reused, not copied; appended,
-# so no module here shadows another folder's.
-sys.path.append(str(Path(__file__).resolve().parent.parent / "kernel"))
-
-from jupyter_process import JupyterServer
-from recording_engine import PROMPTS_FILE, RECORD_DIR_ENV, REPLY_FILE
+from support.jupyter_process import JupyterServer
+from support.recording_engine import PROMPTS_FILE, RECORD_DIR_ENV, REPLY_FILE
 
 from jupyter_localai.config import SERVER_SECRET_ENV
 
@@ -106,7 +100,7 @@ def recording_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyt
     server = JupyterServer(
         root,
         args=[
-            "--LocalAIExtension.engine_factory=recording_engine.make",
+            "--LocalAIExtension.engine_factory=support.recording_engine.make",
             "--ServerApp.log_level=DEBUG",
             "--LocalAIExtension.log_level=DEBUG",
         ],

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gguf_files import bigger_than_memory, string_alignment
-from jupyter_process import JupyterServer
+from support.gguf_files import bigger_than_memory, string_alignment
+from support.jupyter_process import JupyterServer
 
 pytestmark = pytest.mark.model
 

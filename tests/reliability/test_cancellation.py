@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from jupyter_process import JupyterServer, ServerKernel
+from support.jupyter_process import JupyterServer, ServerKernel
 
 pytestmark = pytest.mark.model
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from jupyter_process import JupyterServer, ServerKernel, sse_lines
+from support.jupyter_process import JupyterServer, ServerKernel, sse_lines
 
 DANGEROUS = (
     "Here you go:\n```python\n"
@@ -85,7 +85,7 @@ def test_no_face_runs_a_reply_unless_asked(
     assert len(prompt_log.since(mark)) == len(faces) + 1 + 3  # every face was answered
 
     # --verify: the user asked for candidates to run, in a guarded forked copy of the kernel,
-    # whose guard refuses the write (`kernel/guard.py`): the candidate fails with the reason.
+    # whose guard refuses the write (`kernel/fix/guard.py`): the candidate fails with the reason.
     for cell in ("%ai fix --verify", "%%ai --verify\nwrite the marker file"):
         if "fix" in cell:
             assert kernel.execute("total = undefined_name + 1").error is not None
@@ -110,7 +110,7 @@ def test_no_face_runs_a_reply_unless_asked(
 def test_the_panel_runs_nothing_in_the_kernel_but_its_own_calls() -> None:
     """The side panel's kernel executions are the silent context call and, when the user
     ticks Verify, the silent call that answers the fix in the kernel (its candidates run only
-    in a forked copy, `kernel/verify.py`); its buttons insert or replace cells, they never
+    in a forked copy, `kernel/fix/verify.py`); its buttons insert or replace cells, they never
     run them."""
     sources = {p.name: p.read_text() for p in LAB_SOURCES.glob("*.ts*")}
     assert sources, LAB_SOURCES

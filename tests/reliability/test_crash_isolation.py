@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 import requests
-from gguf_files import absurd_experts
-from jupyter_process import JupyterServer, ServerKernel, sse_lines
+from support.gguf_files import absurd_experts
+from support.jupyter_process import JupyterServer, ServerKernel, sse_lines
 
 pytestmark = pytest.mark.model
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jupyter_process import JupyterServer, ServerKernel
+from support.jupyter_process import JupyterServer, ServerKernel
 
 pytestmark = pytest.mark.model
 

@@ -21,7 +21,7 @@ from typing import Any
 import openai
 import pytest
 import requests
-from jupyter_process import JupyterServer, ServerKernel, sse_lines
+from support.jupyter_process import JupyterServer, ServerKernel, sse_lines
 
 pytestmark = pytest.mark.model
 

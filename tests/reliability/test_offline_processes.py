@@ -20,7 +20,7 @@ from typing import Any
 
 import psutil
 import pytest
-from jupyter_process import JupyterServer
+from support.jupyter_process import JupyterServer
 
 pytestmark = pytest.mark.model
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from jupyter_process import JupyterServer, ServerKernel
+from support.jupyter_process import JupyterServer, ServerKernel
 
 SETUP = """
 import os

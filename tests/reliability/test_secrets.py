@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from jupyter_process import JupyterServer, ServerKernel, sse_lines
-from recording_engine import PREFILLS_FILE
+from support.jupyter_process import JupyterServer, ServerKernel, sse_lines
+from support.recording_engine import PREFILLS_FILE
 
 from jupyter_localai.kernel.redact import REDACTED
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import pytest
 import requests
-from gguf_files import small_model, string_alignment
-from jupyter_process import JupyterServer
+from support.gguf_files import small_model, string_alignment
+from support.jupyter_process import JupyterServer
 
 from jupyter_localai.config import SERVER_SECRET_ENV
 

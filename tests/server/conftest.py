@@ -15,7 +15,7 @@ import pytest
 # pytest-jupyter's fixtures (jp_serverapp, jp_fetch, jp_server_config, ...) and its hooks for
 # async tests, for this directory only.
 from pytest_jupyter.jupyter_server import *
-from server_engines import RecordingEngine
+from support.server_engines import RecordingEngine
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 from traitlets.config import Config
 

@@ -8,10 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +16,7 @@ from typing import Any
 
 import psutil
 import pytest
+from support.jupyter_process import JupyterServer
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import websocket_connect
 
@@ -27,80 +24,45 @@ from jupyter_localai.config import SERVER_SECRET_ENV, SERVER_URL_ENV
 
 pytestmark = pytest.mark.model
 
-TOKEN = uuid.uuid4().hex
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture
-def jupyter_server(tmp_path: Path, default_model_path: str) -> Iterator[dict[str, Any]]:
+def jupyter_server(tmp_path: Path, default_model_path: str) -> Iterator[JupyterServer]:
     """A `jupyter server` subprocess with the extension enabled, loading the model at start."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in (SERVER_URL_ENV, SERVER_SECRET_ENV)}
-    env.update(
-        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-        JUPYTER_PLATFORM_DIRS="1",
-    )
-    log_path = tmp_path / "server.log"
-    (tmp_path / "notebooks").mkdir()
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--allow-root",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={TOKEN}",
-        f"--ServerApp.root_dir={tmp_path / 'notebooks'}",
-        "--ServerApp.base_url=/base/",
-        '--ServerApp.jpserver_extensions={"jupyter_localai": True}',
-        f"--LocalAI.model={default_model_path}",
-        "--LocalAI.n_ctx=4096",
-        "--LocalAI.max_tokens=48",
-        "--LocalAI.load_on_start=True",
-        "--LocalAI.retries=0",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/base/"
+    server = JupyterServer(
+        tmp_path,
+        args=[
+            f"--LocalAI.model={default_model_path}",
+            "--LocalAI.n_ctx=4096",
+            "--LocalAI.max_tokens=48",
+            "--LocalAI.load_on_start=True",
+        ],
+    ).start()
     try:
-        yield {"url": url, "process": process, "log": log_path}
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        server.stop()
 
 
-async def _get(url: str, **kwargs: Any) -> Any:
+async def _get(server: JupyterServer, path: str, **kwargs: Any) -> Any:
     response = await AsyncHTTPClient().fetch(
-        url, headers={"Authorization": f"token {TOKEN}"}, request_timeout=30, **kwargs
+        server.url + path, headers=server.auth, request_timeout=30, **kwargs
     )
     return json.loads(response.body) if response.body else None
 
 
-async def _wait_ready(server: dict[str, Any]) -> dict[str, Any]:
+async def _wait_ready(server: JupyterServer) -> dict[str, Any]:
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
-        if server["process"].poll() is not None:
-            pytest.fail("jupyter server exited:\n" + server["log"].read_text()[-3000:])
+        if server.process is None or server.process.poll() is not None:
+            pytest.fail("jupyter server exited:\n" + server.log_tail(3000))
         try:
-            status = await _get(server["url"] + "api/localai/status")
+            status = await _get(server, "api/localai/status")
         except OSError:
             status = None
         if status and status.get("state") == "ready":
             return status
         await asyncio.sleep(0.5)
-    pytest.fail("the model did not load:\n" + server["log"].read_text()[-3000:])
+    pytest.fail("the model did not load:\n" + server.log_tail(3000))
 
 
 class KernelChannel:
@@ -158,17 +120,20 @@ class KernelChannel:
 
 
 async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_server):
-    url = jupyter_server["url"]
+    url = jupyter_server.url
     status = await _wait_ready(jupyter_server)
     assert status["engine"] == "llama"
     served_before = status["requests_served"]
-    server_pid = jupyter_server["process"].pid
+    assert jupyter_server.process is not None
+    server_pid = jupyter_server.process.pid
     workers_before = [p.pid for p in psutil.Process(server_pid).children(recursive=True)]
     assert len(workers_before) == 1  # the resident model's worker
 
-    kernel = await _get(url + "api/kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kernel = await _get(
+        jupyter_server, "api/kernels", method="POST", body=json.dumps({"name": "python3"})
+    )
     ws_url = url.replace("http://", "ws://") + f"api/kernels/{kernel['id']}/channels"
-    connection = await websocket_connect(ws_url + f"?token={TOKEN}")
+    connection = await websocket_connect(ws_url + f"?token={jupyter_server.token}")
     channel = KernelChannel(connection)
     try:
         loaded = await channel.run("%load_ext jupyter_localai")
@@ -177,7 +142,7 @@ async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_serv
         asked = await channel.run("%%ai\nwrite a function add(a, b) that returns a + b")
         assert asked["reply"]["status"] == "ok", asked
 
-        token_hash = hashlib.sha256(TOKEN.encode()).hexdigest()
+        token_hash = hashlib.sha256(jupyter_server.token.encode()).hexdigest()
         probe = await channel.run(
             "import hashlib, json, os, jupyter_localai\n"
             "reply = jupyter_localai.last_reply()\n"
@@ -199,7 +164,7 @@ async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_serv
     finally:
         connection.close()
 
-    status = await _get(url + "api/localai/status")
+    status = await _get(jupyter_server, "api/localai/status")
     assert status["requests_served"] > served_before  # the server's model answered
     # ... and no model worker was started for the kernel
     kernel_process = [
@@ -215,7 +180,7 @@ async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_serv
 
     # stopping the server stops the worker that owned the model
     worker = psutil.Process(workers_before[0])
-    jupyter_server["process"].terminate()
-    jupyter_server["process"].wait(timeout=60)
+    jupyter_server.process.terminate()
+    jupyter_server.process.wait(timeout=60)
     worker.wait(timeout=30)
     assert not worker.is_running()

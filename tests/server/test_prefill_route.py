@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from server_engines import RecordingEngine
+from support.server_engines import RecordingEngine
 
 from jupyter_localai.core.context import CellRecord, NotebookContext
 

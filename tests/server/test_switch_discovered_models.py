@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from model_stores import ModelStores
+from support.model_stores import ModelStores
 
 
 async def test_get_models_lists_discovered_files(

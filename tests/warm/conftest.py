@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from warm_notebooks import make_engine
+from support.warm_notebooks import make_engine
 
 from jupyter_localai.engines.worker_client import WorkerEngine
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from kv_files import header_of, plant, read_state, signed_format, user_key
+from support.kv_files import header_of, plant, read_state, signed_format, user_key
 
 from jupyter_localai.worker.kv_states import KVStateStore
 

@@ -12,9 +12,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from kv_files import header_of, plant, read_state, user_key
-from test_warm_model import QUESTION, cold
-from warm_notebooks import make_engine, notebook, request
+from support.kv_files import header_of, plant, read_state, user_key
+from support.warm_notebooks import QUESTION, cold, make_engine, notebook, request
 
 from jupyter_localai.engines.worker_client import WorkerEngine
 

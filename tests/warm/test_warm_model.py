@@ -8,22 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from warm_notebooks import make_engine, notebook, request, warm_messages
+from support.warm_notebooks import QUESTION, cold, make_engine, notebook, request, warm_messages
 
-from jupyter_localai.engines.base import Completion
 from jupyter_localai.engines.worker_client import WorkerEngine
 
 pytestmark = pytest.mark.model
-
-QUESTION = "Which file did the last cell read?"
-
-
-def cold(engine: WorkerEngine, name: str) -> Completion:
-    engine.reset_cache()
-    answer = engine.generate(request(notebook(name), QUESTION, None)).result()
-    assert answer.cached_tokens == 0
-    return answer
-
 
 def wait_for(engine: WorkerEngine, key: str, at_least: int, timeout: float = 300.0) -> dict:
     deadline = time.monotonic() + timeout

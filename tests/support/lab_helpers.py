@@ -4,6 +4,7 @@ notebooks, save screenshots.
 The tests need the Python package `playwright` (its wheel bundles the driver; browsers are
 never downloaded) and Debian's `chromium` at /usr/bin/chromium (`apt-get install -y
 chromium`). Without either they skip with the reason. Screenshots go to tests/artifacts/.
+The lab starts through `jupyter_process.launch_jupyter`, the tests' one Jupyter launcher.
 """
 
 from __future__ import annotations
@@ -11,12 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from support.jupyter_process import (
+    free_port,
+    launch_jupyter,
+    log_tail,
+    stop_process,
+    wait_until_answering,
+)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -59,13 +62,7 @@ class Lab:
         return f"{self.url}/{path}?token={self.token}"
 
     def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        return log_tail(self.log)
 
 
 def write_notebook(path: Path, sources: list[str]) -> Path:
@@ -93,19 +90,6 @@ def _write_settings(settings_dir: Path) -> None:
         target.write_text(json.dumps(values))
 
 
-def _wait_until_up(lab: Lab, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + LAB_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{lab.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{lab.url}/api/status?token={lab.token}", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise RuntimeError(f"jupyter lab did not answer in {LAB_START_TIMEOUT_S} s:\n{lab.log_tail()}")
-
-
 @contextmanager
 def running_lab(
     base: Path,
@@ -127,14 +111,6 @@ def running_lab(
     token = os.urandom(16).hex()
     log = base / "lab.log"
     args = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--allow-root",
-        "--no-browser",
-        f"--port={port}",
-        "--ServerApp.ip=127.0.0.1",
-        "--ServerApp.port_retries=0",
         f"--ServerApp.token={token}",
         f"--ServerApp.root_dir={root}",
         "--LabApp.expose_app_in_browser=True",
@@ -153,19 +129,15 @@ def running_lab(
         JUPYTER_RUNTIME_DIR=str(base / "runtime"),
     )
     env.update(extra_env or {})
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, env=env)
+    process = launch_jupyter("jupyterlab", port, args, env=env, log=log)
     lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)
     try:
-        _wait_until_up(lab, process)
+        wait_until_answering(
+            f"{lab.url}/api/status?token={token}", process, log, LAB_START_TIMEOUT_S
+        )
         yield lab
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, timeout=20)
 
 
 def screenshot(page: Any, name: str) -> Path:

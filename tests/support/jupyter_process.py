@@ -1,9 +1,11 @@
-"""A real `jupyter server` process with the extension, kernels it starts, and HTTP helpers.
+"""Jupyter processes for the tests: the one launcher, a `jupyter server` with the extension,
+kernels it starts, and HTTP helpers.
 
 The reliability tests run the server in its own process (as users do), so a crash, a hang or
 a slow status call there is seen from outside exactly as a browser or a kernel would see it.
 Kernels are started through the server's REST API and driven over their connection file with
 jupyter_client; they inherit the server's URL and assistant secret, as real kernels do.
+`launch_jupyter` also starts the browser tests' `jupyter lab` (`lab_helpers.running_lab`).
 """
 
 from __future__ import annotations
@@ -14,25 +16,96 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 from jupyter_client.blocking import BlockingKernelClient
-from kernel_driver import KernelDriver
 
 from jupyter_localai.config import SERVER_SECRET_ENV, SERVER_URL_ENV
+from support.kernel_driver import KernelDriver
 
-HERE = Path(__file__).resolve().parent
+# On a launched process's PYTHONPATH, so it can load `support.<module>` (an engine factory).
+TESTS_DIR = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def pythonpath_with_tests(env: Mapping[str, str]) -> str:
+    """`env`'s PYTHONPATH with tests/ in front (for `--...engine_factory=support.x.make`)."""
+    return os.pathsep.join(p for p in (str(TESTS_DIR), env.get("PYTHONPATH", "")) if p)
+
+
+def launch_jupyter(
+    app: str,
+    port: int,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log: Path,
+    cwd: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start `python -m <app>` (jupyter_server, jupyterlab) on a loopback port, its output
+    appended to `log`; `args` carry the token, folders and extension settings."""
+    command = [
+        sys.executable,
+        "-m",
+        app,
+        "--no-browser",
+        "--allow-root",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        *args,
+    ]
+    with log.open("ab") as log_file:
+        return subprocess.Popen(
+            command, env=dict(env), stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd
+        )
+
+
+def log_tail(log: Path, chars: int = 4000) -> str:
+    return log.read_text(errors="replace")[-chars:] if log.exists() else ""
+
+
+def wait_until_answering(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float
+) -> None:
+    """Poll `url` (an `api/status` with its token) until it answers; fail with the log's tail
+    if the process exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"{process.args[2]} exited with {process.returncode}:\n{log_tail(log)}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise TimeoutError(f"{process.args[2]} did not answer in {timeout} s:\n{log_tail(log)}")
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Terminate, wait `timeout` s, then kill."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @dataclass
@@ -68,24 +141,15 @@ class JupyterServer:
         self.notebook_dir.mkdir(parents=True, exist_ok=True)
         self.models_dir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in (SERVER_URL_ENV, SERVER_SECRET_ENV)}
-        pythonpath = [str(HERE), env.get("PYTHONPATH", "")]
         env.update(
             JUPYTER_CONFIG_DIR=str(self.root / "config"),
             JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
             JUPYTER_DATA_DIR=str(self.root / "data"),
             JUPYTER_PLATFORM_DIRS="1",
-            PYTHONPATH=os.pathsep.join(p for p in pythonpath if p),
+            PYTHONPATH=pythonpath_with_tests(env),
         )
         env.update(self.env)
-        command = [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            "--no-browser",
-            "--allow-root",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            "--ServerApp.ip=127.0.0.1",
+        args = [
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.notebook_dir}",
             "--ServerApp.base_url=/base/",
@@ -93,28 +157,21 @@ class JupyterServer:
             "--LocalAI.retries=0",
             *self.args,
         ]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.notebook_dir
-            )
+        self.process = launch_jupyter(
+            "jupyter_server", port, args, env=env, log=self.log_path, cwd=self.notebook_dir
+        )
         self.url = f"http://127.0.0.1:{port}/base/"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.assert_alive()
-            try:
-                if requests.get(self.url + "api/status", headers=self.auth, timeout=2).ok:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError("jupyter server did not start:\n" + self.log_tail())
+        wait_until_answering(
+            f"{self.url}api/status?token={self.token}", self.process, self.log_path, timeout
+        )
+        return self
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"token {self.token}"}
 
     def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+        return log_tail(self.log_path, chars)
 
     def assert_alive(self) -> None:
         assert self.process is not None
@@ -152,14 +209,8 @@ class JupyterServer:
         return ServerKernel(self)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_process(self.process)
 
 
 class ServerKernel(KernelDriver):

@@ -1,7 +1,7 @@
 """An engine factory for a Jupyter server subprocess: records every prompt to a file.
 
-The server loads it by dotted name (`--LocalAIExtension.engine_factory=recording_engine.make`)
-with this folder on PYTHONPATH. Each request's messages go to `prompts.jsonl` in
+The server loads it by dotted name (`--LocalAIExtension.engine_factory=support.recording_engine.make`)
+with tests/ on PYTHONPATH. Each request's messages go to `prompts.jsonl` in
 `$LOCALAI_RECORD_DIR`; the reply is the text of `reply.txt` there (so a test can change it
 while the server runs), else a harmless code block. Used where a test must see exactly what
 an engine receives (secrets, brace safety) or must be handed a dangerous reply (consent);

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
 from jupyter_localai.core.prompt import PromptBudget, build_messages, prefill_messages
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.engines.base import Completion, GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 
 N_CTX = 2048
 MAX_TOKENS = 16
+# The question the warm tests ask every notebook, warm and cold.
+QUESTION = "Which file did the last cell read?"
 
 
 def notebook(name: str, cells: int = 6) -> NotebookContext:
@@ -44,3 +46,9 @@ def make_engine(model_path: str, kv_dir: Path) -> WorkerEngine:
     return engine
 
 
+def cold(engine: WorkerEngine, name: str) -> Completion:
+    """The answer to QUESTION on `name`'s notebook with nothing cached (the reference)."""
+    engine.reset_cache()
+    answer = engine.generate(request(notebook(name), QUESTION, None)).result()
+    assert answer.cached_tokens == 0
+    return answer

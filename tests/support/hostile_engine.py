@@ -1,7 +1,7 @@
 """An engine factory for a browser test's `jupyter lab`: every reply carries hostile HTML.
 
-The server loads it by dotted name (`--LocalAIExtension.engine_factory=hostile_engine.make`)
-with this folder on PYTHONPATH. A model's text is untrusted (text in its context can ask it
+The server loads it by dotted name (`--LocalAIExtension.engine_factory=support.hostile_engine.make`)
+with tests/ on PYTHONPATH. A model's text is untrusted (text in its context can ask it
 for anything), so the replies here are what such a model could write: an `<img onerror>`, a
 `<script>`, a code answer whose ``` tries to end its fence early, and a model name with a tag
 in it. Each handler, if it ever runs, pushes its label onto `window.__pwned`. The prose also

@@ -1,13 +1,29 @@
-"""Drive a real IPython kernel (jupyter_client) and collect what a frontend would see."""
+"""Drive a real IPython kernel (jupyter_client) and collect what a frontend would see.
+
+`KernelDriver` is the tests' one kernel launcher (a kernel of its own, no Jupyter server);
+`jupyter_process.ServerKernel` drives a kernel a running server started.
+"""
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_client.manager import KernelManager
+
+from jupyter_localai.config import MODEL_ENV, SERVER_URL_ENV
+
+
+def own_worker_env(model_path: str, *, unset: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
+    """This process's environment for a kernel that runs `model_path` in a worker of its own:
+    no server URL (so the magics never reach a server), `unset` removed, `extra` added."""
+    env = {k: v for k, v in os.environ.items() if k not in (SERVER_URL_ENV, *unset)}
+    env[MODEL_ENV] = model_path
+    env.update(extra)
+    return env
 
 
 @dataclass
