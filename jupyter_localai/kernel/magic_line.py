@@ -9,10 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-COMMANDS = ("generate", "explain", "fix", "chat", "help", "status", "models", "reset")
-# Options that take a value, so the value is not mistaken for the command or the prompt.
-VALUE_OPTIONS = {"-f", "--format", "--model", "-m", "--max-tokens", "--temperature", "--seed",
-                 "--context-tokens", "--retries"}
+from .magic_args import COMMANDS, VALUE_OPTIONS
 
 
 @dataclass

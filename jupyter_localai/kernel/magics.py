@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..core.context import NotebookContext
 from ..core.reply import Reply
@@ -19,6 +18,7 @@ from ..core.tasks import TaskRequest, run_task
 from ..errors import LocalAIError
 from .assistant import KernelAssistant
 from .display import StreamingDisplay
+from .magic_args import COMMANDS, parse_verb_options, verb_arguments, verb_help
 from .magic_line import split_line
 from .namespace import KernelNamespace
 from .reports import help_text, models_report, status_report
@@ -37,25 +37,7 @@ class LocalAIMagics(Magics):
     # IPython would expand `{...}` and `$name` in the line itself (evaluating them, secrets
     # and all) before the magic sees it; interpolation is ours, brace-safe and redacted.
     @no_var_expand
-    @magic_arguments()
-    @argument("-f", "--format", choices=["code", "markdown", "text"], default=None,
-              help="Answer as code (default for generate/fix), markdown or text.")
-    @argument("-m", "--model", default=None,
-              help="Model for this call: a registry name, an alias, a GGUF path.")
-    @argument("--max-tokens", type=int, default=None, help="Cap on the answer's tokens.")
-    @argument("--temperature", type=float, default=None, help="Sampling temperature (0 = greedy).")
-    @argument("--seed", type=int, default=None, help="Sampling seed.")
-    @argument("--context-tokens", type=int, default=None,
-              help="Token budget for notebook context in the prompt.")
-    @argument("--retries", type=int, default=None,
-              help="Extra attempts when the code fails its checks (or, with --verify, its run).")
-    @argument("--no-context", action="store_true",
-              help="Send only the request: no cells, no variables.")
-    @argument("--insert", action="store_true",
-              help="Put the proposed code into a new cell below (it is not run).")
-    @argument("--verify", action="store_true",
-              help="fix: run each candidate in a guarded, forked copy of the kernel (writing "
-                   "files, network, processes refused there) and keep the first that runs.")
+    @verb_arguments  # each verb's own options, appended to this docstring (`%ai?`)
     @line_cell_magic("localai")  # the same magic, a name jupyter-ai's `%ai` cannot take
     @line_cell_magic
     def ai(self, line: str, cell: str | None = None) -> None:
@@ -66,7 +48,8 @@ class LocalAIMagics(Magics):
           %ai explain [N | In[N]]   explain the previous cell (or cell N), its output or error
           %ai fix [NOTE]            repair the most recent failing cell
           %ai chat MESSAGE          a conversation that remembers earlier turns
-          %ai status | models | help | reset
+          %ai status | models | reset
+          %ai help [VERB]           these commands, or one verb's options (`%ai VERB --help`)
 
         `%localai` / `%%localai` is the same magic under a name of its own: with jupyter-ai
         also loaded, `%ai` belongs to whichever extension loaded last.
@@ -77,11 +60,16 @@ class LocalAIMagics(Magics):
         `jupyter_localai.last_reply()`.
         """
         split = split_line(line)
-        args = parse_argstring(self.ai, split.options)  # UsageError shows as IPython's usage
         command = split.command or "generate"
+        # A UsageError (an option this verb does not take) shows as one line, no traceback.
+        args = parse_verb_options(command, split.options, cell=cell is not None)
         text = split.text if cell is None else f"{split.text}\n{cell}".strip()
+        if args.help:
+            print(verb_help(command, cell=cell is not None))
+            return
         if command == "help":
-            print(help_text(self.ai.__doc__ or ""))
+            verb = text.split()[0] if text.split() else ""
+            print(verb_help(verb) if verb in COMMANDS else help_text(self.ai.__doc__ or ""))
             return
         if command == "status":
             print(status_report(self.assistant))
@@ -104,7 +92,7 @@ class LocalAIMagics(Magics):
             return
         display = StreamingDisplay(self.shell, status_line="Thinking…")
         verifier = None
-        if args.verify and command in ("fix", "generate"):
+        if args.verify:  # only generate and fix take it
             from .verify import ForkVerifier
 
             verifier = ForkVerifier(self.shell, request.context)
