@@ -36,10 +36,10 @@ from perf_notebooks import VARIABLES, notebook_cells
 
 from jupyter_localai.config import DEFAULT_MODEL
 from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
-from jupyter_localai.core.prompt import PromptBudget, build_messages, prefill_messages
-from jupyter_localai.engines.base import Completion, GenerationRequest
+from jupyter_localai.core.engine import Completion, GenerationRequest, PrefillRequest
+from jupyter_localai.core.prompt import PromptBudget, build_messages
 from jupyter_localai.engines.worker_client import WorkerEngine
-from jupyter_localai.kernel.context import recent_window
+from jupyter_localai.kernel.context.collect import recent_window
 from jupyter_localai.models import resolve_model
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -83,7 +83,9 @@ class Bench:
         return self.engine.generate(request).result()
 
     def prefill(self, ctx: NotebookContext, session: str) -> None:
-        self.engine.prefill(prefill_messages(ctx, self.budget), session)
+        self.engine.prefill(
+            PrefillRequest(ctx, session, self.budget.max_tokens, self.budget.context_tokens)
+        )
 
 
 def cpu_cell(seconds_hint: float = 1.5) -> float:

@@ -1,5 +1,7 @@
 """The `LocalAI` settings, shared by the magics (kernel) and the server extension.
 
+Default values come from the one table, `core/defaults.py`, which the engines read too.
+
 One set of names everywhere: `c.LocalAI.model = ...` in `ipython_config.py` or
 `jupyter_server_config.py`, `%config LocalAI.model = ...` in a notebook. The few things one
 sets per shell also come from environment variables.
@@ -12,10 +14,12 @@ import os
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
+from .core import defaults
+
 MODEL_ENV = "JUPYTER_LOCALAI_MODEL"
 SERVER_URL_ENV = "JUPYTER_LOCALAI_SERVER_URL"
 SERVER_SECRET_ENV = "JUPYTER_LOCALAI_SECRET"
-DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+DEFAULT_MODEL = defaults.DEFAULT_MODEL
 
 
 class LocalAI(Configurable):
@@ -33,11 +37,11 @@ class LocalAI(Configurable):
     def _default_model(self) -> str:
         return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
-    n_ctx = Int(8192, help="Context window of the loaded model, in tokens.").tag(config=True)
+    n_ctx = Int(defaults.N_CTX, help="Context window of the loaded model, in tokens.").tag(config=True)
     n_threads = Int(
         0, help="llama.cpp threads; 0 means the number of physical cores (measured fastest)."
     ).tag(config=True)
-    n_batch = Int(512, help="llama.cpp prompt batch size.").tag(config=True)
+    n_batch = Int(defaults.N_BATCH, help="llama.cpp prompt batch size.").tag(config=True)
     flash_attn = Bool(
         False,
         help="Use flash attention. Off by default: on a CPU it evaluates a warm follow-up's "
@@ -63,13 +67,13 @@ class LocalAI(Configurable):
         Float(),
         help="Share of the model each GPU gets, e.g. [3, 1]; empty lets llama.cpp decide.",
     ).tag(config=True)
-    max_tokens = Int(512, help="Default cap on the tokens of one answer.").tag(config=True)
+    max_tokens = Int(defaults.MAX_TOKENS, help="Default cap on the tokens of one answer.").tag(config=True)
     temperature = Float(0.0, help="Default sampling temperature (0 = deterministic).").tag(
         config=True
     )
     seed = Int(0, help="Sampling seed, so answers are reproducible.").tag(config=True)
     context_tokens = Int(
-        1536,
+        defaults.CONTEXT_TOKENS,
         help=(
             "Token budget for notebook context (cells, variables, errors) in a prompt. "
             "Larger budgets give the model more to go on but cost prompt time when cold."
@@ -82,10 +86,10 @@ class LocalAI(Configurable):
         config=True
     )
     retries = Int(
-        2, help="Extra attempts when a reply fails its static checks (0 disables)."
+        defaults.RETRIES, help="Extra attempts when a reply fails its static checks (0 disables)."
     ).tag(config=True)
     verify_retries = Int(
-        4,
+        defaults.VERIFY_RETRIES,
         help=(
             "Extra attempts under `--verify`, where each candidate that fails in the forked "
             "copy is fed back with its error and hints (the user asked for a running answer)."
@@ -117,7 +121,7 @@ class LocalAI(Configurable):
         "",
         help="Name of the environment variable holding the remote server's API key, if any.",
     ).tag(config=True)
-    remote_timeout = Float(120.0, help="Seconds before a remote request is abandoned.").tag(
+    remote_timeout = Float(defaults.REMOTE_TIMEOUT_S, help="Seconds before a remote request is abandoned.").tag(
         config=True
     )
     aliases = Dict(
@@ -139,12 +143,12 @@ class LocalAI(Configurable):
         False, help="Server extension: load the model when the server starts, not on first use."
     ).tag(config=True)
     max_request_bytes = Int(
-        8 << 20,
+        defaults.MAX_REQUEST_BYTES,
         help="Server extension: largest body of `ask`, `prefill` and chat completion requests "
         "(bytes); larger ones get 413 before they are read. Other routes take 64 KiB.",
     ).tag(config=True)
     max_queued_requests = Int(
-        32,
+        defaults.MAX_QUEUED_REQUESTS,
         help="Server extension: answers running or waiting at once; more get 429 (queue "
         "full) instead of waiting without bound. 0: no limit.",
     ).tag(config=True)
@@ -152,7 +156,7 @@ class LocalAI(Configurable):
         True, help="Warm the model's cache with the notebook's context after each cell runs."
     ).tag(config=True)
     kv_disk_limit_mb = Int(
-        1024,
+        defaults.KV_DISK_LIMIT_MB,
         min=0,
         help=(
             "Disk space, in MiB, that saved KV states (one per notebook, so a notebook opened "

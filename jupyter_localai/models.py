@@ -290,6 +290,21 @@ def list_models(models_dir: str | os.PathLike[str] = "") -> list[dict[str, Any]]
     return rows
 
 
+def model_listing(
+    models_dir: str | os.PathLike[str], current: str, *, in_use: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The one model list every face shows (`GET models`, `%ai models`, an engine's
+    `models()`): `list_models`, each row with `current` true when `current` (the model in
+    use, a name or a path) names it. `in_use`, when given, is added (as current) if no row
+    is, so a list always shows the model being served."""
+    rows = list_models(models_dir)
+    for row in rows:
+        row["current"] = current in (row["name"], row.get("path"))
+    if in_use is not None and not any(row["current"] for row in rows):
+        rows.append({**in_use, "current": True})
+    return rows
+
+
 def _header_row(path: Path) -> dict[str, Any]:
     """The listing's view of the cached header check: usable or why not."""
     verdict = HEADER_CACHE.verdict(path, validate_gguf)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import ContextOverflowError
+from . import defaults
 from .context import CellRecord, ErrorInfo, NotebookContext, VariableSummary
+from .errors import ContextOverflowError
 from .redact import redact_context
 
 SYSTEM_PROMPT = (
@@ -50,7 +51,7 @@ class PromptBudget:
 
     n_ctx: int
     max_tokens: int
-    context_tokens: int = 1536
+    context_tokens: int = defaults.CONTEXT_TOKENS
     # Chat template tokens and estimate error.
     reserve: int = 64
 

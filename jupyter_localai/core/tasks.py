@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from ..engines.base import Engine, Generation, GenerationRequest
+from . import defaults
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
+from .engine import Engine, Generation, GenerationRequest
 from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
 from .redact import redact, redact_context
@@ -41,13 +42,13 @@ class TaskRequest:
     target_output: str = ""
     history: list[dict[str, str]] = field(default_factory=list)
     format: str = "code"
-    max_tokens: int = 512
+    max_tokens: int = defaults.MAX_TOKENS
     temperature: float = 0.0
     seed: int = 0
     model: str | None = None
     session_id: str | None = None
-    context_tokens: int = 1536
-    retries: int = 2
+    context_tokens: int = defaults.CONTEXT_TOKENS
+    retries: int = defaults.RETRIES
     time_budget_s: float = 180.0
 
     def __post_init__(self) -> None:

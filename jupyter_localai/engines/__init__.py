@@ -1,1 +1,1 @@
-"""Model backends behind one protocol (`engines.base.Engine`)."""
+"""Model backends behind one protocol (`core.engine.Engine`)."""

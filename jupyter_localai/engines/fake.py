@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .base import Completion, Engine, Generation, GenerationRequest
+from ..core.engine import Completion, Engine, Generation, GenerationRequest
 
 ReplyScript = Callable[[GenerationRequest], str]
 

@@ -10,8 +10,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..core.engine import GenerationRequest
 from ..errors import ContextOverflowError, EngineUnavailableError
-from .base import GenerationRequest
 
 
 def chat_body(request: GenerationRequest, default_model: str | None) -> dict[str, Any]:

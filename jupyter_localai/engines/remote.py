@@ -19,8 +19,9 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ..core import defaults
+from ..core.engine import Completion, Engine, Generation, GenerationRequest
 from ..errors import ContextOverflowError, EngineUnavailableError
-from .base import Completion, Engine, Generation, GenerationRequest
 from .openai_wire import (
     StreamState,
     chat_body,
@@ -55,7 +56,7 @@ class RemoteEngine(Engine):
         *,
         api_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float = 120.0,
+        timeout: float = defaults.REMOTE_TIMEOUT_S,
         status_timeout: float = DEFAULT_STATUS_TIMEOUT,
         n_ctx: int | None = None,
     ) -> None:
@@ -121,7 +122,7 @@ class RemoteEngine(Engine):
     def n_ctx(self) -> int:
         if self._n_ctx:
             return self._n_ctx
-        return int(self.status().get("n_ctx") or 4096)
+        return int(self.status().get("n_ctx") or defaults.UNKNOWN_N_CTX)
 
     def models(self) -> list[dict[str, Any]]:
         """The server's `/models` list, as `{"name", "available", "n_ctx"?}` entries."""

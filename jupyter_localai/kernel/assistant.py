@@ -7,33 +7,15 @@ kernel runs under a server with the extension, else a worker process of this ker
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
 from typing import Any
 
 from ..config import LocalAI
+from ..core.engine import Engine
 from ..core.reply import Reply
-from ..engines.base import Engine
-from ..errors import EngineUnavailableError
+from ..engines import select
 
 log = logging.getLogger(__name__)
-
-REMOTE_PREFIX = "remote:"
-LOCAL_RUNTIME = "llama_cpp"
-
-
-def no_engine_message() -> str:
-    """What to install when this kernel has neither a server to ask nor a local runtime."""
-    return (
-        "No jupyter-localai server is reachable from this kernel and llama-cpp-python is not "
-        "installed here: either run this notebook under a Jupyter server with jupyter-localai "
-        "installed (`pip install \"jupyter-localai[server]\"` where `jupyter lab` runs; its "
-        "kernels then use the server's resident model), or "
-        f'`pip install "jupyter-localai[local]"` into this kernel\'s environment '
-        f"({sys.prefix}) to run a model here (it compiles llama.cpp, a few minutes), or set "
-        "`%config LocalAI.remote_url = \"http://host:port/v1\"` for an OpenAI-compatible server."
-    )
 
 
 class KernelAssistant:
@@ -56,20 +38,21 @@ class KernelAssistant:
 
     # -- engines -----------------------------------------------------------------------
     def resolve_alias(self, model: str | None) -> str:
-        name = model or self.settings.model
-        return self.settings.aliases.get(name, name)
+        return select.resolve_alias(self.settings, model)
 
     def engine(self, model: str | None = None) -> Engine:
-        """The engine answering for `model` (an alias, registry name, path or remote spec)."""
-        target = self.resolve_alias(model)
-        if target.startswith(REMOTE_PREFIX):
-            return self._remote_engine(target)
-        if self.settings.remote_url and model is None:
-            return self._remote_engine(f"{REMOTE_PREFIX}{self.settings.remote_url}#{target}")
+        """The engine answering for `model` (an alias, registry name, path or remote spec):
+        a remote server's when the name says so (`engines/select.py`), else the Jupyter
+        server's resident model, else this kernel's worker."""
+        choice = select.choose(self.settings, model, name_configured_model=True)
+        if choice.is_remote:
+            if choice.key not in self._engines:
+                self._engines[choice.key] = select.remote_engine(choice, self.settings)
+            return self._engines[choice.key]
         server = self._server_engine()
         if server is not None:
             return server
-        return self._worker_engine(target)
+        return self._worker_engine(choice.target)
 
     def _server_engine(self) -> Engine | None:
         if not self.settings.use_server:
@@ -83,36 +66,16 @@ class KernelAssistant:
             self._engines["server"] = engine
         return self._engines["server"]
 
-    def _remote_engine(self, spec: str) -> Engine:
-        if spec not in self._engines:
-            from ..engines.remote import RemoteEngine, configured_api_key
-
-            base_url, _, model_name = spec[len(REMOTE_PREFIX):].partition("#")
-            self._engines[spec] = RemoteEngine(
-                base_url,
-                model_name or None,
-                # The key goes to LocalAI.remote_url only, never to another alias's host.
-                api_key=configured_api_key(base_url, self.settings),
-                timeout=self.settings.remote_timeout,
-            )
-        return self._engines[spec]
-
     def _worker_engine(self, model: str) -> Engine:
         engine = self._engines.get("worker")
         if engine is None:
-            # A top-level find_spec locates the package without importing it: the kernel
-            # never loads llama.cpp, its worker process does.
-            if importlib.util.find_spec(LOCAL_RUNTIME) is None:
-                raise EngineUnavailableError(no_engine_message())
-            from ..engines.worker_client import WorkerEngine
-
-            engine = WorkerEngine.from_config(self.settings)
+            engine = select.worker_engine(self.settings, require_runtime=True)
             if model != self.settings.model:
                 engine.switch_model(model)
             self._engines["worker"] = engine
             self._local_model = model
         elif model != self._local_model:
-            engine.switch_model(model)  # type: ignore[attr-defined]
+            engine.switch_model(model)
             self._local_model = model
         return engine
 
@@ -125,7 +88,7 @@ class KernelAssistant:
         if server is not None:
             return server
         worker = self._engines.get("worker")
-        return worker if worker is not None and hasattr(worker, "prefill") else None
+        return worker if worker is not None and worker.supports_prefill else None
 
     def session_id(self) -> str | None:
         """The kernel session's id: one notebook's key for its saved model state."""

@@ -19,7 +19,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ..core.prompt import PromptBudget, prefill_messages
+from ..core.engine import Engine, PrefillRequest
 
 if TYPE_CHECKING:
     from ..core.context import NotebookContext
@@ -59,7 +59,7 @@ class CellPrefill:
         if not (self.assistant.settings.prefill and self.assistant.context_asked):
             return
         engine = self.assistant.prefill_engine()
-        if getattr(engine, "pause_prefill", None) is None:
+        if engine is None or not engine.supports_prefill:
             return
         if engine is self.assistant._engines.get("worker"):
             self._pause(engine)
@@ -68,7 +68,7 @@ class CellPrefill:
                 target=self._pause, args=(engine,), name="localai-pause", daemon=True
             ).start()
 
-    def _pause(self, engine: Any) -> None:
+    def _pause(self, engine: Engine) -> None:
         try:
             engine.pause_prefill(self.assistant.session_id())
         except Exception:  # a hook must never break the user's cell
@@ -87,9 +87,9 @@ class CellPrefill:
         if not (self.assistant.settings.prefill and self.assistant.context_asked):
             return
         engine = self.assistant.prefill_engine()
-        if engine is None:
+        if engine is None or not engine.supports_prefill:
             return
-        from .context import collect_context
+        from .context.collect import collect_context
 
         # The shell's main thread: summaries rely on its time limits (signals).
         context = collect_context(self.assistant.shell, "")
@@ -118,12 +118,7 @@ class CellPrefill:
                 self.failures += 1
                 log.warning("prefill not sent", exc_info=True)
 
-    def _send(self, engine: Any, context: NotebookContext, session: str | None) -> bool:
+    def _send(self, engine: Engine, context: NotebookContext, session: str | None) -> bool:
         settings = self.assistant.settings
-        remote_prefill = getattr(engine, "prefill_context", None)
-        if remote_prefill is not None:  # the server builds the messages with its settings
-            return bool(
-                remote_prefill(context, session, settings.max_tokens, settings.context_tokens)
-            )
-        budget = PromptBudget(engine.n_ctx(), settings.max_tokens, settings.context_tokens)
-        return bool(engine.prefill(prefill_messages(context, budget), session))
+        request = PrefillRequest(context, session, settings.max_tokens, settings.context_tokens)
+        return bool(engine.prefill(request))

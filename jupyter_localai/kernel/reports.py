@@ -50,14 +50,14 @@ def status_report(assistant: KernelAssistant) -> str:
 def models_report(assistant: KernelAssistant) -> str:
     """Every model `LocalAI.model` can name: the registry, then files other tools downloaded
     (each with its source, size and header check), so picking one is a copy of its name."""
-    from ..models import list_models
+    from ..models import model_listing
 
     settings = assistant.settings
     current = assistant.resolve_alias(None)
     lines = ["Models (pick one with `%config LocalAI.model = NAME` or `%%ai --model NAME`):"]
-    for entry in list_models(settings.models_dir):
+    for entry in model_listing(settings.models_dir, current):
         name, path = str(entry.get("name")), str(entry.get("path") or "")
-        mark = "*" if current in (name, path) else " "
+        mark = "*" if entry["current"] else " "
         if entry.get("source", "registry") == "registry":
             state = "available" if entry.get("available") else "not installed"
             lines.append(f" {mark} {name:24} {state:14} {entry.get('description', '')}")

@@ -3,7 +3,7 @@
 Thin handlers: parse, call the runtime or the core, write JSON or Server-Sent Events. Every
 verb is `@tornado.web.authenticated` and `@authorized`; the assistant secret is accepted here
 (and only here) through `AssistantAuthMixin`. Generation runs on the runtime's threads, so
-`status` answers at once while an answer streams.
+`status` answers at once while an answer streams. The handler bases are in `base.py`.
 """
 
 from __future__ import annotations
@@ -14,184 +14,18 @@ from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
-from jupyter_server.extension.handler import ExtensionHandlerMixin
-from tornado.iostream import StreamClosedError
 
-from ..core.ask_body import bounded, refuse_lone_surrogates, task_request_from_json
+from ..core.ask_body import bounded, task_request_from_json
 from ..core.context import NotebookContext
-from ..core.prompt import PromptBudget, prefill_messages
+from ..core.engine import PrefillRequest
 from ..core.tasks import CancelScope, run_task
-from ..errors import (
-    ContextOverflowError,
-    EngineUnavailableError,
-    InvalidModelError,
-    LocalAIError,
-    ModelLoadError,
-    ModelNotFoundError,
-    QueueFullError,
-    WorkerCrashedError,
-)
-from ..models import list_models
-from .auth import ASSISTANT_RESOURCE, MODEL_SWITCH_RESOURCE, AssistantAuthMixin
+from ..errors import LocalAIError, QueueFullError
+from ..models import model_listing
+from .auth import MODEL_SWITCH_RESOURCE
+from .base import AssistantHandler, StreamingHandler, http_status_for
 from .model_policy import ModelSwitchRefused, switch_target
-from .runtime import AssistantRuntime
+from .openai_api import ChatCompletionsHandler, OpenAIModelsHandler
 from .streaming import Emitter, ThreadedStream
-
-AUTH_RESOURCE = ASSISTANT_RESOURCE
-QUICK_CALL_TIMEOUT_S = 5.0
-# Bodies of the routes that carry only a name or an id; the routes that carry prompts and
-# notebook context take `LocalAI.max_request_bytes`.
-SMALL_BODY_BYTES = 64 << 10
-
-_STATUS_FOR_ERROR: list[tuple[type[Exception], int]] = [
-    (ContextOverflowError, 400),
-    (ModelSwitchRefused, 403),
-    (QueueFullError, 429),
-    (ModelNotFoundError, 404),
-    (InvalidModelError, 422),
-    (ModelLoadError, 503),
-    (WorkerCrashedError, 503),
-    (EngineUnavailableError, 503),
-    (LocalAIError, 500),
-]
-
-
-def http_status_for(error: BaseException) -> int:
-    """The HTTP status that tells a client what kind of failure `error` is."""
-    for error_class, status in _STATUS_FOR_ERROR:
-        if isinstance(error, error_class):
-            return status
-    return 500
-
-
-@tornado.web.stream_request_body
-class AssistantHandler(AssistantAuthMixin, ExtensionHandlerMixin, APIHandler):
-    """Base of the assistant's routes: auth resource, the runtime, JSON body parsing.
-
-    Bodies are streamed in (`stream_request_body`) so that each route caps its own size:
-    tornado's `max_body_size` is server-wide (512 MiB by default) and would otherwise be
-    read into memory and parsed on the IOLoop. A declared Content-Length over the cap is
-    refused with 413 before a byte of the body is read; a chunked body is counted as it
-    arrives, kept no further than the cap, and refused with 413 when the verb runs.
-    """
-
-    auth_resource = AUTH_RESOURCE
-    carries_prompts = False  # True: the cap is LocalAI.max_request_bytes, else 64 KiB
-
-    _body_chunks: list[bytes]
-    _body_size = 0
-
-    @property
-    def runtime(self) -> AssistantRuntime:
-        return self.settings["localai"]
-
-    def body_limit(self) -> int:
-        """The largest body this route accepts, in bytes."""
-        if self.carries_prompts:
-            return int(self.runtime.settings.max_request_bytes)
-        return SMALL_BODY_BYTES
-
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare()
-        self._body_chunks = []
-        declared = (self.request.headers.get("Content-Length") or "").strip()
-        if declared.isdigit() and int(declared) > self.body_limit():
-            raise self._too_large(int(declared))
-
-    def data_received(self, chunk: bytes) -> None:
-        self._body_size += len(chunk)
-        if self._body_size <= self.body_limit():
-            self._body_chunks.append(chunk)
-        else:
-            self._body_chunks = []  # over the cap: keep nothing, refuse when the verb runs
-
-    def _too_large(self, size: int) -> tornado.web.HTTPError:
-        limit = self.body_limit()
-        setting = "LocalAI.max_request_bytes" if self.carries_prompts else "a fixed limit"
-        return tornado.web.HTTPError(
-            413,
-            f"the request body ({size:,} bytes) is larger than this route accepts "
-            f"({limit:,} bytes, {setting})",
-        )
-
-    def json_body(self) -> dict[str, Any]:
-        """The request's JSON object; a clear 400 for anything else, 413 when too large."""
-        if self._body_size > self.body_limit():
-            raise self._too_large(self._body_size)
-        body = b"".join(getattr(self, "_body_chunks", []))
-        if not body:
-            return {}
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-            raise tornado.web.HTTPError(400, f"the request body is not JSON: {error}") from error
-        if not isinstance(data, dict):
-            raise tornado.web.HTTPError(400, "the request body must be a JSON object")
-        try:
-            refuse_lone_surrogates(data)
-        except ValueError as error:
-            raise tornado.web.HTTPError(400, f"bad request: {error}") from error
-        return data
-
-    def fail(self, error: BaseException) -> tornado.web.HTTPError:
-        """Turn an engine or model error into an HTTP error carrying its message."""
-        status = http_status_for(error)
-        if status >= 500:
-            self.log.error("jupyter_localai: %s: %s", type(error).__name__, error)
-        return tornado.web.HTTPError(status, f"{type(error).__name__}: {error}")
-
-    async def quick(self, function: Any, *args: Any) -> Any:
-        """Run a call that should answer at once (status, lists) off the IOLoop, bounded."""
-        try:
-            return await asyncio.wait_for(
-                asyncio.to_thread(function, *args), timeout=QUICK_CALL_TIMEOUT_S
-            )
-        except TimeoutError as error:
-            raise tornado.web.HTTPError(
-                503, f"the engine did not answer within {QUICK_CALL_TIMEOUT_S:g} s"
-            ) from error
-        except LocalAIError as error:
-            raise self.fail(error) from error
-
-
-class StreamingHandler(AssistantHandler):
-    """A route that relays a `ThreadedStream` as Server-Sent Events.
-
-    Headers are held back until the first piece, so an error before it (a prompt too long,
-    no model) is still a plain HTTP error. A client that disconnects cancels the answer.
-    """
-
-    cancel_scope: CancelScope | None = None
-    sse_started = False
-
-    def on_connection_close(self) -> None:
-        if self.cancel_scope is not None:
-            self.log.info("jupyter_localai: client went away; cancelling its answer")
-            self.cancel_scope.cancel()
-        super().on_connection_close()
-
-    def start_sse(self) -> None:
-        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.set_header("Cache-Control", "no-cache")
-        self.set_header("X-Accel-Buffering", "no")  # proxies must not buffer the stream
-        self.sse_started = True
-
-    async def send_sse(self, payload: dict[str, Any] | str) -> bool:
-        """Write one event and flush it; False when the client is gone (answer cancelled)."""
-        data = payload if isinstance(payload, str) else json.dumps(payload)
-        try:
-            self.write(f"data: {data}\n\n")
-            await self.flush()
-        except StreamClosedError:
-            if self.cancel_scope is not None:
-                self.cancel_scope.cancel()
-            return False
-        return True
-
-    def new_stream(self, scope: CancelScope) -> ThreadedStream[Any]:
-        self.cancel_scope = scope
-        return ThreadedStream(self.runtime.executor, on_loop_gone=scope.cancel)
 
 
 class StatusHandler(AssistantHandler):
@@ -216,18 +50,17 @@ class ModelsHandler(AssistantHandler):
     @authorized
     async def get(self) -> None:
         settings = self.runtime.settings
-        rows = await self.quick(list_models, settings.models_dir)
         current = settings.model
-        if not any(row["name"] == current for row in rows):
-            rows.append(
-                {
-                    "name": current,
-                    "path": current,
-                    "available": True,
-                    "size_bytes": None,
-                    "description": "configured model",
-                }
-            )
+        configured = {
+            "name": current,
+            "path": current,
+            "available": True,
+            "size_bytes": None,
+            "description": "configured model",
+        }
+        rows = await self.quick(
+            lambda: model_listing(settings.models_dir, current, in_use=configured)
+        )
         self.finish(json.dumps({"current": current, "models": rows}))
 
     @tornado.web.authenticated
@@ -389,26 +222,23 @@ class PrefillHandler(AssistantHandler):
         sent = False
         if self.runtime.settings.prefill and self.runtime.engine_started:
             engine = self.runtime.engine()
-            prefill = getattr(engine, "prefill", None)
-            if prefill is not None:
-                budget = PromptBudget(engine.n_ctx(), max_tokens, context_tokens)
-                sent = await self.quick(prefill, prefill_messages(context, budget), session_id)
+            if engine.supports_prefill:
+                request = PrefillRequest(context, session_id, max_tokens, context_tokens)
+                sent = await self.quick(engine.prefill, request)
         self.finish(json.dumps({"sent": bool(sent)}))
 
     async def _pause(self, session_id: str | None) -> bool:
         if not self.runtime.engine_started:
             return False
-        pause = getattr(self.runtime.engine(), "pause_prefill", None)
-        if pause is None:
+        engine = self.runtime.engine()
+        if not engine.supports_prefill:
             return False
-        await self.quick(pause, session_id)
+        await self.quick(engine.pause_prefill, session_id)
         return True
 
 
 def assistant_handlers() -> list[tuple[str, type[AssistantHandler]]]:
     """Routes relative to the server's base_url."""
-    from .openai_api import ChatCompletionsHandler, OpenAIModelsHandler
-
     prefix = "api/localai"
     return [
         (f"{prefix}/status", StatusHandler),

@@ -23,10 +23,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..engines.select import REMOTE_PREFIX
 from ..errors import LocalAIError
 from ..models import REGISTRY, model_search_roots, validate_gguf
 
-REMOTE_PREFIX = "remote:"
 DISCOVERY_PREFIXES = ("hf:", "lmstudio:", "ollama:")
 
 

@@ -28,11 +28,11 @@ from ..core.ask_body import (
     option,
     refuse_lone_surrogates,
 )
+from ..core.engine import Completion, GenerationRequest
 from ..core.redact import redact_messages
 from ..core.tasks import CancelScope
-from ..engines.base import Completion, GenerationRequest
 from ..errors import QueueFullError
-from .handlers import AssistantHandler, StreamingHandler, http_status_for
+from .base import AssistantHandler, StreamingHandler, http_status_for
 from .streaming import Emitter
 
 _ROLES = ("system", "user", "assistant", "tool", "developer")

@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from ..config import LocalAI
-from ..engines.base import Engine
+from ..core.engine import Engine
+from ..engines import select
 from ..errors import EngineUnavailableError, QueueFullError
 
 EngineFactory = Callable[[LocalAI], Engine]
@@ -32,28 +33,9 @@ class Cancellable(Protocol):
 
 
 def default_engine_factory(settings: LocalAI) -> Engine:
-    """A RemoteEngine for `remote:` models or `LocalAI.remote_url`, else the worker engine."""
-    model = settings.aliases.get(settings.model, settings.model)
-    remote_url = settings.remote_url
-    remote_model: str | None = None
-    if model.startswith("remote:"):
-        remote_url, _, remote_model = model.removeprefix("remote:").partition("#")
-    elif remote_url:
-        remote_url, _, remote_model = remote_url.partition("#")
-    if remote_url:
-        from ..engines.remote import RemoteEngine, configured_api_key
-
-        return RemoteEngine(
-            remote_url,
-            remote_model or None,
-            api_key=configured_api_key(remote_url, settings),
-            timeout=settings.remote_timeout,
-        )
-    # Imported here: the worker client pulls in process management the kernel side of a
-    # RemoteEngine never needs.
-    from ..engines.worker_client import WorkerEngine
-
-    return WorkerEngine.from_settings(settings)
+    """The engine `engines/select.py` picks for the server: a RemoteEngine for `remote:`
+    models or `LocalAI.remote_url`, else the worker engine."""
+    return select.resident_engine(settings)
 
 
 class AssistantRuntime:
@@ -103,9 +85,7 @@ class AssistantRuntime:
     def warm_up(self) -> None:
         """Load the model now (LocalAI.load_on_start) instead of on the first question."""
         engine = self.engine()
-        load = getattr(engine, "load", None)
-        if callable(load):
-            load()
+        engine.load()
         self.log.info("jupyter_localai: engine ready: %s", engine.status().get("model"))
 
     def status(self) -> dict[str, Any]:
@@ -126,8 +106,8 @@ class AssistantRuntime:
     def switch_model(self, model: str) -> dict[str, Any]:
         """Make `model` the resident model.
 
-        An engine with `switch_model` (the worker) switches in place after the requests it
-        queued; any other engine is replaced, and the answers in progress on it stopped.
+        An engine that `supports_switch` (the worker) switches in place after the requests
+        it queued; any other engine is replaced, and the answers in progress on it stopped.
 
         Blocks while the new model is resolved (a first use may assemble it): call it from
         a thread. On failure the previous model stays.
@@ -135,10 +115,9 @@ class AssistantRuntime:
         with self._engine_lock:
             previous_model = self.settings.model
             previous = self._engine
-            switch = getattr(previous, "switch_model", None)
-            if callable(switch):
+            if previous is not None and previous.supports_switch:
                 # The engine switches in place; requests it already queued finish first.
-                switch(model)
+                previous.switch_model(model)
                 self.settings.model = model
                 self.log.info("jupyter_localai: switched from %s to %s", previous_model, model)
                 return self.status()
@@ -146,9 +125,7 @@ class AssistantRuntime:
             self.settings.model = model
             try:
                 self._engine = self._engine_factory(self.settings)
-                warm = getattr(self._engine, "load", None)
-                if callable(warm):
-                    warm()
+                self._engine.load()
             except Exception:
                 self.settings.model = previous_model
                 if self._engine is not None and self._engine is not previous:

@@ -12,8 +12,9 @@ import time
 
 import pytest
 
+from jupyter_localai.core.context import NotebookContext
+from jupyter_localai.core.engine import GenerationRequest, PrefillRequest
 from jupyter_localai.engines import worker_client
-from jupyter_localai.engines.base import GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.errors import UnsupportedBuildError, WorkerCrashedError
 from jupyter_localai.llama_build import reinstall_command
@@ -70,7 +71,7 @@ def test_sigill_at_the_first_answer_fails_once_and_for_good(
             engine.start()
         with pytest.raises(UnsupportedBuildError):
             engine.switch_model(default_model_path)
-        assert engine.prefill([{"role": "user", "content": "x"}], "nb", start=True) is False
+        assert engine.prefill(PrefillRequest(NotebookContext(), "nb"), start=True) is False
         assert engine.status()["state"] == "failed"
     assert len(spawned) == 1
     said = [r for r in caplog.records if "cannot run" in r.getMessage()]

@@ -19,7 +19,6 @@ import pytest
 from IPython.utils.capture import capture_output
 
 from jupyter_localai.errors import EngineUnavailableError
-from jupyter_localai.kernel import assistant as assistant_module
 from jupyter_localai.kernel.assistant import KernelAssistant
 
 KERNEL_SIDE = """
@@ -29,7 +28,7 @@ shell = InteractiveShell.instance()
 shell.run_line_magic("load_ext", "jupyter_localai")
 shell.run_line_magic("ai", "models")
 shell.run_line_magic("ai", "help")
-import jupyter_localai.kernel.server_client, jupyter_localai.kernel.context
+import jupyter_localai.kernel.server_client, jupyter_localai.kernel.context.collect
 import jupyter_localai.kernel.panel_task, jupyter_localai.engines.worker_client
 import jupyter_localai.models, jupyter_localai.model_discovery
 heavy = sorted(m for m in sys.modules
@@ -56,7 +55,7 @@ def no_llama_cpp(monkeypatch: pytest.MonkeyPatch) -> None:
     def find_spec(name: str, *args: Any, **kwargs: Any) -> Any:
         return None if name == "llama_cpp" else real(name, *args, **kwargs)
 
-    monkeypatch.setattr(assistant_module.importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     monkeypatch.delenv("JUPYTER_LOCALAI_SERVER_URL", raising=False)
 
 

@@ -10,16 +10,21 @@ import pytest
 from support.server_engines import RecordingEngine
 
 from jupyter_localai.core.context import CellRecord, NotebookContext
+from jupyter_localai.core.engine import PrefillRequest
 
 
 class PrefillingEngine(RecordingEngine):
+    """Records prefills as the messages a worker would evaluate."""
+
+    supports_prefill = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.prefills: list[tuple[list[dict[str, str]], str | None]] = []
         self.pauses: list[str | None] = []
 
-    def prefill(self, messages: list[dict[str, str]], session_id: str | None = None) -> bool:
-        self.prefills.append((messages, session_id))
+    def prefill(self, request: PrefillRequest) -> bool:
+        self.prefills.append((request.messages(self.n_ctx()), request.session_id))
         return True
 
     def pause_prefill(self, session_id: str | None = None) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
-from jupyter_localai.core.prompt import PromptBudget, build_messages, prefill_messages
+from jupyter_localai.core.engine import PrefillRequest
+from jupyter_localai.core.prompt import PromptBudget, build_messages
 from jupyter_localai.engines.base import Completion, GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 
@@ -36,8 +37,9 @@ def request(context: NotebookContext, question: str, session: str | None) -> Gen
     return GenerationRequest(messages=messages, max_tokens=MAX_TOKENS, session_id=session)
 
 
-def warm_messages(context: NotebookContext) -> list[dict[str, str]]:
-    return prefill_messages(context, budget())
+def prefill_of(context: NotebookContext, session: str | None) -> PrefillRequest:
+    """The prefill a kernel sends for `context` (the budget `request` uses)."""
+    return PrefillRequest(context, session, MAX_TOKENS, budget().context_tokens)
 
 
 def make_engine(model_path: str, kv_dir: Path) -> WorkerEngine:

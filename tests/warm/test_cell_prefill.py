@@ -12,14 +12,18 @@ from typing import Any
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from jupyter_localai.core.engine import PrefillRequest
 from jupyter_localai.core.prompt import PromptBudget, build_messages
 from jupyter_localai.kernel import extension
 from jupyter_localai.kernel.assistant import KernelAssistant
-from jupyter_localai.kernel.context import collect_context
+from jupyter_localai.kernel.context.collect import collect_context
 
 
 class PrefillRecorder:
-    """Records prefills; `n_ctx` like a loaded 4k model. Optionally slow or failing."""
+    """Records prefills (as the messages a worker would evaluate); `n_ctx` like a loaded
+    4k model. Optionally slow or failing."""
+
+    supports_prefill = True
 
     def __init__(self, delay: float = 0.0, error: Exception | None = None) -> None:
         self.calls: list[tuple[list[dict[str, str]], str | None]] = []
@@ -30,13 +34,16 @@ class PrefillRecorder:
     def n_ctx(self) -> int:
         return 4096
 
-    def prefill(self, messages: list[dict[str, str]], session_id: str | None = None) -> bool:
+    def prefill(self, request: PrefillRequest) -> bool:
         time.sleep(self.delay)
         if self.error is not None:
             raise self.error
-        self.calls.append((messages, session_id))
+        self.calls.append((request.messages(self.n_ctx()), request.session_id))
         self.event.set()
         return True
+
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        pass
 
     def close(self) -> None:
         pass

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.warm_notebooks import QUESTION, cold, make_engine, notebook, request, warm_messages
+from support.warm_notebooks import QUESTION, cold, make_engine, notebook, prefill_of, request
 
 from jupyter_localai.engines.worker_client import WorkerEngine
 
@@ -44,7 +44,7 @@ def test_switching_among_three_notebooks_restores_each_and_answers_as_cold(
 def test_a_prefilled_notebook_answers_warm_and_as_cold(warm_engine: WorkerEngine) -> None:
     reference = cold(warm_engine, "d")
     warm_engine.reset_cache()
-    assert warm_engine.prefill(warm_messages(notebook("d")), "d")
+    assert warm_engine.prefill(prefill_of(notebook("d"), "d"))
     warm = wait_for(warm_engine, "prefills_done", 1)
     assert warm["prefill_tokens"] > 0 and warm["prefill_seconds"] > 0
     answer = warm_engine.generate(request(notebook("d"), QUESTION, "d")).result()
@@ -62,7 +62,7 @@ def test_prefills_of_one_notebook_coalesce_and_a_grown_notebook_extends_the_pref
     # A long answer keeps the worker busy while three prefills of one notebook arrive.
     busy = warm_engine.generate(request(notebook("x"), "Describe every cell.", None))
     for cells in (2, 4, 6):
-        assert warm_engine.prefill(warm_messages(notebook("e", cells)), "e")
+        assert warm_engine.prefill(prefill_of(notebook("e", cells), "e"))
     busy.result()
     warm = wait_for(warm_engine, "prefills_done", 1)
     assert warm["prefills_coalesced"] == 2 and warm["prefills_done"] == 1
@@ -75,7 +75,7 @@ def test_a_real_request_preempts_a_running_prefill(warm_engine: WorkerEngine) ->
     reference = cold(warm_engine, "f")
     warm_engine.reset_cache()
     big = notebook("big", cells=120)  # several seconds of prompt evaluation
-    assert warm_engine.prefill(warm_messages(big), "big")
+    assert warm_engine.prefill(prefill_of(big, "big"))
     time.sleep(0.5)
     answer = warm_engine.generate(request(notebook("f"), QUESTION, "f")).result()
     warm = warm_engine.ping()["warm"]
@@ -105,7 +105,7 @@ def test_states_survive_a_worker_restart(
 
 def test_a_kernel_pause_stops_the_running_prefill(warm_engine: WorkerEngine) -> None:
     warm_engine.reset_cache()
-    assert warm_engine.prefill(warm_messages(notebook("big", cells=120)), "big")
+    assert warm_engine.prefill(prefill_of(notebook("big", cells=120), "big"))
     time.sleep(0.5)
     warm_engine.pause_prefill("big")  # the kernel's pre_run_cell: a cell starts computing
     warm = wait_for(warm_engine, "prefills_paused", 1, timeout=10)

@@ -1,0 +1,196 @@
+"""The engine protocol: what every backend (worker, remote, server, fake) implements.
+
+A request is chat messages plus sampling options; a `Generation` streams text pieces as
+they arrive and can be cancelled from any thread. Nothing here imports llama_cpp, Jupyter
+or tornado, so kernels, the server and tests all share it.
+
+Capabilities are declared, not probed (as simonw/llm's `can_stream` / `supports_tools`):
+each engine class sets the `supports_*` flags for what it does, and a face reads a flag
+before it calls the method, never `getattr(engine, "prefill", None)`. What an engine does
+not support raises `NotSupportedError` (or, for `load`, is a documented no-op).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from . import defaults
+from .context import NotebookContext
+from .errors import NotSupportedError
+from .prompt import PromptBudget, prefill_messages
+
+
+@dataclass
+class GenerationRequest:
+    """One question for the model: chat messages and how to sample the answer."""
+
+    messages: list[dict[str, str]]
+    max_tokens: int = defaults.MAX_TOKENS
+    temperature: float = 0.0
+    seed: int = 0
+    top_p: float = 1.0
+    stop: list[str] = field(default_factory=list)
+    model: str | None = None
+    # Which notebook the request belongs to; engines that keep per-notebook state use it.
+    session_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON form, as sent to the worker or a server."""
+        return {
+            "messages": self.messages,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "top_p": self.top_p,
+            "stop": list(self.stop),
+            "model": self.model,
+            "session_id": self.session_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GenerationRequest:
+        """Inverse of `to_json`, tolerant of missing optional keys."""
+        return cls(
+            messages=list(data["messages"]),
+            max_tokens=int(data.get("max_tokens") or defaults.MAX_TOKENS),
+            temperature=float(data.get("temperature") or 0.0),
+            seed=int(data.get("seed") or 0),
+            top_p=float(data.get("top_p") if data.get("top_p") is not None else 1.0),
+            stop=list(data.get("stop") or []),
+            model=data.get("model"),
+            session_id=data.get("session_id"),
+        )
+
+
+@dataclass
+class PrefillRequest:
+    """A notebook's context to warm the model with, ahead of the questions on it.
+
+    `max_tokens` and `context_tokens` are the budget later requests will use, so the
+    prefix evaluated now is the one they start with (`messages`).
+    """
+
+    context: NotebookContext
+    session_id: str | None = None
+    max_tokens: int = defaults.MAX_TOKENS
+    context_tokens: int = defaults.CONTEXT_TOKENS
+
+    def messages(self, n_ctx: int) -> list[dict[str, str]]:
+        """How every single-turn request on this context begins, for a window of `n_ctx`."""
+        budget = PromptBudget(n_ctx, self.max_tokens, self.context_tokens)
+        return prefill_messages(self.context, budget)
+
+
+@dataclass
+class Completion:
+    """What a finished generation produced, with the timings users and benchmarks need."""
+
+    text: str
+    model: str
+    finish_reason: str = "stop"  # "stop", "length" or "cancelled"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    ttft_s: float = 0.0
+    total_s: float = 0.0
+    # Prompt tokens reused from the KV cache (0 when unknown or cold).
+    cached_tokens: int = 0
+
+
+class Generation(ABC):
+    """A streaming answer: iterate for text pieces; `completion` is set once it ends.
+
+    `cancel()` may be called from any thread (an interrupt handler, a disconnected client);
+    the engine stops at the next token and iteration ends with finish_reason "cancelled".
+    """
+
+    def __init__(self) -> None:
+        self.completion: Completion | None = None
+        self._cancelled = threading.Event()
+        self._started = time.perf_counter()
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[str]: ...
+
+    def cancel(self) -> None:
+        """Ask the engine to stop this answer as soon as possible."""
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def result(self) -> Completion:
+        """Drain the stream and return the completion."""
+        for _ in self:
+            pass
+        assert self.completion is not None
+        return self.completion
+
+
+class Engine(ABC):
+    """A model backend. One engine object is owned by whoever needs it (no globals).
+
+    Every engine answers `generate`, `status`, `n_ctx`, `models`, `load` and `close`. The
+    rest is optional and declared by a flag the face reads first:
+
+    - `supports_switch`: `switch_model` changes the model in place (else the owner replaces
+      the engine);
+    - `supports_prefill`: `prefill` warms the cache with a notebook's context and
+      `pause_prefill` stops that while the notebook's cell computes;
+    - `supports_complete`: `complete` answers an inline completion (none does yet).
+    """
+
+    supports_switch: ClassVar[bool] = False
+    supports_prefill: ClassVar[bool] = False
+    supports_complete: ClassVar[bool] = False
+
+    @abstractmethod
+    def generate(self, request: GenerationRequest) -> Generation:
+        """Start answering `request`; returns at once with a stream."""
+
+    @abstractmethod
+    def status(self) -> dict[str, Any]:
+        """State of the engine (model, state, n_ctx, ...); must answer at once."""
+
+    def n_ctx(self) -> int:
+        """Context window in tokens, for the prompt budget."""
+        return int(self.status().get("n_ctx") or defaults.UNKNOWN_N_CTX)
+
+    def models(self) -> list[dict[str, Any]]:
+        """Models this engine can serve (`{"name", "available", ...}` rows)."""
+        return []
+
+    def load(self) -> None:
+        """Load the model now instead of on the first request. A no-op for engines with
+        nothing to load (a remote server's model is loaded by that server)."""
+
+    def switch_model(self, name_or_path: str) -> dict[str, Any]:
+        """Serve another model from now on, after the requests already queued; answers the
+        new status. Only when `supports_switch`."""
+        raise NotSupportedError(f"{type(self).__name__} does not switch models in place")
+
+    def prefill(self, request: PrefillRequest) -> bool:
+        """Warm the cache with the start of the later requests on `request.context`; fire
+        and forget, at low priority, never loading a model. Returns whether it was sent.
+        Only when `supports_prefill`."""
+        raise NotSupportedError(f"{type(self).__name__} does not prefill")
+
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        """A cell starts computing in that notebook: stop its prefill at once, so the model
+        does not compete with the user's code. Only when `supports_prefill`."""
+        raise NotSupportedError(f"{type(self).__name__} does not prefill")
+
+    def complete(
+        self, prefix: str, suffix: str = "", *, max_tokens: int = 64, session_id: str | None = None
+    ) -> Generation:
+        """Complete code at a cursor between `prefix` and `suffix` (inline completion).
+        Only when `supports_complete`."""
+        raise NotSupportedError(f"{type(self).__name__} does not do inline completion")
+
+    def close(self) -> None:
+        """Free processes and connections."""
