@@ -67,22 +67,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
     rendermime.addFactory(replyRendererFactory(rendermime, tracker), 40);
 
     const store = new ConversationStore(window.localStorage);
+    const kernelBackend = new KernelAskBackend(
+      () => tracker.currentWidget?.sessionContext.session?.kernel ?? null
+    );
     const chat = new ChatModel(
       {
         ask: (body, onEvent, signal) => ask(body, onEvent, signal),
         cancel: requestId => cancelRequest(requestId)
       },
-      store
+      store,
+      kernelBackend
     );
     const context = new ContextProvider(tracker);
-    const kernelBackend = new KernelAskBackend(
-      () => tracker.currentWidget?.sessionContext.session?.kernel ?? null
-    );
     const options = {
       chat,
       context,
       rendermime,
-      kernelBackend,
       pollInterval: 3000,
       maxTokens: 512,
       actions: {

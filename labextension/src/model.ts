@@ -29,9 +29,11 @@ export interface ISendOptions {
   targetSource?: string;
   targetOutput?: string;
   maxTokens?: number;
-  /** Answers this ask instead of the model's backend (the kernel, for a verified fix). */
-  backend?: IChatBackend;
-  /** The answer's candidates are run in a copy of the kernel (shown on the messages). */
+  /**
+   * The Verify box: a fix is answered by the notebook's kernel, which runs each candidate
+   * in a copy of itself (shown on the messages). Ignored for other tasks, and where the
+   * model has no kernel backend.
+   */
   verify?: boolean;
 }
 
@@ -47,10 +49,31 @@ function newId(): string {
 }
 
 export class ChatModel {
+  /**
+   * `_backend` is the server's ask; `_kernelBackend`, when given, answers verified fixes in
+   * the notebook's kernel (the server has none of the kernel's state to run them in).
+   */
   constructor(
     private readonly _backend: IChatBackend,
-    private readonly _store: ConversationStore | null = null
+    private readonly _store: ConversationStore | null = null,
+    private readonly _kernelBackend: IChatBackend | null = null
   ) {}
+
+  /** Whether a fix can be verified (a kernel backend is there): the Verify box shows. */
+  get canVerify(): boolean {
+    return this._kernelBackend !== null;
+  }
+
+  /**
+   * Who answers an ask: the kernel for a fix with Verify ticked (when there is a kernel
+   * backend), the server for everything else.
+   */
+  route(task: Task, verify: boolean | undefined): { backend: IChatBackend; verify: boolean } {
+    if (task === 'fix' && verify && this._kernelBackend !== null) {
+      return { backend: this._kernelBackend, verify: true };
+    }
+    return { backend: this._backend, verify: false };
+  }
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -112,14 +135,14 @@ export class ChatModel {
       task: options.task,
       state: 'streaming'
     };
-    if (options.verify) {
+    const { backend, verify } = this.route(options.task, options.verify);
+    if (verify) {
       question.verify = answer.verify = true;
     }
     const path = this._path;
     const messages = [...this._messages, question, answer];
     this._messages = messages;
     const abort = new AbortController();
-    const backend = options.backend ?? this._backend;
     this._abort = abort;
     this._active = backend;
     this._requestId = `panel-${newId()}`;

@@ -200,13 +200,12 @@ describe('ChatModel with the kernel backend', () => {
 
   it('asks the kernel for a verified fix and shows the verdict', async () => {
     const kernel = new FakeKernel();
-    const chat = new ChatModel(server);
+    const chat = new ChatModel(server, null, new KernelAskBackend(() => asKernel(kernel)));
     const answer = chat.send({
       task: 'fix',
       prompt: '',
       context: EMPTY_CONTEXT,
-      verify: true,
-      backend: new KernelAskBackend(() => asKernel(kernel))
+      verify: true
     });
     kernel.event({ type: 'start', request_id: 'k-1' });
     kernel.event({ type: 'done', reply: reply(true) });
@@ -220,13 +219,12 @@ describe('ChatModel with the kernel backend', () => {
 
   it('says when no candidate ran', async () => {
     const kernel = new FakeKernel();
-    const chat = new ChatModel(server);
+    const chat = new ChatModel(server, null, new KernelAskBackend(() => asKernel(kernel)));
     const answer = chat.send({
       task: 'fix',
       prompt: '',
       context: EMPTY_CONTEXT,
-      verify: true,
-      backend: new KernelAskBackend(() => asKernel(kernel))
+      verify: true
     });
     kernel.event({ type: 'start', request_id: 'k-2' });
     kernel.event({
@@ -241,7 +239,7 @@ describe('ChatModel with the kernel backend', () => {
 
   it('Stop interrupts the kernel, not the server', async () => {
     const kernel = new FakeKernel();
-    const chat = new ChatModel(server);
+    const chat = new ChatModel(server, null, new KernelAskBackend(() => asKernel(kernel)));
     kernel.onInterrupt = () => {
       kernel.event({ type: 'token', text: ' late' });
       kernel.event({ type: 'done', reply: reply(null, { finish_reason: 'cancelled' }) });
@@ -251,8 +249,7 @@ describe('ChatModel with the kernel backend', () => {
       task: 'fix',
       prompt: '',
       context: EMPTY_CONTEXT,
-      verify: true,
-      backend: new KernelAskBackend(() => asKernel(kernel))
+      verify: true
     });
     kernel.event({ type: 'start', request_id: 'k-3' });
     kernel.event({ type: 'token', text: 'partial' });

@@ -210,3 +210,71 @@ describe('ChatModel', () => {
     await done;
   });
 });
+
+describe('ChatModel routing: who answers', () => {
+  const finish = (backend: ScriptedBackend) => {
+    backend.emit({ type: 'done', reply: reply('x = 1', '```python\nx = 1\n```') });
+    backend.finish();
+  };
+
+  it('sends a fix with Verify to the kernel backend, marked verify', async () => {
+    const server = new ScriptedBackend();
+    const kernel = new ScriptedBackend();
+    const chat = new ChatModel(server, null, kernel);
+    expect(chat.canVerify).toBe(true);
+    const answer = chat.send({ task: 'fix', prompt: '', context: EMPTY_CONTEXT, verify: true });
+    finish(kernel);
+    const message = await answer;
+    expect(kernel.bodies).toHaveLength(1);
+    expect(kernel.bodies[0].task).toBe('fix');
+    expect(server.bodies).toHaveLength(0);
+    expect(message.verify).toBe(true);
+    expect(chat.messages[0].verify).toBe(true);
+  });
+
+  it.each([
+    ['fix', false],
+    ['fix', undefined],
+    ['generate', true],
+    ['explain', true],
+    ['chat', true]
+  ] as const)('sends %s with verify=%s to the server', async (task, verify) => {
+    const server = new ScriptedBackend();
+    const kernel = new ScriptedBackend();
+    const chat = new ChatModel(server, null, kernel);
+    const answer = chat.send({ task, prompt: 'q', context: EMPTY_CONTEXT, verify });
+    finish(server);
+    const message = await answer;
+    expect(server.bodies).toHaveLength(1);
+    expect(kernel.bodies).toHaveLength(0);
+    expect(message.verify).toBeUndefined();
+  });
+
+  it('without a kernel backend a fix with Verify goes to the server, unverified', async () => {
+    const server = new ScriptedBackend();
+    const chat = new ChatModel(server);
+    expect(chat.canVerify).toBe(false);
+    expect(chat.route('fix', true)).toEqual({ backend: server, verify: false });
+    const answer = chat.send({ task: 'fix', prompt: '', context: EMPTY_CONTEXT, verify: true });
+    finish(server);
+    const message = await answer;
+    expect(server.bodies).toHaveLength(1);
+    expect(message.verify).toBeUndefined();
+  });
+
+  it('Stop cancels on the backend that answers', async () => {
+    const server = new ScriptedBackend();
+    const kernel = new ScriptedBackend();
+    kernel.onCancel = () => {
+      kernel.emit({ type: 'done', reply: reply('', 'partial', { finish_reason: 'cancelled' }) });
+      kernel.finish();
+    };
+    const chat = new ChatModel(server, null, kernel);
+    const answer = chat.send({ task: 'fix', prompt: '', context: EMPTY_CONTEXT, verify: true });
+    chat.stop();
+    const message = await answer;
+    expect(kernel.cancelled).toHaveLength(1);
+    expect(server.cancelled).toHaveLength(0);
+    expect(message.state).toBe('stopped');
+  });
+});
