@@ -27,7 +27,7 @@ def _localai_bench_setup():
         return original(request)
     engine.generate = generate
     def context_json(request):
-        from jupyter_localai.kernel.context import collect_context
+        from jupyter_localai.kernel.context.collect import collect_context
         return collect_context(get_ipython(), request).to_json()
     sys.modules['_localai_bench'] = types.SimpleNamespace(
         sent=sent, engine=engine, context_json=context_json)
@@ -113,7 +113,7 @@ class BenchKernel:
         result = self.execute(
             "def _localai_time():\n"
             "    import json, time\n"
-            "    from jupyter_localai.kernel.context import collect_context\n"
+            "    from jupyter_localai.kernel.context.collect import collect_context\n"
             "    times = []\n"
             f"    for _ in range({repeats}):\n"
             "        started = time.perf_counter()\n"

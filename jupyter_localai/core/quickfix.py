@@ -4,7 +4,7 @@ cell as a candidate fix.
 Small models asked to fix a typo often hand back the failing cell unchanged even when the
 hint is in the prompt (DESIGN.md, "Quality is measured"). When the error names a wrong
 attribute, name or key and Python suggests the right one, the edit is mechanical: replace
-that token, and only that token. Computed hints (kernel/error_hints) that state an exact
+that token, and only that token. Computed hints (kernel/fix/hints.py) that state an exact
 rewrite carry it as an edit, applied the same way. The result still goes through the same
 checks (and `--verify`) as any model answer.
 """

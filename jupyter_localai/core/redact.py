@@ -1,9 +1,9 @@
 """Redaction of secrets before anything reaches a model: keys, tokens, passwords.
 
 Pure text, no Jupyter, so every face applies the same rules: the kernel redacts what it
-collects (with the values it knows to be secret, `kernel/redact.py`), and the core redacts
-every request again where its prompt is built (`redact_context`, `redact_messages`; called
-by `core.tasks.run_task`, `core.prompt.prefill_messages` and the server's OpenAI route), so
+collects (with the values it knows to be secret, `kernel/context/redact.py`), and the core
+redacts every request again where its prompt is built (`redact_context`, `redact_messages`;
+called by `core.tasks.run_task`, `core.prompt.prefill_messages` and the server's OpenAI route), so
 a client that sends raw cells (the side panel, any HTTP client) cannot skip it. Four layers:
 
 - token shapes: provider keys with a recognisable form (AWS key ids and bare secret access

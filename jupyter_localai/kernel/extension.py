@@ -13,7 +13,7 @@ def load(shell: Any) -> None:
     """Register the magics, the settings and the history hooks of one kernel."""
     if LocalAIMagics.__name__ in shell.magics_manager.registry:
         return  # already loaded: keep the running assistant
-    from .history import HistoryRecorder
+    from .context.history import HistoryRecorder
     from .prefill import CellPrefill
 
     assistant = KernelAssistant(shell)

@@ -17,10 +17,10 @@ from ..core.reply import Reply
 from ..core.tasks import TaskRequest, run_task
 from ..errors import LocalAIError
 from .assistant import KernelAssistant
+from .context.namespace import KernelNamespace
 from .display import StreamingDisplay
 from .magic_args import COMMANDS, parse_verb_options, verb_arguments, verb_help
 from .magic_line import split_line
-from .namespace import KernelNamespace
 from .reports import help_text, models_report, status_report
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class LocalAIMagics(Magics):
         display = StreamingDisplay(self.shell, status_line="Thinking…")
         verifier = None
         if args.verify:  # only generate and fix take it
-            from .verify import ForkVerifier
+            from .fix.verify import ForkVerifier
 
             verifier = ForkVerifier(self.shell, request.context)
         try:
@@ -123,8 +123,8 @@ class LocalAIMagics(Magics):
 
     def _build_request(self, command: str, text: str, args: Any, fmt: str,
                        cell_given: bool) -> TaskRequest:
-        from .context import collect_context
-        from .interpolate import interpolate
+        from .context.collect import collect_context
+        from .context.interpolate import interpolate
 
         settings = self.assistant.settings
         prompt = text
@@ -164,7 +164,7 @@ class LocalAIMagics(Magics):
 
     def _explain_target(self, text: str, cell_given: bool) -> tuple[str, str, str]:
         """(source, output or error, extra question) of the cell to explain."""
-        from .history import cell_output_text
+        from .context.history import cell_output_text
 
         if cell_given:
             first, _, rest = text.partition("\n")

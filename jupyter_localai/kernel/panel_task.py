@@ -8,8 +8,8 @@ panel sends its ask body to the notebook's kernel in a silent execute request,
 
 and reads the events the server would stream (`start`, `token`..., `attempt`, then `done`
 or `error`) as JSON lines on stdout. Each candidate runs in a forked copy of the kernel
-(`kernel/verify.py`), so neither the candidate nor this module changes the user's namespace;
-the copy is guarded (`kernel/guard.py`): writing files, network and processes are refused
+(`kernel/fix/verify.py`), so neither the candidate nor this module changes the user's namespace;
+the copy is guarded (`kernel/fix/guard.py`): writing files, network and processes are refused
 there, and the cells it re-ran are listed in the reply's warnings.
 A kernel interrupt (the panel's Stop) ends the answer with a cancelled reply.
 """
@@ -28,8 +28,8 @@ from ..core.reply import Reply
 from ..core.tasks import TaskRequest, run_task
 from ..errors import LocalAIError
 from .assistant import KernelAssistant
+from .context.namespace import KernelNamespace
 from .magics import LocalAIMagics
-from .namespace import KernelNamespace
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -105,7 +105,7 @@ def _answer(
         raise BadAskBody(f"bad ask request: {error}") from error
     verifier = None
     if request.task in VERIFIED_TASKS:
-        from .verify import ForkVerifier
+        from .fix.verify import ForkVerifier
 
         verifier = ForkVerifier(shell, request.context)
     reply = run_task(
@@ -139,7 +139,7 @@ def task_request(shell: Any, body: dict[str, Any], assistant: KernelAssistant) -
         body, settings, default_retries=settings.verify_retries if verifying else None
     )
     if request.context is None:
-        from .context import collect_context
+        from .context.collect import collect_context
 
         request.context = collect_context(shell, request.prompt)
     if request.session_id is None:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from jupyter_localai.core.checks import check_code
-from jupyter_localai.kernel.namespace import KernelNamespace
+from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from jupyter_localai.core.checks import ContextNamespace, asked_names, check_code
-from jupyter_localai.kernel.namespace import KernelNamespace
+from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 
 @pytest.fixture

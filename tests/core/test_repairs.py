@@ -9,7 +9,7 @@ import pytest
 from jupyter_localai.core.repairs import repaired
 from jupyter_localai.core.tasks import TaskRequest, run_task
 from jupyter_localai.engines.fake import FakeEngine
-from jupyter_localai.kernel.namespace import KernelNamespace
+from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 
 def _namespace() -> dict:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from jupyter_localai.kernel.history import HistoryRecorder
+from jupyter_localai.kernel.context.history import HistoryRecorder
 
 
 @pytest.fixture

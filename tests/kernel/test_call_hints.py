@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 
 from jupyter_localai.core.prompt import format_error
-from jupyter_localai.kernel.call_hints import call_signatures
-from jupyter_localai.kernel.context import collect_context
+from jupyter_localai.kernel.context.collect import collect_context
+from jupyter_localai.kernel.fix.call_hints import call_signatures
 
 
 def raised(source: str, namespace: dict[str, Any]) -> BaseException:

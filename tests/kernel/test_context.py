@@ -11,7 +11,8 @@ from support.kernel_driver import KernelDriver
 
 from jupyter_localai.config import LocalAI
 from jupyter_localai.core.context import NotebookContext
-from jupyter_localai.kernel.context import collect_context, context_json, recent_window
+from jupyter_localai.kernel.context import context_json  # the panel's entry point
+from jupyter_localai.kernel.context.collect import collect_context, recent_window
 
 PANEL_CALL = (
     '__import__("jupyter_localai.kernel.context", fromlist=["_"])'

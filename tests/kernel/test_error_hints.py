@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_localai.kernel.error_hints import (
+from jupyter_localai.kernel.fix.hints import (
     MAX_HINT_CHARS,
     MAX_HINTS,
     Hint,
     error_hints,
     hint_edits,
 )
+from jupyter_localai.kernel.fix.rules import Rule
 
 
 def raised(source: str, namespace: dict[str, Any]) -> BaseException:
@@ -647,16 +648,17 @@ def test_a_hint_is_a_str_and_hint_edits_drops_repeats() -> None:
 
 
 def test_a_truncated_hint_keeps_its_whole_edit(monkeypatch: pytest.MonkeyPatch) -> None:
-    package = importlib.import_module("jupyter_localai.kernel.error_hints")
+    package = importlib.import_module("jupyter_localai.kernel.fix.hints")
     edit = ("x", "y" * (MAX_HINT_CHARS + 50))
-    monkeypatch.setattr(package, "_RULES", [lambda f: [Hint("z" * 1000, edit=edit)]])
+    long_hint = Rule((ValueError,), lambda f: [Hint("z" * 1000, edit=edit)])
+    monkeypatch.setattr(package, "_RULES", [long_hint])
     found = error_hints(ValueError("v"), "x", {})
     assert len(only(found)) == MAX_HINT_CHARS and found[0].endswith("...")
     assert hint_edits(found) == [edit]
 
 
 def test_assigned_append_gives_the_call_alone_as_edit() -> None:
-    from jupyter_localai.kernel.error_hints import hint_edits
+    from jupyter_localai.kernel.fix.hints import hint_edits
 
     source = "lap_times = lap_times.append(60.8)\nbest = min(lap_times)"
     namespace: dict = {"lap_times": [62.4, 61.9]}

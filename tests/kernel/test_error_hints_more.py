@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_localai.kernel.error_hints import MAX_HINT_CHARS, Hint, error_hints
+from jupyter_localai.kernel.fix.hints import MAX_HINT_CHARS, Hint, error_hints
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 

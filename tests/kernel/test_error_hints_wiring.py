@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_localai.core.prompt import format_error
-from jupyter_localai.kernel.history import last_error
+from jupyter_localai.kernel.context.history import last_error
 
 
 def test_a_failing_cell_carries_its_hint_into_the_prompt(run_cells: Any) -> None:
@@ -36,7 +36,7 @@ def test_a_hint_rewrite_becomes_the_fix_when_the_model_repeats_the_cell(run_cell
     from jupyter_localai.core.context import NotebookContext
     from jupyter_localai.core.tasks import TaskRequest, run_task
     from jupyter_localai.engines.fake import FakeEngine
-    from jupyter_localai.kernel.namespace import KernelNamespace
+    from jupyter_localai.kernel.context.namespace import KernelNamespace
 
     failing = "padded = [z.zfill(5) for z in zip_codes]"
     shell = run_cells("zip_codes = [2134, 501]", failing)

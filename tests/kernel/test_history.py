@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_localai.kernel.history import (
-    MAX_MESSAGE_CHARS,
-    MAX_TRACEBACK_CHARS,
+from jupyter_localai.kernel.context.history import (
     HistoryRecorder,
     cell_history,
     cell_numbers,
@@ -20,7 +18,8 @@ from jupyter_localai.kernel.history import (
     is_own_magic,
     last_error,
 )
-from jupyter_localai.kernel.suggest import names_assigned, names_read
+from jupyter_localai.kernel.fix.error_info import MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS
+from jupyter_localai.kernel.fix.suggest import names_assigned, names_read
 
 FRAME = "import pandas as pd\ndf = pd.DataFrame({'price': [1.5, 2.0], 'qty': [3, 4]})"
 

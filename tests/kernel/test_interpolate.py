@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_localai.kernel.interpolate import interpolate
+from jupyter_localai.kernel.context.interpolate import interpolate
 
 
 class SlowRepr:

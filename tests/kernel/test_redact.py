@@ -9,7 +9,7 @@ import pytest
 from detect_secrets.core.scan import scan_line
 from detect_secrets.settings import default_settings
 
-from jupyter_localai.kernel.redact import (
+from jupyter_localai.kernel.context.redact import (
     REDACTED,
     Redactor,
     is_secret_name,

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from jupyter_localai.kernel.history import cell_history
-from jupyter_localai.kernel.interpolate import interpolate
-from jupyter_localai.kernel.redact import REDACTED, Redactor, namespace_redactor, redact
-from jupyter_localai.kernel.summaries import summarize_variable
+from jupyter_localai.kernel.context.history import cell_history
+from jupyter_localai.kernel.context.interpolate import interpolate
+from jupyter_localai.kernel.context.redact import REDACTED, Redactor, namespace_redactor, redact
+from jupyter_localai.kernel.context.summaries import summarize_variable
 
 pd = pytest.importorskip("pandas")
 

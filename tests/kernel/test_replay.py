@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jupyter_localai.kernel.replay import cells_to_replay, changed_names
+from jupyter_localai.kernel.fix.replay import cells_to_replay, changed_names
 
 
 def test_changed_names_cover_binding_items_attributes_and_in_place_calls() -> None:

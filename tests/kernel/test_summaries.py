@@ -21,12 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyter_localai.kernel.summaries import (
+from jupyter_localai.kernel.context.summaries import (
     list_imports,
     summarize_namespace,
     summarize_variable,
 )
-from jupyter_localai.kernel.timer import time_limit, timer_available
+from jupyter_localai.kernel.context.timer import time_limit, timer_available
 
 MAX_CHARS = 600
 
@@ -401,7 +401,7 @@ def test_a_thousand_variables_with_a_big_frame_fit_the_budget(big_frame: pd.Data
 def test_summaries_never_import_pandas_or_numpy() -> None:
     code = (
         "import sys\n"
-        "from jupyter_localai.kernel.summaries import summarize_namespace\n"
+        "from jupyter_localai.kernel.context.summaries import summarize_namespace\n"
         "summarize_namespace({'a': [1, 2], 'b': {'k': 1.5}, 'c': 'text', 'd': object()})\n"
         "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))\n"
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from jupyter_localai.kernel.verify import ForkVerifier
+from jupyter_localai.kernel.fix.verify import ForkVerifier
 
 
 def test_a_candidate_that_runs_changes_nothing_here(ipython_shell: Any) -> None:
@@ -72,7 +72,7 @@ def _children() -> list[str]:
 
 def test_a_fix_meets_the_state_the_failing_cell_found(run_cells: Any) -> None:
     from jupyter_localai.core.context import NotebookContext
-    from jupyter_localai.kernel.history import last_error
+    from jupyter_localai.kernel.context.history import last_error
 
     shell = run_cells("laps = [61.0, 62.5]", "laps = laps.append(60.8)\nbest = min(laps)")
     assert shell.user_ns["laps"] is None  # what the failing cell left behind
@@ -85,7 +85,7 @@ def test_a_fix_meets_the_state_the_failing_cell_found(run_cells: Any) -> None:
 
 def test_a_replayed_cell_that_fails_falls_back_to_the_state_as_it_is(run_cells: Any) -> None:
     from jupyter_localai.core.context import NotebookContext
-    from jupyter_localai.kernel.history import last_error
+    from jupyter_localai.kernel.context.history import last_error
 
     # `count = next(numbers)` ran once; run again in the copy, the iterator is exhausted.
     shell = run_cells("numbers = iter([5])", "count = next(numbers)", "count = count + 'x'")

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from jupyter_localai.core.context import NotebookContext
-from jupyter_localai.kernel.history import last_error
-from jupyter_localai.kernel.verify import ForkVerifier
+from jupyter_localai.kernel.context.history import last_error
+from jupyter_localai.kernel.fix.verify import ForkVerifier
 
 
 def run_in_copy(shell: Any, code: str, **names: Any) -> str | None:

@@ -20,7 +20,7 @@ import requests
 from support.jupyter_process import JupyterServer, ServerKernel, sse_lines
 from support.recording_engine import PREFILLS_FILE
 
-from jupyter_localai.kernel.redact import REDACTED
+from jupyter_localai.kernel.context.redact import REDACTED
 
 
 def _token(alphabet: str, n: int) -> str:

@@ -13,8 +13,9 @@ import difflib
 import re
 import sys
 
-from .failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
-from .hint import Hint, replace
+from ..failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
+from ..hint import Hint, replace
+from . import rule
 
 _MAX_CODE = 120  # a rewritten call longer than this is not shown
 
@@ -72,8 +73,9 @@ def _key_like(key: str, columns: list[str]) -> list[str]:
     return ids if len(ids) == 1 else []
 
 
+@rule(KeyError)
 def merge_key_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, KeyError) or len(f.exc.args) != 1 or type(f.exc.args[0]) is not str:
+    if len(f.exc.args) != 1 or type(f.exc.args[0]) is not str:
         return []
     key = f.exc.args[0]
     for call in line_calls(f):
@@ -124,9 +126,8 @@ _SEQUENCE_FUNCTIONS = {
 _AXIS_SECOND = {"concatenate", "stack"}  # their second positional argument is the axis
 
 
+@rule(TypeError, ValueError)
 def sequence_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError | ValueError):
-        return []
     for call in line_calls(f):
         found = _sequence_function(f, call.func)
         if found is None or len(call.args) < 2:

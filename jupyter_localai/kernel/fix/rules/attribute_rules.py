@@ -15,8 +15,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from .date_rules import matching_formats
-from .failure import (
+from ..failure import (
     MISSING,
     SAMPLE,
     Failure,
@@ -29,7 +28,9 @@ from .failure import (
     str_columns,
     string_dtype,
 )
-from .hint import Edit, Hint, code, operand, pandas_name, replace, rewrite
+from ..hint import Edit, Hint, code, operand, pandas_name, replace, rewrite
+from . import rule
+from .date_rules import matching_formats
 
 # Rule 1: the attribute belongs to another common type ------------------------------------
 
@@ -241,9 +242,10 @@ def _attribute_object(f: Failure, name: str) -> Any:
     return MISSING
 
 
+@rule(AttributeError)
 def attribute_rule(f: Failure) -> list[str]:
     match = _NO_ATTRIBUTE.match(f.message)
-    if not isinstance(f.exc, AttributeError) or not match or match.group(3).startswith("_"):
+    if not match or match.group(3).startswith("_"):
         return []
     prefix, type_name, name = match.groups()
     if type_name == "NoneType":

@@ -18,9 +18,10 @@ import re
 import sys
 from typing import Any
 
-from ..config import LocalAI
-from ..core.context import CellRecord, ErrorInfo, NotebookContext
-from ..core.prompt import CELL_DROP_BLOCK
+from ...config import LocalAI
+from ...core.context import CellRecord, ErrorInfo, NotebookContext
+from ...core.prompt import CELL_DROP_BLOCK
+from ..fix.suggest import names_assigned, names_read
 from .history import (
     HistoryRecorder,
     cell_numbers,
@@ -30,7 +31,6 @@ from .history import (
     last_error,
 )
 from .redact import namespace_redactor
-from .suggest import names_assigned, names_read
 from .summaries import list_imports, summarize_namespace, user_variables
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")

@@ -20,7 +20,7 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .timer import time_limit
+from ..context.timer import time_limit
 
 logger = logging.getLogger(__name__)
 

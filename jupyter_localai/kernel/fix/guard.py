@@ -1,7 +1,7 @@
 """The guard of a throwaway process that rehearses code: what would reach outside the
 process is refused, before it happens, with a reason a model can read.
 
-`--verify` runs candidates in a forked copy of the kernel (`kernel/verify.py`). A fork
+`--verify` runs candidates in a forked copy of the kernel (`kernel/fix/verify.py`). A fork
 shares everything outside the process (files, network, other processes), so in the copy,
 before any code runs, `install_guard` adds a Python audit hook (`sys.addaudithook`: it
 cannot be removed) that refuses

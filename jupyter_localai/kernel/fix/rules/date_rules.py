@@ -11,7 +11,7 @@ import ast
 import re
 from datetime import datetime
 
-from .failure import (
+from ..failure import (
     QUOTED,
     Failure,
     constant,
@@ -19,7 +19,8 @@ from .failure import (
     short_code,
     show,
 )
-from .hint import Hint, segment
+from ..hint import Hint, segment
+from . import rule
 
 # Rule 4: a date that does not match its format ---------------------------------------------
 
@@ -49,9 +50,8 @@ def matching_formats(text: str, formats: list[str] | None = None) -> list[tuple[
     return [(fmt, when) for when, fmt in found.items()]
 
 
+@rule(ValueError)
 def date_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, ValueError):
-        return []
     py, pd_ = _PY_DATE.search(f.message), _PD_DATE.search(f.message)
     if py:
         value, given = ast.literal_eval(py.group(1)), ast.literal_eval(py.group(2))

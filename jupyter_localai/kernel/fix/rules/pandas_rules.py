@@ -7,7 +7,7 @@ import ast
 import re
 from typing import Any
 
-from .failure import (
+from ..failure import (
     Failure,
     count,
     line_calls,
@@ -15,14 +15,16 @@ from .failure import (
     short_code,
     show,
 )
+from . import rule
 
 # Rule 2: KeyError on a DataFrame or Series --------------------------------------------------
 
 _SEPARATORS = {";": "';'", "\t": "'\\t'", "|": "'|'", ",": "','"}
 
 
+@rule(KeyError)
 def key_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, KeyError) or len(f.exc.args) != 1:
+    if len(f.exc.args) != 1:
         return []
     key = f.exc.args[0]
     for name, value in f.read_values:
@@ -86,8 +88,9 @@ def _positional_hint(f: Failure, name: str, value: Any, kind: str, key: int) -> 
 # Rules 5-7: pivot duplicates, zero division, axis out of range -------------------------------
 
 
+@rule(ValueError)
 def pivot_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, ValueError) or "duplicate entries, cannot reshape" not in f.message:
+    if "duplicate entries, cannot reshape" not in f.message:
         return []
     for call in line_calls(f):
         if isinstance(call.func, ast.Attribute) and call.func.attr == "pivot":
@@ -115,6 +118,7 @@ _NUMPY_AXIS = re.compile(r"axis (-?\d+) is out of bounds for array of dimension 
 _PANDAS_AXIS = re.compile(r"No axis named (\S+) for object type (DataFrame|Series)")
 
 
+@rule(ValueError)
 def axis_rule(f: Failure) -> list[str]:
     numpy_axis, pandas_axis = _NUMPY_AXIS.search(f.message), _PANDAS_AXIS.search(f.message)
     if numpy_axis and "AxisError" in {c.__name__ for c in type(f.exc).__mro__}:
@@ -174,9 +178,10 @@ class _ToBitwise(ast.NodeTransformer):
         return self.visit_BoolOp(ast.BoolOp(op=ast.And(), values=parts))
 
 
+@rule(ValueError)
 def ambiguous_rule(f: Failure) -> list[str]:
     match = _AMBIGUOUS.search(f.message)
-    if not isinstance(f.exc, ValueError) or not match:
+    if not match:
         return []
     for node in f.line_nodes:
         if isinstance(node, ast.BoolOp | ast.Compare) and (
@@ -200,9 +205,8 @@ def ambiguous_rule(f: Failure) -> list[str]:
     ]
 
 
+@rule(IndexError)
 def index_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, IndexError):
-        return []
     sequence = re.match(r"(list|tuple|string) index out of range", f.message)
     for node in f.line_nodes:
         if not isinstance(node, ast.Subscript):

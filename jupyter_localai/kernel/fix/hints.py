@@ -8,25 +8,28 @@ cell's source and the namespace, so it states a fact about this failure (the for
 parses with, the type that has the method) instead of a list of generic advice. Where the
 rewrite is unambiguous the hint is a `Hint` carrying it as an exact edit (see hint.py).
 
-No user-defined code runs (see failure.py); each rule module holds one family of mistakes.
+No user-defined code runs (see failure.py); each module of rules/ holds one family of
+mistakes, and each rule declares the exceptions it handles (`@rule(KeyError)`): it is called
+for those only.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from .array_rules import broadcast_rule, reshape_rule
-from .attribute_rules import attribute_rule
-from .combine_rules import merge_key_rule, sequence_rule
-from .date_rules import date_rule
 from .failure import Failure
-from .frame_rules import frame_reduction_rule, int_dates_rule, tz_compare_rule
 from .hint import Hint, hint_edits
-from .label_rules import drop_rule, iloc_label_rule
-from .pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
-from .python_rules import (
+from .rules import Rule
+from .rules.array_rules import broadcast_rule, reshape_rule
+from .rules.attribute_rules import attribute_rule
+from .rules.combine_rules import merge_key_rule, sequence_rule
+from .rules.date_rules import date_rule
+from .rules.frame_rules import frame_reduction_rule, int_dates_rule, tz_compare_rule
+from .rules.label_rules import drop_rule, iloc_label_rule
+from .rules.pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
+from .rules.python_rules import (
     join_rule,
     len_loop_rule,
     mutation_rule,
@@ -34,9 +37,9 @@ from .python_rules import (
     str_assign_rule,
     str_index_rule,
 )
-from .setter_rules import setter_rule
-from .type_rules import callable_rule, none_rule, unhashable_rule
-from .value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
+from .rules.setter_rules import setter_rule
+from .rules.type_rules import callable_rule, none_rule, unhashable_rule
+from .rules.value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
 
 __all__ = ["MAX_HINTS", "MAX_HINT_CHARS", "Hint", "error_hints", "hint_edits"]
 
@@ -45,7 +48,7 @@ logger = logging.getLogger(__name__)
 MAX_HINTS = 3
 MAX_HINT_CHARS = 300
 
-_RULES: list[Callable[[Failure], list[str]]] = [
+_RULES: list[Rule] = [
     attribute_rule, key_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
     string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
     nan_int_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
@@ -63,10 +66,12 @@ def error_hints(exc: BaseException, source: str, user_ns: Mapping[str, Any]) -> 
     failure = Failure(exc, source, user_ns)
     hints: list[str] = []
     for rule in _RULES:
+        if not rule.applies_to(exc):
+            continue
         try:
-            found = rule(failure)
+            found = rule.check(failure)
         except Exception:  # any failure: a hint is optional, so that rule gives none
-            logger.debug("error hint rule %s failed", rule.__name__, exc_info=True)
+            logger.debug("error hint rule %s failed", rule.name, exc_info=True)
             continue
         for hint in found:
             hint = hint if len(hint) <= MAX_HINT_CHARS else _shortened(hint)

@@ -6,7 +6,7 @@ A failing cell may have changed variables before it raised: `laps = laps.append(
 then trips on. The corrected cell replaces the failing one, so it should be tried where the
 failing one started: in the copy, the cells that last assigned what the failing cell changes
 are run again first (only in the copy; the kernel itself is never touched). The copy is
-guarded (`kernel/guard.py`): what a re-run cell would do outside the process, such as
+guarded (`kernel/fix/guard.py`): what a re-run cell would do outside the process, such as
 writing a file or calling an API, is refused there rather than repeated.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from .history import is_own_magic
+from ..context.history import is_own_magic
 from .suggest import names_assigned
 
 _MAX_REPLAYED_CELLS = 8

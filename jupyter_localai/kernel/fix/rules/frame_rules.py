@@ -11,8 +11,9 @@ import ast
 import re
 from typing import Any
 
-from .failure import Failure, constant, line_calls, pandas_kind, pandas_module, str_columns
-from .hint import Hint, code, operand, pandas_name, segment, unique_replace
+from ..failure import Failure, constant, line_calls, pandas_kind, pandas_module, str_columns
+from ..hint import Hint, code, operand, pandas_name, segment, unique_replace
+from . import rule
 
 # A tz-aware column compared with a naive date -----------------------------------------------
 
@@ -34,9 +35,10 @@ def _naive_date_call(f: Failure, call: ast.Call) -> str | None:
     return func.attr if literal and plain else None
 
 
+@rule(TypeError)
 def tz_compare_rule(f: Failure) -> list[str]:
     match = _TZ_COMPARE.match(f.message)
-    if not isinstance(f.exc, TypeError) or not match:
+    if not match:
         return []
     tz, other = match.groups()
     pd = pandas_name(f) or "pd"
@@ -82,8 +84,9 @@ def _is_ints(f: Failure, node: ast.expr) -> bool:
     return pandas_kind(value) in ("Series", "Index") and value.dtype.kind in "iu"
 
 
+@rule(TypeError)
 def int_dates_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError) or not _INT_DATES.match(f.message):
+    if not _INT_DATES.match(f.message):
         return []
     pd = pandas_name(f) or "pd"
     for node in f.line_nodes:
@@ -133,8 +136,9 @@ def _reduced_frame(f: Failure, call: ast.Call) -> tuple[ast.expr, Any, list[str]
     return (owner, frame, keys) if pandas_kind(frame) == "DataFrame" else None
 
 
+@rule(TypeError)
 def frame_reduction_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError) or not _NOT_NUMERIC.match(f.message):
+    if not _NOT_NUMERIC.match(f.message):
         return []
     for call in line_calls(f):
         found = _reduced_frame(f, call)

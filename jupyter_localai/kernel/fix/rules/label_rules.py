@@ -13,8 +13,9 @@ import difflib
 import re
 from typing import Any
 
-from .failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
-from .hint import Hint, replace
+from ..failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
+from ..hint import Hint, replace
+from . import rule
 
 _MAX_CODE = 120  # a rewritten expression longer than this is not shown
 
@@ -50,9 +51,8 @@ def _as_label(f: Failure, owner: ast.expr, axis: str, key: ast.expr) -> ast.expr
     return ast.Subscript(value=ast.Attribute(value=owner, attr=axis), slice=key)
 
 
+@rule(TypeError, ValueError, IndexError)
 def iloc_label_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError | ValueError | IndexError):
-        return []
     if not _ILOC_MESSAGES.search(f.message):
         return []
     for node in f.line_nodes:
@@ -145,8 +145,9 @@ def _wrong_axis_hint(
     )
 
 
+@rule(KeyError)
 def drop_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, KeyError) or len(f.exc.args) != 1 or type(f.exc.args[0]) is not str:
+    if len(f.exc.args) != 1 or type(f.exc.args[0]) is not str:
         return []
     match, found = _NOT_IN_AXIS.match(f.exc.args[0]), _drop_call(f)
     if not match or found is None:

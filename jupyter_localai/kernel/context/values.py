@@ -1,4 +1,4 @@
-"""Variable summaries: what a live variable is, in a few hundred characters, in milliseconds.
+"""Value rendering: what a live value is, in a few hundred characters, in milliseconds.
 
 Cheap by construction: a DataFrame is described by its shape, column dtypes and three head
 rows (never `describe()` or a deep `memory_usage()`, which take seconds on big frames); builtin
@@ -10,37 +10,29 @@ as `<redacted>`; every text is redacted before it is cut (a key cut to a few cha
 lost the shape that marks it).
 
 pandas and numpy are recognised by class names in the object's MRO, so they are never
-imported here; the summariser adds nothing to the user's namespace or history.
+imported here; the summariser adds nothing to the user's namespace or history. Which
+variables are shown, and in what order, is summaries.py's job.
 """
 
 from __future__ import annotations
 
 import inspect
 import itertools
-import logging
-import sys
-import time
 import types
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..core.context import VariableSummary
 from .redact import REDACTED, Redactor, is_secret_name
 from .text_kinds import SAMPLE_SIZE, date_tag, text_kind, text_sample
 from .timer import time_limit
-
-logger = logging.getLogger(__name__)
-
-# IPython's own names in every user namespace (besides those starting with "_").
-HIDDEN_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
 
 _MAX_ITEMS = 5  # items shown of a container, values of a Series or array
 _MAX_COLUMNS = 20  # DataFrame columns listed
 _HEAD_ROWS = 3
 _CELL_WIDTH = 20  # characters of one DataFrame cell in the head table
 _MAX_INT_BITS = 512  # larger ints are described, not printed (str(int) is quadratic)
-_PLAIN_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
+PLAIN_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
 _TEXT_DTYPES = frozenset({"object", "str", "string"})  # columns that may hold dates as text
 
 
@@ -54,7 +46,8 @@ def _type_names(value: Any) -> set[str]:
     return names
 
 
-def _clip(text: str, max_chars: int) -> str:
+def clip(text: str, max_chars: int) -> str:
+    """The text cut to `max_chars`, an ellipsis marking the cut."""
     if len(text) <= max_chars:
         return text
     return text[: max(max_chars - 1, 0)] + "…"
@@ -70,7 +63,7 @@ class _Renderer:
 
     def render(self, value: Any, depth: int = 0, width: int | None = None) -> str:
         width = self.max_chars if width is None else width
-        return _clip(self._render(value, depth, width), width)
+        return clip(self._render(value, depth, width), width)
 
     def _render(self, value: Any, depth: int, width: int) -> str:
         kind = type(value)
@@ -176,7 +169,7 @@ def _dataframe(df: Any, r: _Renderer) -> str:
         rows = [[REDACTED if secret[j] else r.render(v, 1, _CELL_WIDTH) for j, v in enumerate(row)]
                 for row in values[:_HEAD_ROWS]]  # fmt: skip
         labels = [r.render(v, 1, _CELL_WIDTH) for v in sample.index[:_HEAD_ROWS].tolist()]
-        table = [["", *(_clip(c, _CELL_WIDTH) for c in columns)]]
+        table = [["", *(clip(c, _CELL_WIDTH) for c in columns)]]
         table += [[label, *row] for label, row in zip(labels, rows, strict=False)]
         widths = [max(len(row[j]) for row in table) for j in range(len(table[0]))]
         lines.append("head:")
@@ -358,52 +351,25 @@ def cheap_summary(value: Any) -> str:
     return f"{kind.__name__} object"
 
 
-def summarize_variable(
-    name: str,
-    value: Any,
-    *,
-    time_limit: float = 0.1,
-    max_chars: int = 600,
-    redactor: Redactor | None = None,
-    relevance: float = 0.0,
-) -> VariableSummary | None:
-    """Summarise one variable in at most ~`time_limit` seconds and `max_chars` characters.
-
-    Returns None for IPython's internal names. A repr that raises, hangs or is huge gives a
-    short `<repr failed: ...>` / `<repr timed out>` summary; nothing propagates.
-    """
-    if name.startswith("_") or name in HIDDEN_NAMES:
-        return None
-    type_name = _safe_type_name(value)
-    if is_secret_name(name):
-        return VariableSummary(name, type_name, REDACTED, relevance)
-    redactor = redactor or Redactor()
-    if type(value) in _PLAIN_TYPES:  # no user code runs: no timer needed
-        text = describe(value, max_chars, redactor)
-    else:
-        text = _limited(lambda: describe(value, max_chars, redactor), time_limit)
-    text = _clip(redactor.redact(text), max_chars)
-    return VariableSummary(name, type_name, text, relevance)
-
-
 def short_text(
     value: Any, *, time_limit: float = 0.1, max_chars: int = 600, redactor: Redactor | None = None
 ) -> str:
     """A bounded description of any value (cell outputs), never raising; redacted before it
     is cut (by `redactor`, else by shape)."""
     redactor = redactor or Redactor()
-    text = _limited(lambda: describe(value, max_chars, redactor), time_limit)
-    return _clip(redactor.redact(text), max_chars)
+    text = limited(lambda: describe(value, max_chars, redactor), time_limit)
+    return clip(redactor.redact(text), max_chars)
 
 
-def _limited(render: Any, seconds: float) -> str:
+def limited(render: Any, seconds: float) -> str:
+    """`render()` under a time limit; a failure or a timeout becomes a short text."""
     try:
         with time_limit(seconds) as limit:
             text = render()
     except RecursionError:
         return "<repr failed: RecursionError>"
     except Exception as exc:  # noqa: BLE001 - a user's __repr__ may raise anything: reported
-        return f"<repr failed: {type(exc).__name__}: {_clip(_safe_str(exc), 120)}>"
+        return f"<repr failed: {type(exc).__name__}: {clip(_safe_str(exc), 120)}>"
     return "<repr timed out>" if limit.expired else text
 
 
@@ -414,114 +380,7 @@ def _safe_str(exc: BaseException) -> str:
         return f"<unprintable {type(inner).__name__}>"
 
 
-def _safe_type_name(value: Any) -> str:
+def safe_type_name(value: Any) -> str:
+    """The value's class name, even when the class lies about it."""
     name = getattr(type(value), "__name__", "object")
     return name if isinstance(name, str) else "object"
-
-
-def is_import(name: str, value: Any, user_module: str = "__main__") -> bool:
-    """Modules, and functions/classes defined outside the notebook (`from x import y`)."""
-    if isinstance(value, types.ModuleType):
-        return True
-    if isinstance(value, type | types.FunctionType | types.BuiltinFunctionType):
-        module = getattr(value, "__module__", None)
-        return isinstance(module, str) and module != user_module
-    return False
-
-
-def describe_import(name: str, value: Any) -> str:
-    """`pd = pandas (2.2.3)`, `np = numpy (1.26.4)`, `os`, `DataFrame = pandas.DataFrame`.
-
-    A library's version tells the model which API it has (`DataFrame.append` is gone in
-    pandas 2), which its training data mixes up.
-    """
-    if isinstance(value, types.ModuleType):
-        module = value.__name__
-        version = getattr(value, "__version__", None) if "." not in module else None
-        described = module if module == name else f"{name} = {module}"
-        return f"{described} ({version})" if isinstance(version, str) else described
-    module = getattr(value, "__module__", "") or ""
-    qualname = getattr(value, "__qualname__", name)
-    top = sys.modules.get(module.split(".")[0])
-    if top is not None and getattr(top, qualname, None) is value:
-        module = top.__name__  # pandas.DataFrame rather than pandas.core.frame.DataFrame
-    target = f"{module}.{qualname}" if module else qualname
-    return target if qualname == name and not module else f"{name} = {target}"
-
-
-def user_variables(
-    user_ns: Mapping[str, Any], hidden: Mapping[str, Any] | None = None
-) -> Iterable[tuple[str, Any]]:
-    """The (name, value) pairs a user would call their variables (as `%who` lists them)."""
-    missing = object()
-    for name, value in list(user_ns.items()):
-        if not isinstance(name, str) or name.startswith("_") or name in HIDDEN_NAMES:
-            continue
-        if hidden is not None and hidden.get(name, missing) is value:
-            continue
-        yield name, value
-
-
-def list_imports(
-    user_ns: Mapping[str, Any],
-    *,
-    hidden: Mapping[str, Any] | None = None,
-    user_module: str = "__main__",
-    max_items: int = 100,
-) -> list[str]:
-    """The imports visible in the namespace, as `pd = pandas` lines."""
-    found = [
-        describe_import(name, value)
-        for name, value in user_variables(user_ns, hidden)
-        if is_import(name, value, user_module)
-    ]
-    return found[:max_items]
-
-
-def summarize_namespace(
-    user_ns: Mapping[str, Any],
-    *,
-    hidden: Mapping[str, Any] | None = None,
-    relevance: Mapping[str, float] | None = None,
-    user_module: str = "__main__",
-    time_limit: float = 0.1,
-    max_chars: int = 600,
-    total_time: float = 0.5,
-    max_variables: int = 200,
-    redactor: Redactor | None = None,
-) -> list[VariableSummary]:
-    """Summaries of the user's variables (not imports), most relevant first.
-
-    Variables are summarised in order of `relevance` (higher first, then newest first); once
-    `total_time` is spent, the rest get `cheap_summary`, which runs no user code. At most
-    `max_variables` are returned.
-    """
-    relevance = relevance or {}
-    redactor = redactor or Redactor()
-    candidates = [
-        (name, value)
-        for name, value in user_variables(user_ns, hidden)
-        if not is_import(name, value, user_module)
-    ]
-    order = {name: i for i, (name, _) in enumerate(candidates)}
-    candidates.sort(key=lambda item: (-relevance.get(item[0], 0.0), -order[item[0]]))
-    deadline = time.monotonic() + total_time
-    summaries = []
-    for name, value in candidates[:max_variables]:
-        score = relevance.get(name, 0.0)
-        if time.monotonic() < deadline:
-            summary = summarize_variable(
-                name, value, time_limit=time_limit, max_chars=max_chars,
-                redactor=redactor, relevance=score,
-            )  # fmt: skip
-        elif is_secret_name(name):
-            summary = VariableSummary(name, _safe_type_name(value), REDACTED, score)
-        else:
-            summary = VariableSummary(
-                name, _safe_type_name(value), redactor.redact(cheap_summary(value)), score
-            )
-        if summary is not None:
-            summaries.append(summary)
-    if len(candidates) > max_variables:
-        logger.debug("summarised %d of %d variables", max_variables, len(candidates))
-    return summaries

@@ -12,8 +12,9 @@ import re
 import sys
 from typing import Any
 
-from .failure import MISSING, Failure
-from .hint import Hint, operand, unique_replace
+from ..failure import MISSING, Failure
+from ..hint import Hint, operand, unique_replace
+from . import rule
 
 # A 1-D array that does not broadcast against a 2-D one --------------------------------------
 
@@ -43,9 +44,10 @@ def _operand_pairs(f: Failure) -> list[tuple[ast.AST, ast.expr, ast.expr, bool]]
     return pairs
 
 
+@rule(ValueError)
 def broadcast_rule(f: Failure) -> list[str]:
     match = _BROADCAST.match(f.message)
-    if not isinstance(f.exc, ValueError) or not match:
+    if not match:
         return []
     numbers = [int(g) for g in match.groups() if g is not None]
     rows, columns, length = numbers if match.group(1) else [numbers[1], numbers[2], numbers[0]]
@@ -92,9 +94,10 @@ def _factor_pairs(size: int) -> list[tuple[int, int]]:
     return list(dict.fromkeys(pairs))
 
 
+@rule(ValueError)
 def reshape_rule(f: Failure) -> list[str]:
     match = _RESHAPE.match(f.message)
-    if not isinstance(f.exc, ValueError) or not match:
+    if not match:
         return []
     size = int(match.group(1))
     wanted = [int(n) for n in match.group(2).replace(" ", "").split(",") if n]

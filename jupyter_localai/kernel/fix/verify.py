@@ -5,7 +5,7 @@ kernel itself.
 imported module and open figure), so a candidate runs against the user's real state while
 the parent's state cannot change. What lies outside the process (files, network, other
 processes) the fork shares, so before anything runs the copy installs the guard of
-`kernel/guard.py`: such actions are refused there, and the refusal fails the candidate
+`kernel/fix/guard.py`: such actions are refused there, and the refusal fails the candidate
 with its reason. The copy leads its own process group, which is ended after each run, and
 a candidate counts as run only when the copy reports that its code reached the end.
 """
@@ -25,11 +25,12 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..core.context import NotebookContext
-from ..core.prompt import format_error
+from ...core.context import NotebookContext
+from ...core.prompt import format_error
+from ..context.history import cell_sources
+from ..context.redact import namespace_redactor
+from .error_info import error_info
 from .guard import Guard, GuardRefusal, install_guard
-from .history import cell_sources, error_info
-from .redact import namespace_redactor
 from .replay import replay_numbers
 
 DEFAULT_TIMEOUT_S = 20.0

@@ -10,8 +10,7 @@ import re
 import types
 from typing import Any
 
-from ..suggest import names_assigned
-from .failure import (
+from ..failure import (
     MISSING,
     SAMPLE,
     Failure,
@@ -23,7 +22,9 @@ from .failure import (
     static_member,
     str_columns,
 )
-from .hint import Edit, Hint
+from ..hint import Edit, Hint
+from ..suggest import names_assigned
+from . import rule
 
 # Rule 9: the result of an in-place method ---------------------------------------------------
 
@@ -40,8 +41,9 @@ def _in_place(call: ast.Call) -> str | None:
     return name if name in _IN_PLACE else None
 
 
+@rule(TypeError, AttributeError)
 def none_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError | AttributeError) or "NoneType" not in f.message:
+    if "NoneType" not in f.message:
         return []
     if f.tree is None:
         return []
@@ -162,9 +164,10 @@ def _is_data_attribute(f: Failure, func: ast.Attribute) -> bool:
     return static is not MISSING and (isinstance(static, property) or not callable(static))
 
 
+@rule(TypeError)
 def callable_rule(f: Failure) -> list[str]:
     match = _NOT_CALLABLE.search(f.message)
-    if not isinstance(f.exc, TypeError) or not match:
+    if not match:
         return []
     type_name = match.group(1).split(".")[-1]
     for call in line_calls(f):
@@ -206,9 +209,10 @@ def callable_rule(f: Failure) -> list[str]:
 _UNHASHABLE = re.compile(r"unhashable type: '([\w.]+)'")
 
 
+@rule(TypeError)
 def unhashable_rule(f: Failure) -> list[str]:
     match = _UNHASHABLE.search(f.message)
-    if not isinstance(f.exc, TypeError) or not match:
+    if not match:
         return []
     kind = match.group(1)
     for name, value in f.read_values:

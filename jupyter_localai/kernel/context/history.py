@@ -1,10 +1,11 @@
-"""Cell history from IPython: sources, short outputs, and errors with Python's hints.
+"""Cell history from IPython: sources, short outputs, and the errors cells raised.
 
 Sources come from the history manager (the raw text the user typed), outputs from what
 IPython 9 records per cell (streams, results, displays) or `Out`, errors from a
 `post_run_cell` hook (`HistoryRecorder`), which sees the exception object itself: that is
-where the "Did you mean" hints and the failing cell's source come from. Everything returned
-is bounded and redacted. The assistant's own magic cells (`%%ai`, `%ai ...`) are skipped.
+where the "Did you mean" hints and the failing cell's source come from (`fix/error_info.py`
+describes each failure). Everything returned is bounded and redacted. The assistant's own
+magic cells (`%%ai`, `%ai ...`) are skipped.
 """
 
 from __future__ import annotations
@@ -12,33 +13,25 @@ from __future__ import annotations
 import logging
 import re
 import sys
-import traceback
 from typing import Any
 
-from ..core.context import CellRecord, ErrorInfo
-from .call_hints import call_signatures
-from .error_hints import error_hints, hint_edits
+from ...core.context import CellRecord, ErrorInfo
+from ..fix.error_info import (
+    MAX_MESSAGE_CHARS,
+    cell_label,
+    clip_start,
+    error_info,
+    one_line_error,
+    strip_ansi,
+)
 from .redact import WINDOW_MARGIN, Redactor, namespace_redactor
-from .suggest import suggestions
-from .summaries import short_text
-from .timer import time_limit
+from .values import short_text
 
 logger = logging.getLogger(__name__)
 
-MAX_TRACEBACK_CHARS = 3000
-MAX_MESSAGE_CHARS = 500
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _OWN_MAGIC = re.compile(
     r"^\s*(?:%%?ai\b|get_ipython\(\)\.run_(?:line|cell)_magic\(\s*['\"]ai['\"])"
 )
-# Frames of IPython's machinery above the user's cell, dropped from tracebacks.
-_INTERNAL_FILES = ("IPython/core/interactiveshell.py", "IPython\\core\\interactiveshell.py")
-
-
-def strip_ansi(text: str) -> str:
-    """Remove terminal colour codes (IPython colours its tracebacks)."""
-    return _ANSI.sub("", text)
-
 
 _LOADS_ITSELF = re.compile(r"\s*%(?:re)?load_ext\s+jupyter_localai\s*")
 
@@ -64,95 +57,6 @@ def clip_middle(text: str, max_chars: int, redactor: Redactor | None = None) -> 
     if tail > 0:
         last = text[-tail:] if redactor is None else redactor.redact_end(text, tail)[-tail:]
     return f"{first}\n# ... ({omitted} characters omitted)\n{last}"
-
-
-def _cut(text: str, max_chars: int) -> str:
-    """The start of an error message or traceback line, redacted by shape before it is cut
-    (the namespace's known values are redacted later, when the context is collected)."""
-    if len(text) <= max_chars:
-        return text
-    return _SHAPES.redact_start(text, max_chars)[:max_chars]
-
-
-_SHAPES = Redactor()
-
-
-def _clip_tail(text: str, max_chars: int) -> str:
-    """Keep the end of a traceback (the frames nearest the error matter most), each line cut
-    short first so that one huge message line cannot push every frame out."""
-    lines = [
-        line if len(line) <= MAX_MESSAGE_CHARS else _cut(line, MAX_MESSAGE_CHARS - 1) + "…"
-        for line in text.splitlines()
-    ]
-    text = "\n".join(lines) + "\n"
-    if len(text) <= max_chars:
-        return text
-    return "... (traceback shortened)\n" + _SHAPES.redact_end(text, max_chars)[-(max_chars - 27) :]
-
-
-def _cell_label(filename: str, shell: Any) -> str | None:
-    names = getattr(getattr(shell, "compile", None), "_filename_map", None)
-    if isinstance(names, dict) and filename in names:
-        return f"In[{names[filename]}]"
-    match = re.match(r"<ipython-input-(\d+)-", filename)
-    return f"In[{match.group(1)}]" if match else None
-
-
-def format_traceback(exc: BaseException, shell: Any = None, max_chars: int = 3000) -> str:
-    """A plain-text traceback without IPython's own frames, cells named `In[N]`, bounded."""
-    te = traceback.TracebackException.from_exception(exc, limit=-20, compact=True)
-    if isinstance(exc, SyntaxError):
-        te.filename = _cell_label(str(exc.filename or ""), shell) or te.filename
-        return _clip_tail(strip_ansi("".join(te.format_exception_only())), max_chars)
-    frames = [f for f in te.stack if not f.filename.endswith(_INTERNAL_FILES)]
-    for frame in frames:
-        frame.filename = _cell_label(frame.filename, shell) or frame.filename
-    te.stack = traceback.StackSummary.from_list(frames)
-    return _clip_tail(strip_ansi("".join(te.format(chain=True))), max_chars)
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, SyntaxError):
-        where = f" (line {exc.lineno}" + (f", offset {exc.offset})" if exc.offset else ")")
-        return f"{exc.msg}{where if exc.lineno else ''}"
-    try:
-        text = str(exc)
-    except Exception as inner:  # noqa: BLE001 - an exception's own __str__ may fail
-        text = f"<unprintable {type(exc).__name__}: {type(inner).__name__}>"
-    return _cut(strip_ansi(text), MAX_MESSAGE_CHARS)
-
-
-def error_info(
-    exc: BaseException,
-    source: str,
-    *,
-    cell_number: int | None = None,
-    shell: Any = None,
-    user_ns: Any = None,
-) -> ErrorInfo:
-    """Describe a failure of `source` (unredacted: callers redact) with Python's hints."""
-    user_ns = user_ns if user_ns is not None else getattr(shell, "user_ns", {})
-    with time_limit(0.5) as limit:  # str(exc) and dir() may run user code
-        hints = error_hints(exc, source, user_ns)
-        error = ErrorInfo(
-            source=source,
-            exc_type=type(exc).__name__,
-            message=_message(exc),
-            traceback=format_traceback(exc, shell, MAX_TRACEBACK_CHARS),
-            cell_number=cell_number,
-            suggestions=suggestions(exc, source, user_ns),
-            signatures=call_signatures(exc, source, user_ns),
-            hints=[str(hint) for hint in hints],
-            edits=[[old, new] for old, new in hint_edits(hints)],
-        )
-    if limit.expired:
-        return ErrorInfo(source, type(exc).__name__, "<message timed out>", "", cell_number)
-    return error
-
-
-def _one_line_error(error: ErrorInfo) -> str:
-    text = f"{error.exc_type}: {error.message}" if error.message else error.exc_type
-    return f"{text} {error.suggestions[0]}" if error.suggestions else text
 
 
 class HistoryRecorder:
@@ -247,11 +151,12 @@ def _output_text(shell: Any, number: int, max_chars: int, redactor: Redactor) ->
 
 def _error_text(shell: Any, number: int, recorder: HistoryRecorder | None) -> str:
     if recorder is not None and number in recorder.errors:
-        return _one_line_error(recorder.errors[number])
+        return one_line_error(recorder.errors[number])
     manager = getattr(shell, "history_manager", None)
     stored = getattr(manager, "exceptions", {}).get(number)
     if isinstance(stored, dict) and stored.get("ename"):
-        return _cut(strip_ansi(f"{stored['ename']}: {stored.get('evalue', '')}"), MAX_MESSAGE_CHARS)
+        text = strip_ansi(f"{stored['ename']}: {stored.get('evalue', '')}")
+        return clip_start(text, MAX_MESSAGE_CHARS)
     return ""
 
 
@@ -334,12 +239,12 @@ def _error_from_sys(shell: Any) -> ErrorInfo | None:
     number = None
     tb = exc.__traceback__
     while tb is not None:
-        label = _cell_label(tb.tb_frame.f_code.co_filename, shell)
+        label = cell_label(tb.tb_frame.f_code.co_filename, shell)
         if label:
             number = int(label[3:-1])
         tb = tb.tb_next
     if isinstance(exc, SyntaxError):
-        label = _cell_label(str(exc.filename or ""), shell)
+        label = cell_label(str(exc.filename or ""), shell)
         number = int(label[3:-1]) if label else None
     sources = cell_sources(shell)
     source = sources[number] if number is not None and 0 < number < len(sources) else ""

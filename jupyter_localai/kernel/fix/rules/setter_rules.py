@@ -12,8 +12,9 @@ import ast
 import re
 from typing import Any
 
-from .failure import MISSING, Failure, line_calls, static_member
-from .hint import Hint, code, unique_replace
+from ..failure import MISSING, Failure, line_calls, static_member
+from ..hint import Hint, code, unique_replace
+from . import rule
 
 _LIBRARY_ROOTS = frozenset({"matplotlib", "pandas", "numpy", "builtins"})
 _NOT_CALLABLE = re.compile(r"^'[\w.]+' object is not callable")
@@ -30,9 +31,8 @@ def _library_class(value: Any) -> type | None:
     return cls if root in _LIBRARY_ROOTS else None
 
 
+@rule(TypeError, AttributeError)
 def setter_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError | AttributeError):
-        return []
     missing = _NO_ATTRIBUTE.match(f.message) if isinstance(f.exc, AttributeError) else None
     if not (missing or (isinstance(f.exc, TypeError) and _NOT_CALLABLE.match(f.message))):
         return []

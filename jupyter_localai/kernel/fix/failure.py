@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from ..suggest import names_read
+from .suggest import names_read
 
 MISSING: Any = object()
 _SAFE_ROOTS = frozenset({"builtins", "pandas", "numpy", "datetime"})

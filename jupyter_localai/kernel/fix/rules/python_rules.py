@@ -11,8 +11,9 @@ import ast
 import builtins
 import re
 
-from .failure import MISSING, Failure, constant, line_calls, show
-from .hint import Hint, code, operand, segment, unique_replace
+from ..failure import MISSING, Failure, constant, line_calls, show
+from ..hint import Hint, code, operand, segment, unique_replace
+from . import rule
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -50,9 +51,10 @@ def _container(node: ast.expr) -> ast.expr:
     return node
 
 
+@rule(RuntimeError)
 def mutation_rule(f: Failure) -> list[str]:
     match = _CHANGED.match(f.message)
-    if not isinstance(f.exc, RuntimeError) or not match:
+    if not match:
         return []
     kind = "dict" if match.group(1) == "dictionary" else "set"
     for loop, node in _loop_iters(f):
@@ -75,9 +77,10 @@ def mutation_rule(f: Failure) -> list[str]:
 _JOIN_ITEM = re.compile(r"^sequence item (\d+): expected str instance, (\w+) found")
 
 
+@rule(TypeError)
 def join_rule(f: Failure) -> list[str]:
     match = _JOIN_ITEM.match(f.message)
-    if not isinstance(f.exc, TypeError) or not match:
+    if not match:
         return []
     joins = [
         call for call in line_calls(f)
@@ -105,8 +108,9 @@ def join_rule(f: Failure) -> list[str]:
 # `for i in len(xs)` -------------------------------------------------------------------------
 
 
+@rule(TypeError)
 def len_loop_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError) or f.message != "'int' object is not iterable":
+    if f.message != "'int' object is not iterable":
         return []
     if f.lookup("len") not in (MISSING, builtins.len):
         return []
@@ -147,9 +151,10 @@ def _str_subscripts(f: Failure, kind: type) -> list[tuple[ast.Subscript, object]
     return found
 
 
+@rule(TypeError)
 def str_index_rule(f: Failure) -> list[str]:
     match = _STR_INDEX.match(f.message)
-    if not isinstance(f.exc, TypeError) or not match:
+    if not match:
         return []
     kind = list if match.group(1) == "list" else str
     found = _str_subscripts(f, kind)
@@ -185,11 +190,9 @@ def str_index_rule(f: Failure) -> list[str]:
 # Item assignment into a str -----------------------------------------------------------------
 
 
+@rule(TypeError)
 def str_assign_rule(f: Failure) -> list[str]:
-    if (
-        not isinstance(f.exc, TypeError)
-        or f.message != "'str' object does not support item assignment"
-    ):
+    if f.message != "'str' object does not support item assignment":
         return []
     for node in f.line_nodes:
         targets = node.targets if isinstance(node, ast.Assign) else []
@@ -218,9 +221,10 @@ def str_assign_rule(f: Failure) -> list[str]:
 _SEQUENCE_TIMES = re.compile(r"^can't multiply sequence by non-int of type '(\w+)'")
 
 
+@rule(TypeError)
 def sequence_times_rule(f: Failure) -> list[str]:
     match = _SEQUENCE_TIMES.match(f.message)
-    if not isinstance(f.exc, TypeError) or not match:
+    if not match:
         return []
     for node in f.line_nodes:
         if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult):

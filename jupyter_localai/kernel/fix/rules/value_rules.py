@@ -9,8 +9,7 @@ import ast
 import re
 from typing import Any
 
-from .date_rules import matching_formats
-from .failure import (
+from ..failure import (
     MISSING,
     QUOTED,
     SAMPLE,
@@ -22,7 +21,9 @@ from .failure import (
     show,
     string_dtype,
 )
-from .hint import Edit, Hint, code, operand, pandas_name, replace, rewrite
+from ..hint import Edit, Hint, code, operand, pandas_name, replace, rewrite
+from . import rule
+from .date_rules import matching_formats
 
 # Rule 3: a string that is not a number -----------------------------------------------------
 
@@ -116,9 +117,8 @@ def is_float(text: str) -> bool:
     return True
 
 
+@rule(ValueError)
 def number_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, ValueError):
-        return []
     match, pandas_match = _NOT_A_NUMBER.search(f.message), _PANDAS_NOT_A_NUMBER.search(f.message)
     if match:
         text, to_int = ast.literal_eval(match.group(2)), match.group(1).startswith("invalid")
@@ -204,9 +204,8 @@ def _symbols(text: str) -> str:
     return "".join(sorted({c for c in text if c in _SYMBOLS or c in ", \u00a0"}))
 
 
+@rule(ZeroDivisionError)
 def zero_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, ZeroDivisionError):
-        return []
     divisions = [n for n in f.line_nodes if isinstance(n, ast.BinOp | ast.AugAssign)
                  and isinstance(n.op, ast.Div | ast.FloorDiv | ast.Mod)]  # fmt: skip
     hint = "A denominator is 0: guard it, e.g. `a / b if b != 0 else 0`, or skip that case."
@@ -284,9 +283,8 @@ def _string_operand_hint(f: Failure, node: ast.expr) -> str | None:
     return None
 
 
+@rule(TypeError)
 def string_arithmetic_rule(f: Failure) -> list[str]:
-    if not isinstance(f.exc, TypeError):
-        return []
     operands, concat = _OPERAND_TYPES.search(f.message), _CONCATENATE.search(f.message)
     if not (concat or (operands and "str" in operands.group(2, 3))):
         return []
@@ -334,6 +332,7 @@ def string_arithmetic_rule(f: Failure) -> list[str]:
 # Extra rules: NaN to int, index out of range --------------------------------------------------
 
 
+@rule(ValueError)
 def nan_int_rule(f: Failure) -> list[str]:
     if f.message == "cannot convert float NaN to integer" and not f.via_pandas:
         return [
@@ -342,9 +341,7 @@ def nan_int_rule(f: Failure) -> list[str]:
                 "fill missing values before converting."
             )
         ]
-    if isinstance(f.exc, ValueError) and (
-        "NaN to integer" in f.message or "non-finite values" in f.message
-    ):
+    if "NaN to integer" in f.message or "non-finite values" in f.message:
         x = converted(f)
         return [
             (

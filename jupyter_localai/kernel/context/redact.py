@@ -14,7 +14,7 @@ import itertools
 import os
 from collections.abc import Mapping
 
-from ..core.redact import (
+from ...core.redact import (
     REDACTED,
     WINDOW_MARGIN,
     Redactor,
