@@ -24,8 +24,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core import defaults
+from ..core.engine import Engine, GenerationRequest, PrefillRequest
 from ..errors import (
-    ContextOverflowError,
     EngineUnavailableError,
     LocalAIError,
     ModelLoadError,
@@ -33,11 +34,10 @@ from ..errors import (
     UnsupportedBuildError,
     WorkerCrashedError,
 )
-from ..models import ModelFile, list_models, resolve_model
-from ..worker.protocol import CONTEXT_OVERFLOW, MODEL_LOAD, physical_cores
-from .base import Engine, GenerationRequest
-from .unsupported_build import is_illegal_instruction, unsupported_build_message
-from .worker_generation import WorkerGeneration
+from ..models import ModelFile, model_listing, resolve_model
+from ..worker.protocol import physical_cores
+from .worker_generation import PendingGenerations, WorkerGeneration, worker_error
+from .worker_health import WorkerHealth
 from .worker_process import WorkerProcess
 
 if TYPE_CHECKING:
@@ -62,22 +62,25 @@ class WorkerEngine(Engine):
     `request.model` is not acted on: switching is explicit (`switch_model`).
     """
 
+    supports_switch = True
+    supports_prefill = True
+
     def __init__(
         self,
-        model: str = "qwen2.5-coder-0.5b",
+        model: str = defaults.DEFAULT_MODEL,
         *,
-        n_ctx: int = 8192,
+        n_ctx: int = defaults.N_CTX,
         n_threads: int = 0,
-        n_batch: int = 512,
+        n_batch: int = defaults.N_BATCH,
         flash_attn: bool = False,
         seed: int = 0,
         models_dir: str = "",
         aliases: dict[str, str] | None = None,
-        load_timeout: float = 300.0,
+        load_timeout: float = defaults.LOAD_TIMEOUT_S,
         check_header: bool = True,
         kv_dir: str | None = None,
-        kv_ram_bytes: int = 256 << 20,
-        kv_disk_bytes: int = 1 << 30,
+        kv_ram_bytes: int = defaults.KV_RAM_BYTES,
+        kv_disk_bytes: int = defaults.KV_DISK_LIMIT_MB << 20,
         n_gpu_layers: int = 0,
         main_gpu: int = 0,
         split_mode: str = "layer",
@@ -108,19 +111,9 @@ class WorkerEngine(Engine):
         self._lock = threading.RLock()  # guards worker start/stop and model changes
         self._model_file: ModelFile | None = None
         self._worker: WorkerProcess | None = None
-        self._pending: dict[str, WorkerGeneration] = {}
-        self._loaded = threading.Event()
-        self._load_error: str | None = None
-        self._state = "idle"
-        self._load_time_s = 0.0
-        self._n_ctx_loaded = 0
+        self._pending = PendingGenerations()
+        self._health = WorkerHealth()  # loading / ready / failed, restarts, unsupported build
         self._served = 0
-        self._restarts = 0
-        self._crashed = False
-        self._last_error: str | None = None
-        # Set once the worker died of an illegal instruction: no worker is started again.
-        self._unsupported: str | None = None
-        self._backend: dict[str, Any] = {}  # what the worker reported at load (gpu.py)
         self._closed = False
         self._warm: dict[str, Any] = {}
 
@@ -162,7 +155,7 @@ class WorkerEngine(Engine):
 
     def generate(self, request: GenerationRequest) -> WorkerGeneration:
         request_id = f"r{next(_request_ids)}"
-        generation = WorkerGeneration(self, request_id, self._model_name)
+        generation = WorkerGeneration(request_id, self._model_name, self._cancel)
         try:
             with self._lock:
                 if self._closed:
@@ -173,34 +166,31 @@ class WorkerEngine(Engine):
                         "try again when one finished"
                     )
                 worker = self._ensure_worker()
-                generation._model = self._model_name
-                generation._worker = worker
-                self._pending[request_id] = generation
+                generation.bind(worker, self._model_name)
+                self._pending.add(generation)
                 worker.send({"op": "generate", "id": request_id, "request": request.to_json()})
         except LocalAIError as exc:
-            self._pending.pop(request_id, None)
-            generation._fail(exc)
+            self._pending.discard(request_id)
+            generation.fail(exc)
         except (TypeError, ValueError) as exc:
             # Not sendable (not JSON): never leave it pending, or status counts it forever.
-            self._pending.pop(request_id, None)
-            generation._fail(EngineUnavailableError(f"the request could not be sent: {exc}"))
+            self._pending.discard(request_id)
+            generation.fail(EngineUnavailableError(f"the request could not be sent: {exc}"))
         except OSError as exc:
             # The worker just died; its exit handler fails this request with the reason.
             log.debug("request %s not delivered: %s", request_id, exc)
         return generation
 
-    def prefill(
-        self, messages: list[dict[str, str]], session_id: str | None = None, *, start: bool = False
-    ) -> bool:
+    def prefill(self, request: PrefillRequest, *, start: bool = False) -> bool:
         """Warm the KV cache with the start of a later request; fire and forget.
 
-        `messages` are the request's messages up to where its task text would go (the last
-        message unfinished, as `core.prompt.prefill_messages` makes them). The worker runs
-        it only when no real request waits, stops it at the next batch when one arrives,
-        and keeps only the latest prefill of each `session_id`. Without `start`, nothing
-        happens unless the worker is already running (a prefill never loads a model).
-        Returns whether it was sent.
+        The worker evaluates `request.messages(n_ctx)` (the request's messages up to where
+        its task text would go, the last message unfinished) only when no real request
+        waits, stops it at the next batch when one arrives, and keeps only the latest
+        prefill of each session. Without `start`, nothing happens unless the worker is
+        already running (a prefill never loads a model). Returns whether it was sent.
         """
+        messages, session_id = request.messages(self.n_ctx()), request.session_id
         with self._lock:
             if self._closed or (self._worker is None and not start):
                 return False
@@ -227,23 +217,24 @@ class WorkerEngine(Engine):
         """Answers at once from what the client knows; never waits for the worker."""
         worker = self._worker
         model = self._model_file
+        health = self._health
         return {
             "engine": "llama",
-            "state": self._state,
+            "state": health.state,
             "model": self._model_name,
             "model_path": str(model.path) if model else None,
-            "n_ctx": self._n_ctx_loaded or self._settings["n_ctx"],
+            "n_ctx": health.n_ctx_loaded or self._settings["n_ctx"],
             "n_threads": self._settings["n_threads"],
             "n_gpu_layers": self._settings["n_gpu_layers"],
             # After a load: "backend", "gpu_offload" (in words), "system_info" (worker/gpu.py).
-            **self._backend,
-            "failure": "unsupported build" if self._unsupported else None,
-            "load_time_s": self._load_time_s,
+            **health.backend,
+            "failure": "unsupported build" if health.unsupported else None,
+            "load_time_s": health.load_time_s,
             "requests_served": self._served,
-            "queue_length": sum(1 for g in list(self._pending.values()) if not g.started),
+            "queue_length": self._pending.queued(),
             "in_flight": len(self._pending),
-            "restarts": self._restarts,
-            "last_error": self._last_error,
+            "restarts": health.restarts,
+            "last_error": health.last_error,
             "pid": worker.pid if worker else None,
             "rss_bytes": worker.rss_bytes() if worker else None,
             # Prefill and saved states, as the worker last reported them.
@@ -271,36 +262,30 @@ class WorkerEngine(Engine):
         return True
 
     def n_ctx(self) -> int:
-        return int(self._n_ctx_loaded or self._settings["n_ctx"])
+        return int(self._health.n_ctx_loaded or self._settings["n_ctx"])
 
     def models(self) -> list[dict[str, Any]]:
         current = self._model_file
-        rows = list_models(self._models_dir)
-        for row in rows:
-            row["current"] = row["name"] == self._model_name
-        if current is not None and current.name not in {row["name"] for row in rows}:
-            rows.append(
-                {
-                    "name": current.name,
-                    "path": str(current.path),
-                    "available": True,
-                    "size_bytes": current.size_bytes,
-                    "description": f"GGUF file ({current.source})",
-                    "current": True,
-                }
-            )
-        return rows
+        in_use = None
+        if current is not None:
+            in_use = {
+                "name": current.name,
+                "path": str(current.path),
+                "available": True,
+                "size_bytes": current.size_bytes,
+                "description": f"GGUF file ({current.source})",
+            }
+        return model_listing(self._models_dir, self._model_name, in_use=in_use)
 
     def switch_model(self, name_or_path: str) -> dict[str, Any]:
         """Load another model; requests already queued finish on the current one first."""
         with self._lock:
-            if self._unsupported:  # any model would die the same way
-                raise UnsupportedBuildError(self._unsupported)
+            self._health.check_supported()  # any model would die the same way
             model_file = self._resolve(name_or_path)
             worker = self._worker
             if worker is None:
                 self._model_name, self._model_file = name_or_path, model_file
-                self._state = "idle"
+                self._health.state = "idle"
                 return self.status()
             previous = (self._model_name, self._model_file)
             self._model_name, self._model_file = name_or_path, model_file
@@ -318,10 +303,10 @@ class WorkerEngine(Engine):
         """Stop the worker; requests still pending fail with EngineUnavailableError."""
         with self._lock:
             self._closed = True
-            for generation in list(self._pending.values()):
+            for generation in self._pending.all():
                 generation.cancel()  # so the worker is not busy when asked to exit
             self._stop_worker()
-        self._fail_pending(EngineUnavailableError("the engine was closed"))
+        self._pending.fail_all(EngineUnavailableError("the engine was closed"))
 
     def __enter__(self) -> Self:
         return self
@@ -345,17 +330,14 @@ class WorkerEngine(Engine):
         worker = self._worker
         if worker is not None:
             return worker
-        if self._unsupported:
-            raise UnsupportedBuildError(self._unsupported)
+        self._health.check_supported()
         if self._model_file is None:
             try:
                 self._model_file = self._resolve(self._model_name)
             except LocalAIError as exc:
-                self._state, self._last_error = "failed", str(exc)
+                self._health.state, self._health.last_error = "failed", str(exc)
                 raise
-        if self._crashed:
-            self._restarts += 1
-            self._crashed = False
+        self._health.worker_starting()
         worker = WorkerProcess(self._on_message, self._on_exit)
         self._worker = worker
         log.info("started model worker %s for %s", worker.pid, self._model_file.path)
@@ -364,27 +346,18 @@ class WorkerEngine(Engine):
 
     def _begin_load(self, worker: WorkerProcess) -> None:
         assert self._model_file is not None
-        self._loaded.clear()
-        self._load_error = None
-        self._state = "loading"
+        self._health.begin_load()
         worker.send({"op": "load", "model_path": str(self._model_file.path), **self._settings})
 
     def _wait_loaded(self) -> None:
-        if not self._loaded.wait(self._load_timeout):
-            raise ModelLoadError(
-                f"loading {self._model_file.path if self._model_file else self._model_name} "
-                f"took more than {self._load_timeout:.0f} s"
-            )
-        if self._unsupported:
-            raise UnsupportedBuildError(self._unsupported)
-        if self._load_error:
-            raise ModelLoadError(self._load_error)
+        what = self._model_file.path if self._model_file else self._model_name
+        self._health.wait_loaded(self._load_timeout, what)
 
     def _stop_worker(self) -> None:
         worker, self._worker = self._worker, None
         if worker is not None:
             worker.stop()
-        self._state = "idle"
+        self._health.state = "idle"
 
     def _call(self, op: str, timeout: float, **fields: Any) -> dict[str, Any]:
         with self._lock:
@@ -396,38 +369,21 @@ class WorkerEngine(Engine):
         except ConnectionError as exc:
             raise WorkerCrashedError(str(exc)) from None
         if answer.get("type") == "error":
-            raise _worker_error(answer)
+            raise worker_error(answer)
         return answer
 
     # --- messages from the worker (pump thread) --------------------------------------------
 
     def _on_message(self, worker: WorkerProcess, message: dict[str, Any]) -> None:
         kind = message.get("type")
-        generation = self._pending.get(str(message.get("id")))
-        if kind == "token":
-            if generation is not None:
-                generation._token(message["text"])
-        elif kind == "started":
-            if generation is not None:
-                generation.started = True
-        elif kind == "done":
-            self._served += 1
-            if generation is not None:
-                self._pending.pop(generation.request_id, None)
-                generation._done(message["completion"])
-        elif kind == "error":
-            if generation is not None:
-                self._pending.pop(generation.request_id, None)
-                generation._fail(_worker_error(message))
+        if kind in ("token", "started", "done", "error"):
+            if kind == "done":
+                self._served += 1
+            self._pending.route(message)
         elif kind == "warm":
             self._warm = dict(message.get("stats") or {})
         elif kind == "loaded":
-            self._state = "ready"
-            self._load_time_s = float(message["load_time_s"])
-            self._n_ctx_loaded = int(message["n_ctx"])
-            self._backend = dict(message.get("backend") or {})
-            log.info("model %s loaded in %.2f s", message["model_path"], self._load_time_s)
-            self._loaded.set()
+            self._health.loaded(message)
         elif kind == "load_error":
             path = self._model_file.path if self._model_file else self._model_name
             reason = f"llama.cpp could not load {path}: {message['message']}"
@@ -445,9 +401,8 @@ class WorkerEngine(Engine):
             log.warning("unexpected message from the model worker: %.200s", message)
 
     def _on_load_failed(self, worker: WorkerProcess, reason: str) -> None:
-        self._state, self._last_error, self._load_error = "failed", reason, reason
-        self._loaded.set()
-        self._fail_pending(ModelLoadError(reason), worker)
+        self._health.load_failed(reason)
+        self._pending.fail_all(ModelLoadError(reason), worker)
 
     def _on_exit(self, worker: WorkerProcess, reason: str) -> None:
         with self._lock:
@@ -455,39 +410,21 @@ class WorkerEngine(Engine):
                 self._worker = None
             if worker.stopping:
                 return
-            loading = self._state == "loading"
-            self._state = "failed"
-            if is_illegal_instruction(worker.proc.returncode):
-                path = str(self._model_file.path) if loading and self._model_file else ""
-                self._unsupported = unsupported_build_message(worker.pid, reason, path)
-                self._last_error = self._load_error = self._unsupported
-            else:
-                self._crashed = True
-                self._last_error = f"the model worker (pid {worker.pid}) {reason}"
-        if self._unsupported:
-            log.error("%s", self._unsupported)  # once: no worker is started after this
-            self._loaded.set()
-            self._fail_pending(UnsupportedBuildError(self._unsupported), worker)
+            path = str(self._model_file.path) if self._model_file else ""
+            loading = self._health.worker_died(worker.pid, worker.proc.returncode, reason, path)
+        if self._health.unsupported:
+            self._health.unsupported_known()
+            self._pending.fail_all(UnsupportedBuildError(self._health.unsupported), worker)
             return
         log.error("model worker %s %s", worker.pid, reason)
         if loading:
             path = self._model_file.path if self._model_file else self._model_name
             self._on_load_failed(worker, f"the model worker {reason} while loading {path}")
             return
-        self._fail_pending(
-            WorkerCrashedError(f"{self._last_error}; the next request starts a new worker"),
+        self._pending.fail_all(
+            WorkerCrashedError(f"{self._health.last_error}; the next request starts a new worker"),
             worker,
         )
-
-    def _fail_pending(self, error: LocalAIError, worker: WorkerProcess | None = None) -> None:
-        """Fail the pending requests (of `worker` only, if given)."""
-        with self._lock:
-            pending = list(self._pending.values())  # the pump thread pops concurrently
-            failed = [g for g in pending if worker is None or g._worker is worker]
-            for generation in failed:
-                self._pending.pop(generation.request_id, None)
-        for generation in failed:
-            generation._fail(error)
 
     def _cancel(self, generation: WorkerGeneration) -> None:
         worker = self._worker
@@ -496,9 +433,7 @@ class WorkerEngine(Engine):
                 worker.send({"op": "cancel", "id": generation.request_id})
             except OSError:
                 log.debug("cancel of %s not delivered: worker gone", generation.request_id)
-        if not generation.started:  # still queued: it ends now, the worker will skip it
-            self._pending.pop(generation.request_id, None)
-            generation._done({"text": "", "finish_reason": "cancelled"})
+        self._pending.end_queued(generation)  # still queued: it ends now, the worker skips it
 
 
 KV_DIR_ENV = "JUPYTER_LOCALAI_KV_DIR"
@@ -518,13 +453,3 @@ def default_kv_dir() -> str:
 def _absolute(folder: str) -> str:
     """`folder` as an absolute path ("" stays "": no folder)."""
     return str(Path(folder).expanduser().absolute()) if folder else ""
-
-
-def _worker_error(message: dict[str, Any]) -> LocalAIError:
-    """The exception a worker error message stands for."""
-    error, text = message.get("error"), str(message.get("message", ""))
-    if error == CONTEXT_OVERFLOW:
-        return ContextOverflowError(text)
-    if error == MODEL_LOAD:
-        return ModelLoadError(text)
-    return LocalAIError(f"the model worker failed: {text}")

@@ -1,7 +1,7 @@
 """GPU offload settings on their way to `Llama(...)`, and what the build did with them.
 
-Kept apart from `main.py` (the only llama_cpp importer) as plain functions of plain values,
-so the parent can show the same words and tests can check the plumbing without a GPU. The
+Kept apart from `llama_model.py` (the only llama_cpp importer) as plain functions of plain
+values, so the parent can show the same words and tests can check the plumbing without a GPU. The
 worker passes in what llama.cpp reports: `llama_supports_gpu_offload()` (true only when the
 build has a GPU backend and that backend found a device), `llama_print_system_info()` and
 the model's layer count.

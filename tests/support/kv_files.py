@@ -1,6 +1,6 @@
 """Writing KV state files by hand, the way someone who can reach the folder might.
 
-`plant` writes a file in the layout `kv_states` reads: the version's magic, the header's
+`plant` writes a file in the layout `kv_format` reads: the version's magic, the header's
 length, the header and the payload. With `key` (the user's key, read from the folder as only
 the user could) it signs the file as the worker would, so a malformed header gets past the
 signature and reaches the parser; without it the tags are random, as a stranger's would be.
@@ -15,14 +15,14 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from jupyter_localai.worker import kv_states
+from jupyter_localai.worker import kv_format
 
 _OLD_MAGIC = b"LAIKV1\n"
 
 
 def signed_format() -> bool:
     """Whether the store under test writes signed files (anything newer than LAIKV1)."""
-    return kv_states._MAGIC != _OLD_MAGIC
+    return kv_format.MAGIC != _OLD_MAGIC
 
 
 def header_bytes(header: Any) -> bytes:
@@ -45,7 +45,7 @@ def plant(
     if not signed_format():
         data = _OLD_MAGIC + struct.pack("<Q", size) + raw + payload
     else:
-        prefix = kv_states._MAGIC + struct.pack("<Q", size)
+        prefix = kv_format.MAGIC + struct.pack("<Q", size)
         if key is None:
             header_tag, tag = b"\x00" * 32, b"\x00" * 32
         else:

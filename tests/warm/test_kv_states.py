@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from jupyter_localai.worker.kv_states import KVStateStore, file_sha256, shared_prefix
+from jupyter_localai.worker.kv_format import file_sha256
+from jupyter_localai.worker.kv_states import KVStateStore, shared_prefix
 
 
 def tokens(*values: int) -> np.ndarray:

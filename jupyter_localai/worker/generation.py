@@ -1,0 +1,220 @@
+"""Evaluations on the loaded model: answers streamed token by token, and prefills.
+
+Consecutive prompts that share a prefix reuse the KV cache (llama-cpp-python's `generate`
+keeps the longest common prefix); a saved state is restored first when it shares more
+(`kv_policy.py`). A cancel stops an answer at the next token, or its prompt's evaluation
+at the next graph node; a prefill gives way at once to any real job. An aborted or failed
+evaluation is never reused. The model is passed in: this module never imports llama_cpp.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .faults import die_of_sigill_at
+from .kv_policy import KVPolicy
+from .kv_states import shared_prefix
+from .protocol import CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel
+from .scheduler import Scheduler
+from .text_stream import TextStream
+
+if TYPE_CHECKING:
+    from .llama_model import LoadedModel
+
+log = logging.getLogger("jupyter_localai.worker")
+
+
+class Generator:
+    """Runs `generate` and `prefill` jobs on the main thread and reports them on `channel`."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        scheduler: Scheduler,
+        kv: KVPolicy,
+        warm_stats: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.channel = channel
+        self.scheduler = scheduler
+        self.kv = kv
+        self.warm_stats = warm_stats
+        self.served = 0
+
+    def send_error(self, job_id: Any, error: str, message: str) -> None:
+        self.channel.send({"type": "error", "id": job_id, "error": error, "message": message})
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def answer(self, model: LoadedModel | None, job: dict[str, Any]) -> None:
+        """Serve a `generate` job: stream its answer, or say why not."""
+        job_id = str(job["id"])
+        if self.scheduler.is_cancelled(job_id):  # cancelled while it waited in the queue
+            self.scheduler.forget_cancel(job_id)
+            return
+        if model is None:
+            self.send_error(job_id, MODEL_LOAD, "no model is loaded")
+            return
+        self.scheduler.current = job_id
+        try:
+            self.generate(model, job_id, job["request"])
+        except (ValueError, RuntimeError, KeyError, TypeError) as exc:
+            log.exception("generation %s failed", job_id)
+            model.invalidate()  # a half-done evaluation leaves nothing reusable
+            self.send_error(job_id, INTERNAL, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.scheduler.current = None
+            self.scheduler.forget_cancel(job_id)
+            self.served += 1
+
+    def generate(self, model: LoadedModel, job_id: str, request: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        tokens, stops = model.prompt_tokens(request["messages"])
+        stops += [s for s in request.get("stop") or [] if s]
+        max_tokens = int(request.get("max_tokens") or 512)
+        if len(tokens) + max_tokens > model.n_ctx:
+            self.send_error(
+                job_id,
+                CONTEXT_OVERFLOW,
+                f"the prompt has {len(tokens)} tokens and the answer may take {max_tokens}, "
+                f"but the context window holds {model.n_ctx}. Shorten the prompt (less "
+                "notebook context), lower max_tokens, or raise LocalAI.n_ctx.",
+            )
+            return
+        session = request.get("session_id") or None
+        model.make_consistent()
+        self.kv.use_best_state(model, tokens, session)
+        cached = model.cached_prefix(tokens)
+        self.channel.send(
+            {"type": "started", "id": job_id, "prompt_tokens": len(tokens), "cached_tokens": cached}
+        )
+        die_of_sigill_at("generate")  # where an AMX build's first matrix product traps
+        llm = model.llm
+        llm.set_seed(int(request.get("seed") or 0))
+        stream = TextStream(stops)
+        finish, produced, first_at = "length", 0, 0.0
+        cancelled = self.scheduler.is_cancelled
+        for token in self.sampled_tokens(model, job_id, tokens, request):
+            if model.is_end_of_generation(token):
+                finish = "stop"
+                break
+            produced += 1
+            piece, hit_stop = stream.feed(llm.detokenize([token]))
+            if piece:
+                if not first_at:
+                    first_at = time.perf_counter()
+                self.channel.send({"type": "token", "id": job_id, "text": piece})
+            if hit_stop:
+                finish = "stop"
+                break
+            if cancelled(job_id):
+                finish = "cancelled"
+                break
+            if produced >= max_tokens:
+                break
+        else:
+            if produced < max_tokens:  # the prompt's evaluation was aborted by a cancel
+                finish = "cancelled"
+        if finish == "cancelled" and produced == 0:
+            model.invalidate()  # the prompt's evaluation was cut: keep nothing of it
+        tail = "" if finish == "stop" and stream.stopped else stream.flush()
+        if tail:
+            self.channel.send({"type": "token", "id": job_id, "text": tail})
+        ended = time.perf_counter()
+        self.channel.send(
+            {
+                "type": "done",
+                "id": job_id,
+                "completion": {
+                    "text": stream.text,
+                    "finish_reason": finish,
+                    "prompt_tokens": len(tokens),
+                    "completion_tokens": produced,
+                    "cached_tokens": cached,
+                    "worker_ttft_s": (first_at or ended) - started,
+                    "worker_total_s": ended - started,
+                },
+            }
+        )
+        self.kv.save_state(model, session)
+        self.channel.send({"type": "warm", "stats": self.warm_stats()})  # after the answer is out: costs no latency
+
+    def sampled_tokens(
+        self, model: LoadedModel, job_id: str, prompt: list[int], request: dict[str, Any]
+    ) -> Iterator[int]:
+        """`Llama.generate`, with the prompt's evaluation interruptible by a cancel.
+
+        A cold notebook prompt takes seconds to evaluate; llama.cpp polls the abort
+        callback between graph nodes, so a cancel stops it at once. The callback is set only
+        until the first token (`LoadedModel.abort_when`).
+        """
+        tokens = model.llm.generate(
+            prompt,
+            temp=float(request.get("temperature") or 0.0),
+            top_p=float(request.get("top_p") or 1.0),
+            top_k=40,
+            min_p=0.05,
+            repeat_penalty=1.0,
+        )
+        cancelled = self.scheduler.is_cancelled
+        with model.abort_when(lambda: cancelled(job_id)):
+            try:
+                first = next(tokens, None)
+            except RuntimeError:  # llama_decode returned 2: aborted, or failed
+                # llama-cpp-python counted the batches before the abort as evaluated;
+                # whatever the KV cache holds, nothing of a cut evaluation may be reused.
+                model.invalidate()
+                if not cancelled(job_id):
+                    raise
+                return
+        if first is not None:
+            yield first
+            yield from tokens
+
+    # --- prefills --------------------------------------------------------------------------
+
+    def prefill(self, model: LoadedModel | None, job: dict[str, Any]) -> None:
+        """Extend the KV cache with a notebook's context, yielding to any real job."""
+        if model is None:
+            return
+        started = time.perf_counter()
+        session = job.get("session_id") or None
+        try:
+            tokens = model.prefix_tokens(job["messages"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("prefill refused: %s", exc)
+            return
+        if not tokens or len(tokens) >= model.n_ctx - 64:
+            return
+        self.kv.use_best_state(model, tokens, session)
+        llm = model.llm
+        scheduler, warm = self.scheduler, self.scheduler.warm
+        scheduler.begin_prefill(str(session or ""))
+        keep = shared_prefix(llm.input_ids[: llm.n_tokens], np.asarray(tokens, np.int32))
+        keep = min(keep, len(tokens))
+        evaluated = 0
+        if keep < len(tokens):
+            model.truncate(keep)
+            try:
+                with model.abort_when(scheduler.prefill_should_yield):
+                    llm.eval(tokens[keep:])
+            except RuntimeError:
+                # Aborted for a real request, a busy kernel (or failed): keep the whole
+                # batches evaluated.
+                warm["prefills_paused" if scheduler.prefill_stop else "prefills_preempted"] += 1
+                model.make_consistent()
+            finally:
+                scheduler.end_prefill()  # also when eval raises something unexpected
+            evaluated = max(0, llm.n_tokens - keep)
+            warm["prefill_tokens"] += evaluated
+        scheduler.end_prefill()
+        if llm.n_tokens >= len(tokens):  # the whole prefix is in the cache now
+            warm["prefills_done"] += 1
+            if evaluated:
+                self.kv.save_state(model, session)
+        warm["prefill_seconds"] += time.perf_counter() - started
+        self.channel.send({"type": "warm", "stats": self.warm_stats()})

@@ -1,0 +1,138 @@
+"""The worker's queue: real jobs in arrival order, prefills only when none waits.
+
+The reader thread puts jobs in (`submit`, `offer_prefill`) and marks cancellations; the
+main thread takes them out (`next_job`) and asks, while a prefill or a prompt evaluates,
+whether it should give way (`prefill_should_yield`, `is_cancelled`). Each counter has one
+writer thread, so the two threads share them without a lock; the prefills waiting (one per
+notebook, a newer one replaces the older) and the one running are guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any
+
+# Jobs that wait in the queue in arrival order (a prefill waits apart and yields to them).
+URGENT_OPS = ("generate", "load", "reset", "shutdown", "tokenize")
+
+
+class Scheduler:
+    """Jobs for the main thread, cancellations, and the prefill counters for `status`."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._cancelled: set[str] = set()
+        self.current: str | None = None  # the answer being generated, by job id
+        # A tokenize must wait for a model about to load; each counter has one writer thread.
+        self._loads_queued = 0
+        self._loads_done = 0
+        # Real jobs waiting (a prefill yields to them); written by reader / main thread.
+        self._urgent_in = 0
+        self._urgent_out = 0
+        # Prefills wait here, one per notebook (a newer one replaces the older).
+        self._prefills: dict[str, dict[str, Any]] = {}
+        self._prefills_lock = threading.Lock()
+        # The notebook whose prefill runs now, and whether its kernel asked to stop it.
+        self._prefilling: str | None = None
+        self.prefill_stop = False
+        # What prefill did (and cost); the generation adds its own counts.
+        self.warm: dict[str, Any] = {
+            "prefills_done": 0,
+            "prefills_preempted": 0,
+            "prefills_coalesced": 0,
+            "prefills_paused": 0,
+            "prefill_tokens": 0,
+            "prefill_seconds": 0.0,
+        }
+
+    # --- reader thread -------------------------------------------------------------------
+
+    def submit(self, message: dict[str, Any]) -> None:
+        """Queue a real job (one of `URGENT_OPS`): a running prefill gives way to it."""
+        if message.get("op") == "load":
+            self._loads_queued += 1
+        self._urgent_in += 1
+        self._jobs.put(message)
+
+    def cancel(self, job_id: str) -> None:
+        self._cancelled.add(job_id)
+
+    def offer_prefill(self, message: dict[str, Any]) -> None:
+        """Keep a notebook's prefill until no real job waits (replacing its older one)."""
+        key = str(message.get("session_id") or "")
+        with self._prefills_lock:
+            if key in self._prefills:
+                self.warm["prefills_coalesced"] += 1
+            self._prefills[key] = message
+        self._jobs.put({"op": "wake"})
+
+    def pause_prefill(self, session_id: Any) -> None:
+        """A cell starts computing in that notebook's kernel: the CPU is the user's."""
+        key = str(session_id or "")
+        with self._prefills_lock:
+            if self._prefills.pop(key, None) is not None:
+                self.warm["prefills_paused"] += 1
+            if self._prefilling == key:
+                self.prefill_stop = True
+
+    def load_pending(self) -> bool:
+        """Whether a `load` is queued that the main thread has not finished yet."""
+        return self._loads_queued != self._loads_done
+
+    # --- main thread ---------------------------------------------------------------------
+
+    def next_job(self) -> dict[str, Any]:
+        """The next real job; a waiting prefill only when no real job waits."""
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                with self._prefills_lock:
+                    prefill = self._prefills.pop(next(iter(self._prefills)), None) if (
+                        self._prefills) else None
+                if prefill is not None:
+                    return prefill
+                job = self._jobs.get()
+            if job["op"] != "wake":
+                self._urgent_out += 1
+                return job
+
+    def load_finished(self) -> None:
+        self._loads_done += 1
+
+    def is_cancelled(self, job_id: str) -> bool:
+        return job_id in self._cancelled
+
+    def forget_cancel(self, job_id: str) -> None:
+        self._cancelled.discard(job_id)
+
+    def begin_prefill(self, session: str) -> None:
+        with self._prefills_lock:
+            self._prefilling, self.prefill_stop = session, False
+
+    def end_prefill(self) -> None:
+        self._prefilling = None
+
+    def urgent_waiting(self) -> bool:
+        return self._urgent_in != self._urgent_out
+
+    def prefill_should_yield(self) -> bool:
+        """A real job arrived, or the notebook's kernel started a cell: stop the prefill."""
+        return self.urgent_waiting() or self.prefill_stop
+
+    # --- either thread -------------------------------------------------------------------
+
+    def aborting(self) -> bool:
+        """True while llama.cpp's errors are the expected echo of our own abort (a cancel,
+        or a prefill giving way), which the log need not repeat."""
+        if self.current is not None and self.current in self._cancelled:
+            return True
+        return self._prefilling is not None and (self.urgent_waiting() or self.prefill_stop)
+
+    def queue_length(self) -> int:
+        return self._jobs.qsize()
+
+    def prefills_queued(self) -> int:
+        with self._prefills_lock:
+            return len(self._prefills)
