@@ -18,7 +18,8 @@ import pytest
 from gguf import GGUFWriter
 
 from jupyter_localai.config import DEFAULT_MODEL
-from jupyter_localai.engines.worker_client import KV_DIR_ENV, WorkerEngine
+from jupyter_localai.engines.worker_client import WorkerEngine
+from jupyter_localai.engines.worker_settings import KV_DIR_ENV
 from jupyter_localai.models import resolve_model
 
 LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"

@@ -21,7 +21,6 @@ import itertools
 import logging
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core import defaults
@@ -35,10 +34,10 @@ from ..errors import (
     WorkerCrashedError,
 )
 from ..models import ModelFile, model_listing, resolve_model
-from ..worker.protocol import physical_cores
 from .worker_generation import PendingGenerations, WorkerGeneration, worker_error
 from .worker_health import WorkerHealth
 from .worker_process import WorkerProcess
+from .worker_settings import load_settings
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -90,23 +89,12 @@ class WorkerEngine(Engine):
         self._check_header = check_header
         self._models_dir = models_dir
         self._aliases = dict(aliases or {})
-        self._settings = {
-            "n_ctx": n_ctx,
-            "n_threads": n_threads or physical_cores(),
-            "n_batch": n_batch,
-            "flash_attn": flash_attn,
-            "seed": seed,
-            # Saved KV states per notebook: "" keeps them in RAM only. Absolute: the worker
-            # runs in another directory (worker_process.py).
-            "kv_dir": _absolute(default_kv_dir() if kv_dir is None else kv_dir),
-            "kv_ram_bytes": kv_ram_bytes,
-            "kv_disk_bytes": kv_disk_bytes,
-            # GPU offload, passed to `Llama(...)` as is (`worker/gpu.py`).
-            "n_gpu_layers": n_gpu_layers,
-            "main_gpu": main_gpu,
-            "split_mode": split_mode,
-            "tensor_split": list(tensor_split or []),
-        }
+        self._settings = load_settings(
+            n_ctx=n_ctx, n_threads=n_threads, n_batch=n_batch, flash_attn=flash_attn,
+            seed=seed, kv_dir=kv_dir, kv_ram_bytes=kv_ram_bytes, kv_disk_bytes=kv_disk_bytes,
+            n_gpu_layers=n_gpu_layers, main_gpu=main_gpu, split_mode=split_mode,
+            tensor_split=tensor_split,
+        )
         self._load_timeout = load_timeout
         self._lock = threading.RLock()  # guards worker start/stop and model changes
         self._model_file: ModelFile | None = None
@@ -434,22 +422,3 @@ class WorkerEngine(Engine):
             except OSError:
                 log.debug("cancel of %s not delivered: worker gone", generation.request_id)
         self._pending.end_queued(generation)  # still queued: it ends now, the worker skips it
-
-
-KV_DIR_ENV = "JUPYTER_LOCALAI_KV_DIR"
-
-
-def default_kv_dir() -> str:
-    """Where notebooks' KV states are kept between runs: $JUPYTER_LOCALAI_KV_DIR, else the
-    user's cache directory."""
-    import os
-
-    import platformdirs
-
-    configured = os.environ.get(KV_DIR_ENV)
-    return configured or str(Path(platformdirs.user_cache_dir("jupyter-localai")) / "kv")
-
-
-def _absolute(folder: str) -> str:
-    """`folder` as an absolute path ("" stays "": no folder)."""
-    return str(Path(folder).expanduser().absolute()) if folder else ""
