@@ -59,7 +59,8 @@ class KernelDriver:
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.manager = KernelManager(kernel_name="python3")
-        self.manager.start_kernel(env=env)
+        # No `env`: the kernel inherits this process's (jupyter_client refuses `env=None`).
+        self.manager.start_kernel(**({} if env is None else {"env": env}))
         self.client = self.manager.blocking_client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
