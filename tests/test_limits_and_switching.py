@@ -26,12 +26,13 @@ from jupyter_localai.core.ask_body import (
     MAX_TOKENS_CAP,
     task_request_from_json,
 )
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.remote import configured_api_key
+from jupyter_localai.engines.server import ServerEngine
 from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.errors import EngineUnavailableError, InvalidModelError
 from jupyter_localai.gguf_header import read_gguf_header
-from jupyter_localai.kernel.server_client import ServerEngine, engine_for_kernel
+from jupyter_localai.kernel.server_client import engine_for_kernel
 from jupyter_localai.server.auth import (
     KERNEL_USERNAME,
     MODEL_SWITCH_RESOURCE,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from jupyter_localai.core.context import CellRecord, ErrorInfo, NotebookContext, VariableSummary
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.core.tasks import CancelScope, TaskRequest, run_task
-from jupyter_localai.engines.base import GenerationRequest
 from jupyter_localai.engines.fake import FakeEngine
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from jupyter_localai.config import DEFAULT_MODEL
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.models import resolve_model
 from jupyter_localai.worker.protocol import physical_cores

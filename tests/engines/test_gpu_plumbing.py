@@ -12,7 +12,7 @@ import llama_cpp
 import pytest
 
 from jupyter_localai.config import LocalAI
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.errors import ModelLoadError
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from support.jupyter_process import free_port, stop_process
 
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.remote import RemoteEngine, normalize_base_url
 from jupyter_localai.errors import ContextOverflowError, EngineUnavailableError
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.errors import (
     ContextOverflowError,

@@ -17,7 +17,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient
 from traitlets.config import Config
 
-from jupyter_localai.engines.base import Engine, Generation, GenerationRequest
+from jupyter_localai.core.engine import Engine, Generation, GenerationRequest
 
 pytestmark = pytest.mark.model
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 
 psutil = pytest.importorskip("psutil")

@@ -7,8 +7,9 @@ import asyncio
 import threading
 
 from jupyter_localai.config import SERVER_SECRET_ENV, SERVER_URL_ENV, LocalAI
-from jupyter_localai.engines.base import GenerationRequest
-from jupyter_localai.kernel.server_client import ServerEngine, engine_for_kernel
+from jupyter_localai.core.engine import GenerationRequest
+from jupyter_localai.engines.server import ServerEngine
+from jupyter_localai.kernel.server_client import engine_for_kernel
 
 ASK = GenerationRequest(messages=[{"role": "user", "content": "hi"}], max_tokens=16)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_localai.engines.base import Engine, Generation, GenerationRequest
+from jupyter_localai.core.engine import Engine, Generation, GenerationRequest
 
 pytestmark = pytest.mark.model
 

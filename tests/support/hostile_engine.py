@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from jupyter_localai.engines.base import GenerationRequest
+from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.fake import FakeEngine
 
 CODE_MARKER = "HOSTILE-CODE"

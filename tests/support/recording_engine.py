@@ -15,7 +15,7 @@ import os
 import threading
 from pathlib import Path
 
-from jupyter_localai.engines.base import Generation, GenerationRequest
+from jupyter_localai.core.engine import Generation, GenerationRequest
 from jupyter_localai.engines.fake import FakeEngine
 
 RECORD_DIR_ENV = "LOCALAI_RECORD_DIR"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from jupyter_localai.engines.base import Generation, GenerationRequest
+from jupyter_localai.core.engine import Generation, GenerationRequest
 from jupyter_localai.engines.fake import FakeEngine, FakeGeneration
 from jupyter_localai.errors import ContextOverflowError
 

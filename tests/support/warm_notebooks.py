@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
-from jupyter_localai.core.engine import PrefillRequest
+from jupyter_localai.core.engine import Completion, GenerationRequest, PrefillRequest
 from jupyter_localai.core.prompt import PromptBudget, build_messages
-from jupyter_localai.engines.base import Completion, GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
 
 N_CTX = 2048
