@@ -59,7 +59,7 @@ PACKAGES: dict[str, Layer] = {
         Layer("model_discovery", frozenset({"errors", "gguf_header"})),
         Layer("gguf_header", frozenset({"errors"})),
         Layer("config", frozenset({"core"})),
-        Layer("errors", frozenset()),
+        Layer("errors", frozenset({"core"})),  # re-exports core/errors.py
         Layer("llama_build", frozenset()),
     )
 }
