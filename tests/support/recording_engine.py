@@ -15,7 +15,7 @@ import os
 import threading
 from pathlib import Path
 
-from jupyter_localai.core.engine import Generation, GenerationRequest
+from jupyter_localai.core.engine import Generation, GenerationRequest, PrefillRequest
 from jupyter_localai.engines.fake import FakeEngine
 
 RECORD_DIR_ENV = "LOCALAI_RECORD_DIR"
@@ -29,6 +29,8 @@ DEFAULT_REPLY = "```python\nanswer = 1\n```"
 
 class RecordingEngine(FakeEngine):
     """A FakeEngine whose prompts land in a file the test process can read."""
+
+    supports_prefill = True  # the server's prefill route reaches it (recorded, never run)
 
     def __init__(self, folder: Path) -> None:
         super().__init__(self._reply_for, model="recording", n_ctx=4096)
@@ -44,13 +46,15 @@ class RecordingEngine(FakeEngine):
             out.write(json.dumps(request.to_json()) + "\n")
         return super().generate(request)
 
-    def prefill(
-        self, messages: list[dict[str, str]], session_id: str | None = None, *, start: bool = False
-    ) -> bool:
+    def prefill(self, request: PrefillRequest) -> bool:
         """Record what the server would have the model evaluate ahead of a request."""
+        record = {"messages": request.messages(self.n_ctx()), "session_id": request.session_id}
         with self._write_lock, (self.folder / PREFILLS_FILE).open("a") as out:
-            out.write(json.dumps({"messages": messages, "session_id": session_id}) + "\n")
+            out.write(json.dumps(record) + "\n")
         return True
+
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        """Nothing runs ahead here, so there is nothing to pause."""
 
 
 def make(settings: object) -> RecordingEngine:
