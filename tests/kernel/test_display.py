@@ -37,7 +37,7 @@ SAFE_HREF = re.compile(r"^(#|https?://)")
 STRUCTURE = {
     "p", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "hr", "br", "sub",
     "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "table", "thead", "tbody", "tr",
-    "th", "td", "del",
+    "th", "td", "del", "dl", "dt", "dd",
 }
 
 
