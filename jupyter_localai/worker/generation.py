@@ -212,9 +212,11 @@ class Generator:
             evaluated = max(0, llm.n_tokens - keep)
             warm["prefill_tokens"] += evaluated
         scheduler.end_prefill()
+        # The counters change together, before the state is saved: a status read from the
+        # reader thread must never see a prefill done whose seconds are not counted yet.
+        warm["prefill_seconds"] += time.perf_counter() - started
         if llm.n_tokens >= len(tokens):  # the whole prefix is in the cache now
             warm["prefills_done"] += 1
             if evaluated:
                 self.kv.save_state(model, session)
-        warm["prefill_seconds"] += time.perf_counter() - started
         self.channel.send({"type": "warm", "stats": self.warm_stats()})
