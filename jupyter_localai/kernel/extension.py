@@ -15,6 +15,7 @@ def load(shell: Any) -> None:
         return  # already loaded: keep the running assistant
     from .context.history import HistoryRecorder
     from .prefill import CellPrefill
+    from .question_mark import register as keep_question_marks
 
     assistant = KernelAssistant(shell)
     assistant.recorder = HistoryRecorder()
@@ -23,6 +24,7 @@ def load(shell: Any) -> None:
     assistant.prefill.register(shell)
     shell.configurables.append(assistant.settings)
     shell.register_magics(LocalAIMagics(shell, assistant))
+    keep_question_marks(shell)
 
 
 def unload(shell: Any) -> None:
@@ -30,6 +32,9 @@ def unload(shell: Any) -> None:
     magics = shell.magics_manager.registry.pop(LocalAIMagics.__name__, None)
     if magics is None:
         return
+    from .question_mark import unregister as release_question_marks
+
+    release_question_marks(shell)
     assistant: KernelAssistant = magics.assistant
     assistant.recorder.unregister(shell)
     assistant.prefill.unregister(shell)

@@ -20,7 +20,12 @@ class SplitLine:
 
 
 def split_line(line: str) -> SplitLine:
-    """Leading options, then an optional subcommand, then options again, then the text."""
+    """Leading options, then an optional subcommand, then options again, then the text.
+
+    `VERB?` alone asks for that verb's help, as `%ai VERB --help` does.
+    """
+    if line.strip().endswith("?") and line.strip()[:-1] in COMMANDS:
+        return SplitLine("--help", line.strip()[:-1], "")
     options: list[str] = []
     command: str | None = None
     position = 0
