@@ -455,3 +455,20 @@ def test_nested_limits_each_stop_only_their_own_block() -> None:
         raise AssertionError("the outer limit should have stopped the block")  # pragma: no cover
     assert outer.expired and not too_long.expired
     assert time.monotonic() - started < 1.0
+
+
+def test_object_addresses_stay_out_of_summaries_and_outputs() -> None:
+    """An address differs in every process: with it, the same notebook would be another
+    prompt each run (another answer at temperature 0, no saved prefix reused)."""
+    import numpy as np
+
+    from jupyter_localai.kernel.context.values import short_text
+
+    class Plain:
+        pass
+
+    rng = np.random.default_rng(7)
+    assert " at 0x" in repr(rng) and " at 0x" in repr(Plain())
+    summary = summarize_variable("rng", rng)
+    assert " at 0x" not in summary.summary and "Generator(PCG64)" in summary.summary
+    assert " at 0x" not in short_text([Plain(), Plain()])

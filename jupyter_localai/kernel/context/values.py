@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import re
 import types
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
@@ -44,6 +45,16 @@ def _type_names(value: Any) -> set[str]:
         package = str(getattr(cls, "__module__", "")).split(".")[0]
         names.add(f"{package}.{getattr(cls, '__qualname__', '')}")
     return names
+
+
+# `<Foo object at 0x7f3d2c294d60>`: an address differs in every process, so it would make
+# the same notebook a different prompt (another answer, no reuse of a saved prefix).
+_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]{6,}")
+
+
+def without_addresses(text: str) -> str:
+    """The text with object addresses (` at 0x...`) taken out."""
+    return _ADDRESS.sub("", text)
 
 
 def clip(text: str, max_chars: int) -> str:
@@ -133,6 +144,7 @@ class _Renderer:
         text = repr(value)
         if not isinstance(text, str):
             raise TypeError(f"__repr__ returned {type(text).__name__}")
+        text = without_addresses(text)
         return self.redactor.redact_start(text, width + 1)[: width + 1]
 
 
@@ -358,7 +370,7 @@ def short_text(
     is cut (by `redactor`, else by shape)."""
     redactor = redactor or Redactor()
     text = limited(lambda: describe(value, max_chars, redactor), time_limit)
-    return clip(redactor.redact(text), max_chars)
+    return clip(redactor.redact(without_addresses(text)), max_chars)
 
 
 def limited(render: Any, seconds: float) -> str:
