@@ -169,8 +169,9 @@ def main() -> int:
         (f"- `pip install {'-e ' if args.editable else ''}<repo>` (no extras) into a fresh "
          f"venv: {install_s:.1f} s (with this machine's pip cache)"),
         (f"- `%%ai` in the light kernel: first answer {result['answer_s']:.1f} s, a second "
-         f"{result['again_s']:.1f} s; model `{result['model']}`, server status model "
-         f"`{server_model}`"),
+         f"{result['again_s']:.1f} s; model `{Path(result['model']).name}`, server status "
+         f"model `{Path(server_model).name}` (file names only: the report names no folder "
+         "of this machine)"),
         (f"- load average at the end (1/5/15 min): {' / '.join(f'{x:.1f}' for x in load)} on "
          f"{os.cpu_count()} CPUs (other work on the machine slows both figures)"),
         *(f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks.items()),

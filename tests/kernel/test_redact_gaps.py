@@ -146,7 +146,7 @@ def test_a_bare_aws_secret_access_key_is_redacted() -> None:
     [
         "commit 1d9614638d18024d0fbb36575a15f1302a3adf04",  # hex, lowercase
         "ThisIsAVeryLongCamelCaseFunctionName1234 = 1",
-        "/home/user/projects/MyProject2/data/file1.csv",
+        "/srv/shared/projects/MyProject2/data/file1.csv",
         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCD",
         "data:image/png;base64," + "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk",
     ],
