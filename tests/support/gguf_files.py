@@ -32,9 +32,9 @@ def _writer(path: Path, block_count: int, extra: Callable[[GGUFWriter], None]) -
     return writer
 
 
-def absurd_experts(path: Path) -> Path:
-    """A small, well-formed file whose header claims 100,000 experts per layer."""
-    writer = _writer(path, 2, lambda w: (w.add_expert_count(100_000), w.add_expert_used_count(8)))
+def _two_block_file(path: Path, extra: Callable[[GGUFWriter], None]) -> Path:
+    """A small two-block file with the metadata `extra` adds."""
+    writer = _writer(path, 2, extra)
     writer.add_tensor("token_embd.weight", np.zeros((32, EMBED), dtype=np.float32))
     for index in range(2):
         writer.add_tensor(f"blk.{index}.attn_norm.weight", np.ones(EMBED, dtype=np.float32))
@@ -43,6 +43,11 @@ def absurd_experts(path: Path) -> Path:
     writer.write_tensors_to_file()
     writer.close()
     return path
+
+
+def absurd_experts(path: Path) -> Path:
+    """A small, well-formed file whose header claims 100,000 experts per layer."""
+    return _two_block_file(path, lambda w: (w.add_expert_count(100_000), w.add_expert_used_count(8)))
 
 
 def physical_memory_bytes() -> int:
@@ -76,25 +81,9 @@ def bigger_than_memory(path: Path) -> Path:
 
 def small_model(path: Path) -> Path:
     """A small, well-formed file (no vocabulary): passes the header check."""
-    writer = _writer(path, 2, lambda w: None)
-    writer.add_tensor("token_embd.weight", np.zeros((32, EMBED), dtype=np.float32))
-    for index in range(2):
-        writer.add_tensor(f"blk.{index}.attn_norm.weight", np.ones(EMBED, dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
+    return _two_block_file(path, lambda w: None)
 
 
 def string_alignment(path: Path) -> Path:
     """A small file whose `general.alignment` is the string "32" (llama.cpp wants a uint32)."""
-    writer = _writer(path, 2, lambda w: w.add_string("general.alignment", "32"))
-    writer.add_tensor("token_embd.weight", np.zeros((32, EMBED), dtype=np.float32))
-    for index in range(2):
-        writer.add_tensor(f"blk.{index}.attn_norm.weight", np.ones(EMBED, dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
+    return _two_block_file(path, lambda w: w.add_string("general.alignment", "32"))
