@@ -20,8 +20,10 @@ import re
 import string
 import sys
 import time
+from dataclasses import asdict
 from typing import Any
 
+from ..core.block_checks import failed_note, marked_text
 from ..core.reply import Reply
 
 REPLY_MIME = "application/vnd.jupyter-localai.reply+json"
@@ -144,7 +146,8 @@ def reply_markdown(reply: Reply, fmt: str) -> str:
     if reply.task in ("generate", "fix") and fmt == "code" and reply.code:
         body = fence_code(reply.code)
     else:
-        body = untrusted_markdown(reply.text.strip())
+        # chat and explain: a block that failed its checks carries its mark below it
+        body = untrusted_markdown(marked_text(reply.text, reply.blocks).strip())
     notes = []
     if reply.finish_reason == "cancelled":
         notes.append("*Stopped.*")
@@ -174,6 +177,7 @@ def reply_bundle(reply: Reply, fmt: str) -> dict[str, Any]:
             "warnings": reply.warnings,
             "verified": reply.verified,
             "format": fmt,
+            "blocks": [asdict(check) for check in reply.blocks],
         },
         "text/markdown": markdown,
         "text/plain": reply.code if reply.code and fmt == "code" else reply.text,
@@ -240,6 +244,9 @@ class StreamingDisplay:
             sys.stdout.write("\n")
             for warning in reply.warnings:
                 sys.stdout.write(f"Warning: {warning}\n")
+            for check in reply.blocks:
+                if check.failed:
+                    sys.stdout.write(f"Code block {check.index + 1}: {failed_note(check)}\n")
 
     def fail(self, message: str) -> None:
         """Replace the streamed text with an error message (the cell stays usable)."""
