@@ -95,6 +95,19 @@ class LocalAI(Configurable):
             "copy is fed back with its error and hints (the user asked for a running answer)."
         ),
     ).tag(config=True)
+    rehearse = Bool(
+        True,
+        help=(
+            "Run each generate and fix candidate first in a guarded, forked copy of the kernel "
+            "(files, network and processes refused there; the kernel and its variables "
+            "untouched) and feed a failure back to the model. Per call: `--no-verify` skips "
+            "it, `--verify` makes it strict. Needs fork() (not on Windows)."
+        ),
+    ).tag(config=True)
+    rehearse_timeout = Float(
+        20.0,
+        help="Seconds a rehearsal may run a candidate before the copy is stopped.",
+    ).tag(config=True)
     server_url = Unicode(
         help=(
             "URL of a Jupyter server running the jupyter_localai extension. Kernels started by "

@@ -154,9 +154,11 @@ def reply_markdown(reply: Reply, fmt: str) -> str:
     elif reply.finish_reason == "length":
         notes.append("*The answer reached --max-tokens and may be cut short.*")
     if reply.verified is True:
-        notes.append("**Verified:** ran without error in a copy of this kernel.")
+        notes.append("**Rehearsed in a guarded copy:** ran without error (a forked copy of "
+                     "this kernel, thrown away after).")
     elif reply.verified is False:
-        notes.append("**Not verified:** no candidate ran without error in a copy of this kernel.")
+        notes.append("**Rehearsed in a guarded copy:** no candidate ran without error; what "
+                     "failed is below.")
     # Warnings quote model text (names, columns); the model name comes from config or a server.
     notes += [f"> ⚠ {literal_markdown(' '.join(warning.split()))}" for warning in reply.warnings]
     footer = (
