@@ -24,6 +24,7 @@ from ..errors import LocalAIError, QueueFullError
 from ..models import model_listing
 from .auth import MODEL_SWITCH_RESOURCE
 from .base import AssistantHandler, StreamingHandler, http_status_for
+from .complete_handler import completion_handlers
 from .class_members import class_members
 from .model_policy import ModelSwitchRefused, switch_target
 from .openai_api import ChatCompletionsHandler, OpenAIModelsHandler
@@ -252,6 +253,7 @@ def assistant_handlers() -> list[tuple[str, type[AssistantHandler]]]:
         (f"{prefix}/ask", AskHandler),
         (f"{prefix}/cancel", CancelHandler),
         (f"{prefix}/prefill", PrefillHandler),
+        *completion_handlers(prefix),
         (f"{prefix}/v1/models", OpenAIModelsHandler),
         (f"{prefix}/v1/chat/completions", ChatCompletionsHandler),
     ]
