@@ -20,6 +20,8 @@ MODEL_ENV = "JUPYTER_LOCALAI_MODEL"
 SERVER_URL_ENV = "JUPYTER_LOCALAI_SERVER_URL"
 SERVER_SECRET_ENV = "JUPYTER_LOCALAI_SECRET"
 DEFAULT_MODEL = defaults.DEFAULT_MODEL
+AUTO_MODEL = "auto"  # model_choice.AUTO: pick by this machine's measured speed
+DEFAULT_AUTO_MAX_SECONDS = 10.0
 
 
 class LocalAI(Configurable):
@@ -27,15 +29,24 @@ class LocalAI(Configurable):
 
     model = Unicode(
         help=(
-            "Model to use: a registry name (see `%ai models`), a path to a GGUF file, or an "
-            "alias from `aliases`. Defaults to $JUPYTER_LOCALAI_MODEL, else the embedded "
-            f"{DEFAULT_MODEL}."
+            "Model to use: a registry name (see `%ai models`), a path to a GGUF file, an "
+            "alias from `aliases`, or 'auto': the largest installed model whose typical ask "
+            "(1,200 prompt + 150 answer tokens) takes at most `auto_max_seconds` on this "
+            "machine, measured once per model (`%ai status` says which and why). Defaults "
+            "to $JUPYTER_LOCALAI_MODEL, else 'auto'."
         ),
     ).tag(config=True)
 
     @default("model")
     def _default_model(self) -> str:
-        return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+        return os.environ.get(MODEL_ENV) or AUTO_MODEL
+
+    auto_max_seconds = Float(
+        DEFAULT_AUTO_MAX_SECONDS,
+        min=0.0,
+        help="For model 'auto': the most seconds a typical ask (1,200 prompt tokens, 150 "
+        "answer tokens) may take for a model to count as interactive here.",
+    ).tag(config=True)
 
     n_ctx = Int(defaults.N_CTX, help="Context window of the loaded model, in tokens.").tag(config=True)
     n_threads = Int(
