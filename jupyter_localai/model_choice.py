@@ -156,8 +156,9 @@ class SpeedStore:
 
 def installed_candidates(models_dir: str = "") -> list[Candidate]:
     """Every installed model "auto" may pick, largest first (nothing is downloaded or
-    assembled here: a registry model whose parts are installed is assembled at load)."""
-    from .model_discovery import MODELS_DIR, discover, split_dirs
+    assembled here: a registry model whose parts are installed is assembled at load). A
+    file of the model folders counts only when its header checks out."""
+    from .model_discovery import HEADER_CACHE, MODELS_DIR, discover, split_dirs
     from .models import REGISTRY, models_cache_dir, parts_installed
 
     store = models_cache_dir(models_dir)
@@ -170,7 +171,7 @@ def installed_candidates(models_dir: str = "") -> list[Candidate]:
     registry_files = {candidate.path.resolve() for candidate in found.values()}
     for model in discover(split_dirs(models_dir)):
         if (model.source == MODELS_DIR and model.path.resolve() not in registry_files
-                and model.name not in found):
+                and model.name not in found and HEADER_CACHE.verdict(model.path).ok):
             found[model.name] = Candidate(model.name, model.path, model.size_bytes())
     return sorted(found.values(), key=lambda c: (-c.size_bytes, c.name))
 
