@@ -57,6 +57,7 @@ class TaskFacts:
     data_sources: frozenset[tuple[str, str]] = frozenset()
     target_names: frozenset[str] = frozenset()  # variables the user asked for
     target_columns: frozenset[str] = frozenset()  # new columns the user asked for
+    failing_cell: str = ""  # fix tasks: the cell that failed
     # The user's data as named in setup: variable names and string constants (columns, keys).
     data_words: frozenset[str] = field(default_factory=frozenset)
 
@@ -222,6 +223,7 @@ def task_facts(kind: str, setup: list[str], reference: str, request: str = "",
         kind=kind,
         data_names=frozenset(data),
         data_sources=frozenset(sources),
+        failing_cell=failing_cell if kind == "fix" else "",
         target_names=frozenset(targets),
         target_columns=frozenset(columns),
         data_words=frozenset(data) | frozenset(s for s in setup_strings if s.isidentifier()),
@@ -229,6 +231,13 @@ def task_facts(kind: str, setup: list[str], reference: str, request: str = "",
 
 
 # ---------------------------------------------------------------- the classes
+
+
+def same_statements(a: str, b: str) -> bool:
+    """The same code up to comments and layout (an answer that hands the failing cell back
+    with the error pasted in as comments is still the failing cell)."""
+    tree_a, tree_b = _parse(a), _parse(b)
+    return tree_a is not None and tree_b is not None and ast.dump(tree_a) == ast.dump(tree_b)
 
 
 def _split_error(error: str) -> tuple[str, str]:
@@ -283,7 +292,8 @@ def classify(result: Mapping[str, Any], facts: TaskFacts | None = None,
         return "harness"
     if failure == "timeout":
         return "timeout"
-    if failure == "unchanged":
+    if failure == "unchanged" or (
+            facts is not None and facts.failing_cell and same_statements(code, facts.failing_cell)):
         return "unchanged_fix"
     tokens, attempts = result.get("tokens"), result.get("attempts")
     finish = result.get("finish_reason")

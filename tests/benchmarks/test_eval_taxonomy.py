@@ -43,6 +43,12 @@ def test_classes_read_from_the_runs_category(result, expected):
     assert tx.classify(result, FIX) == expected
 
 
+def test_failing_cell_handed_back_with_comments_is_unchanged():
+    code = ('per_qty = orders.groupby("qty")["prce"].sum()\n'
+            "# Error: KeyError: 'prce'\n# Hint: the column is price")
+    assert tx.classify(row("answer_raised", "KeyError: 'prce'", code=code), FIX) == "unchanged_fix"
+
+
 def test_code_cut_mid_statement_or_at_the_token_cap_is_truncated():
     cut = row("answer_raised", "SyntaxError: '(' was never closed",
               code='grand = orders.groupby("qty")["price"].agg(\n    total=("price", "sum"),')
