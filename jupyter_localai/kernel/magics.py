@@ -22,7 +22,8 @@ from .context.namespace import KernelNamespace
 from .display import StreamingDisplay
 from .magic_args import COMMANDS, parse_verb_options, verb_arguments, verb_help
 from .magic_line import split_line
-from .reports import help_text, models_report, status_report
+from .reports import help_text, status_report
+from .widgets import show_answer_actions, show_models
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class LocalAIMagics(Magics):
             print(status_report(self.assistant))
             return
         if command == "models":
-            print(models_report(self.assistant))
+            show_models(self.shell, self.assistant)  # the text, and a picker where widgets work
             return
         if command == "reset":
             self.assistant.chat_history.clear()
@@ -127,6 +128,8 @@ class LocalAIMagics(Magics):
         display.finish(reply, fmt)
         if args.insert and reply.code:
             self.shell.set_next_input(reply.code, replace=False)
+        elif reply.finish_reason != "cancelled":
+            show_answer_actions(self.shell, reply, fmt)
 
     def _build_request(self, command: str, text: str, args: Any, fmt: str,
                        cell_given: bool, rehearsal: str | None) -> TaskRequest:
