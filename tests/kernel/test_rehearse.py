@@ -174,3 +174,16 @@ def test_the_panel_follows_the_body_then_the_kernel_setting(
     assert (reply.verified, asked) == (None, 1)
     settings_json(notebook)
     assert json.loads(capsys.readouterr().out)["rehearse"] is False
+
+
+def test_without_fork_nothing_is_rehearsed_and_the_answer_says_why(
+        notebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    engine = scripted(notebook, monkeypatch, "average = sum(prices) / count")
+    monkeypatch.delattr(os, "fork")  # as on Windows
+    ask(notebook, "%ai generate average of prices")
+    reply = last_reply_of(notebook)
+    assert reply is not None and reply.verified is None and len(engine.requests) == 1
+    assert any(w.startswith("Not rehearsed: this kernel's platform has no fork()")
+               for w in reply.warnings), reply.warnings
