@@ -72,6 +72,13 @@ OPTIONS: tuple[Option, ...] = (
                                       "(for this call; `%%config LocalAI.rehearse = False` for "
                                       "all)."}),
 )
+AGENT_OPTIONS = (
+    Option(("--step-timeout",), {"type": float, "default": None,
+                                 "help": "Seconds one attempt of an agent step may run in the "
+                                         "copy before it is killed (default: "
+                                         "LocalAI.rehearse_timeout)."}),
+)
+OPTIONS = OPTIONS + AGENT_OPTIONS
 HELP = Option(("-h", "--help"), {"action": "store_true", "help": "Show this verb's options."})
 _BY_DEST = {option.dest: option for option in OPTIONS}
 
@@ -82,6 +89,8 @@ _CODE = (*_ASK, "retries", "insert", "verify", "no_verify")
 VERB_OPTIONS: dict[str, tuple[str, ...]] = {
     "generate": _CODE, "fix": _CODE, "explain": _ASK, "chat": _ASK,
     "status": (), "models": (), "help": (), "reset": (),
+    "agent": ("model", "max_tokens", "temperature", "seed", "context_tokens", "retries",
+              "step_timeout"),
 }
 # What follows each verb on its line (the cell body takes its place in `%%ai`), and what
 # the verb does.
@@ -96,6 +105,9 @@ VERB_USAGE = {
     "models": ("", "Available models and how to pick one."),
     "help": ("[VERB]", "The commands, or one verb's options."),
     "reset": ("", "Forget the chat conversation."),
+    "agent": ("GOAL | accept N|all | reject [N] | show",
+              ("Plan a few steps for the goal and rehearse each step's cell in a guarded copy "
+              "of the kernel; nothing changes until you accept.")),
 }
 COMMANDS = tuple(VERB_OPTIONS)
 # Options that take a value, so the value is not mistaken for the command or the prompt.

@@ -50,6 +50,8 @@ class LocalAIMagics(Magics):
           %ai explain [N | In[N]]   explain the previous cell (or cell N), its output or error
           %ai fix [NOTE]            repair the most recent failing cell
           %ai chat MESSAGE          a conversation that remembers earlier turns
+          %%ai agent                plan and rehearse a multi-step goal in a copy of the
+                                    kernel; `%ai agent accept N|all` / `reject` after it
           %ai status | models | reset
           %ai help [VERB]           these commands, or one verb's options (`%ai VERB --help`)
 
@@ -84,6 +86,14 @@ class LocalAIMagics(Magics):
         if command == "reset":
             self.assistant.chat_history.clear()
             print("Conversation cleared.")
+            return
+        if command == "agent":
+            from .agent.face import face_of
+
+            try:
+                face_of(self).command(text, args, cell_given=cell is not None)
+            except LocalAIError as error:
+                print(f"jupyter-localai: {error}")
             return
         self._ask(command, text, args, cell_given=cell is not None)
 
