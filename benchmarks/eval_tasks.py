@@ -115,6 +115,7 @@ class TaskResult:
     ttft_s: float | None = None
     tokens: int | None = None
     attempts: int | None = None
+    candidate: int | None = None  # which of the attempt's candidates was kept (0: the first)
     code: str = ""
     magic_output: str = ""
     finish_reason: str = ""  # the reply's: "length" means the answer hit the token cap
@@ -244,13 +245,15 @@ def magic_cell(task: Task, options: list[str]) -> str:
 
 
 def ask_in_kernel(task: Task, options: list[str], env: dict[str, str], timeout: float,
-                  result: TaskResult) -> dict[str, Any] | None:
+                  result: TaskResult, candidates: int | None = None) -> dict[str, Any] | None:
     """Ask the model as a user would and return `last_reply()` as JSON (None: no reply)."""
     with fresh_kernel(env) as kernel:
         broken = _run_setup(kernel, task)
         if broken:
             result.failure, result.error = "setup_error", f"{broken.ename}: {broken.evalue}"
             return None
+        if candidates is not None:  # the kernel's config, read when the extension loads
+            kernel.run(f"get_ipython().config.LocalAI.candidates = {int(candidates)}", timeout=60)
         loaded = kernel.run("%load_ext jupyter_localai", timeout=60)
         if not loaded.ok:
             result.failure, result.error = "magic_error", f"{loaded.ename}: {loaded.evalue}"
@@ -295,14 +298,14 @@ def classify_result(task: Task, result: TaskResult) -> str:
 
 
 def run_task(task: Task, options: list[str], env: dict[str, str], timeout: float,
-             oracle: str | None = None) -> TaskResult:
+             oracle: str | None = None, candidates: int | None = None) -> TaskResult:
     """Ask (or take the oracle's answer), then judge the code in a fresh kernel."""
     started = time.perf_counter()
     result = TaskResult(id=task.id, kind=task.kind, area=task.area, passed=False)
     if oracle:
         code = task.reference if oracle == "reference" else ""
     else:
-        reply = ask_in_kernel(task, options, env, timeout, result)
+        reply = ask_in_kernel(task, options, env, timeout, result, candidates)
         if reply is None:
             result.failure_class = classify_result(task, result)
             result.task_s = round(time.perf_counter() - started, 3)
@@ -311,6 +314,7 @@ def run_task(task: Task, options: list[str], env: dict[str, str], timeout: float
         timings = reply.get("timings") or {}
         result.ttft_s, result.tokens = timings.get("ttft_s"), timings.get("tokens")
         result.attempts = reply.get("attempts")
+        result.candidate = reply.get("candidate")
         result.finish_reason = reply.get("finish_reason") or ""
     result.code = code
     if not code.strip():
@@ -356,6 +360,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-tokens", type=int, help="pass --max-tokens to the magic")
     parser.add_argument("--temperature", type=float, help="pass --temperature to the magic")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per ask")
+    parser.add_argument("--candidates", type=int,
+                        help="LocalAI.candidates in the asking kernels (answers decoded together)")
     parser.add_argument("--server-url", help="use this Jupyter server's resident model")
     parser.add_argument("--oracle", choices=("reference", "empty"),
                         help="no model: answer with the reference solution (or nothing)")
@@ -396,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     env = kernel_env(args.model, args.server_url)
     label = model_label(args.model) if not args.oracle else f"oracle-{args.oracle}"
     suffix = "_verify" if args.verify else ""
+    suffix += f"_candidates{args.candidates}" if args.candidates is not None else ""
     results_dir = (RESULTS_DIR if args.tasks_dir.resolve() == TASKS_DIR.resolve()
                    else RESULTS_DIR / args.tasks_dir.name)
     out = args.out or results_dir / f"eval_{label}{suffix}.json"
@@ -411,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize(results)
     for number, task in enumerate(tasks, 1):
         task_options = options + (["--verify"] if args.verify and task.kind == "fix" else [])
-        result = run_task(task, task_options, env, args.timeout, args.oracle)
+        result = run_task(task, task_options, env, args.timeout, args.oracle, args.candidates)
         results.append(result)
         log.info("[%d/%d] %-34s %-8s %s %s", number, len(tasks), task.id, task.kind,
                  "PASS" if result.passed else "FAIL", result.failure)
@@ -431,6 +438,7 @@ def task_options_text(args: argparse.Namespace) -> list[str]:
     parts += [f"--limit {args.limit}"] if args.limit is not None else []
     parts += [f"--max-tokens {args.max_tokens}"] if args.max_tokens else []
     parts += [f"--temperature {args.temperature}"] if args.temperature is not None else []
+    parts += [f"--candidates {args.candidates}"] if args.candidates is not None else []
     parts += [f"--server-url {args.server_url}"] if args.server_url else []
     return parts
 

@@ -99,6 +99,12 @@ class LocalAI(Configurable):
     retries = Int(
         defaults.RETRIES, help="Extra attempts when a reply fails its static checks (0 disables)."
     ).tag(config=True)
+    candidates = Int(
+        defaults.CANDIDATES,
+        help="Answers the local model decodes together for generate and fix (1 to 4): the "
+        "first is streamed, and the first that passes the static checks is kept, so a "
+        "failing answer may be replaced without another model call.",
+    ).tag(config=True)
     verify_retries = Int(
         defaults.VERIFY_RETRIES,
         help=(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Protocol
 
+from . import defaults
 from .context import NotebookContext
 from .tasks import TASKS, TaskRequest
 
@@ -34,6 +35,7 @@ class AskDefaults(Protocol):
     seed: int
     context_tokens: int
     retries: int
+    candidates: int
 
 
 def task_request_from_json(
@@ -79,6 +81,7 @@ def task_request_from_json(
             body, "context_tokens", settings.context_tokens, 0, MAX_TOKENS_CAP
         ),
         retries=bounded(body, "retries", retries, 0, MAX_RETRIES),
+        candidates=bounded(body, "candidates", settings.candidates, 1, defaults.MAX_CANDIDATES),
     )
 
 

@@ -14,6 +14,8 @@ MAX_TOKENS = 512  # cap on the tokens of one answer
 CONTEXT_TOKENS = 1536  # tokens of notebook context in a prompt
 RETRIES = 2  # extra attempts when a reply fails its static checks
 VERIFY_RETRIES = 4  # extra attempts under --verify
+CANDIDATES = 1  # answers decoded together per attempt (benchmarks/results/candidates.md)
+MAX_CANDIDATES = 4  # what the worker decodes at most (worker/sequences.py)
 
 # The local model (llama.cpp through the worker).
 N_CTX = 8192  # context window asked of llama.cpp

@@ -49,6 +49,8 @@ class Reply:
     # chat and explain: each fenced block of `text` and what the checks made of it (the
     # panel and the kernel's display mark a block that failed them beside its buttons).
     blocks: list[BlockCheck] = field(default_factory=list)
+    # Which of the attempt's candidates this is (0: the streamed one; `core/candidates.py`).
+    candidate: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from . import defaults
 from .block_checks import blocks_feedback, check_blocks
+from .candidates import IssuesOf, first_passing
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
@@ -51,6 +52,9 @@ class TaskRequest:
     context_tokens: int = defaults.CONTEXT_TOKENS
     retries: int = defaults.RETRIES
     time_budget_s: float = 180.0
+    # Answers decoded together per attempt; the first passing the checks is kept
+    # (`core/candidates.py`, `LocalAI.candidates`). 1: one answer, as always.
+    candidates: int = 1
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -218,7 +222,9 @@ def run_task(
     for attempt in range(1, attempts + 1):
         if listener is not None:
             listener.on_attempt(attempt, reason)
-        reply = _one_attempt(engine, request, messages, listener, cancel, attempt)
+        reply = _one_attempt(engine, request, messages, listener, cancel, attempt, None if (
+            checks_blocks or not _wants_code(request)) else lambda code: check_code(
+                code, namespace=namespace, required_names=required, failing_source=failing))
         first_ttft = reply.timings.ttft_s if first_ttft is None else first_ttft
         reply.attempts = attempt
         if checks_blocks:  # a stopped answer's blocks are offered too: checked, not retried
@@ -361,6 +367,7 @@ def _one_attempt(
     listener: TaskListener | None,
     cancel: CancelScope,
     attempt: int = 1,
+    issues_of: IssuesOf | None = None,
 ) -> Reply:
     temperature, seed = attempt_sampling(request, attempt)
     generation = engine.generate(GenerationRequest(
@@ -370,6 +377,7 @@ def _one_attempt(
         seed=seed,
         model=request.model,
         session_id=request.session_id,
+        n_candidates=request.candidates if issues_of and engine.supports_candidates else 1,
     ))
     cancel.attach(generation)
     pieces: list[str] = []
@@ -398,11 +406,20 @@ def _one_attempt(
         )
         model = completion.model
         finish = "cancelled" if cancel.cancelled else completion.finish_reason
+    reply = Reply(task=request.task, text=text, code=_code_of(request, text), model=model,
+                  timings=timings, finish_reason=finish)
+    if issues_of is not None and completion is not None and finish != "cancelled":
+        reply = first_passing(reply, completion.all_candidates(),
+                              lambda other: _code_of(request, other), issues_of)
+    return reply
+
+
+def _code_of(request: TaskRequest, text: str) -> str:
+    """The code an answer proposes (cells it merely replays dropped)."""
     code = extract_code(text) if _wants_code(request) else ""
     if code and request.context is not None:
         failing = _failing_source(request)
         known = [cell.source for cell in (*request.context.cells, *request.context.related_cells)
                  if cell.source != failing]
         code = drop_replayed_cells(code, known)
-    return Reply(task=request.task, text=text, code=code, model=model, timings=timings,
-                 finish_reason=finish)
+    return code

@@ -24,7 +24,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from ..core import defaults
-from ..core.engine import Engine, GenerationRequest, PrefillRequest
+from ..core.engine import CompletionRequest, Engine, GenerationRequest, PrefillRequest
 from ..errors import (
     EngineUnavailableError,
     LocalAIError,
@@ -63,6 +63,8 @@ class WorkerEngine(Engine):
 
     supports_switch = True
     supports_prefill = True
+    supports_complete = True
+    supports_candidates = True
 
     def __init__(
         self,
@@ -104,6 +106,8 @@ class WorkerEngine(Engine):
         self._served = 0
         self._closed = False
         self._warm: dict[str, Any] = {}
+        # Whether the loaded model completes with FIM tokens (None before a load).
+        self._fim: bool | None = None
 
     @classmethod
     def from_config(cls, config: LocalAI) -> WorkerEngine:
@@ -142,6 +146,33 @@ class WorkerEngine(Engine):
         self.start()
 
     def generate(self, request: GenerationRequest) -> WorkerGeneration:
+        """Stream an answer; with `n_candidates` > 1 the worker decodes the extra candidates
+        in the same batches and `completion.candidates` has every text (streamed one first)."""
+        return self._submit("generate", request.to_json())
+
+    def complete(self, request: CompletionRequest) -> WorkerGeneration:
+        """An inline completion on the worker's completion sequence (`worker/completion.py`:
+        served before queued answers and between a running answer's tokens; "busy" with no
+        text while a chat prompt evaluates; a newer one of the session cancels the older)."""
+        return self._submit("complete", request.to_json())
+
+    def prefill_completion(self, context: str, session_id: str | None = None) -> bool:
+        """Evaluate a completion's stable part (the FIM prefix token and `context`) ahead of
+        the keystrokes, at low priority; never starts a worker. Returns whether it was sent."""
+        with self._lock:
+            worker = self._worker
+            if self._closed or worker is None:
+                return False
+            try:
+                worker.send(
+                    {"op": "prefill_completion", "context": context, "session_id": session_id}
+                )
+            except OSError as exc:
+                log.debug("completion prefill not sent: %s", exc)
+                return False
+        return True
+
+    def _submit(self, op: str, payload: dict[str, Any]) -> WorkerGeneration:
         request_id = f"r{next(_request_ids)}"
         generation = WorkerGeneration(request_id, self._model_name, self._cancel)
         try:
@@ -156,7 +187,7 @@ class WorkerEngine(Engine):
                 worker = self._ensure_worker()
                 generation.bind(worker, self._model_name)
                 self._pending.add(generation)
-                worker.send({"op": "generate", "id": request_id, "request": request.to_json()})
+                worker.send({"op": op, "id": request_id, "request": payload})
         except LocalAIError as exc:
             self._pending.discard(request_id)
             generation.fail(exc)
@@ -227,6 +258,8 @@ class WorkerEngine(Engine):
             "rss_bytes": worker.rss_bytes() if worker else None,
             # Prefill and saved states, as the worker last reported them.
             "warm": dict(self._warm),
+            # Inline completion fills in the middle (else: continues context + prefix).
+            "fim": self._fim,
         }
 
     def ping(self, timeout: float = 5.0) -> dict[str, Any]:
@@ -371,6 +404,7 @@ class WorkerEngine(Engine):
         elif kind == "warm":
             self._warm = dict(message.get("stats") or {})
         elif kind == "loaded":
+            self._fim = message.get("fim")
             self._health.loaded(message)
         elif kind == "load_error":
             path = self._model_file.path if self._model_file else self._model_name

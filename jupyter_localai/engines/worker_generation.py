@@ -94,6 +94,7 @@ class WorkerGeneration(Generation):
             ttft_s=(self._first_piece_at or now) - self._started,
             total_s=now - self._started,
             cached_tokens=int(data.get("cached_tokens") or 0),
+            candidates=[str(text) for text in data.get("candidates") or []],
         )
         self._events.put(("done", completion))
 

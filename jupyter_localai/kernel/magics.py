@@ -180,6 +180,7 @@ class LocalAIMagics(Magics):
             session_id=self._session_id(),
             context_tokens=args.context_tokens or settings.context_tokens,
             retries=_retries(args, settings, rehearsal is not None),
+            candidates=settings.candidates,
         )
 
     def _explain_target(self, text: str, cell_given: bool) -> tuple[str, str, str]:

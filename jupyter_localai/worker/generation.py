@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .candidates import CandidateDecoder
 from .faults import die_of_sigill_at
 from .kv_policy import KVPolicy
 from .kv_states import shared_prefix
 from .protocol import CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel
 from .scheduler import Scheduler
+from .sequences import COMPLETION_SEQ, MAX_CANDIDATES
 from .text_stream import TextStream
 
 if TYPE_CHECKING:
@@ -38,11 +40,15 @@ class Generator:
         scheduler: Scheduler,
         kv: KVPolicy,
         warm_stats: Callable[[], dict[str, Any]],
+        between_tokens: Callable[[LoadedModel], None] = lambda model: None,
     ) -> None:
         self.channel = channel
         self.scheduler = scheduler
         self.kv = kv
         self.warm_stats = warm_stats
+        # Called after each streamed token: serves a waiting inline completion on its own
+        # sequence (`completion.py`), so completions never queue behind a long answer.
+        self.between_tokens = between_tokens
         self.served = 0
 
     def send_error(self, job_id: Any, error: str, message: str) -> None:
@@ -87,6 +93,9 @@ class Generator:
             return
         session = request.get("session_id") or None
         model.make_consistent()
+        n = self.candidates_that_fit(model, request, len(tokens), max_tokens)
+        if len(tokens) + n * max_tokens + len(model.completion_tokens) > model.n_ctx:
+            model.clear_sequence(COMPLETION_SEQ)  # the chat's window comes first
         self.kv.use_best_state(model, tokens, session)
         cached = model.cached_prefix(tokens)
         self.channel.send(
@@ -95,10 +104,56 @@ class Generator:
         die_of_sigill_at("generate")  # where an AMX build's first matrix product traps
         llm = model.llm
         llm.set_seed(int(request.get("seed") or 0))
+        cancelled = self.scheduler.is_cancelled
+        decoder = None
+        if n > 1:
+            decoder = CandidateDecoder(
+                model, tokens, request, n, stops, max_tokens, lambda: cancelled(job_id))
+        model.chat_reserve = n * max_tokens
+        try:
+            self.stream_answer(model, job_id, tokens, request, stops, max_tokens, cached,
+                               started, decoder)
+        finally:
+            model.chat_reserve = 0
+            if decoder is not None:
+                decoder.close()
+        self.kv.save_state(model, session)
+        self.channel.send({"type": "warm", "stats": self.warm_stats()})  # after the answer is out: costs no latency
+
+    @staticmethod
+    def candidates_that_fit(
+        model: LoadedModel, request: dict[str, Any], prompt: int, max_tokens: int
+    ) -> int:
+        """Candidates asked for, at most `MAX_CANDIDATES` and as many as the window holds
+        (each needs `max_tokens` cells of its own); at least the one answer."""
+        wanted = max(1, min(int(request.get("n_candidates") or 1), MAX_CANDIDATES))
+        if model.n_seq < 2 + wanted - 1:
+            return 1
+        return max(1, min(wanted, (model.n_ctx - prompt) // max(1, max_tokens)))
+
+    def stream_answer(
+        self,
+        model: LoadedModel,
+        job_id: str,
+        tokens: list[int],
+        request: dict[str, Any],
+        stops: list[str],
+        max_tokens: int,
+        cached: int,
+        started: float,
+        decoder: CandidateDecoder | None,
+    ) -> None:
+        """Stream candidate 0 (the answer) token by token, then finish the other
+        candidates, and send `done` with every candidate's text."""
+        llm = model.llm
         stream = TextStream(stops)
         finish, produced, first_at = "length", 0, 0.0
         cancelled = self.scheduler.is_cancelled
-        for token in self.sampled_tokens(model, job_id, tokens, request):
+        source = (
+            self.candidate_tokens(model, job_id, decoder) if decoder is not None
+            else self.sampled_tokens(model, job_id, tokens, request)
+        )
+        for token in source:
             if model.is_end_of_generation(token):
                 finish = "stop"
                 break
@@ -116,6 +171,7 @@ class Generator:
                 break
             if produced >= max_tokens:
                 break
+            self.between_tokens(model)
         else:
             if produced < max_tokens:  # the prompt's evaluation was aborted by a cancel
                 finish = "cancelled"
@@ -124,24 +180,38 @@ class Generator:
         tail = "" if finish == "stop" and stream.stopped else stream.flush()
         if tail:
             self.channel.send({"type": "token", "id": job_id, "text": tail})
+        completion: dict[str, Any] = {
+            "text": stream.text,
+            "finish_reason": finish,
+            "prompt_tokens": len(tokens),
+            "completion_tokens": produced,
+            "cached_tokens": cached,
+        }
+        if decoder is not None:
+            if finish != "cancelled":
+                decoder.finish_others(lambda: self.between_tokens(model))
+            completion["candidates"] = decoder.texts(stream.text)
         ended = time.perf_counter()
-        self.channel.send(
-            {
-                "type": "done",
-                "id": job_id,
-                "completion": {
-                    "text": stream.text,
-                    "finish_reason": finish,
-                    "prompt_tokens": len(tokens),
-                    "completion_tokens": produced,
-                    "cached_tokens": cached,
-                    "worker_ttft_s": (first_at or ended) - started,
-                    "worker_total_s": ended - started,
-                },
-            }
-        )
-        self.kv.save_state(model, session)
-        self.channel.send({"type": "warm", "stats": self.warm_stats()})  # after the answer is out: costs no latency
+        completion["worker_ttft_s"] = (first_at or ended) - started
+        completion["worker_total_s"] = ended - started
+        self.channel.send({"type": "done", "id": job_id, "completion": completion})
+
+    def candidate_tokens(
+        self, model: LoadedModel, job_id: str, decoder: CandidateDecoder
+    ) -> Iterator[int]:
+        """Candidate 0's tokens, the prompt's evaluation interruptible by a cancel (as
+        `sampled_tokens`)."""
+        self.scheduler.evaluating_prompt = True
+        try:
+            decoder.evaluate_prompt()
+        except RuntimeError:  # aborted, or failed: nothing of a cut evaluation is reused
+            model.invalidate()
+            if not self.scheduler.is_cancelled(job_id):
+                raise
+            return
+        finally:
+            self.scheduler.evaluating_prompt = False
+        yield from decoder.tokens()
 
     def sampled_tokens(
         self, model: LoadedModel, job_id: str, prompt: list[int], request: dict[str, Any]
@@ -161,6 +231,7 @@ class Generator:
             repeat_penalty=1.0,
         )
         cancelled = self.scheduler.is_cancelled
+        self.scheduler.evaluating_prompt = True
         with model.abort_when(lambda: cancelled(job_id)):
             try:
                 first = next(tokens, None)
@@ -171,6 +242,8 @@ class Generator:
                 if not cancelled(job_id):
                     raise
                 return
+            finally:
+                self.scheduler.evaluating_prompt = False
         if first is not None:
             yield first
             yield from tokens

@@ -2,8 +2,16 @@
 
 Everything that calls llama-cpp-python or llama.cpp's C functions is here, behind
 `LoadedModel`'s methods (prompt tokens, KV cache positions, saved states, the abort
-callback), so the rest of the worker (`main.py`, `scheduler.py`, `kv_policy.py`,
-`generation.py`) is given the model as an object and never imports llama_cpp itself.
+callback, sequences, batches and samplers), so the rest of the worker (`main.py`,
+`scheduler.py`, `kv_policy.py`, `generation.py`, `candidates.py`, `completion.py`) is
+given the model as an object and never imports llama_cpp itself.
+
+Several KV sequences share one context (`kv_unified`: all of them draw on its n_ctx
+cells, so the chat keeps its whole window): sequence 0 is the chat's, driven by
+`Llama.generate` as before (llama-cpp-python maps its seq -1 to 0); `COMPLETION_SEQ` holds
+inline completions (so they and the chat never evict each other); `CANDIDATE_SEQS` hold
+the extra candidates of one answer while it is decoded, and are cleared after it. Those
+are driven with llama.cpp's batch API and C sampler chains (`decode`, `Sampler`).
 """
 
 from __future__ import annotations
@@ -18,11 +26,13 @@ from typing import Any, TextIO
 import llama_cpp
 import numpy as np
 from llama_cpp import Llama
+from llama_cpp._internals import LlamaContext
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
 from . import gpu
 from .faults import die_of_sigill_at
 from .protocol import physical_cores
+from .sequences import CHAT_SEQ, COMPLETION_SEQ, N_SEQ
 
 # ggml.h's `enum ggml_log_level` (llama-cpp-python's _logger.py comment is out of date):
 # 3 warn, 4 error, 5 continues the previous line.
@@ -79,6 +89,15 @@ class LoadedModel:
         finally:
             llama_log.loading = False
         self.llm.verbose = False  # no per-request chatter from llama-cpp-python
+        self.n_seq = int(spec.get("n_seq") or N_SEQ)
+        if self.n_seq > 1:
+            self._multi_sequence(self.n_seq)
+        # Tokens the completion sequence holds (positions 0..len-1), kept with the cache.
+        self.completion_tokens: list[int] = []
+        # Cells the running chat answer may still claim (its candidates' too).
+        self.chat_reserve = 0
+        # Inline completion as plain continuation even when the vocabulary has FIM tokens.
+        self.fim_disabled = spec.get("fim") is False
         self.load_time_s = time.perf_counter() - started
         self.n_ctx = self.llm.n_ctx()
         params = self.llm.model_params  # read back: what llama.cpp was given
@@ -115,6 +134,21 @@ class LoadedModel:
             verbose=True,  # see LlamaLog
             **gpu.llama_kwargs(spec),
         )
+
+    def _multi_sequence(self, n_seq: int) -> None:
+        """Give the context `n_seq` KV sequences over one unified cache.
+
+        `Llama(...)` takes no n_seq_max, so its context is made anew with the same
+        parameters plus these two, and the first one freed (before anything is evaluated).
+        Sequence 0 computes exactly as in a one-sequence context (tests/worker prove it
+        token for token): cells of other sequences are masked out of its attention.
+        """
+        llm = self.llm
+        llm.context_params.n_seq_max = n_seq
+        llm.context_params.kv_unified = True
+        old = llm._ctx
+        llm._ctx = LlamaContext(model=llm._model, params=llm.context_params, verbose=False)
+        old.close()
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> tuple[list[int], list[str]]:
         """The chat-templated prompt as tokens (exactly what will be evaluated) and stops."""
@@ -168,6 +202,12 @@ class LoadedModel:
         """Forget the KV cache entirely: nothing may be reused after a failed evaluation."""
         self.llm._ctx.kv_cache_clear()
         self.llm.n_tokens = 0
+        self.completion_tokens = []
+
+    def forget_chat(self) -> None:
+        """Empty sequence 0 only (the completion sequence stays warm)."""
+        self.clear_sequence(CHAT_SEQ)
+        self.llm.n_tokens = 0
 
     def truncate(self, keep: int) -> None:
         """Keep the first `keep` positions of the KV cache, to evaluate what follows anew."""
@@ -204,11 +244,11 @@ class LoadedModel:
     def restore_state(self, tokens: np.ndarray, data: bytes) -> bool:
         """Replace the KV cache with a saved state; False (and a cold cache) if it does not fit."""
         llm = self.llm
-        self.invalidate()
+        self.forget_chat()
         source = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
         read = llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, source, len(data), 0)
         if not read or self.kv_positions() != len(tokens):
-            self.invalidate()
+            self.forget_chat()
             return False
         llm.input_ids[: len(tokens)] = tokens
         llm.n_tokens = len(tokens)
@@ -222,3 +262,133 @@ class LoadedModel:
         differ = np.flatnonzero(self.llm.input_ids[:length] != np.asarray(tokens[:length]))
         same = int(differ[0]) if differ.size else length
         return min(same, max(len(tokens) - 1, 0))
+
+    # --- sequences other than the chat's, driven with llama.cpp's batch API --------------
+
+    def free_cells(self) -> int:
+        """KV cells left for a completion: the window less the chat's positions, what a
+        running answer may still add (`chat_reserve`) and the completion sequence's."""
+        chat = max(self.kv_positions(), self.llm.n_tokens)
+        return self.n_ctx - chat - self.chat_reserve - len(self.completion_tokens)
+
+    def copy_sequence(self, source: int, target: int, length: int) -> None:
+        """Let `target` share `source`'s first `length` positions (same cells, no copy)."""
+        memory = llama_cpp.llama_get_memory(self.llm._ctx.ctx)
+        llama_cpp.llama_memory_seq_rm(memory, target, -1, -1)
+        llama_cpp.llama_memory_seq_cp(memory, source, target, 0, length)
+
+    def clear_sequence(self, seq: int, keep: int = 0) -> None:
+        """Drop `seq`'s positions from `keep` on (all of them by default)."""
+        memory = llama_cpp.llama_get_memory(self.llm._ctx.ctx)
+        llama_cpp.llama_memory_seq_rm(memory, seq, keep, -1)
+        if seq == COMPLETION_SEQ:
+            del self.completion_tokens[keep:]
+
+    def decode(self, entries: list[tuple[int, int, int]], batch: Batch) -> None:
+        """One `llama_decode` of `(seq, position, token)` entries, logits for each entry.
+
+        Raises RuntimeError when llama.cpp refuses (no free cells) or was aborted.
+        """
+        batch.fill(entries, logits="all")
+        code = llama_cpp.llama_decode(self.llm._ctx.ctx, batch.batch)
+        if code != 0:
+            raise RuntimeError(f"llama_decode returned {code}")
+        self.completion_tokens.extend(t for seq, _, t in entries if seq == COMPLETION_SEQ)
+
+    def eval_sequence(self, seq: int, tokens: list[int], start: int, batch: Batch) -> None:
+        """Evaluate `tokens` at positions `start`.. of `seq` in batches of `batch.size`;
+        the last token's logits are at index -1 afterwards."""
+        for at in range(0, len(tokens), batch.size):
+            chunk = tokens[at : at + batch.size]
+            entries = [(seq, start + at + i, token) for i, token in enumerate(chunk)]
+            batch.fill(entries, logits="last")
+            code = llama_cpp.llama_decode(self.llm._ctx.ctx, batch.batch)
+            if code != 0:
+                raise RuntimeError(f"llama_decode returned {code}")
+            if seq == COMPLETION_SEQ:
+                self.completion_tokens.extend(chunk)
+
+    def new_batch(self, size: int) -> Batch:
+        return Batch(size)
+
+    def sampler(self, temperature: float, seed: int, top_p: float = 1.0) -> Sampler:
+        """A sampler that picks exactly as `Llama.generate` does with these settings."""
+        return Sampler(temperature, seed, top_p)
+
+    def sample(self, sampler: Sampler, index: int) -> int:
+        """The next token from the logits of batch entry `index` (-1: the last)."""
+        return int(llama_cpp.llama_sampler_sample(sampler.chain, self.llm._ctx.ctx, index))
+
+    def token_bytes(self, token: int) -> bytes:
+        return self.llm.detokenize([token])
+
+    def tokenize_text(self, text: str, *, add_bos: bool = False) -> list[int]:
+        """Plain text as tokens (special-token texts in it stay text)."""
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=False)
+
+    def vocab_texts(self) -> Iterator[tuple[int, str]]:
+        """Every token id with its text, for looking up special tokens by name."""
+        vocab = self.llm._model.vocab
+        for token in range(int(llama_cpp.llama_vocab_n_tokens(vocab))):
+            yield token, llama_cpp.llama_vocab_get_text(vocab, token).decode(
+                "utf-8", errors="replace")
+
+    def adds_bos(self) -> bool:
+        return bool(llama_cpp.llama_vocab_get_add_bos(self.llm._model.vocab))
+
+
+class Batch:
+    """A `llama_batch` of up to `size` entries, one sequence each, freed with the object."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.batch = llama_cpp.llama_batch_init(size, 0, 1)
+
+    def fill(self, entries: list[tuple[int, int, int]], logits: str) -> None:
+        batch = self.batch
+        batch.n_tokens = len(entries)
+        for i, (seq, position, token) in enumerate(entries):
+            batch.token[i] = token
+            batch.pos[i] = position
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = seq
+            batch.logits[i] = logits == "all" or i == len(entries) - 1
+
+    def close(self) -> None:
+        if self.batch is not None:
+            llama_cpp.llama_batch_free(self.batch)
+            self.batch = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class Sampler:
+    """A llama.cpp sampler chain: greedy at temperature 0, else the chain `Llama.generate`
+    builds (top-k 40, typical 1, top-p, min-p 0.05, temperature, seeded dist), so the
+    same logits give the same tokens as the chat path."""
+
+    def __init__(self, temperature: float, seed: int, top_p: float = 1.0) -> None:
+        chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+        if temperature <= 0.0:
+            parts = [llama_cpp.llama_sampler_init_greedy()]
+        else:
+            parts = [
+                llama_cpp.llama_sampler_init_top_k(40),
+                llama_cpp.llama_sampler_init_typical(1.0, 1),
+                llama_cpp.llama_sampler_init_top_p(top_p, 1),
+                llama_cpp.llama_sampler_init_min_p(0.05, 1),
+                llama_cpp.llama_sampler_init_temp(temperature),
+                llama_cpp.llama_sampler_init_dist(seed & 0xFFFFFFFF),
+            ]
+        for part in parts:
+            llama_cpp.llama_sampler_chain_add(chain, part)  # the chain owns its parts
+        self.chain = chain
+
+    def close(self) -> None:
+        if self.chain is not None:
+            llama_cpp.llama_sampler_free(self.chain)
+            self.chain = None
+
+    def __del__(self) -> None:
+        self.close()

@@ -13,6 +13,10 @@ Always warm: each notebook's KV state is saved after its answers and prefills an
 when a prompt shares more with it than with the cache (`kv_policy.py`); prefills (a
 notebook's context after a cell ran) run only when no real job waits and are aborted at
 once when one arrives (`generation.py`). An aborted or failed evaluation is never reused.
+
+Several KV sequences share the one context (`sequences.py`): the chat's, the inline
+completions' (`completion.py`, served before queued jobs and between a chat answer's
+tokens) and an answer's extra candidates (`candidates.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import sys
 import threading
 from typing import Any
 
+from .completion import Completer
 from .generation import Generator
 from .kv_policy import KVPolicy, state_store
 from .llama_model import LlamaLog, LoadedModel
@@ -47,7 +52,11 @@ class Worker:
         self.scheduler = Scheduler()
         llama_log.aborting = self.scheduler.aborting
         self.kv = KVPolicy()
-        self.generator = Generator(channel, self.scheduler, self.kv, self.warm_stats)
+        self.completer = Completer(channel, self.scheduler)
+        self.generator = Generator(
+            channel, self.scheduler, self.kv, self.warm_stats,
+            between_tokens=self.completer.serve_waiting,
+        )
 
     # --- reader thread -------------------------------------------------------------------
 
@@ -69,6 +78,10 @@ class Worker:
             self.channel.send({"type": "status", "id": message.get("id"), **self.status()})
         elif op == "tokenize" and not self.scheduler.load_pending():
             self.tokenize(message)
+        elif op == "complete":
+            self.offer_completion(message)
+        elif op == "prefill_completion":
+            self.scheduler.offer_completion_prefill(message)
         elif op == "prefill":
             self.scheduler.offer_prefill(message)
         elif op == "pause_prefill":
@@ -85,6 +98,16 @@ class Worker:
                 }
             )
 
+    def offer_completion(self, message: dict[str, Any]) -> None:
+        """Queue a completion ahead of everything; while a chat prompt evaluates (the main
+        thread cannot serve it for seconds), answer at once with no suggestion."""
+        if self.scheduler.evaluating_prompt:
+            self.completer.send_done(str(message.get("id")), "", "busy", 0, 0, 0, 0.0)
+            return
+        older = self.scheduler.offer_completion(message)
+        if older is not None:  # replaced before it started: it ends now
+            self.completer.send_done(str(older.get("id")), "", "cancelled", 0, 0, 0, 0.0)
+
     def status(self) -> dict[str, Any]:
         model = self.model
         return {
@@ -99,6 +122,7 @@ class Worker:
             "cached_tokens": model.llm.n_tokens if model else 0,
             "pid": os.getpid(),
             "warm": self.warm_stats(),
+            **self.completer.status(model),
         }
 
     def warm_stats(self) -> dict[str, Any]:
@@ -129,6 +153,12 @@ class Worker:
             if op == "prefill":
                 self.generator.prefill(self.model, job)
                 continue
+            if op == "prefill_completion":
+                self.completer.prefill(self.model, job)
+                continue
+            if op == "complete":
+                self.completer.complete(self.model, job)
+                continue
             if op == "load":
                 self.load(job)
                 self.scheduler.load_finished()
@@ -154,6 +184,7 @@ class Worker:
             try:
                 self.model = LoadedModel(spec, self.llama_log)
                 self.kv.states = state_store(spec, self.model)
+                self.completer.fim(self.model)  # one vocabulary scan, so status knows
             except (ValueError, RuntimeError, OSError) as exc:
                 # llama.cpp's first error says why; the exception only says "failed".
                 why = next(iter(self.llama_log.errors), str(exc))
@@ -169,6 +200,7 @@ class Worker:
                 "n_threads": model.n_threads,
                 "load_time_s": model.load_time_s,
                 "backend": model.backend,
+                "fim": self.completer.status(model)["fim"],
             }
         )
 

@@ -7,7 +7,11 @@ Client to worker (`op`): `load` {model_path, n_ctx, n_threads, n_batch, flash_at
 kv_dir, kv_ram_bytes, kv_disk_bytes}, `generate` {id, request}, `cancel` {id}, `status`
 {id}, `tokenize` {id, messages}, `reset` {id}, `shutdown`, `prefill` {messages,
 session_id} (low priority, latest per session wins, no answer), `pause_prefill`
-{session_id} (drop that notebook's queued prefill, stop its running one).
+{session_id} (drop that notebook's queued prefill, stop its running one), `complete` {id,
+request} (an inline completion, `CompletionRequest.to_json`; answered like `generate`, or
+at once with finish_reason "busy" while a chat prompt evaluates), `prefill_completion`
+{context, session_id} (evaluate a completion's stable part, as a prefill). A `generate`
+request may carry `n_candidates`; its `done` completion then has `candidates` (texts).
 Worker to client (`type`): `loaded` {load_time_s, n_ctx, model_path}, `load_error`
 {message}, `started` {id, prompt_tokens, cached_tokens}, `token` {id, text}, `done` {id,
 completion}, `error` {id, error, message}, `status` {id, ..., warm}, `tokens` {id, count},

@@ -5,6 +5,13 @@ main thread takes them out (`next_job`) and asks, while a prefill or a prompt ev
 whether it should give way (`prefill_should_yield`, `is_cancelled`). Each counter has one
 writer thread, so the two threads share them without a lock; the prefills waiting (one per
 notebook, a newer one replaces the older) and the one running are guarded by a lock.
+
+Inline completions come before everything else: they wait apart, one per notebook (a
+newer one replaces the older, which is answered "cancelled", and cancels it if it runs),
+the main thread takes them before any queued job and between the tokens of a running
+answer (`take_completion`), and a prefill gives way to them as to any real job. While a
+chat prompt evaluates (one `llama_decode` the main thread cannot leave), the worker
+answers a completion at once with no suggestion instead (`evaluating_prompt`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,11 @@ class Scheduler:
         self._jobs: queue.Queue[dict[str, Any]] = queue.Queue()
         self._cancelled: set[str] = set()
         self.current: str | None = None  # the answer being generated, by job id
+        # True while the main thread evaluates a chat prompt (it cannot serve a completion).
+        self.evaluating_prompt = False
+        # Completions waiting, one per notebook, and the one running (session, job id).
+        self._completions: dict[str, dict[str, Any]] = {}
+        self._completing: tuple[str, str] | None = None
         # A tokenize must wait for a model about to load; each counter has one writer thread.
         self._loads_queued = 0
         self._loads_done = 0
@@ -67,10 +79,29 @@ class Scheduler:
             self._prefills[key] = message
         self._jobs.put({"op": "wake"})
 
+    def offer_completion(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        """Queue an inline completion ahead of everything; returns the older completion of
+        the same notebook it replaces (still waiting), for the caller to answer. One that
+        is running is marked cancelled and stops at its next token."""
+        key = str((message.get("request") or {}).get("session_id") or "")
+        with self._prefills_lock:
+            older = self._completions.pop(key, None)
+            self._completions[key] = message
+            running = self._completing
+            if running is not None and running[0] == key:
+                self._cancelled.add(running[1])
+        self._jobs.put({"op": "wake"})
+        return older
+
+    def offer_completion_prefill(self, message: dict[str, Any]) -> None:
+        """A completion context to evaluate ahead of the keystrokes (as a prefill)."""
+        self.offer_prefill({**message, "session_id": _completion_key(message.get("session_id"))})
+
     def pause_prefill(self, session_id: Any) -> None:
         """A cell starts computing in that notebook's kernel: the CPU is the user's."""
         key = str(session_id or "")
         with self._prefills_lock:
+            self._prefills.pop(_completion_key(session_id), None)
             if self._prefills.pop(key, None) is not None:
                 self.warm["prefills_paused"] += 1
             if self._prefilling == key:
@@ -82,9 +113,30 @@ class Scheduler:
 
     # --- main thread ---------------------------------------------------------------------
 
+    def take_completion(self) -> dict[str, Any] | None:
+        """The oldest waiting completion (now the running one), or None."""
+        with self._prefills_lock:
+            if not self._completions:
+                return None
+            key = next(iter(self._completions))
+            job = self._completions.pop(key)
+            self._completing = (key, str(job.get("id")))
+            return job
+
+    def end_completion(self) -> None:
+        with self._prefills_lock:
+            self._completing = None
+
+    def completion_waiting(self) -> bool:
+        return bool(self._completions)
+
     def next_job(self) -> dict[str, Any]:
-        """The next real job; a waiting prefill only when no real job waits."""
+        """A waiting completion first, then the next real job; a waiting prefill only when
+        no real job waits."""
         while True:
+            completion = self.take_completion()
+            if completion is not None:
+                return completion
             try:
                 job = self._jobs.get_nowait()
             except queue.Empty:
@@ -97,6 +149,8 @@ class Scheduler:
             if job["op"] != "wake":
                 self._urgent_out += 1
                 return job
+            if self._completions:
+                continue
 
     def load_finished(self) -> None:
         self._loads_done += 1
@@ -119,7 +173,7 @@ class Scheduler:
 
     def prefill_should_yield(self) -> bool:
         """A real job arrived, or the notebook's kernel started a cell: stop the prefill."""
-        return self.urgent_waiting() or self.prefill_stop
+        return self.urgent_waiting() or self.prefill_stop or self.completion_waiting()
 
     # --- either thread -------------------------------------------------------------------
 
@@ -136,3 +190,8 @@ class Scheduler:
     def prefills_queued(self) -> int:
         with self._prefills_lock:
             return len(self._prefills)
+
+
+def _completion_key(session_id: Any) -> str:
+    """Where a notebook's completion prefill waits (apart from its chat prefill)."""
+    return f"complete:{session_id or ''}"
