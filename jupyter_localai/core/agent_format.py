@@ -17,6 +17,7 @@ from .reply import extract_code, parses
 MAX_PLAN_STEPS = 4
 _PLAN_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?(?:step\s*)?(\d{1,2})\s*[.):]\s*(?:\*\*)?\s*(.+?)\s*$",
                         re.IGNORECASE)
+_TAG_LINE = re.compile(r"^[ \t]*CELL[ \t]*:.*$", re.IGNORECASE | re.MULTILINE)
 _TAG = re.compile(r"CELL\s*:\s*(new|edit)\b(?:[^\n\d]*?(\d+))?", re.IGNORECASE)
 
 
@@ -95,7 +96,8 @@ def parse_cell(text: str, known_cells: dict[int, str]) -> CellEdit:
     """The cell an answer proposes. A missing tag means a new cell (what small models
     usually mean); an edit must name a cell of `known_cells` (number -> source) and change
     it. Raises FormatError with the feedback for a retry."""
-    code = extract_code(text).strip("\n")
+    # The tag line is no code (`CELL: new` even parses, as an annotation).
+    code = extract_code(_TAG_LINE.sub("", text)).strip("\n")
     if not code.strip():
         raise FormatError("The reply has no code. Reply with `CELL: new` and one ```python "
                           "block.")
