@@ -133,13 +133,83 @@ def load_average() -> str:
         return "?"
 
 
+def _mark(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "not run"
+    return "yes" if row["completed"] else "no"
+
+
+def write_table() -> Path:
+    """results/agent_eval.md from every results/agent_eval_<model>.json."""
+    lines = ["# Agent mode vs one-shot `%%ai` (issue 23)", "",
+             ("Written by `benchmarks/agent_eval.py --table` from `agent_eval_<model>.json`. "
+             "Goals and checks: `benchmarks/agent_goals/` (fixed before any agent run). "
+             "Completed = the goal's check passed after the notebook (setup cells, then the "
+             "accepted agent cells or the one-shot cell) ran from the top in a fresh kernel. "
+             "Time = wall seconds of the ask on a shared 2-core machine under heavy load from "
+             "other engineers' work (load averages before/after each ask in the JSON)."), ""]
+    for path in sorted(RESULTS.glob("agent_eval_*.json")):
+        data = json.loads(path.read_text())
+        rows = data["rows"]
+        by = {(row["id"], row["mode"]): row for row in rows}
+        ids = sorted({row["id"] for row in rows})
+        agent = [by[(i, "agent")] for i in ids if (i, "agent") in by]
+        one = [by[(i, "one_shot")] for i in ids if (i, "one_shot") in by]
+        loads = [float(row["load_before"].split()[0]) for row in rows
+                 if row.get("load_before", "?") != "?"]
+        lines += [f"## {data['model']}", "",
+                  (f"Agent completed {sum(r['completed'] for r in agent)}/{len(agent)}, "
+                  f"one-shot completed {sum(r['completed'] for r in one)}/{len(one)}. "
+                  f"Agent: mean steps planned "
+                  f"{_mean([r.get('steps_planned', 0) for r in agent]):.1f}, ran "
+                  f"{_mean([r.get('steps_ran', 0) for r in agent]):.1f}, attempts "
+                  f"{_mean([r.get('attempts', 0) for r in agent]):.1f}; median time agent "
+                  f"{_median([r['seconds'] for r in agent]):.0f} s, one-shot "
+                  f"{_median([r['seconds'] for r in one]):.0f} s. 1-minute load average "
+                  f"when asks started: {min(loads, default=0):.0f}-{max(loads, default=0):.0f} "
+                  f"on {data.get('cpus', '?')} CPUs."), "",
+                  ("| goal | agent done | agent status | steps ran/planned | attempts | agent s "
+                  "| one-shot done | one-shot attempts | one-shot s |"),
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for goal in ids:
+            a, o = by.get((goal, "agent")), by.get((goal, "one_shot"))
+            lines.append(
+                f"| {goal} | {_mark(a)} | {a.get('status', a.get('error', '')) if a else ''} "
+                f"| {a.get('steps_ran', 0) if a else ''}/{a.get('steps_planned', 0) if a else ''} "
+                f"| {a.get('attempts', '') if a else ''} | {a['seconds']:.0f} |" if a else
+                f"| {goal} | not run | | | | |")
+            lines[-1] += (f" {_mark(o)} | {o.get('attempts', '')} | {o['seconds']:.0f} |" if o
+                          else " not run | | |")
+        failures = [f"- {r['id']} ({r['mode']}): {r['check_error'] or r.get('message') or ''}"
+                    for r in rows if not r["completed"]]
+        if failures:
+            lines += ["", "Why the checks failed:", "", *failures]
+        lines.append("")
+    out = RESULTS / "agent_eval.md"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="e.g. qwen2.5-coder-1.5b (default: "
                                                        "the embedded 0.5B)")
     parser.add_argument("--only", nargs="*", default=[], help="goal ids")
     parser.add_argument("--modes", nargs="*", default=["agent", "one_shot"])
+    parser.add_argument("--table", action="store_true", help="only write agent_eval.md")
     args = parser.parse_args()
+    if args.table:
+        print(write_table())
+        return 0
     name = args.model or "qwen2.5-coder-0.5b"
     out = RESULTS / f"agent_eval_{name}.json"
     rows: list[dict[str, Any]] = json.loads(out.read_text())["rows"] if out.exists() else []

@@ -104,3 +104,20 @@ def test_an_endless_step_is_stopped_and_revised(run_cells: Any) -> None:
     assert "did not finish within its budget of 2 s" in run.steps[0].attempts[0].problem
     assert "no endless loop" in seen[-1].messages[-1]["content"]
     assert shell.user_ns["n"] == 3
+
+
+def test_an_engine_failure_ends_the_run_with_what_ran(run_cells: Any) -> None:
+    from jupyter_localai.errors import WorkerCrashedError
+
+    shell = run_cells("n = 3")
+    replies = iter(["1. Add one\n2. Double", "```python\nm = n + 1\n```"])
+
+    def reply(request: GenerationRequest) -> str:
+        text = next(replies, None)
+        if text is None:
+            raise WorkerCrashedError("the worker died")
+        return text
+
+    run = runner(shell, FakeEngine(reply), "add one, then double").run()
+    assert run.status == "stopped" and "the worker died" in run.message
+    assert [s.status for s in run.steps] == ["ran", "pending"]

@@ -32,7 +32,8 @@ from ...core.context import NotebookContext
 from ...core.engine import Engine, GenerationRequest
 from ...core.prompt import PromptBudget, build_messages
 from ...core.redact import redact, redact_context, redact_messages
-from .copy import AgentCopy, TrialResult
+from ...errors import LocalAIError
+from .copy import AgentCopy, CopyLost, TrialResult
 from .state import AgentRun, AgentStep, Attempt
 
 
@@ -136,6 +137,14 @@ class AgentRunner:
         except KeyboardInterrupt:
             state.status = "stopped"
             state.message = "Stopped by the user; the steps that ran in the copy are on offer."
+            return state
+        except LocalAIError as error:  # the engine failed: said, with what ran so far
+            state.status = "stopped"
+            state.message = f"The model could not answer: {error}"
+            return state
+        except CopyLost as error:
+            state.status = "stopped"
+            state.message = f"The copy of the kernel was lost ({error}); nothing was changed."
             return state
         finally:
             state.seconds = time.monotonic() - self._started
