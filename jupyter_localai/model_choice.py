@@ -46,6 +46,9 @@ TYPICAL_PROMPT_TOKENS = 1200
 TYPICAL_DECODE_TOKENS = 150
 DEFAULT_MAX_SECONDS = 10.0  # LocalAI.auto_max_seconds
 SPEED_DIR_ENV = "JUPYTER_LOCALAI_SPEED_DIR"
+# A measurement taken with more runnable work than cores is measured again at the next
+# first load, and the faster of the two is kept.
+BUSY_LOAD_PER_CORE = 1.0
 _MEASURE_DECODE_TOKENS = 48
 
 
@@ -79,10 +82,17 @@ class Speed:
     n_threads: int
     gpu_offload: str
     measured_at: float
+    # The machine's load per core while measuring (1-minute load average / cores): above 1,
+    # other work shared the cores and the figures are pessimistic.
+    load_per_core: float = 0.0
 
     def typical_ask_s(self) -> float:
         return (TYPICAL_PROMPT_TOKENS / self.prompt_tps
                 + TYPICAL_DECODE_TOKENS / self.decode_tps)
+
+    @property
+    def busy(self) -> bool:
+        return self.load_per_core > BUSY_LOAD_PER_CORE
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,12 @@ class SpeedStore:
             return None  # written by another version: measured again
 
     def put(self, candidate: Candidate, speed: Speed) -> None:
+        """Keep `speed`, or the earlier measurement when that one was faster (a busy
+        machine only ever makes a model look slower)."""
+        earlier = self.get(candidate)
+        if earlier is not None and earlier.typical_ask_s() < speed.typical_ask_s():
+            speed = Speed(**{**asdict(earlier), "load_per_core": speed.load_per_core,
+                             "measured_at": speed.measured_at})
         data = self._read()
         data[candidate.file_key()] = asdict(speed)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,8 +208,10 @@ def choose(candidates: list[Candidate], speeds: dict[str, Speed], *, max_seconds
         if candidate.name in speeds:
             seconds = speeds[candidate.name].typical_ask_s()
             if seconds <= max_seconds:
+                how = ("measured while the machine was busy; measured again at the next "
+                       "load" if speeds[candidate.name].busy else "measured")
                 return AutoChoice(candidate.name, f"{candidate.name}, {candidate.label}, "
-                                  f"{seconds:.1f} s per typical ask{cores} (measured){also}",
+                                  f"{seconds:.1f} s per typical ask{cores} ({how}){also}",
                                   seconds, measured=True)
             continue
         if measured:
@@ -271,7 +289,14 @@ def measure(engine: Any, timeout_s: float = 300.0) -> Speed:
                  decode_tps=(completion.completion_tokens - 1) / decode_s,
                  n_threads=int(status.get("n_threads") or 0),
                  gpu_offload=str(status.get("gpu_offload") or status.get("n_gpu_layers") or 0),
-                 measured_at=time.time())
+                 measured_at=time.time(), load_per_core=_load_per_core())
+
+
+def _load_per_core() -> float:
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except (AttributeError, OSError):
+        return 0.0  # no load average on this platform (Windows): taken as idle
 
 
 def measure_in_background(engine: Any, settings: Any,
@@ -279,12 +304,13 @@ def measure_in_background(engine: Any, settings: Any,
     """Under "auto", measure the picked model once, after the first question loaded it, in
     a daemon thread: it starts no load of its own and queues one short generation behind
     the question (a few seconds, once per machine and model file). None when the model is
-    measured already."""
+    measured already on a machine that was not busy."""
     choice = auto_choice(settings)
     candidate = next((c for c in installed_candidates(settings.models_dir)
                       if c.name == choice.name), None)
     store = SpeedStore(speed_dir(), _machine_of(settings))
-    if candidate is None or store.get(candidate) is not None:
+    earlier = store.get(candidate) if candidate is not None else None
+    if candidate is None or (earlier is not None and not earlier.busy):
         return None
 
     def run() -> None:

@@ -107,3 +107,21 @@ def test_an_explicit_model_wins_and_auto_resolves_once(tmp_path: Path, monkeypat
     assert select.resolve_alias(settings) == "qwen2.5-coder-1.5b"
     monkeypatch.setenv("JUPYTER_LOCALAI_MODEL", "/models/mine.gguf")
     assert LocalAI().model == "/models/mine.gguf"
+
+
+def test_a_busy_measurement_is_measured_again_and_the_faster_kept(tmp_path: Path) -> None:
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + bytes(100))
+    candidate = Candidate("m-0.5b", model, 104)
+    store = SpeedStore(tmp_path / "speed", "machine")
+    busy = Speed(prompt_tps=10, decode_tps=1, n_threads=2, gpu_offload="0",
+                 measured_at=time.time(), load_per_core=8.0)
+    store.put(candidate, busy)
+    assert store.get(candidate).busy
+    picked = choose([candidate], {candidate.name: busy}, max_seconds=1000.0)
+    assert "measured while the machine was busy" in picked.reason
+    store.put(candidate, speed(400, 40))  # idle, faster: replaces it
+    assert store.get(candidate).typical_ask_s() == speed(400, 40).typical_ask_s()
+    assert not store.get(candidate).busy
+    store.put(candidate, busy)  # slower again: the faster figures stay
+    assert store.get(candidate).typical_ask_s() == speed(400, 40).typical_ask_s()

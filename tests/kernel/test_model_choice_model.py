@@ -18,7 +18,7 @@ from support.kernel_driver import KernelDriver
 from jupyter_localai.config import MODEL_ENV, SERVER_URL_ENV
 from jupyter_localai.model_choice import SPEED_DIR_ENV, TYPICAL_DECODE_TOKENS, TYPICAL_PROMPT_TOKENS
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.timeout(3600)]  # slow when the machine is shared
 
 TIMEOUT_S = 1200.0  # the shared 2-core machine is slow under load
 BIG_BYTES = 4_700_000_000
@@ -104,7 +104,7 @@ def test_auto_picks_measures_once_and_then_decides_on_the_measurement(
     within = decided(typical * 1.5)
     assert within.startswith(f"auto: qwen2.5-coder-0.5b, 0.5B, {typical:.1f} s per typical ask"
                              ), within
-    assert "(measured)" in within
+    assert "(measured" in within  # "(measured while the machine was busy; ..." under load
     ratio = BIG_BYTES / (folders["models"] / "qwen2.5-coder-0.5b.gguf").stat().st_size
     bigger = decided(typical * ratio * 1.1)
     assert bigger.startswith("auto: big-coder-7b.gguf, 7B, ~"), bigger

@@ -1,0 +1,90 @@
+"""Rehearsal by default on the real embedded model, in a real kernel: a generated answer
+runs first in the guarded forked copy and says so, the kernel's variables are exactly as
+before (fingerprint), `--no-verify` and `LocalAI.rehearse = False` skip the copy, and an
+answer that raises there is retried with the error fed back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from support.kernel_driver import KernelDriver, own_worker_env
+
+pytestmark = [pytest.mark.model, pytest.mark.timeout(3600)]  # slow when the machine is shared
+
+REPLY = "__import__('jupyter_localai').last_reply()"
+ASK_TIMEOUT_S = 1200.0  # the shared 2-core machine is slow under load; nothing else waits
+# A fingerprint of the user's variables: names, types and reprs (a DataFrame's included).
+FINGERPRINT = ("__import__('hashlib').sha256(repr(sorted((k, type(v).__name__, repr(v)) "
+               "for k, v in globals().items() if not k.startswith('_') and k not in "
+               "('In', 'Out', 'get_ipython', 'exit', 'quit'))).encode()).hexdigest()")
+
+
+@pytest.fixture(scope="module")
+def kernel(default_model_path: str) -> Iterator[KernelDriver]:
+    driver = KernelDriver(env=own_worker_env(default_model_path))
+    run = driver.execute("%load_ext jupyter_localai\nimport pandas as pd\n"
+                         "temps = [21.5, 23.0, 19.5]\n"
+                         "sales = pd.DataFrame({'region': ['north', 'south'], 'units': [5, 7]})")
+    assert run.status == "ok", run.error
+    yield driver
+    driver.shutdown()
+
+
+def shown(run: object) -> str:
+    bundle = run.final_bundle()  # type: ignore[attr-defined]
+    return str(bundle.get("text/markdown", "")) + str(bundle.get("text/plain", ""))
+
+
+def test_a_generated_answer_is_rehearsed_by_default_and_leaves_the_kernel_as_it_was(
+        kernel: KernelDriver) -> None:
+    before = kernel.value(FINGERPRINT)
+    run = kernel.execute("%%ai --max-tokens 96\nAppend 18.0 to the list temps, then set "
+                         "warmest to the largest value in temps.", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    assert kernel.value(f"{REPLY}.verified") is True, kernel.value(f"{REPLY}.warnings")
+    assert "Rehearsed in a guarded copy:** ran without error" in shown(run)
+    code = kernel.value(f"{REPLY}.code")
+    assert "temps" in code and "warmest" in code
+    # The append and `warmest` happened in the copy only.
+    assert kernel.value(FINGERPRINT) == before
+    assert kernel.value("temps") == [21.5, 23.0, 19.5]
+    assert kernel.value("'warmest' in globals()") is False
+
+
+@pytest.mark.parametrize("setup, ask", [
+    ("", ("%%ai --no-verify --max-tokens 64\nSet busiest to the region with the most "
+          "units in sales.")),
+    ("%config LocalAI.rehearse = False",
+     "%%ai --max-tokens 64\nSet busiest to the region with the most units in sales."),
+])
+def test_no_verify_and_the_setting_skip_the_rehearsal(kernel: KernelDriver, setup: str,
+                                                      ask: str) -> None:
+    if setup:
+        assert kernel.execute(setup).status == "ok"
+    try:
+        run = kernel.execute(ask, timeout=ASK_TIMEOUT_S)
+        assert run.status == "ok", run.error
+        assert kernel.value(f"{REPLY}.verified") is None
+        assert "busiest" in kernel.value(f"{REPLY}.code")
+        assert "Rehearsed" not in shown(run)
+    finally:
+        kernel.execute("%config LocalAI.rehearse = True")
+
+
+def test_a_generated_answer_that_raises_in_the_copy_is_retried_with_the_error(
+        kernel: KernelDriver) -> None:
+    # The readings are strings: the plain `sum(readings)` raises TypeError, which only
+    # running the code shows (no static check knows what the list holds).
+    assert kernel.execute("readings = ['3', '4', '5']").status == "ok"
+    run = kernel.execute("%%ai --max-tokens 96\nSet total to the sum of readings.",
+                         timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    attempts = kernel.value(f"{REPLY}.attempts")
+    retried = [m for m in run.of_type("display_data", "update_display_data", "stream")
+               if "Running it in a copy of the notebook raised: TypeError" in str(m["content"])]
+    assert attempts >= 2 and retried, (attempts, kernel.value(f"{REPLY}.code"))
+    assert kernel.value(f"{REPLY}.verified") is True
+    ran = kernel.execute(kernel.value(f"{REPLY}.code"))
+    assert ran.status == "ok", ran.error
+    assert kernel.value("float(total)") == 12.0
