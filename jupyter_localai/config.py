@@ -95,6 +95,19 @@ class LocalAI(Configurable):
             "copy is fed back with its error and hints (the user asked for a running answer)."
         ),
     ).tag(config=True)
+    rehearse = Bool(
+        True,
+        help=(
+            "Run each generate and fix candidate first in a guarded, forked copy of the kernel "
+            "(files, network and processes refused there; the kernel and its variables "
+            "untouched) and feed a failure back to the model. Per call: `--no-verify` skips "
+            "it, `--verify` makes it strict. Needs fork() (not on Windows)."
+        ),
+    ).tag(config=True)
+    rehearse_timeout = Float(
+        20.0,
+        help="Seconds a rehearsal may run a candidate before the copy is stopped.",
+    ).tag(config=True)
     server_url = Unicode(
         help=(
             "URL of a Jupyter server running the jupyter_localai extension. Kernels started by "
@@ -163,4 +176,37 @@ class LocalAI(Configurable):
             "again answers warm) may take across every model's folder under "
             "$JUPYTER_LOCALAI_KV_DIR; the oldest states go first. 0 keeps them in RAM only."
         ),
+    ).tag(config=True)
+    completion = Bool(
+        True,
+        help="Inline completion: ghost text in notebook cells from the resident model (the "
+        "server's `complete` route; JupyterLab's Inline Completer settings turn the provider "
+        "on or off per user). Off: the route answers 409 and nothing is generated.",
+    ).tag(config=True)
+    completion_max_tokens = Int(
+        defaults.COMPLETION_MAX_TOKENS, min=1, help="Cap on the tokens of one inline suggestion."
+    ).tag(config=True)
+    completion_max_lines = Int(
+        defaults.COMPLETION_MAX_LINES,
+        min=1,
+        help="Cap on the lines of one inline suggestion (a block is suggested only on an "
+        "empty line; otherwise a suggestion ends with the statement or block it is in).",
+    ).tag(config=True)
+    completion_context_tokens = Int(
+        defaults.COMPLETION_CONTEXT_TOKENS,
+        min=0,
+        help="Tokens of notebook context (earlier cells, variable summaries) before the cell "
+        "being edited in a completion prompt; prefilled when cells run.",
+    ).tag(config=True)
+    completion_wait_ms = Int(
+        defaults.COMPLETION_WAIT_MS,
+        min=1,
+        help="A suggestion whose first token has not come after this many milliseconds (the "
+        "model busy with a long answer) is dropped: the route answers 'no suggestion'.",
+    ).tag(config=True)
+    completion_model = Unicode(
+        "",
+        help="Model for inline completion; empty: the resident model (one copy in memory, "
+        "its cache already warm with the notebook). Another name loads a second model in a "
+        "worker of its own.",
     ).tag(config=True)

@@ -13,9 +13,9 @@ Three mistakes small models make with pandas and lists that a live namespace can
 from __future__ import annotations
 
 import ast
-import difflib
 
 from .check_types import CheckIssue, NamespaceView
+from .name_match import closest_names
 
 # DataFrame methods whose arguments name columns: (keyword, position or None) per argument.
 _COLUMN_ARGUMENTS: dict[str, tuple[tuple[str, int | None], ...]] = {
@@ -95,7 +95,7 @@ def _frame_name(node: ast.expr, namespace: NamespaceView, stores: Stores) -> str
 
 
 def _missing_column(owner: str, column: str, labels: list[str]) -> str:
-    hint = difflib.get_close_matches(column, labels, n=1, cutoff=0.5)
+    hint = closest_names(column, labels, cutoff=0.5)
     suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
     known = ", ".join(repr(label) for label in labels[:30])
     return f"`{owner}` has no column {column!r}.{suggestion} It has: {known}."
@@ -148,7 +148,7 @@ def _merge_issues(call: ast.Call, namespace: NamespaceView, stores: Stores,
 
 def _key_candidate(column: str, labels: list[str]) -> str | None:
     """The column of the other frame that is most likely the same key, if one stands out."""
-    close = difflib.get_close_matches(column, labels, n=1, cutoff=0.5)
+    close = closest_names(column, labels, cutoff=0.5)
     if close:
         return close[0]
     id_like = [label for label in labels if label.lower() == "id" or label.lower().endswith("_id")]
@@ -272,7 +272,7 @@ def _member_issues(tree: ast.Module, namespace: NamespaceView, stores: Stores,
         piece = ast.unparse(node)
         kind = kinds.get(node.attr)
         if kind is None and not node.attr.startswith("_"):
-            close = difflib.get_close_matches(node.attr, list(kinds), n=1)
+            close = closest_names(node.attr, list(kinds))
             hint = f" Did you mean `.{close[0]}`?" if close else ""
             issues.append(CheckIssue("attribute", f"`{piece}` does not exist.{hint}"))
         elif kind == "data" and id(node) in called:

@@ -63,7 +63,14 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--verify",), {"action": "store_true",
                            "help": "Run each candidate in a guarded, forked copy of the kernel "
                                    "(writing files, network, processes refused there) and keep "
-                                   "the first that runs."}),
+                                   "the first that runs to its end (strict: a refused action "
+                                   "or the time limit fails a candidate). Without it, "
+                                   "candidates are rehearsed there by default "
+                                   "(LocalAI.rehearse)."}),
+    Option(("--no-verify",), {"action": "store_true",
+                              "help": "Do not rehearse the candidates in a copy of the kernel "
+                                      "(for this call; `%%config LocalAI.rehearse = False` for "
+                                      "all)."}),
 )
 HELP = Option(("-h", "--help"), {"action": "store_true", "help": "Show this verb's options."})
 _BY_DEST = {option.dest: option for option in OPTIONS}
@@ -71,7 +78,7 @@ _BY_DEST = {option.dest: option for option in OPTIONS}
 # The options of each verb. Explain and chat answer in prose: no code to check, retry,
 # verify or insert.
 _ASK = ("format", "model", "max_tokens", "temperature", "seed", "context_tokens", "no_context")
-_CODE = (*_ASK, "retries", "insert", "verify")
+_CODE = (*_ASK, "retries", "insert", "verify", "no_verify")
 VERB_OPTIONS: dict[str, tuple[str, ...]] = {
     "generate": _CODE, "fix": _CODE, "explain": _ASK, "chat": _ASK,
     "status": (), "models": (), "help": (), "reset": (),
@@ -189,7 +196,8 @@ def options_by_verb() -> str:
         metavar = f" {option.dest.upper()}" if option.takes_value else ""
         if "choices" in option.kwargs:
             metavar = " {" + ",".join(option.kwargs["choices"]) + "}"
-        lines.append(f"  {option.label}{metavar}\n      {option.kwargs['help']}")
+        described = option.kwargs["help"].replace("%%", "%")  # argparse's escape of %
+        lines.append(f"  {option.label}{metavar}\n      {described}")
     return "\n".join(lines)
 
 

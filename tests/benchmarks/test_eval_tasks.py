@@ -20,7 +20,11 @@ import matplotlib.pyplot as plt
 BENCH_DIR = Path(ev.__file__).resolve().parent
 TASKS = ev.load_tasks()
 HOLDOUT = ev.load_tasks(ev.HOLDOUT_DIR)
-FIX_TASKS = [t for t in TASKS + HOLDOUT if t.kind == "fix"]
+# Second held-out round: written blind (without reading the suite, the first held-out set or
+# the assistant's checks and hints), before that session's quality work.
+HOLDOUT2 = ev.load_tasks(BENCH_DIR / "tasks_holdout2")
+ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2
+FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
 
@@ -46,13 +50,22 @@ def test_holdout_tasks_are_new():
     assert not {t.id for t in HOLDOUT} & set(BY_ID), "held-out ids must not repeat the suite's"
 
 
-@pytest.mark.parametrize("task", TASKS + HOLDOUT, ids=lambda t: t.id)
+def test_second_holdout_round_is_new_and_balanced():
+    kinds = Counter(t.kind for t in HOLDOUT2)
+    assert kinds == {"fix": 12, "generate": 12}
+    ids = [t.id for t in HOLDOUT2]
+    assert len(set(ids)) == len(ids)
+    assert not set(ids) & (set(BY_ID) | {t.id for t in HOLDOUT}), "ids must not repeat"
+    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT2}
+
+
+@pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)
 def test_reference_passes(task):
     outcome = ev.check_in_process(task, task.reference)
     assert outcome.passed, f"{outcome.failure}: {outcome.error}"
 
 
-@pytest.mark.parametrize("task", TASKS + HOLDOUT, ids=lambda t: t.id)
+@pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)
 def test_empty_answer_fails(task):
     outcome = ev.check_in_process(task, "")
     assert not outcome.passed
