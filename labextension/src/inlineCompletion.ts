@@ -1,18 +1,21 @@
 /**
  * Wires Local AI's inline completion into JupyterLab: which editor a request comes from
  * (a code cell of a notebook with a Python kernel), the context it carries, and the
- * prefill after cells run.
+ * prefill of that context.
  *
  * The context is the panel's own: the kernel's variables come from the ContextProvider,
  * which reads them silently after cells run and when the active cell moves, so a
  * keystroke never calls the kernel. The cells are those before the edited one, so the
- * context stays the same while the user types in it and the server's warm prefix holds.
+ * context stays the same while the user types in it. Each new reading (after cells ran,
+ * or in another cell) is sent to `complete/prefill` when it differs from the last one
+ * sent, so the server holds exactly the context the next keystroke's request carries.
  */
 import {
+  CompletionHandler,
   ICompletionProviderManager,
   IInlineCompletionContext
 } from '@jupyterlab/completer';
-import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel } from '@jupyterlab/services';
 import { LabIcon } from '@jupyterlab/ui-components';
 
@@ -46,27 +49,31 @@ export class NotebookCompletion {
     private readonly _tracker: INotebookTracker,
     private readonly _contextProvider: ContextProvider
   ) {
-    NotebookActions.executed.connect((_, args) => {
-      const panel = this._tracker.find(p => p.content === args.notebook);
-      if (panel) {
-        this._prefillPending.add(panel);
-      }
-    }, this);
     _contextProvider.changed.connect(this._onContextChanged, this);
   }
 
-  /** Where a request of the inline completer goes; null where Local AI does not complete. */
-  async target(context: IInlineCompletionContext): Promise<ICompletionTarget | null> {
+  /**
+   * Where a request of the inline completer goes; null where Local AI does not complete,
+   * and for a request whose text is not the active cell's any more (sent after a debounce
+   * while the user moved on, say by running the cell: its context would be another's).
+   */
+  async target(
+    request: CompletionHandler.IRequest,
+    context: IInlineCompletionContext
+  ): Promise<ICompletionTarget | null> {
     const panel = this._tracker.find(p => p === context.widget);
     const cell = panel?.content.activeCell;
     if (!panel || !cell || cell.model.type !== 'code') {
+      return null;
+    }
+    const sharedModel = cell.model.sharedModel;
+    if (sharedModel.getSource() !== request.text) {
       return null;
     }
     const kernel = context.session?.kernel ?? panel.sessionContext.session?.kernel;
     if (!kernel || !(await isPythonKernel(kernel))) {
       return null;
     }
-    const sharedModel = cell.model.sharedModel;
     return {
       sessionId: panel.context.path,
       context: completionContext(panel, this._kernelPart(panel)),
@@ -80,7 +87,7 @@ export class NotebookCompletion {
     return this._kernelParts.get(panel) ?? EMPTY_CONTEXT;
   }
 
-  /** The ContextProvider read the kernel again: keep its part, and prefill after a run. */
+  /** The ContextProvider read the kernel again: keep its part, and prefill the context. */
   private _onContextChanged(): void {
     const provider = this._contextProvider;
     const panel = provider.notebook;
@@ -88,9 +95,7 @@ export class NotebookCompletion {
       return; // not read yet (a notebook just became current): keep the last reading
     }
     this._kernelParts.set(panel, provider.context);
-    if (this._prefillPending.delete(panel)) {
-      void this._prefill(panel);
-    }
+    void this._prefill(panel);
   }
 
   private async _prefill(panel: NotebookPanel): Promise<void> {
@@ -114,7 +119,6 @@ export class NotebookCompletion {
 
   private _kernelParts = new WeakMap<NotebookPanel, INotebookContext>();
   private _prefilled = new WeakMap<NotebookPanel, string>();
-  private _prefillPending = new Set<NotebookPanel>();
 }
 
 /** Register Local AI's inline completion provider with JupyterLab's completer. */
@@ -127,7 +131,7 @@ export function registerInlineCompletion(
   const notebooks = new NotebookCompletion(tracker, contextProvider);
   const provider = new LocalAIInlineProvider({
     complete: (body, onEvent, signal) => complete(body, onEvent, signal),
-    target: context => notebooks.target(context),
+    target: (request, context) => notebooks.target(request, context),
     icon
   });
   manager.registerInlineProvider(provider);

@@ -55,8 +55,14 @@ export type CompleteFunction = (
 export interface IInlineProviderOptions {
   /** Calls the completion route (`complete` of completeApi in the lab). */
   complete: CompleteFunction;
-  /** The target of a request; null where Local AI does not complete (not a Python code cell). */
-  target: (context: IInlineCompletionContext) => Promise<ICompletionTarget | null>;
+  /**
+   * The target of a request; null where Local AI does not complete (not a Python code
+   * cell) or where the request is stale (its text is no longer the edited cell's).
+   */
+  target: (
+    request: CompletionHandler.IRequest,
+    context: IInlineCompletionContext
+  ) => Promise<ICompletionTarget | null>;
   icon?: LabIcon.ILabIcon;
   newId?: () => string;
   now?: () => number;
@@ -154,8 +160,13 @@ export class LocalAIInlineProvider implements IInlineCompletionProvider {
   ): Promise<IInlineCompletionList> {
     this._cancelCurrent();
     const generation = ++this._generation;
-    const target = await this._options.target(context);
-    if (!target || generation !== this._generation || this._isDisabled(target.sessionId)) {
+    const target = await this._options.target(request, context);
+    if (
+      !target ||
+      generation !== this._generation ||
+      target.source() !== request.text || // edited while the target was looked up
+      this._isDisabled(target.sessionId)
+    ) {
       return NO_SUGGESTION;
     }
     const flight = this._start(request, target);

@@ -212,7 +212,11 @@ describe('LocalAIInlineProvider', () => {
     const streamed = collect(provider.stream(item.token as string));
     const older = route.last;
 
-    void provider.fetch({ text: 'df["', offset: 4 }, inlineContext);
+    // A newer request (here an explicit invoke, Alt+\, on the same text).
+    void provider.fetch(
+      { text: 'df[', offset: 3 },
+      { ...inlineContext, triggerKind: InlineCompletionTriggerKind.Invoke }
+    );
     expect(older.signal.aborted).toBe(true);
     // Pieces the aborted request still delivers are never shown.
     older.emit({ type: 'piece', text: 'ty' });
@@ -241,6 +245,14 @@ describe('LocalAIInlineProvider', () => {
     expect(await streamed).toEqual([]);
     expect(provider.inFlight).toBeNull();
     expect(route.calls).toHaveLength(1); // JupyterLab asks again after its debounce
+  });
+
+  it('asks nothing for a request whose text is no longer the cell\'s', async () => {
+    const { route, provider } = setup(new FakeCell('df["'));
+    expect((await provider.fetch({ text: 'df[', offset: 3 }, inlineContext)).items).toEqual(
+      []
+    );
+    expect(route.calls).toHaveLength(0);
   });
 
   it('stops asking for a while after the server says completion is off', async () => {
