@@ -95,16 +95,17 @@ def check_blocks(
     checks: list[BlockCheck] = []
     retry_issues: list[CheckIssue] = []
     for index, block in enumerate(fenced_blocks(text)):
-        code = strip_prompts(block.body).strip("\n")
+        shown = block.body.strip("\n")  # as the panel shows it: how it finds the mark
+        code = strip_prompts(shown)
         if not code.strip():
             continue
         reason = _not_python(block.tag, code)
         if reason:
-            checks.append(BlockCheck(index, block.tag, code, checked=False, note=reason))
+            checks.append(BlockCheck(index, block.tag, shown, checked=False, note=reason))
             continue
         issues = check_code(code, namespace=_WithEarlierBlocks(namespace, set(defined)))
         quoted = any(same_program(code, source) for source in known)
-        checks.append(BlockCheck(index, block.tag, code, checked=True,
+        checks.append(BlockCheck(index, block.tag, shown, checked=True,
                                  issues=[issue.message for issue in issues], quoted=quoted))
         if not quoted:
             retry_issues += [CheckIssue(issue.kind, f"Code block {len(checks)}: {issue.message}")

@@ -68,7 +68,7 @@ class BlockCheck:
 
     index: int  # the block's place among the answer's fenced blocks, from 0
     language: str  # the fence's tag as written, lower case ("" when none)
-    code: str  # the block's code as the panel and the display show it
+    code: str  # the block as written (the panel finds its mark by it); checked without prompts
     checked: bool  # False: not Python, so not checked as Python (`note` says why)
     # What the checks found; empty when it passed. Written for the user and the model.
     issues: list[str] = field(default_factory=list)

@@ -200,3 +200,8 @@ def test_chat_handing_back_the_failing_cell_is_retried() -> None:
     reply = run_task(engine, TaskRequest("chat", "add total", context=context),
                      namespace=KernelNamespace({"df": FRAME}))
     assert reply.attempts == 2 and not reply.blocks[0].failed
+
+
+def test_a_session_block_is_checked_without_its_prompts_and_keeps_them_for_the_panel() -> None:
+    checks, issues = check_blocks("```pycon\n>>> df['quantity']\n```", KernelNamespace({"df": FRAME}))
+    assert checks[0].code == ">>> df['quantity']" and checks[0].failed and issues
