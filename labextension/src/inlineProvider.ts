@@ -31,7 +31,7 @@ export const INLINE_PROVIDER_ID = 'jupyter-localai:inline-completer';
 /** After the server says completion is off, ask again only after this long. */
 export const DISABLED_RETRY_MS = 30_000;
 
-const DEFAULT_MAX_TOKENS = 64;
+const DEFAULT_MAX_TOKENS = 48; // the server's own cap by default (LocalAI.completion_max_tokens)
 const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Where a completion is asked from: resolved by the JupyterLab wiring (or a test). */
