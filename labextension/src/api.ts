@@ -181,39 +181,47 @@ export async function ask(
     },
     settings
   );
+  let finished = false;
+  await readEventStream(response, data => {
+    const event = parseAskEvent(data);
+    if (event === null) {
+      return;
+    }
+    if (event.type === 'done' || event.type === 'error') {
+      finished = true;
+    }
+    onEvent(event);
+  });
+  if (!finished) {
+    throw new LocalAIRequestError(
+      'The answer stopped before it was complete (the server closed the stream).'
+    );
+  }
+}
+
+/**
+ * Read a `text/event-stream` body to its end, calling `onData` with each event's data
+ * as it arrives (network chunks split events anywhere; SSEParser reassembles them).
+ */
+export async function readEventStream(
+  response: Response,
+  onData: (data: string) => void
+): Promise<void> {
   if (!response.body) {
     throw new LocalAIRequestError('The server sent no body for the answer.');
   }
   const reader = response.body.getReader();
   const parser = new SSEParser();
-  let finished = false;
-  const handle = (messages: ReturnType<SSEParser['feed']>) => {
-    for (const message of messages) {
-      const event = parseAskEvent(message.data);
-      if (event === null) {
-        continue;
-      }
-      if (event.type === 'done' || event.type === 'error') {
-        finished = true;
-      }
-      onEvent(event);
-    }
-  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) {
         break;
       }
-      handle(parser.feed(value));
+      parser.feed(value).forEach(message => onData(message.data));
     }
-    handle(parser.end());
+    parser.end().forEach(message => onData(message.data));
   } finally {
     reader.releaseLock();
-  }
-  if (!finished) {
-    throw new LocalAIRequestError(
-      'The answer stopped before it was complete (the server closed the stream).'
-    );
   }
 }

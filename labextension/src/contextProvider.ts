@@ -147,7 +147,8 @@ export class ContextProvider {
   private _changed = new Signal<this, void>(this);
 }
 
-function documentCells(panel: NotebookPanel): IDocumentCell[] {
+/** The cells of `panel` as the document holds them. */
+export function documentCells(panel: NotebookPanel): IDocumentCell[] {
   return panel.content.widgets.map(cell => {
     const json = cell.model.toJSON() as {
       cell_type: string;

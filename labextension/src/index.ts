@@ -1,6 +1,7 @@
 /**
  * jupyter-localai's JupyterLab extension: the "Local AI" side panel, the "Explain cell"
- * and "Fix cell" commands, and the renderer of the magics' answers.
+ * and "Fix cell" commands, the renderer of the magics' answers, and inline completion
+ * (a provider of JupyterLab's inline completer).
  */
 import {
   ILayoutRestorer,
@@ -8,6 +9,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ICompletionProviderManager } from '@jupyterlab/completer';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -22,6 +24,7 @@ import {
 } from './cellActions';
 import { outputText } from './context';
 import { ContextProvider } from './contextProvider';
+import { registerInlineCompletion } from './inlineCompletion';
 import { KernelAskBackend } from './kernelAsk';
 import { replyRendererFactory } from './mimeRenderer';
 import { ChatModel } from './model';
@@ -55,14 +58,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'A side panel chat with a local model that knows the active notebook.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ICompletionProviderManager],
   activate: async (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     rendermime: IRenderMimeRegistry,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    completionManager: ICompletionProviderManager | null
   ) => {
     rendermime.addFactory(replyRendererFactory(rendermime, tracker), 40);
 
@@ -79,6 +83,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       kernelBackend
     );
     const context = new ContextProvider(tracker);
+    if (completionManager) {
+      registerInlineCompletion(completionManager, tracker, context, localAIIcon);
+    }
     const options = {
       chat,
       context,

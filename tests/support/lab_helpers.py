@@ -77,11 +77,15 @@ def write_notebook(path: Path, sources: list[str]) -> Path:
     return path
 
 
-def _write_settings(settings_dir: Path) -> None:
-    """Short answers (the CPU is shared) and no news pop-up over the screenshots."""
-    overrides: dict[str, dict[str, Any]] = {
+def _write_settings(
+    settings_dir: Path, extra: Mapping[str, Mapping[str, Any]] | None = None
+) -> None:
+    """Short answers (the CPU is shared) and no news pop-up over the screenshots; `extra`
+    adds a test's own plugin settings ("package/plugin": values)."""
+    overrides: dict[str, Mapping[str, Any]] = {
         "jupyter-localai/plugin": {"maxTokens": 96, "statusPollSeconds": 1},
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
+        **(extra or {}),
     }
     for plugin, values in overrides.items():
         package, name = plugin.rsplit("/", 1)
@@ -97,16 +101,18 @@ def running_lab(
     localai_enabled: bool = True,
     extra_args: Sequence[str] = (),
     extra_env: Mapping[str, str] | None = None,
+    extra_settings: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Iterator[Lab]:
     """Start `jupyter lab` serving base/notebooks; stop it (and its kernels) afterwards.
 
     `extra_args` and `extra_env` reach the server (and, through the environment, its
     kernels): e.g. a scripted engine through `--LocalAIExtension.engine_factory`.
+    `extra_settings` are user settings of JupyterLab plugins ("package/plugin": values).
     """
     root = base / "notebooks"
     root.mkdir(parents=True, exist_ok=True)
     settings = base / "settings"
-    _write_settings(settings)
+    _write_settings(settings, extra_settings)
     port = free_port()
     token = os.urandom(16).hex()
     log = base / "lab.log"
