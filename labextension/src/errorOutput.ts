@@ -12,21 +12,26 @@ import { PanelLayout, Widget } from '@lumino/widgets';
 export const ERROR_MIME_TYPE = 'application/vnd.jupyter.error';
 export const STDERR_MIME_TYPE = 'application/vnd.jupyter.stderr';
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
 /** Text on stderr that is an uncaught Python exception (a kernel's or a subprocess's). */
 export function isTracebackText(text: string): boolean {
-  return /Traceback \(most recent call last\):/.test(text);
+  return /Traceback \(most recent call last\)/.test(text.replace(ANSI, ''));
 }
 
-/** Whether an output of `mimeType` with `data` gets the button. */
-export function offersFix(mimeType: string, data: unknown): boolean {
-  if (mimeType === ERROR_MIME_TYPE) {
+/**
+ * Whether an output gets the button: an error output (JupyterLab 4 renders its bundle,
+ * which holds the error and its traceback as stderr text, with whichever of the two
+ * ranks first), or stderr text holding a Python traceback.
+ */
+export function offersFix(bundle: { readonly [mime: string]: unknown }): boolean {
+  if (bundle[ERROR_MIME_TYPE] !== undefined) {
     return true;
   }
-  if (mimeType === STDERR_MIME_TYPE) {
-    const text = Array.isArray(data) ? data.join('') : typeof data === 'string' ? data : '';
-    return isTracebackText(text);
-  }
-  return false;
+  const data = bundle[STDERR_MIME_TYPE];
+  const text = Array.isArray(data) ? data.join('') : typeof data === 'string' ? data : '';
+  return isTracebackText(text);
 }
 
 /** Asks for a fix of the cell that holds `node` (an output of it). */
@@ -36,7 +41,6 @@ export type FixRequest = (node: HTMLElement) => void;
 export class FixableOutputRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(
     private readonly _inner: IRenderMime.IRenderer,
-    private readonly _mimeType: string,
     onFix: FixRequest,
     trans: TranslationBundle
   ) {
@@ -62,7 +66,7 @@ export class FixableOutputRenderer extends Widget implements IRenderMime.IRender
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     await this._inner.renderModel(model);
-    this._bar.setHidden(!offersFix(this._mimeType, model.data[this._mimeType]));
+    this._bar.setHidden(!offersFix(model.data));
   }
 
   private _bar: Widget;
@@ -93,7 +97,6 @@ export function fixableOutputFactories(
         createRenderer: options =>
           new FixableOutputRenderer(
             delegate.createRenderer(options),
-            mimeType,
             onFix,
             trans
           )
