@@ -115,7 +115,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
     stateDB: IStateDB | null
   ) => {
     const trans: TranslationBundle = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
-    rendermime.addFactory(replyRendererFactory(rendermime, tracker), 40);
 
     // Keyed by the server's base URL too: servers on one origin share localStorage.
     const store = new ConversationStore(window.localStorage, PageConfig.getBaseUrl());
@@ -146,6 +145,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         target: cellTarget(app, notebook, cell.model.id)
       });
     };
+
+    // The magics' answers in cell outputs: "Replace cell" shows the diff in the panel too.
+    rendermime.addFactory(
+      replyRendererFactory(rendermime, tracker, (where, code) => {
+        offerReview(where.panel, where.index, code);
+        app.shell.activateById(panel.id);
+      }),
+      40
+    );
 
     const options = {
       chat,
