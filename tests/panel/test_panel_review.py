@@ -260,6 +260,8 @@ def test_keyboard_only_ask_with_live_region_and_labels(
     write_notebook(scripted_lab.root / "keys.ipynb", ["x = 1"])
     open_notebook(page, scripted_lab, "keys.ipynb")
     page.locator(".jp-Cell").nth(0).locator(".jp-InputPrompt").click()
+    # The cell toolbar (declared in the settings schema) has the fix button.
+    page.locator('.jp-cell-toolbar [data-command="localai:fix-cell"]').wait_for()
 
     # The default shortcut opens the panel with the caret in the question.
     page.keyboard.press("Alt+Shift+L")
@@ -297,11 +299,17 @@ def test_keyboard_only_ask_with_live_region_and_labels(
     assert page.evaluate("() => window.__busy")[:1] == ["true"]
     assert log.get_attribute("aria-busy") == "false"
 
-    # Tab reaches the task picker; the keyboard changes the task.
+    # Tab reaches the task picker.
     page.keyboard.press("Tab")
     assert page.evaluate(
         "() => document.activeElement.classList.contains('jp-localai-task-picker')"
     )
+
+    # From the notebook, the default shortcut explains the active cell.
+    page.locator(".jp-Cell").nth(0).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Alt+Shift+E")
+    page.locator(f"{PANEL} .jp-localai-user", has_text="Explain this cell").wait_for()
+    assert wait_answer_finished(page, 60_000) == "done"
 
 
 def test_task_and_verify_are_kept_with_the_workspace(
