@@ -18,9 +18,12 @@ def summarize(results: list[TaskResult]) -> dict[str, Any]:
         ask = [r.ask_s for r in rows if r.ask_s is not None]
         ttft = [r.ttft_s for r in rows if r.ttft_s is not None]
         failures: dict[str, int] = {}
+        classes: dict[str, int] = {}
         for r in rows:
             if not r.passed:
                 failures[r.failure] = failures.get(r.failure, 0) + 1
+                label = getattr(r, "failure_class", "") or "unclassified"
+                classes[label] = classes.get(label, 0) + 1
         return {
             "tasks": len(rows),
             "passed": sum(r.passed for r in rows),
@@ -29,6 +32,7 @@ def summarize(results: list[TaskResult]) -> dict[str, Any]:
             "median_ask_s": round(statistics.median(ask), 2) if ask else None,
             "median_ttft_s": round(statistics.median(ttft), 3) if ttft else None,
             "failures": failures,
+            "classes": classes,
         }
 
     summary = {kind: block([r for r in results if r.kind == kind]) for kind in KINDS}
@@ -57,13 +61,17 @@ def markdown_report(meta: dict[str, Any], summary: dict[str, Any],
     failures = summary["overall"]["failures"]
     if failures:
         lines += ["", "Failures: " + ", ".join(f"{k} {v}" for k, v in sorted(failures.items()))]
-    lines += ["", "| task | kind | area | pass | failure | detail | ask s | ttft s | tokens |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    classes = summary["overall"].get("classes")
+    if classes:
+        lines += ["", "Failure classes (eval_taxonomy.py): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(classes.items()))]
+    lines += ["", "| task | kind | area | pass | failure | class | detail | ask s | ttft s | tokens |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         detail = re.sub(r"\s+", " ", r.error)[:90].replace("|", "\\|")
         lines.append(f"| {r.id} | {r.kind} | {r.area} | {'yes' if r.passed else 'no'} "
-                     f"| {r.failure} | {detail} | {_cell(r.ask_s)} | {_cell(r.ttft_s, 2)} "
-                     f"| {_cell(r.tokens)} |")
+                     f"| {r.failure} | {getattr(r, 'failure_class', '')} | {detail} "
+                     f"| {_cell(r.ask_s)} | {_cell(r.ttft_s, 2)} | {_cell(r.tokens)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,10 @@
 
 Each `eval_tasks.py` run writes `results/eval_<label>.json`; this collects those runs into
 one Markdown table (`results/eval_table.md`) with pass rates, median time per task and the
-gain `--verify` brings on fix tasks, beside the issue's targets.
+gain `--verify` brings on fix tasks, beside the issue's targets, for the suite and each
+held-out round, and a failure taxonomy (`eval_taxonomy.py`: counts per class and run).
+`results/taxonomy.md` classifies every failed task of every run JSON under `results/`,
+old runs and archives included.
 
     python benchmarks/eval_table.py [--results benchmarks/results]
 """
@@ -11,26 +14,160 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from eval_taxonomy import CLASSES, classify, task_facts
+
+from jupyter_localai.core.defaults import MAX_TOKENS
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+# Held-out rounds: folder under tasks and results, and what the reader should know of it.
+HOLDOUT_ROUNDS = (
+    ("tasks_holdout", "Held-out tasks (`benchmarks/tasks_holdout/`)",
+     ("Written after the checks and hints by someone who had not read them or the\n"
+     "suite's tasks: whether the improvements carry over to work nobody tuned for.")),
+    ("tasks_holdout2", "Held-out round 2 (`benchmarks/tasks_holdout2/`)",
+     ("24 tasks written blind (without reading the suite, the first held-out set or the\n"
+     "assistant's checks, hints and repairs) before the quality work of issue 19; the\n"
+     "first rows measure the code before that work (commit in the run column).")),
+)
 TARGETS = {"qwen2.5-coder-0.5b": 0.70, "qwen2.5-coder-1.5b": 0.85}
 VERIFY_GAIN_TARGET = 0.10
 
 
-def load_runs(results: Path) -> list[dict[str, Any]]:
-    """Every full run (not `--limit`/`--task` samples), newest file per model and option."""
+def load_runs(results: Path, pattern: str = "eval_*.json") -> list[dict[str, Any]]:
+    """Every full run (not `--limit`/`--task` samples) in `results` whose file matches."""
     runs = []
-    for path in sorted(results.glob("eval_*.json")):
+    for path in sorted(results.glob(pattern)):
         data = json.loads(path.read_text())
+        if not isinstance(data, dict) or "summary" not in data or "results" not in data:
+            continue
         meta = data.get("meta", {})
         options = meta.get("options", "")
         if "--limit" in options or "--task" in options or "--oracle" in options:
             continue
+        done, _, planned = str(meta.get("tasks run", "")).partition(" of ")
+        if planned and done != planned:
+            continue  # still running, or stopped part way
         runs.append({"file": path.name, "meta": meta, "summary": data["summary"],
-                     "verify": "--verify" in options})
+                     "results": data["results"], "verify": "--verify" in options,
+                     "tasks": tasks_folder(path, meta)})
     return runs
+
+
+# ---------------------------------------------------------------- failure taxonomy
+
+
+def tasks_folder(path: Path, meta: dict[str, Any]) -> str:
+    """The task folder a run used: its meta's, else the results folder it sits in."""
+    if meta.get("tasks"):
+        return str(meta["tasks"])
+    for parent in path.parents:
+        if parent.name.startswith("tasks_holdout"):
+            return parent.name
+    return "tasks"
+
+
+def load_facts(folder: str) -> dict[str, Any]:
+    """Task id -> TaskFacts for the tasks in `benchmarks/<folder>/` (empty if absent)."""
+    from eval_tasks import load_tasks  # late: eval_tasks pulls in the kernel machinery
+
+    root = BENCH_DIR / folder
+    if not root.is_dir():
+        return {}
+    return {t.id: task_facts(t.kind, t.setup, t.reference, t.request, t.failing_cell)
+            for t in load_tasks(root)}
+
+
+def run_cap(meta: dict[str, Any]) -> int:
+    """The token cap a run asked with (the magic's default unless --max-tokens was given)."""
+    found = re.search(r"--max-tokens (\d+)", meta.get("options", ""))
+    return int(found.group(1)) if found else MAX_TOKENS
+
+
+def classified(run: dict[str, Any], facts: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Each failed task of a run with its class (computed again, so all runs agree)."""
+    cap = run_cap(run["meta"])
+    return [(r, classify(r, facts.get(r["id"]), cap) or "") for r in run["results"]
+            if not r.get("passed")]
+
+
+def _taxonomy_rows(runs: list[dict[str, Any]], round_name: str,
+                   facts_by_folder: dict[str, dict[str, Any]]) -> list[str]:
+    lines = []
+    for run in sorted(runs, key=lambda r: (r["meta"].get("model", ""), r["verify"], r["file"])):
+        facts = facts_by_folder.setdefault(run["tasks"], load_facts(run["tasks"]))
+        for kind in ("fix", "generate"):
+            rows = [c for r, c in classified(run, facts) if r.get("kind") == kind]
+            block = run["summary"].get(kind) or {}
+            if not block.get("tasks"):
+                continue
+            counts = [rows.count(name) for name in CLASSES]
+            lines.append(
+                f"| {round_name} | {run['meta'].get('model')} | {kind} "
+                f"| {'yes' if run['verify'] else 'no'} | {run['meta'].get('commit')} "
+                f"| {block['tasks'] - len(rows)}/{block['tasks']} | "
+                + " | ".join(str(n) if n else "" for n in counts) + " |")
+    return lines
+
+
+def taxonomy_table(rounds: list[tuple[str, list[dict[str, Any]]]]) -> list[str]:
+    """One row per run and kind: how many failed tasks fall in each class."""
+    facts_by_folder: dict[str, dict[str, Any]] = {}
+    lines = ["| round | model | kind | verify | commit | passed | " + " | ".join(CLASSES) + " |",
+             "|---|---|---|---|---|---|" + "---:|" * len(CLASSES)]
+    for round_name, runs in rounds:
+        lines += _taxonomy_rows(runs, round_name, facts_by_folder)
+    return lines
+
+
+TAXONOMY_LEGEND = [
+    "Classes (`benchmarks/eval_taxonomy.py`, derived from the JSON: failure, error, code,",
+    "tokens against the cap, and the task's request/reference): `unchanged_fix` the fix",
+    "handed back the failing cell; `wrong_name` the asked-for name is not assigned (another",
+    "name is), or a NameError/KeyError/attribute named like the user's data; `invented_data`",
+    "the user's data was rebound to values made up in the answer; `unassigned_result`",
+    "computes but assigns no asked-for name; `wrong_api` a call the installed libraries",
+    "refuse (unexpected keyword, removed or missing attribute of a library object, missing",
+    "module, property called); `refusal` no code; `truncated` cut at the token cap;",
+    "`wrong_result` anything else that ran or raised; `timeout`; `harness` no answer to judge",
+    "(setup error, failing cell that did not fail, magic error).",
+]
+
+
+def taxonomy_page(results: Path) -> str:
+    """Every run JSON under `results` (archives too): class counts, then each failed task."""
+    facts_by_folder: dict[str, dict[str, Any]] = {}
+    lines = ["# Failure taxonomy of every evaluation run", "", *TAXONOMY_LEGEND, "",
+             "Generated by `python benchmarks/eval_table.py`. Tasks are matched by id to the",
+             "task files as they are now; a task since removed is classified without its facts.",
+             ""]
+    paths = sorted(p for p in results.rglob("*.json") if p.name != "ratios.json")
+    for path in paths:
+        runs = load_runs(path.parent, path.name)
+        if not runs:
+            continue
+        run = runs[0]
+        facts = facts_by_folder.setdefault(run["tasks"], load_facts(run["tasks"]))
+        rows = classified(run, facts)
+        counts = {name: sum(c == name for _, c in rows) for name in CLASSES}
+        meta = run["meta"]
+        total = run["summary"]["overall"]
+        lines += [f"## `{path.relative_to(results)}`", "",
+                  (f"{meta.get('model')}, tasks `{run['tasks']}`, commit {meta.get('commit')}, "
+                  f"{meta.get('options')}; passed {total['passed']}/{total['tasks']}."), "",
+                  ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no failures", ""]
+        if rows:
+            lines += ["| task | kind | class | failure | error |", "|---|---|---|---|---|"]
+            for r, cls in rows:
+                error = re.sub(r"\s+", " ", r.get("error") or "")[:100].replace("|", "\\|")
+                lines.append(f"| {r['id']} | {r.get('kind')} | {cls} | {r.get('failure')} "
+                             f"| {error} |")
+            lines.append("")
+    return "\n".join(lines) + "\n"
 
 
 def _rate(block: dict[str, Any] | None) -> str:
@@ -81,7 +218,11 @@ def _verify_gains(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def table(runs: list[dict[str, Any]], holdout: list[dict[str, Any]] | None = None) -> str:
+def table(runs: list[dict[str, Any]],
+          holdouts: list[tuple[str, str, str, list[dict[str, Any]]]] | None = None) -> str:
+    """The page: the suite's runs, the targets, each held-out round, the failure taxonomy.
+
+    `holdouts`: (folder, title, description, runs) per held-out round."""
     lines = [
         "# Evaluation: model x kind x verify",
         "",
@@ -104,18 +245,17 @@ def table(runs: list[dict[str, Any]], holdout: list[dict[str, Any]] | None = Non
             lines.append(f"- {model}: {100 * rate:.0f}% overall without verify "
                          f"(target {100 * target:.0f}%): {verdict}.")
     lines += _verify_gains(runs)
-    if holdout:
-        lines += [
-            "",
-            "## Held-out tasks (`benchmarks/tasks_holdout/`)",
-            "",
-            "Written after the checks and hints by someone who had not read them or the",
-            "suite's tasks: whether the improvements carry over to work nobody tuned for.",
-            "",
-            *_rows(holdout),
-            "",
-            *_verify_gains(holdout),
-        ]
+    rounds = [("suite", runs)]
+    for folder, title, description, holdout in holdouts or []:
+        if not holdout:
+            continue
+        lines += ["", f"## {title}", "", description, "", *_rows(holdout), "",
+                  *_verify_gains(holdout)]
+        rounds.append((folder, holdout))
+    lines += ["", "## Failure taxonomy", "", *TAXONOMY_LEGEND, "",
+              "Failed tasks per class, per run (suite and held-out rounds); each failed task",
+              "of every run, old ones included, is listed in `taxonomy.md`.", "",
+              *taxonomy_table(rounds)]
     return "\n".join(lines) + "\n"
 
 
@@ -123,10 +263,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
-    holdout_dir = args.results / "tasks_holdout"
-    holdout = load_runs(holdout_dir) if holdout_dir.is_dir() else []
-    text = table(load_runs(args.results), holdout)
+    holdouts = []
+    for folder, title, description in HOLDOUT_ROUNDS:
+        found = args.results / folder
+        # Round 2 names its runs by what they measured (baseline_<model>.json, ...).
+        pattern = "eval_*.json" if folder == "tasks_holdout" else "*.json"
+        holdouts.append((folder, title, description,
+                         load_runs(found, pattern) if found.is_dir() else []))
+    text = table(load_runs(args.results), holdouts)
     (args.results / "eval_table.md").write_text(text)
+    (args.results / "taxonomy.md").write_text(taxonomy_page(args.results))
     print(text)
 
 

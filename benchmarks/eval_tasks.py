@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 from eval_kernel import CellResult, KernelSession, fresh_kernel, kernel_env
 from eval_report import KINDS, markdown_report, summarize
+from eval_taxonomy import classify, task_facts
 
 log = logging.getLogger("eval_tasks")
 
@@ -116,6 +117,8 @@ class TaskResult:
     attempts: int | None = None
     code: str = ""
     magic_output: str = ""
+    finish_reason: str = ""  # the reply's: "length" means the answer hit the token cap
+    failure_class: str = ""  # eval_taxonomy's class of a failed task (empty when it passed)
 
 
 # ---------------------------------------------------------------- task definitions
@@ -285,6 +288,12 @@ def _same_code(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
+def classify_result(task: Task, result: TaskResult) -> str:
+    """The failure class of `result` (eval_taxonomy), empty when it passed."""
+    facts = task_facts(task.kind, task.setup, task.reference, task.request, task.failing_cell)
+    return classify(asdict(result), facts) or ""
+
+
 def run_task(task: Task, options: list[str], env: dict[str, str], timeout: float,
              oracle: str | None = None) -> TaskResult:
     """Ask (or take the oracle's answer), then judge the code in a fresh kernel."""
@@ -295,12 +304,14 @@ def run_task(task: Task, options: list[str], env: dict[str, str], timeout: float
     else:
         reply = ask_in_kernel(task, options, env, timeout, result)
         if reply is None:
+            result.failure_class = classify_result(task, result)
             result.task_s = round(time.perf_counter() - started, 3)
             return result
         code = reply.get("code") or ""
         timings = reply.get("timings") or {}
         result.ttft_s, result.tokens = timings.get("ttft_s"), timings.get("tokens")
         result.attempts = reply.get("attempts")
+        result.finish_reason = reply.get("finish_reason") or ""
     result.code = code
     if not code.strip():
         outcome = Outcome(False, "no_code", "the reply holds no code")
@@ -309,6 +320,7 @@ def run_task(task: Task, options: list[str], env: dict[str, str], timeout: float
     else:
         outcome = check_in_kernel(task, code, env)
     result.passed, result.failure, result.error = outcome.passed, outcome.failure, outcome.error
+    result.failure_class = classify_result(task, result)
     result.task_s = round(time.perf_counter() - started, 3)
     return result
 

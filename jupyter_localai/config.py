@@ -20,6 +20,8 @@ MODEL_ENV = "JUPYTER_LOCALAI_MODEL"
 SERVER_URL_ENV = "JUPYTER_LOCALAI_SERVER_URL"
 SERVER_SECRET_ENV = "JUPYTER_LOCALAI_SECRET"
 DEFAULT_MODEL = defaults.DEFAULT_MODEL
+AUTO_MODEL = "auto"  # model_choice.AUTO: pick by this machine's measured speed
+DEFAULT_AUTO_MAX_SECONDS = 10.0
 
 
 class LocalAI(Configurable):
@@ -27,15 +29,24 @@ class LocalAI(Configurable):
 
     model = Unicode(
         help=(
-            "Model to use: a registry name (see `%ai models`), a path to a GGUF file, or an "
-            "alias from `aliases`. Defaults to $JUPYTER_LOCALAI_MODEL, else the embedded "
-            f"{DEFAULT_MODEL}."
+            "Model to use: a registry name (see `%ai models`), a path to a GGUF file, an "
+            "alias from `aliases`, or 'auto': the largest installed model whose typical ask "
+            "(1,200 prompt + 150 answer tokens) takes at most `auto_max_seconds` on this "
+            "machine, measured once per model (`%ai status` says which and why). Defaults "
+            "to $JUPYTER_LOCALAI_MODEL, else 'auto'."
         ),
     ).tag(config=True)
 
     @default("model")
     def _default_model(self) -> str:
-        return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+        return os.environ.get(MODEL_ENV) or AUTO_MODEL
+
+    auto_max_seconds = Float(
+        DEFAULT_AUTO_MAX_SECONDS,
+        min=0.0,
+        help="For model 'auto': the most seconds a typical ask (1,200 prompt tokens, 150 "
+        "answer tokens) may take for a model to count as interactive here.",
+    ).tag(config=True)
 
     n_ctx = Int(defaults.N_CTX, help="Context window of the loaded model, in tokens.").tag(config=True)
     n_threads = Int(
@@ -94,6 +105,19 @@ class LocalAI(Configurable):
             "Extra attempts under `--verify`, where each candidate that fails in the forked "
             "copy is fed back with its error and hints (the user asked for a running answer)."
         ),
+    ).tag(config=True)
+    rehearse = Bool(
+        True,
+        help=(
+            "Run each generate and fix candidate first in a guarded, forked copy of the kernel "
+            "(files, network and processes refused there; the kernel and its variables "
+            "untouched) and feed a failure back to the model. Per call: `--no-verify` skips "
+            "it, `--verify` makes it strict. Needs fork() (not on Windows)."
+        ),
+    ).tag(config=True)
+    rehearse_timeout = Float(
+        20.0,
+        help="Seconds a rehearsal may run a candidate before the copy is stopped.",
     ).tag(config=True)
     server_url = Unicode(
         help=(
@@ -163,4 +187,37 @@ class LocalAI(Configurable):
             "again answers warm) may take across every model's folder under "
             "$JUPYTER_LOCALAI_KV_DIR; the oldest states go first. 0 keeps them in RAM only."
         ),
+    ).tag(config=True)
+    completion = Bool(
+        True,
+        help="Inline completion: ghost text in notebook cells from the resident model (the "
+        "server's `complete` route; JupyterLab's Inline Completer settings turn the provider "
+        "on or off per user). Off: the route answers 409 and nothing is generated.",
+    ).tag(config=True)
+    completion_max_tokens = Int(
+        defaults.COMPLETION_MAX_TOKENS, min=1, help="Cap on the tokens of one inline suggestion."
+    ).tag(config=True)
+    completion_max_lines = Int(
+        defaults.COMPLETION_MAX_LINES,
+        min=1,
+        help="Cap on the lines of one inline suggestion (a block is suggested only on an "
+        "empty line; otherwise a suggestion ends with the statement or block it is in).",
+    ).tag(config=True)
+    completion_context_tokens = Int(
+        defaults.COMPLETION_CONTEXT_TOKENS,
+        min=0,
+        help="Tokens of notebook context (earlier cells, variable summaries) before the cell "
+        "being edited in a completion prompt; prefilled when cells run.",
+    ).tag(config=True)
+    completion_wait_ms = Int(
+        defaults.COMPLETION_WAIT_MS,
+        min=1,
+        help="A suggestion whose first token has not come after this many milliseconds (the "
+        "model busy with a long answer) is dropped: the route answers 'no suggestion'.",
+    ).tag(config=True)
+    completion_model = Unicode(
+        "",
+        help="Model for inline completion; empty: the resident model (one copy in memory, "
+        "its cache already warm with the notebook). Another name loads a second model in a "
+        "worker of its own.",
     ).tag(config=True)

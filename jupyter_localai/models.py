@@ -210,6 +210,11 @@ def part_files(entry: RegistryModel) -> list[Path]:
     return parts
 
 
+def parts_installed(entry: RegistryModel) -> bool:
+    """Whether every part package of `entry` is installed (found without importing them)."""
+    return all(_package_dir(package) is not None for package in entry.packages)
+
+
 def _package_dir(package: str) -> Path | None:
     """The folder of an installed top-level package, found without importing it.
 

@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from gguf import GGUFWriter
 
-from jupyter_localai.config import DEFAULT_MODEL
+from jupyter_localai.config import DEFAULT_MODEL, MODEL_ENV
 from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.engines.worker_settings import KV_DIR_ENV
+from jupyter_localai.model_choice import SPEED_DIR_ENV
 from jupyter_localai.models import resolve_model
 
 LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
@@ -33,6 +34,17 @@ def _fresh_kv_states(config: pytest.Config) -> None:
         config.add_cleanup(lambda: shutil.rmtree(os.environ.pop(KV_DIR_ENV), ignore_errors=True))
 
 
+def _pinned_model(config: pytest.Config) -> None:
+    """The tests' kernels, servers and workers use the embedded model, as before "auto"
+    (which picks by this machine's measured speed, and measures the picked model once)
+    became the default; tests/test_model_choice*.py and tests/kernel/test_model_choice_model.py
+    set "auto" themselves. Measurements go to a folder of the session's own."""
+    os.environ.setdefault(MODEL_ENV, DEFAULT_MODEL)
+    if SPEED_DIR_ENV not in os.environ:
+        os.environ[SPEED_DIR_ENV] = tempfile.mkdtemp(prefix="localai-speed-")
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop(SPEED_DIR_ENV), ignore_errors=True))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Everything runs offline: pytest-socket blocks connects to anything but loopback.
@@ -41,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     an explicit `--allow-hosts` or `--force-enable-socket` on the command line wins.
     """
     _fresh_kv_states(config)
+    _pinned_model(config)
     if config.getoption("--allow-hosts", default=None) or config.getoption(
         "--force-enable-socket", default=False
     ):

@@ -1,21 +1,24 @@
 """Checks of the calls a reply makes on the user's data, before anything runs.
 
-Three mistakes small models make with pandas and lists that a live namespace can see:
+Four mistakes small models make with pandas and lists that a live namespace can see:
 - a column named in a call that the DataFrame does not have (`merge(on='cust_id')` when the
   other frame calls it `account_id`; `groupby('Region')` for `region`), which only fails at
   run time with a bare KeyError;
 - `df['col'].fillna(..., inplace=True)`: under pandas' copy-on-write the call changes a
   temporary copy and `df` stays as it was, silently;
 - `x = x.append(...)`, `df = df.dropna(inplace=True)`: in-place methods return None, so the
-  variable is lost.
+  variable is lost;
+- a keyword the live function, method or constructor does not take
+  (`df.sort_values(by='a', ascend=False)`, `np.linspace(0, 1, number=5)`), read from the
+  installed version's signature.
 """
 
 from __future__ import annotations
 
 import ast
-import difflib
 
 from .check_types import CheckIssue, NamespaceView
+from .name_match import closest_names
 
 # DataFrame methods whose arguments name columns: (keyword, position or None) per argument.
 _COLUMN_ARGUMENTS: dict[str, tuple[tuple[str, int | None], ...]] = {
@@ -95,7 +98,7 @@ def _frame_name(node: ast.expr, namespace: NamespaceView, stores: Stores) -> str
 
 
 def _missing_column(owner: str, column: str, labels: list[str]) -> str:
-    hint = difflib.get_close_matches(column, labels, n=1, cutoff=0.5)
+    hint = closest_names(column, labels, cutoff=0.5)
     suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
     known = ", ".join(repr(label) for label in labels[:30])
     return f"`{owner}` has no column {column!r}.{suggestion} It has: {known}."
@@ -148,7 +151,7 @@ def _merge_issues(call: ast.Call, namespace: NamespaceView, stores: Stores,
 
 def _key_candidate(column: str, labels: list[str]) -> str | None:
     """The column of the other frame that is most likely the same key, if one stands out."""
-    close = difflib.get_close_matches(column, labels, n=1, cutoff=0.5)
+    close = closest_names(column, labels, cutoff=0.5)
     if close:
         return close[0]
     id_like = [label for label in labels if label.lower() == "id" or label.lower().endswith("_id")]
@@ -272,7 +275,7 @@ def _member_issues(tree: ast.Module, namespace: NamespaceView, stores: Stores,
         piece = ast.unparse(node)
         kind = kinds.get(node.attr)
         if kind is None and not node.attr.startswith("_"):
-            close = difflib.get_close_matches(node.attr, list(kinds), n=1)
+            close = closest_names(node.attr, list(kinds))
             hint = f" Did you mean `.{close[0]}`?" if close else ""
             issues.append(CheckIssue("attribute", f"`{piece}` does not exist.{hint}"))
         elif kind == "data" and id(node) in called:
@@ -303,6 +306,59 @@ def _accessor_issue(node: ast.Attribute, found: tuple[str, tuple[str, ...]],
         f"them: convert first, e.g. `{convert.format(column)}.{path[-1]}.{node.attr}`.")]
 
 
+def _callable_path(node: ast.expr, namespace: NamespaceView,
+                   stores: Stores) -> tuple[str, tuple[str, ...]] | None:
+    """(variable, steps) of a called `np.linspace`, `df.sort_values`, `df['a'].fillna`,
+    `df.dropna().sort_values` (a column-keeping call is still the frame); None otherwise."""
+    steps: list[str] = []
+    while True:
+        frame = _frame_name(node, namespace, stores) if isinstance(node, ast.Call) else None
+        if frame is not None:
+            return frame, tuple(reversed(steps))
+        if isinstance(node, ast.Attribute):
+            steps.append(node.attr)
+        elif (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+              and isinstance(node.slice.value, str)):
+            steps.append(f"[{node.slice.value}]")
+        else:
+            break
+        node = node.value
+    if isinstance(node, ast.Name) and stores.is_live(node.id, node.lineno) and namespace.has(node.id):
+        return node.id, tuple(reversed(steps))
+    return None
+
+
+MAX_LISTED_KEYWORDS = 12
+
+
+def _keyword_issues(tree: ast.Module, namespace: NamespaceView, stores: Stores) -> list[CheckIssue]:
+    """`df.sort_values(by='a', ascend=False)`: a keyword the live callable does not take
+    raises a TypeError only when run; its signature (the installed version's) says so now."""
+    issues = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not any(k.arg for k in node.keywords):
+            continue
+        found = _callable_path(node.func, namespace, stores)
+        keywords = namespace.call_keywords(*found) if found is not None else None
+        if keywords is None or keywords.any_keyword:
+            continue
+        for keyword in node.keywords:
+            if keyword.arg is None or keyword.arg in keywords.accepted:
+                continue
+            name = ast.unparse(node.func)
+            near = closest_names(keyword.arg, keywords.accepted, n=3, cutoff=0.5)
+            if near:
+                advice = "Nearest it accepts: " + ", ".join(f"`{k}=`" for k in near) + "."
+            else:
+                listed = ", ".join(keywords.accepted[:MAX_LISTED_KEYWORDS])
+                more = ", ..." if len(keywords.accepted) > MAX_LISTED_KEYWORDS else ""
+                advice = f"It accepts: {listed}{more}." if listed else "It takes no keywords."
+            issues.append(CheckIssue(
+                "keyword", f"`{name}()` takes no keyword argument `{keyword.arg}` (by its "
+                f"signature in this kernel). {advice}"))
+    return issues
+
+
 def call_issues(tree: ast.Module, namespace: NamespaceView, created: set[str]) -> list[CheckIssue]:
     """Problems in the reply's calls on the kernel's objects; `created` are the columns the
     reply itself creates (they exist by the time it uses them)."""
@@ -320,4 +376,5 @@ def call_issues(tree: ast.Module, namespace: NamespaceView, created: set[str]) -
             issues.append(chained)
     issues += _assigned_none_issues(tree, namespace, stores)
     issues += _member_issues(tree, namespace, stores, created)
+    issues += _keyword_issues(tree, namespace, stores)
     return issues

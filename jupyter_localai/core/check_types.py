@@ -28,13 +28,26 @@ class NamespaceView(Protocol):
         """Members of the object reached from the variable by `path` (column steps written
         `[col]`, accessor steps `str`/`dt`/`cat`), each "method" or "data"; None if unknown."""
 
+    def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
+        """The keywords the callable reached from the variable by `path` (attribute steps,
+        column steps `[col]`) accepts, read from its live signature; None if unknown."""
+
+
+@dataclass(frozen=True)
+class CallKeywords:
+    """What a live callable takes by keyword: its named parameters, and whether it takes
+    any keyword at all (`**kwargs`), in which case no keyword is wrong."""
+
+    accepted: tuple[str, ...]
+    any_keyword: bool = False
+
 
 @dataclass(frozen=True)
 class CheckIssue:
     """One problem found in a reply; `message` is written for the model and the user alike."""
 
-    # syntax, undefined, rebinds, missing, attribute, column, inplace, none_result, unchanged,
-    # empty, runtime
+    # syntax, undefined, rebinds, missing, attribute, column, keyword, inplace, none_result,
+    # unchanged, empty, runtime
     kind: str
     message: str
 
@@ -55,4 +68,7 @@ class EmptyNamespace:
         return None
 
     def member_kinds(self, name: str, path: tuple[str, ...]) -> dict[str, str] | None:
+        return None
+
+    def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
         return None

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import ast
 import builtins
-import difflib
-import re
 from collections.abc import Iterable
 
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
+from .name_match import closest_names
+from .targets import asked_names
+
+__all__ = ["ContextNamespace", "asked_names", "check_code", "program_key", "same_program"]
 
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "display", "get_ipython"}
 
@@ -37,35 +39,6 @@ class ContextNamespace(EmptyNamespace):
 
     def has(self, name: str) -> bool:
         return name in self._names
-
-
-_NAMED = re.compile(r"(\w+)\s+(?:called|named)\s+[`'\"]?([A-Za-z_]\w*)", re.IGNORECASE)
-_STORED = [
-    re.compile(r"\b(?:into|in|as|to)\s+(?:a\s+(?:new\s+)?variable\s+)?`([A-Za-z_]\w*)`", re.IGNORECASE),
-    re.compile(
-        r"\b(?:store|save|assign|put|keep)\b[^.\n]{0,60}?\b(?:in|into|to|as)\s+"
-        r"(?:a\s+(?:new\s+)?variable\s+)?[`'\"]?([A-Za-z_]\w*)[`'\"]?",
-        re.IGNORECASE,
-    ),
-]
-# "a column named total" names a column, not a variable the code must assign.
-_NOT_VARIABLE_KINDS = {"column", "col", "file", "key", "field", "index", "parameter", "argument",
-                       "arg", "sheet", "table", "attribute", "method", "label", "title", "axis"}
-_NOT_NAMES = {"a", "an", "the", "it", "this", "that", "variable", "list", "dict", "dataframe",
-              "column", "new", "them", "memory", "place", "order", "disk", "file"}
-
-
-def asked_names(request: str) -> list[str]:
-    """Variable names the request asks the code to assign (`... into a variable called total`)."""
-    found: list[str] = []
-    candidates = [m.group(2) for m in _NAMED.finditer(request)
-                  if m.group(1).lower() not in _NOT_VARIABLE_KINDS]
-    for pattern in _STORED:
-        candidates += [m.group(1) for m in pattern.finditer(request)]
-    for name in candidates:
-        if name.lower() not in _NOT_NAMES and name not in found and name.isidentifier():
-            found.append(name)
-    return found
 
 
 class _Names(ast.NodeVisitor):
@@ -129,21 +102,35 @@ class _Names(ast.NodeVisitor):
             self.defined.add(node.name)
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _module_scope_stores(node: ast.AST) -> set[str]:
+    """Names a statement binds in the module's scope: inside `if`/`for`/`with`/`try` too,
+    never inside a function, class or comprehension (those are their own scopes)."""
+    names: set[str] = set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+        names.add(node.id)
+    elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+        names.add(node.target.id)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, _SCOPES):
+            names |= _module_scope_stores(child)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(child.name)
+    return names
+
+
 def _top_level_targets(tree: ast.Module) -> set[str]:
+    """Names the code leaves bound in the notebook: what a request's target must be among."""
     names: set[str] = set()
     for node in tree.body:
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.For, ast.With, ast.If, ast.Try)):
-            names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                      and isinstance(n.ctx, ast.Store)}
-        for target in targets:
-            names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        names |= _module_scope_stores(node)
     return names
 
 
@@ -199,9 +186,31 @@ def _is_literal_data(value: ast.expr) -> bool:
     return False
 
 
+def _attribute_suggestion(owner: str, attr: str, called: bool, namespace: NamespaceView) -> str:
+    """" Did you mean ...?" for a missing `owner.attr`, or "".
+
+    Used as a value (`df.quantity * df.price`), a missing attribute of a DataFrame is most
+    likely a column under another name (`qty`), never a method (`quantile`); called, it is a
+    method.
+    """
+    attributes = namespace.attribute_names(owner) or []
+    columns = namespace.column_names(owner) if not called else None
+    if columns and (namespace.frame_labels(owner) is not None):
+        column = closest_names(attr, columns)
+        if column:
+            use = f"{owner}.{column[0]}" if column[0].isidentifier() else f"{owner}[{column[0]!r}]"
+            return f" Did you mean the column {column[0]!r} (`{use}`)?"
+    kinds = namespace.member_kinds(owner, ()) or {}
+    wanted = "method" if called else "data"
+    pool = [a for a in attributes if kinds.get(a, wanted) == wanted] if kinds else attributes
+    hint = closest_names(attr, pool)
+    return f" Did you mean `{owner}.{hint[0]}`?" if hint else ""
+
+
 def _check_attributes(tree: ast.Module, namespace: NamespaceView, redefined: set[str]) -> list[CheckIssue]:
     issues = []
     seen: set[tuple[str, str]] = set()
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
             continue
@@ -212,8 +221,7 @@ def _check_attributes(tree: ast.Module, namespace: NamespaceView, redefined: set
         attributes = namespace.attribute_names(owner)
         if attributes is None or node.attr in attributes or isinstance(node.ctx, ast.Store):
             continue
-        hint = difflib.get_close_matches(node.attr, attributes, n=1)
-        suggestion = f" Did you mean `{owner}.{hint[0]}`?" if hint else ""
+        suggestion = _attribute_suggestion(owner, node.attr, id(node) in called, namespace)
         issues.append(CheckIssue("attribute", f"`{owner}` has no attribute `{node.attr}`.{suggestion}"))
     return issues
 
@@ -249,7 +257,7 @@ def _check_columns(tree: ast.Module, namespace: NamespaceView, redefined: set[st
         columns = namespace.column_names(owner) if namespace.has(owner) else None
         if columns is None or key.value in columns:
             continue
-        hint = difflib.get_close_matches(key.value, columns, n=1, cutoff=0.5)
+        hint = closest_names(key.value, columns, cutoff=0.5)
         suggestion = f" Did you mean `{hint[0]!r}`?" if hint else ""
         known = ", ".join(repr(c) for c in columns[:30])
         issues.append(CheckIssue(

@@ -27,3 +27,9 @@ LOAD_TIMEOUT_S = 300.0  # loading a model (first use may assemble it)
 REMOTE_TIMEOUT_S = 120.0  # a remote request is abandoned after this
 MAX_REQUEST_BYTES = 8 << 20  # largest body of `ask`, `prefill`, chat completions
 MAX_QUEUED_REQUESTS = 32  # answers running or waiting at once on the server
+
+# Inline completion (the server's `complete` route).
+COMPLETION_MAX_TOKENS = 48  # cap on the tokens of one suggestion
+COMPLETION_MAX_LINES = 6  # cap on the lines of one suggestion (a small block on an empty line)
+COMPLETION_CONTEXT_TOKENS = 1024  # tokens of notebook context before the cell being edited
+COMPLETION_WAIT_MS = 1500  # a suggestion whose first token is later than this is dropped

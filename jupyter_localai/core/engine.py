@@ -38,10 +38,15 @@ class GenerationRequest:
     model: str | None = None
     # Which notebook the request belongs to; engines that keep per-notebook state use it.
     session_id: str | None = None
+    # Answers wanted from one evaluation of the prompt (`Completion.candidates`): the first
+    # is the usual answer (streamed, identical to n_candidates=1); the others are sampled
+    # with distinct fixed seeds, so the caller can keep the first that passes its checks.
+    # Engines that cannot decode several at once answer one (`Engine.supports_candidates`).
+    n_candidates: int = 1
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form, as sent to the worker or a server."""
-        return {
+        data: dict[str, Any] = {
             "messages": self.messages,
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
@@ -51,6 +56,9 @@ class GenerationRequest:
             "model": self.model,
             "session_id": self.session_id,
         }
+        if self.n_candidates > 1:  # the one-answer message stays as it always was
+            data["n_candidates"] = self.n_candidates
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GenerationRequest:
@@ -64,6 +72,64 @@ class GenerationRequest:
             stop=list(data.get("stop") or []),
             model=data.get("model"),
             session_id=data.get("session_id"),
+            n_candidates=max(1, int(data.get("n_candidates") or 1)),
+        )
+
+
+@dataclass
+class CompletionRequest:
+    """An inline completion at a cursor: complete the code between `prefix` and `suffix`.
+
+    `context` is the stable text before the cell (the variables summary and earlier cells,
+    already built and redacted by the caller): it changes rarely, so an engine may evaluate
+    it ahead of time (`Engine.prefill_completion`) and a keystroke's request costs only the
+    tokens after it. The answer ends at `max_tokens`, at a `stop` string, at the model's end
+    of generation, or after `max_lines` lines, whichever comes first. A newer request of
+    the same `session_id` cancels an older one still running. `request_id` names the
+    request for the caller (a route that cancels it); engines may ignore it.
+    """
+
+    context: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    max_tokens: int = 64
+    stop: list[str] = field(default_factory=list)
+    max_lines: int = 6
+    session_id: str | None = None
+    request_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON form, as sent to the worker or a server."""
+        return {
+            "context": self.context,
+            "prefix": self.prefix,
+            "suffix": self.suffix,
+            "max_tokens": self.max_tokens,
+            "stop": list(self.stop),
+            "max_lines": self.max_lines,
+            "session_id": self.session_id,
+            "request_id": self.request_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CompletionRequest:
+        """Inverse of `to_json`; raises ValueError/TypeError on a malformed field."""
+        texts = {key: data.get(key) or "" for key in ("context", "prefix", "suffix")}
+        for key, value in texts.items():
+            if not isinstance(value, str):
+                raise TypeError(f"{key} must be a string, not {type(value).__name__}")
+        stop = data.get("stop") or []
+        if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
+            raise TypeError("stop must be a list of strings")
+        return cls(
+            context=texts["context"],
+            prefix=texts["prefix"],
+            suffix=texts["suffix"],
+            max_tokens=max(1, int(data.get("max_tokens") or 64)),
+            stop=list(stop),
+            max_lines=max(1, int(data.get("max_lines") or 6)),
+            session_id=data.get("session_id"),
+            request_id=data.get("request_id"),
         )
 
 
@@ -99,6 +165,13 @@ class Completion:
     total_s: float = 0.0
     # Prompt tokens reused from the KV cache (0 when unknown or cold).
     cached_tokens: int = 0
+    # With `GenerationRequest.n_candidates` > 1: every candidate's text, the first being
+    # `text` (the streamed one). Empty for a one-answer request: see `all_candidates`.
+    candidates: list[str] = field(default_factory=list)
+
+    def all_candidates(self) -> list[str]:
+        """The answers in the order to check them: the streamed one first."""
+        return list(self.candidates) if self.candidates else [self.text]
 
 
 class Generation(ABC):
@@ -142,12 +215,16 @@ class Engine(ABC):
       the engine);
     - `supports_prefill`: `prefill` warms the cache with a notebook's context and
       `pause_prefill` stops that while the notebook's cell computes;
-    - `supports_complete`: `complete` answers an inline completion (none does yet).
+    - `supports_complete`: `complete` answers an inline completion and
+      `prefill_completion` warms it with the stable context;
+    - `supports_candidates`: `generate` honours `GenerationRequest.n_candidates` > 1 (else
+      it answers one and `Completion.all_candidates()` has one entry).
     """
 
     supports_switch: ClassVar[bool] = False
     supports_prefill: ClassVar[bool] = False
     supports_complete: ClassVar[bool] = False
+    supports_candidates: ClassVar[bool] = False
 
     @abstractmethod
     def generate(self, request: GenerationRequest) -> Generation:
@@ -185,10 +262,18 @@ class Engine(ABC):
         does not compete with the user's code. Only when `supports_prefill`."""
         raise NotSupportedError(f"{type(self).__name__} does not prefill")
 
-    def complete(
-        self, prefix: str, suffix: str = "", *, max_tokens: int = 64, session_id: str | None = None
-    ) -> Generation:
-        """Complete code at a cursor between `prefix` and `suffix` (inline completion).
+    def complete(self, request: CompletionRequest) -> Generation:
+        """Complete code at a cursor (inline completion); returns at once with a stream.
+
+        Latency policy: a completion is worth something only while the user waits for it,
+        so it must never queue behind a long chat answer; an engine serves it between the
+        answer's tokens (or answers "no suggestion" at once), and a newer completion of the
+        same session cancels the older one. Only when `supports_complete`."""
+        raise NotSupportedError(f"{type(self).__name__} does not do inline completion")
+
+    def prefill_completion(self, context: str, session_id: str | None = None) -> bool:
+        """Evaluate a completion's stable `context` ahead of the keystrokes that will use it;
+        fire and forget, never loading a model. Returns whether it was sent.
         Only when `supports_complete`."""
         raise NotSupportedError(f"{type(self).__name__} does not do inline completion")
 

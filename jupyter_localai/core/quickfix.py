@@ -82,15 +82,66 @@ def _wrong_token(error: ErrorInfo) -> tuple[str, str] | None:
     return None
 
 
+def _apply(source: str, old: str, new: str) -> str | None:
+    """`source` with each whole occurrence of `old` replaced: `df.qty` is not replaced in
+    `df.qty_sold`, nor `x.a` in `box.a`; None when `old` is not there."""
+    start = r"(?<![\w.])" if old[:1].isidentifier() else ""
+    end = r"(?!\w)" if (old[-1:].isalnum() or old[-1:] == "_") else ""
+    pattern = re.compile(start + re.escape(old) + end)
+    if not pattern.search(source):
+        return None
+    return pattern.sub(lambda _: new, source)
+
+
 def _edited_fixes(error: ErrorInfo, source: str) -> list[QuickFix]:
-    """The failing cell with each computed hint's exact rewrite applied (`'%Y-%m-%d'` ->
-    `'%m/%d/%Y'`, `z.zfill(5)` -> `str(z).zfill(5)`), where the text to replace is there."""
+    """The failing cell with the computed hints' exact rewrites applied (`'%Y-%m-%d'` ->
+    `'%m/%d/%Y'`, `df.quantity` -> `df.qty`): all of them together first (a cell with two
+    misspelt columns needs both), then each alone."""
+    edits = [(old, new) for old, new in error.edits if old and old != new]
     fixes = []
-    for old, new in error.edits:
-        if old and old in source and old != new:
-            fixes.append(QuickFix(source.replace(old, new),
-                                  f"Applied the hint: `{old}` → `{new}`."))
+    if len(edits) > 1:
+        combined: str | None = source
+        for old, new in edits:
+            combined = _apply(combined, old, new) if combined is not None else None
+        if combined is not None:
+            changes = ", ".join(f"`{old}` → `{new}`" for old, new in edits)
+            fixes.append(QuickFix(combined, f"Applied the hints: {changes}."))
+    for old, new in edits:
+        fixed = _apply(source, old, new)
+        if fixed is not None:
+            fixes.append(QuickFix(fixed, f"Applied the hint: `{old}` → `{new}`."))
     return fixes
+
+
+def _preamble_lines(code: str) -> int:
+    """How many lines of `code` a docstring and `from __future__` imports take at its start."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return 0
+    end = 0
+    for node in tree.body:
+        docstring = (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                     and isinstance(node.value.value, str))
+        future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        if not (docstring or future):
+            break
+        end = node.end_lineno or node.lineno
+    return end
+
+
+def with_import(source: str, statement: str) -> str:
+    """`source` with `statement` added where an import may go: after a leading cell magic
+    (`%%time`), comments, a docstring and `from __future__` imports."""
+    lines = source.splitlines(keepends=True)
+    at = 0
+    while at < len(lines) and (lines[at].lstrip().startswith(("%%", "#")) or not lines[at].strip()):
+        at += 1
+    at += _preamble_lines("".join(lines[at:]))
+    head, tail = lines[:at], lines[at:]
+    if head and not head[-1].endswith("\n"):
+        head[-1] += "\n"
+    return "".join([*head, statement + "\n", *tail])
 
 
 def hinted_fixes(error: ErrorInfo | None, source: str) -> list[QuickFix]:
@@ -112,5 +163,5 @@ def hinted_fixes(error: ErrorInfo | None, source: str) -> list[QuickFix]:
         imported = _IMPORT_SUGGESTION.search(suggestion)
         if imported and error.exc_type == "NameError":
             statement = imported.group(1)
-            fixes.append(QuickFix(f"{statement}\n{source}", f"Added the missing `{statement}`."))
+            fixes.append(QuickFix(with_import(source, statement), f"Added the missing `{statement}`."))
     return fixes

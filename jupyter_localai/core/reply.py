@@ -15,7 +15,7 @@ from typing import Any
 from .checks import program_key
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+.-]*)[^\n]*\n", re.MULTILINE)
-_PYTHON_TAGS = {"", "python", "py", "python3", "ipython", "ipython3", "pycon"}
+PYTHON_TAGS = frozenset({"", "python", "py", "python3", "ipython", "ipython3", "pycon"})
 _PROMPT_PREFIX = re.compile(r"^(>>> |\.\.\. )")
 
 
@@ -46,6 +46,9 @@ class Reply:
     # ttft_s being the first attempt's first token.
     attempts: int = 1
     finish_reason: str = "stop"
+    # chat and explain: each fenced block of `text` and what the checks made of it (the
+    # panel and the kernel's display mark a block that failed them beside its buttons).
+    blocks: list[BlockCheck] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,12 +57,44 @@ class Reply:
     def from_json(cls, data: dict[str, Any]) -> Reply:
         values = dict(data)
         values["timings"] = Timings(**values.get("timings", {}))
+        values["blocks"] = [BlockCheck(**block) for block in values.get("blocks", [])]
         return cls(**values)
 
 
-def _fenced_blocks(text: str) -> list[tuple[str, str]]:
-    """(language tag, body) of each fenced block; an unclosed last fence runs to the end."""
-    blocks: list[tuple[str, str]] = []
+@dataclass
+class BlockCheck:
+    """One fenced block of a chat or explain answer: every block offered for insertion is
+    checked as generate's code is, unless it is not Python (a shell command, JSON)."""
+
+    index: int  # the block's place among the answer's fenced blocks, from 0
+    language: str  # the fence's tag as written, lower case ("" when none)
+    code: str  # the block as written (the panel finds its mark by it); checked without prompts
+    checked: bool  # False: not Python, so not checked as Python (`note` says why)
+    # What the checks found; empty when it passed. Written for the user and the model.
+    issues: list[str] = field(default_factory=list)
+    # The block repeats a cell of the notebook (a quote, not a proposal): marked when it
+    # fails, but no retry is asked for it.
+    quoted: bool = False
+    note: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.checked and bool(self.issues)
+
+
+@dataclass(frozen=True)
+class FencedBlock:
+    """A fenced block of an answer and where it sits: `end` is just past its closing fence
+    (the text's end for an unclosed last fence)."""
+
+    tag: str
+    body: str
+    end: int
+
+
+def fenced_blocks(text: str) -> list[FencedBlock]:
+    """Each fenced block of `text`, in order; an unclosed last fence runs to the end."""
+    blocks: list[FencedBlock] = []
     position = 0
     while True:
         opening = _FENCE.search(text, position)
@@ -69,10 +104,15 @@ def _fenced_blocks(text: str) -> list[tuple[str, str]]:
         closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
         end = closing.search(text, opening.end())
         body_end = end.start() if end else len(text)
-        blocks.append((tag, text[opening.end() : body_end]))
+        blocks.append(FencedBlock(tag, text[opening.end() : body_end], end.end() if end else len(text)))
         if end is None:
             return blocks
         position = end.end()
+
+
+def _fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(language tag, body) of each fenced block."""
+    return [(block.tag, block.body) for block in fenced_blocks(text)]
 
 
 def parses(code: str) -> bool:
@@ -91,7 +131,7 @@ def _strip_ipython_syntax(code: str) -> str:
     )
 
 
-def _strip_prompts(code: str) -> str:
+def strip_prompts(code: str) -> str:
     lines = code.splitlines()
     if lines and all(_PROMPT_PREFIX.match(line) or not line.strip() for line in lines):
         lines = [_PROMPT_PREFIX.sub("", line) for line in lines]
@@ -109,14 +149,14 @@ def _longest_parsing_run(text: str) -> str:
             if end - start <= best.count("\n") + 1 and best:
                 break
             candidate = "\n".join(lines[start:end]).strip("\n")
-            if _looks_like_code(candidate) and parses(candidate):
+            if looks_like_code(candidate) and parses(candidate):
                 if len(candidate) > len(best):
                     best = candidate
                 break
     return best
 
 
-def _looks_like_code(candidate: str) -> bool:
+def looks_like_code(candidate: str) -> bool:
     """Prose often parses as Python (`Here is code` is a tuple); demand code-shaped statements.
 
     Expression statements count only as calls, attributes or subscripts (`df.head()`), or as
@@ -149,13 +189,13 @@ def extract_code(text: str) -> str:
     answer if it parses, otherwise the longest run of lines that parses as code.
     """
     blocks = _fenced_blocks(text)
-    python_blocks = [body for tag, body in blocks if tag in _PYTHON_TAGS]
+    python_blocks = [body for tag, body in blocks if tag in PYTHON_TAGS]
     if python_blocks:
-        return "\n\n".join(_strip_prompts(body).strip("\n") for body in python_blocks).strip("\n")
+        return "\n\n".join(strip_prompts(body).strip("\n") for body in python_blocks).strip("\n")
     if blocks:
         return ""
-    stripped = _strip_prompts(text.strip("\n"))
-    if stripped and parses(stripped) and _looks_like_code(stripped):
+    stripped = strip_prompts(text.strip("\n"))
+    if stripped and parses(stripped) and looks_like_code(stripped):
         return stripped
     return _longest_parsing_run(stripped)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from . import defaults
+from .block_checks import blocks_feedback, check_blocks
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
@@ -146,6 +147,21 @@ def _wants_code(request: TaskRequest) -> bool:
     return request.task in ("generate", "fix") and request.format == "code"
 
 
+def _checks_blocks(request: TaskRequest) -> bool:
+    """chat and explain: their answers' code blocks are checked (`block_checks`)."""
+    return request.task in ("chat", "explain")
+
+
+def _quotable_sources(request: TaskRequest) -> list[str]:
+    """What a chat or explain answer may quote without a retry: the cell it explains, and
+    cells that ran without error (a failing cell handed back is a proposal that fails)."""
+    context = request.context or NotebookContext()
+    failed = context.last_error.source if context.last_error else None
+    cells = [cell.source for cell in (*context.cells, *context.related_cells)
+             if not cell.error and cell.source != failed]
+    return [request.target_source or "", *cells]
+
+
 def _failing_source(request: TaskRequest) -> str | None:
     if request.task != "fix":
         return None
@@ -195,7 +211,8 @@ def run_task(
     failing = _failing_source(request)
     started = time.perf_counter()
     best: tuple[int, Reply] | None = None
-    attempts = 1 + (max(0, request.retries) if _wants_code(request) else 0)
+    checks_blocks = _checks_blocks(request)
+    attempts = 1 + (max(0, request.retries) if _wants_code(request) or checks_blocks else 0)
     reason = ""
     first_ttft: float | None = None
     for attempt in range(1, attempts + 1):
@@ -204,18 +221,22 @@ def run_task(
         reply = _one_attempt(engine, request, messages, listener, cancel, attempt)
         first_ttft = reply.timings.ttft_s if first_ttft is None else first_ttft
         reply.attempts = attempt
-        if reply.finish_reason == "cancelled" or not _wants_code(request):
+        if checks_blocks:  # a stopped answer's blocks are offered too: checked, not retried
+            reply.blocks, issues = check_blocks(reply.text, namespace, _quotable_sources(request))
+        if reply.finish_reason == "cancelled" or not (_wants_code(request) or checks_blocks):
             return reply
-        issues = check_code(reply.code, namespace=namespace, required_names=required,
-                            failing_source=failing)
-        if issues and all(issue.kind in _REPAIRABLE for issue in issues):
+        if not checks_blocks:
+            issues = check_code(reply.code, namespace=namespace, required_names=required,
+                                failing_source=failing)
+        if issues and all(issue.kind in _REPAIRABLE for issue in issues) and not checks_blocks:
             reply, issues = _repair(reply, namespace, required, failing, issues)
         if not issues and verifier is not None:
             error = verifier(reply.code)
             reply.verified = error is None
             if error is not None:
                 issues = [CheckIssue("runtime", f"Running it in a copy of the notebook raised: {error}")]
-        reply.warnings = [issue.message for issue in issues]
+        if not checks_blocks:  # a chat block's issues are marked on the block itself
+            reply.warnings = [issue.message for issue in issues]
         score = sum(_SEVERITY.get(issue.kind, 1) for issue in issues)
         if best is None or score < best[0]:
             best = (score, reply)
@@ -229,7 +250,8 @@ def run_task(
             break
         reason = "; ".join(issue.message for issue in issues)
         messages = [*messages, {"role": "assistant", "content": reply.text},
-                    {"role": "user", "content": _feedback(issues, request)}]
+                    {"role": "user", "content": blocks_feedback(issues) if checks_blocks
+                     else _feedback(issues, request)}]
     assert best is not None
     final = _as_whole_task(best[1], attempt, first_ttft, started)
     if verifier is not None and final.verified is None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .worker_client import WorkerEngine
 
 REMOTE_PREFIX = "remote:"
+AUTO = "auto"  # `LocalAI.model` that picks by measured speed (model_choice.py)
 LOCAL_RUNTIME = "llama_cpp"
 
 
@@ -48,9 +49,15 @@ class EngineChoice:
 
 
 def resolve_alias(settings: Any, model: str | None = None) -> str:
-    """`model` (else `LocalAI.model`) with `LocalAI.aliases` applied."""
+    """`model` (else `LocalAI.model`) with `LocalAI.aliases` applied; "auto" is the model
+    `model_choice.py` picks for this machine (decided once per settings object)."""
     name = model or settings.model
-    return settings.aliases.get(name, name)
+    name = settings.aliases.get(name, name)
+    if name == AUTO:
+        from ..model_choice import auto_choice
+
+        return auto_choice(settings).name
+    return name
 
 
 def choose(settings: Any, model: str | None = None, *, name_configured_model: bool) -> EngineChoice:
@@ -98,7 +105,25 @@ def worker_engine(settings: Any, *, require_runtime: bool = False) -> WorkerEngi
     # only a remote engine never needs.
     from .worker_client import WorkerEngine
 
-    return WorkerEngine.from_config(settings)
+    if settings.model != AUTO:
+        return WorkerEngine.from_config(settings)
+    from ..model_choice import measure_in_background
+
+    engine = WorkerEngine.from_config(_WithModel(settings, resolve_alias(settings)))
+    measure_in_background(engine, settings)  # once per machine and model file
+    return engine
+
+
+class _WithModel:
+    """`settings` with "auto" replaced by the model it picked, for `WorkerEngine.from_config`
+    (which reads attributes only)."""
+
+    def __init__(self, settings: Any, model: str) -> None:
+        self._settings = settings
+        self.model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._settings, name)
 
 
 def resident_engine(settings: Any) -> RemoteEngine | WorkerEngine:

@@ -20,8 +20,10 @@ import re
 import string
 import sys
 import time
+from dataclasses import asdict
 from typing import Any
 
+from ..core.block_checks import failed_note, marked_text
 from ..core.reply import Reply
 
 REPLY_MIME = "application/vnd.jupyter-localai.reply+json"
@@ -144,16 +146,19 @@ def reply_markdown(reply: Reply, fmt: str) -> str:
     if reply.task in ("generate", "fix") and fmt == "code" and reply.code:
         body = fence_code(reply.code)
     else:
-        body = untrusted_markdown(reply.text.strip())
+        # chat and explain: a block that failed its checks carries its mark below it
+        body = untrusted_markdown(marked_text(reply.text, reply.blocks).strip())
     notes = []
     if reply.finish_reason == "cancelled":
         notes.append("*Stopped.*")
     elif reply.finish_reason == "length":
         notes.append("*The answer reached --max-tokens and may be cut short.*")
     if reply.verified is True:
-        notes.append("**Verified:** ran without error in a copy of this kernel.")
+        notes.append("**Rehearsed in a guarded copy:** ran without error (a forked copy of "
+                     "this kernel, thrown away after).")
     elif reply.verified is False:
-        notes.append("**Not verified:** no candidate ran without error in a copy of this kernel.")
+        notes.append("**Rehearsed in a guarded copy:** no candidate ran without error; what "
+                     "failed is below.")
     # Warnings quote model text (names, columns); the model name comes from config or a server.
     notes += [f"> ⚠ {literal_markdown(' '.join(warning.split()))}" for warning in reply.warnings]
     footer = (
@@ -174,6 +179,7 @@ def reply_bundle(reply: Reply, fmt: str) -> dict[str, Any]:
             "warnings": reply.warnings,
             "verified": reply.verified,
             "format": fmt,
+            "blocks": [asdict(check) for check in reply.blocks],
         },
         "text/markdown": markdown,
         "text/plain": reply.code if reply.code and fmt == "code" else reply.text,
@@ -240,6 +246,9 @@ class StreamingDisplay:
             sys.stdout.write("\n")
             for warning in reply.warnings:
                 sys.stdout.write(f"Warning: {warning}\n")
+            for check in reply.blocks:
+                if check.failed:
+                    sys.stdout.write(f"Code block {check.index + 1}: {failed_note(check)}\n")
 
     def fail(self, message: str) -> None:
         """Replace the streamed text with an error message (the cell stays usable)."""

@@ -63,18 +63,34 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--verify",), {"action": "store_true",
                            "help": "Run each candidate in a guarded, forked copy of the kernel "
                                    "(writing files, network, processes refused there) and keep "
-                                   "the first that runs."}),
+                                   "the first that runs to its end (strict: a refused action "
+                                   "or the time limit fails a candidate). Without it, "
+                                   "candidates are rehearsed there by default "
+                                   "(LocalAI.rehearse)."}),
+    Option(("--no-verify",), {"action": "store_true",
+                              "help": "Do not rehearse the candidates in a copy of the kernel "
+                                      "(for this call; `%%config LocalAI.rehearse = False` for "
+                                      "all)."}),
 )
+AGENT_OPTIONS = (
+    Option(("--step-timeout",), {"type": float, "default": None,
+                                 "help": "Seconds one attempt of an agent step may run in the "
+                                         "copy before it is killed (default: "
+                                         "LocalAI.rehearse_timeout)."}),
+)
+OPTIONS = OPTIONS + AGENT_OPTIONS
 HELP = Option(("-h", "--help"), {"action": "store_true", "help": "Show this verb's options."})
 _BY_DEST = {option.dest: option for option in OPTIONS}
 
 # The options of each verb. Explain and chat answer in prose: no code to check, retry,
 # verify or insert.
 _ASK = ("format", "model", "max_tokens", "temperature", "seed", "context_tokens", "no_context")
-_CODE = (*_ASK, "retries", "insert", "verify")
+_CODE = (*_ASK, "retries", "insert", "verify", "no_verify")
 VERB_OPTIONS: dict[str, tuple[str, ...]] = {
     "generate": _CODE, "fix": _CODE, "explain": _ASK, "chat": _ASK,
     "status": (), "models": (), "help": (), "reset": (),
+    "agent": ("model", "max_tokens", "temperature", "seed", "context_tokens", "retries",
+              "step_timeout"),
 }
 # What follows each verb on its line (the cell body takes its place in `%%ai`), and what
 # the verb does.
@@ -89,6 +105,9 @@ VERB_USAGE = {
     "models": ("", "Available models and how to pick one."),
     "help": ("[VERB]", "The commands, or one verb's options."),
     "reset": ("", "Forget the chat conversation."),
+    "agent": ("GOAL | accept N|all | reject [N] | show",
+              ("Plan a few steps for the goal and rehearse each step's cell in a guarded copy "
+              "of the kernel; nothing changes until you accept.")),
 }
 COMMANDS = tuple(VERB_OPTIONS)
 # Options that take a value, so the value is not mistaken for the command or the prompt.
@@ -189,7 +208,8 @@ def options_by_verb() -> str:
         metavar = f" {option.dest.upper()}" if option.takes_value else ""
         if "choices" in option.kwargs:
             metavar = " {" + ",".join(option.kwargs["choices"]) + "}"
-        lines.append(f"  {option.label}{metavar}\n      {option.kwargs['help']}")
+        described = option.kwargs["help"].replace("%%", "%")  # argparse's escape of %
+        lines.append(f"  {option.label}{metavar}\n      {described}")
     return "\n".join(lines)
 
 

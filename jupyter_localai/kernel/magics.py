@@ -10,6 +10,7 @@ import logging
 import re
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
 from ..core.context import NotebookContext
@@ -21,7 +22,8 @@ from .context.namespace import KernelNamespace
 from .display import StreamingDisplay
 from .magic_args import COMMANDS, parse_verb_options, verb_arguments, verb_help
 from .magic_line import split_line
-from .reports import help_text, models_report, status_report
+from .reports import help_text, status_report
+from .widgets import show_answer_actions, show_models
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class LocalAIMagics(Magics):
           %ai explain [N | In[N]]   explain the previous cell (or cell N), its output or error
           %ai fix [NOTE]            repair the most recent failing cell
           %ai chat MESSAGE          a conversation that remembers earlier turns
+          %%ai agent                plan and rehearse a multi-step goal in a copy of the
+                                    kernel; `%ai agent accept N|all` / `reject` after it
           %ai status | models | reset
           %ai help [VERB]           these commands, or one verb's options (`%ai VERB --help`)
 
@@ -55,8 +59,10 @@ class LocalAIMagics(Magics):
         also loaded, `%ai` belongs to whichever extension loaded last.
 
         `{name}` in a request inserts a summary of the variable `name`; other braces stay as
-        typed. Answers stream into the output; generated code is never run for you
-        (`--insert` puts it in a new cell below). The last answer is available as
+        typed. Answers stream into the output; generated code is never run in this kernel
+        for you (`--insert` puts it in a new cell below). Code answers are first rehearsed
+        in a guarded, forked copy of the kernel, which is thrown away (`--no-verify` or
+        `%config LocalAI.rehearse = False` skips that). The last answer is available as
         `jupyter_localai.last_reply()`.
         """
         split = split_line(line)
@@ -75,27 +81,39 @@ class LocalAIMagics(Magics):
             print(status_report(self.assistant))
             return
         if command == "models":
-            print(models_report(self.assistant))
+            show_models(self.shell, self.assistant)  # the text, and a picker where widgets work
             return
         if command == "reset":
             self.assistant.chat_history.clear()
             print("Conversation cleared.")
             return
+        if command == "agent":
+            from .agent.face import face_of
+
+            try:
+                face_of(self).command(text, args, cell_given=cell is not None)
+            except LocalAIError as error:
+                print(f"jupyter-localai: {error}")
+            return
         self._ask(command, text, args, cell_given=cell is not None)
 
     def _ask(self, command: str, text: str, args: Any, cell_given: bool) -> None:
+        from .fix.rehearse import mark_reply, rehearsal_mode, rehearsal_verifier, verify_choice
+
         fmt = args.format or ("code" if command in ("generate", "fix") else "markdown")
         try:
-            request = self._build_request(command, text, args, fmt, cell_given)
+            verify = verify_choice(args.verify, args.no_verify)
+        except ValueError as error:
+            raise UsageError(str(error)) from error
+        # Only generate and fix take the options; they are rehearsed by default.
+        mode = rehearsal_mode(command, verify, self.assistant.settings)
+        try:
+            request = self._build_request(command, text, args, fmt, cell_given, mode)
         except LocalAIError as error:
             print(f"jupyter-localai: {error}")
             return
         display = StreamingDisplay(self.shell, status_line="Thinking…")
-        verifier = None
-        if args.verify:  # only generate and fix take it
-            from .fix.verify import ForkVerifier
-
-            verifier = ForkVerifier(self.shell, request.context)
+        verifier = rehearsal_verifier(self.shell, request, mode, self.assistant.settings)
         try:
             engine = self.assistant.engine(args.model)
             reply = run_task(
@@ -105,8 +123,8 @@ class LocalAIMagics(Magics):
                 listener=display,
                 verifier=verifier,
             )
-            if verifier is not None:  # what the copy re-ran or refused, under the answer
-                reply.warnings += verifier.notes
+            # How the rehearsal went, and what the copy re-ran or refused, under the answer.
+            mark_reply(reply, mode, verifier)
         except LocalAIError as error:
             display.fail(str(error))
             return
@@ -120,9 +138,11 @@ class LocalAIMagics(Magics):
         display.finish(reply, fmt)
         if args.insert and reply.code:
             self.shell.set_next_input(reply.code, replace=False)
+        elif reply.finish_reason != "cancelled":
+            show_answer_actions(self.shell, reply, fmt)
 
     def _build_request(self, command: str, text: str, args: Any, fmt: str,
-                       cell_given: bool) -> TaskRequest:
+                       cell_given: bool, rehearsal: str | None) -> TaskRequest:
         from .context.collect import collect_context
         from .context.interpolate import interpolate
 
@@ -159,7 +179,7 @@ class LocalAIMagics(Magics):
             model=args.model,
             session_id=self._session_id(),
             context_tokens=args.context_tokens or settings.context_tokens,
-            retries=_retries(args, settings),
+            retries=_retries(args, settings, rehearsal is not None),
         )
 
     def _explain_target(self, text: str, cell_given: bool) -> tuple[str, str, str]:
@@ -191,12 +211,13 @@ class LocalAIMagics(Magics):
         return getattr(session, "session", None) or None
 
 
-def _retries(args: Any, settings: Any) -> int:
-    """Extra attempts: as asked, else more under `--verify`, where a failed run in the copy
-    is fed back with its error (checks alone give the model less to act on)."""
+def _retries(args: Any, settings: Any, rehearsed: bool) -> int:
+    """Extra attempts: as asked, else more when candidates are rehearsed, where a failed
+    run in the copy is fed back with its error (checks alone give the model less to act
+    on)."""
     if args.retries is not None:
         return int(args.retries)
-    return int(settings.verify_retries if args.verify else settings.retries)
+    return int(settings.verify_retries if rehearsed else settings.retries)
 
 
 def _is_own_magic(source: str) -> bool:

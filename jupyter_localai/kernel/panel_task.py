@@ -12,6 +12,10 @@ or `error`) as JSON lines on stdout. Each candidate runs in a forked copy of the
 the copy is guarded (`kernel/fix/guard.py`): writing files, network and processes are refused
 there, and the cells it re-ran are listed in the reply's warnings.
 A kernel interrupt (the panel's Stop) ends the answer with a cancelled reply.
+
+The body's `verify` (true or false) decides whether candidates are rehearsed; without it
+the kernel's `LocalAI.rehearse` does (`kernel/fix/rehearse.py`), and `settings_json` tells
+the panel that default.
 """
 
 from __future__ import annotations
@@ -36,10 +40,6 @@ Emit = Callable[[dict[str, Any]], None]
 
 class BadAskBody(LocalAIError):
     """The panel sent a body the ask route would refuse with a 400."""
-
-
-# The tasks whose code answers are run in the copy (as `%ai fix --verify` / `generate`).
-VERIFIED_TASKS = ("fix", "generate")
 
 
 def run_json(shell: Any, body_json: str) -> None:
@@ -103,11 +103,10 @@ def _answer(
         request = task_request(shell, body, assistant)
     except (TypeError, ValueError, KeyError) as error:
         raise BadAskBody(f"bad ask request: {error}") from error
-    verifier = None
-    if request.task in VERIFIED_TASKS:
-        from .fix.verify import ForkVerifier
+    from .fix.rehearse import mark_reply, rehearsal_verifier
 
-        verifier = ForkVerifier(shell, request.context)
+    mode = _rehearsal(body, assistant)
+    verifier = rehearsal_verifier(shell, request, mode, assistant.settings)
     reply = run_task(
         assistant.engine(None),
         request,
@@ -115,9 +114,34 @@ def _answer(
         listener=listener,
         verifier=verifier,
     )
-    if verifier is not None:  # what the copy re-ran or refused, shown with the answer
-        reply.warnings += verifier.notes
+    mark_reply(reply, mode, verifier)  # how the rehearsal went, what the copy re-ran
     return reply
+
+
+def _rehearsal(body: dict[str, Any], assistant: KernelAssistant) -> str | None:
+    """The body's `verify` (true: strict, as `--verify`; false: none, as `--no-verify`),
+    else the kernel's `LocalAI.rehearse`, so the panel's default follows the kernel's."""
+    from .fix.rehearse import rehearsal_mode
+
+    verify = body.get("verify")
+    if verify is not None and not isinstance(verify, bool):
+        raise BadAskBody(f"bad ask request: verify must be true or false, not {verify!r}")
+    return rehearsal_mode(str(body.get("task")), verify, assistant.settings)
+
+
+def settings_json(shell: Any) -> None:
+    """The panel's silent call for the Verify box's default: one JSON line on stdout,
+    `{"rehearse": <LocalAI.rehearse>, "unavailable": <why this kernel cannot rehearse or
+    null>}`."""
+    from .fix.rehearse import fork_unavailable
+
+    assistant, owned = assistant_of(shell)
+    try:
+        write_event({"rehearse": bool(assistant.settings.rehearse),
+                     "unavailable": fork_unavailable()})
+    finally:
+        if owned:
+            assistant.close()
 
 
 def assistant_of(shell: Any) -> tuple[KernelAssistant, bool]:
@@ -134,7 +158,7 @@ def task_request(shell: Any, body: dict[str, Any], assistant: KernelAssistant) -
     """The body's request, completed as `%ai fix --verify` completes one: the kernel's own
     context when the panel sent none, its session, and the extra attempts of verification."""
     settings = assistant.settings
-    verifying = body.get("task") in VERIFIED_TASKS
+    verifying = _rehearsal(body, assistant) is not None
     request = task_request_from_json(
         body, settings, default_retries=settings.verify_retries if verifying else None
     )

@@ -36,6 +36,11 @@ def status_report(assistant: KernelAssistant) -> str:
     lines = [f"Configured model: {settings.model}"
              + (f" (alias of {assistant.resolve_alias(None)})"
                 if assistant.resolve_alias(None) != settings.model else "")]
+    via_server = bool(settings.server_url and settings.use_server)  # the server's status says
+    if settings.model == "auto" and not settings.remote_url and not via_server:
+        from ..model_choice import auto_choice
+
+        lines.append(auto_choice(settings).describe())
     statuses = assistant.engine_statuses()
     if not statuses:
         where = ("the Jupyter server's resident model" if settings.server_url and

@@ -20,6 +20,8 @@ from traitlets.utils.importstring import import_item
 
 from ..config import SERVER_SECRET_ENV, SERVER_URL_ENV, LocalAI
 from .auth import new_secret
+from .complete_handler import SERVICE_KEY
+from .completion_service import CompletionService
 from .handlers import assistant_handlers
 from .runtime import AssistantRuntime, EngineFactory, default_engine_factory
 
@@ -61,6 +63,7 @@ class LocalAIExtension(ExtensionApp):
     ).tag(config=True)
 
     runtime: AssistantRuntime | None = None
+    completion: CompletionService | None = None
     _saved_environ: dict[str, str | None]
 
     def _factory(self) -> EngineFactory:
@@ -81,6 +84,8 @@ class LocalAIExtension(ExtensionApp):
             settings, secret=new_secret(), engine_factory=self._factory(), log=self.log
         )
         self.settings["localai"] = self.runtime
+        self.completion = CompletionService(self.runtime, self._factory())
+        self.settings[SERVICE_KEY] = self.completion
         self._saved_environ = {
             key: os.environ.get(key)
             for key in (SERVER_URL_ENV, SERVER_SECRET_ENV, JUPYTER_TOKEN_ENV)
@@ -132,6 +137,9 @@ class LocalAIExtension(ExtensionApp):
     async def stop_extension(self) -> None:
         """Stop answers, close the engine (its worker process), forget the secret."""
         runtime, self.runtime = self.runtime, None
+        completion, self.completion = self.completion, None
+        if completion is not None:
+            await asyncio.to_thread(completion.close)
         if runtime is not None:
             await asyncio.to_thread(runtime.close)
         for key, value in getattr(self, "_saved_environ", {}).items():

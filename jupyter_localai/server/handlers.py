@@ -18,11 +18,14 @@ from jupyter_server.auth.decorator import authorized
 from ..core.ask_body import bounded, task_request_from_json
 from ..core.context import NotebookContext
 from ..core.engine import PrefillRequest
+from ..core.summary_namespace import context_namespace
 from ..core.tasks import CancelScope, run_task
 from ..errors import LocalAIError, QueueFullError
 from ..models import model_listing
 from .auth import MODEL_SWITCH_RESOURCE
 from .base import AssistantHandler, StreamingHandler, http_status_for
+from .complete_handler import completion_handlers
+from .class_members import class_members
 from .model_policy import ModelSwitchRefused, switch_target
 from .openai_api import ChatCompletionsHandler, OpenAIModelsHandler
 from .streaming import Emitter, ThreadedStream
@@ -125,9 +128,13 @@ class AskHandler(StreamingHandler):
             raise tornado.web.HTTPError(409, str(error)) from error
         runtime = self.runtime
         stream = self.new_stream(scope)
+        # The panel's context lists the kernel's DataFrames' columns: the checks read them
+        # there, as they read the live namespace in the kernel.
+        namespace = context_namespace(request.context, class_members)
         stream.start(
             lambda emit: run_task(
-                runtime.engine(), request, listener=_SSEListener(emit), cancel=scope
+                runtime.engine(), request, namespace=namespace,
+                listener=_SSEListener(emit), cancel=scope,
             )
         )
         try:
@@ -246,6 +253,7 @@ def assistant_handlers() -> list[tuple[str, type[AssistantHandler]]]:
         (f"{prefix}/ask", AskHandler),
         (f"{prefix}/cancel", CancelHandler),
         (f"{prefix}/prefill", PrefillHandler),
+        *completion_handlers(prefix),
         (f"{prefix}/v1/models", OpenAIModelsHandler),
         (f"{prefix}/v1/chat/completions", ChatCompletionsHandler),
     ]

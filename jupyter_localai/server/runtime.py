@@ -100,6 +100,10 @@ class AssistantRuntime:
             }
         else:
             base = dict(engine.status())
+        if self.settings.model == select.AUTO:  # which model "auto" picked, and why
+            from ..model_choice import auto_choice
+
+            base["model_choice"] = auto_choice(self.settings).describe()
         base["active_requests"] = self.active_count()
         return base
 
@@ -117,7 +121,9 @@ class AssistantRuntime:
             previous = self._engine
             if previous is not None and previous.supports_switch:
                 # The engine switches in place; requests it already queued finish first.
-                previous.switch_model(model)
+                # "auto" (back to the configured default) is the model it picks.
+                previous.switch_model(select.resolve_alias(self.settings, model)
+                                      if model == select.AUTO else model)
                 self.settings.model = model
                 self.log.info("jupyter_localai: switched from %s to %s", previous_model, model)
                 return self.status()

@@ -17,9 +17,10 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMime, IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
+import { checkFor, failedCheck, failedText, readBlockChecks } from './blockChecks';
 import { copyCode, insertBelow, locateNode, replaceCell } from './cellActions';
 import { fenceCode, finalMarkdown, splitMessage } from './codeblocks';
-import { IMagicReply } from './types';
+import { IBlockCheck, IMagicReply } from './types';
 import { renderUntrustedMarkdown, untrustedMarkdownRenderer } from './untrusted';
 
 export const REPLY_MIME_TYPE = 'application/vnd.jupyter-localai.reply+json';
@@ -37,7 +38,8 @@ export function readMagicReply(data: unknown): IMagicReply {
     text: text(d.text),
     model: text(d.model),
     warnings: Array.isArray(d.warnings) ? d.warnings.map(String) : [],
-    verified: typeof d.verified === 'boolean' ? d.verified : null
+    verified: typeof d.verified === 'boolean' ? d.verified : null,
+    blocks: readBlockChecks(d.blocks)
   };
 }
 
@@ -97,10 +99,11 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
       this.node.appendChild(error);
       return;
     }
-    const body = untrustedMarkdownRenderer(this._rendermime);
-    this._children.push(body);
-    this.node.appendChild(body.node);
-    await renderUntrustedMarkdown(body, replyMarkdown(reply) || '*(empty answer)*');
+    if (reply.blocks.some(check => check.checked)) {
+      await this._renderBlocks(reply);
+    } else {
+      await this._renderMarkdown(replyMarkdown(reply) || '*(empty answer)*');
+    }
     if (reply.warnings.length) {
       const list = document.createElement('ul');
       list.className = 'jp-localai-warnings';
@@ -112,6 +115,59 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
       this.node.appendChild(list);
     }
     this.node.appendChild(this._footer(reply));
+  }
+
+  private async _renderMarkdown(source: string): Promise<void> {
+    const body = untrustedMarkdownRenderer(this._rendermime);
+    this._children.push(body);
+    this.node.appendChild(body.node);
+    await renderUntrustedMarkdown(body, source);
+  }
+
+  /**
+   * chat / explain: each checked code block with its own buttons, and the mark of its
+   * checks beside it (a failed block's buttons say they act anyway).
+   */
+  private async _renderBlocks(reply: IMagicReply): Promise<void> {
+    for (const segment of splitMessage(replyMarkdown(reply))) {
+      if (segment.kind === 'prose') {
+        await this._renderMarkdown(segment.text.trim());
+        continue;
+      }
+      await this._renderMarkdown(fenceCode(segment.code, segment.language || 'python'));
+      const check = checkFor(reply.blocks, segment.code);
+      if (check && check.checked) {
+        this.node.appendChild(this._blockBar(segment.code, check));
+      }
+    }
+  }
+
+  private _blockBar(code: string, check: IBlockCheck): HTMLElement {
+    const bar = document.createElement('div');
+    const failed = failedCheck(check);
+    bar.className = `jp-localai-code${failed ? ' jp-localai-code-failed' : ''}`;
+    const badge = document.createElement('div');
+    badge.className = `jp-localai-check jp-localai-check-${failed ? 'failed' : 'passed'}`;
+    badge.dataset.check = failed ? 'failed' : 'passed';
+    badge.textContent = failed ? `⚠ ${failedText(check)}` : '✓ checked';
+    bar.appendChild(badge);
+    const tools = document.createElement('div');
+    tools.className = 'jp-localai-code-toolbar';
+    const anyway = failed ? ' anyway' : '';
+    const warning = failed ? ' (it failed the checks: see the warning)' : '';
+    tools.appendChild(
+      this._button(`Insert below${anyway}`, `Insert the code as a new cell below this one${warning}`, () =>
+        this._act(index => insertBelow(index.panel.content, code, index.index))
+      )
+    );
+    tools.appendChild(
+      this._button(`Replace cell${anyway}`, `Replace this cell's source with the code${warning}`, () =>
+        this._act(index => replaceCell(index.panel.content, code, index.index))
+      )
+    );
+    tools.appendChild(this._button('Copy', 'Copy the code to the clipboard', () => copyCode(code)));
+    bar.appendChild(tools);
+    return bar;
   }
 
   protected onBeforeDetach(): void {

@@ -5,6 +5,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { readBlockChecks } from './blockChecks';
 import { finalMarkdown } from './codeblocks';
 import { ConversationStore } from './persistence';
 import { AskEvent, IAskBody, IChatMessage, INotebookContext, Task } from './types';
@@ -267,6 +268,7 @@ export class ChatModel {
           warnings: event.reply.warnings ?? [],
           verified:
             typeof event.reply.verified === 'boolean' ? event.reply.verified : undefined,
+          blocks: readBlockChecks(event.reply.blocks),
           state: cancelled ? 'stopped' : 'done',
           note: cancelled ? 'Stopped by you.' : answer.note
         });

@@ -36,6 +36,23 @@ export interface INotebookContext {
 
 export type Task = 'generate' | 'explain' | 'fix' | 'chat';
 
+/**
+ * One fenced block of a chat or explain answer and what the server's (or kernel's) checks
+ * made of it (`core/reply.py`, BlockCheck). `code` is the block as written.
+ */
+export interface IBlockCheck {
+  index: number;
+  language: string;
+  code: string;
+  /** False: not Python (a shell command, JSON), so not checked as Python. */
+  checked: boolean;
+  /** What the checks found; empty when the block passed. */
+  issues: string[];
+  /** The block repeats a notebook cell (marked when it fails, never retried for). */
+  quoted: boolean;
+  note: string;
+}
+
 export interface IReply {
   code: string;
   text: string;
@@ -45,6 +62,7 @@ export interface IReply {
   finish_reason?: string;
   attempts?: number;
   verified?: boolean | null;
+  blocks?: IBlockCheck[];
   [key: string]: unknown;
 }
 
@@ -113,6 +131,7 @@ export interface IMagicReply {
   model: string;
   warnings: string[];
   verified: boolean | null;
+  blocks: IBlockCheck[];
 }
 
 export type MessageState = 'streaming' | 'done' | 'error' | 'stopped';
@@ -133,4 +152,6 @@ export interface IChatMessage {
   verify?: boolean;
   /** The reply's verdict: true, a candidate ran in the copy; false, none ran. */
   verified?: boolean;
+  /** chat / explain: each code block's checks, found by its code (`blockChecks.ts`). */
+  blocks?: IBlockCheck[];
 }

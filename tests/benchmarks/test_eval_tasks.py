@@ -20,7 +20,11 @@ import matplotlib.pyplot as plt
 BENCH_DIR = Path(ev.__file__).resolve().parent
 TASKS = ev.load_tasks()
 HOLDOUT = ev.load_tasks(ev.HOLDOUT_DIR)
-FIX_TASKS = [t for t in TASKS + HOLDOUT if t.kind == "fix"]
+# Second held-out round: written blind (without reading the suite, the first held-out set or
+# the assistant's checks and hints), before that session's quality work.
+HOLDOUT2 = ev.load_tasks(BENCH_DIR / "tasks_holdout2")
+ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2
+FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
 
@@ -46,13 +50,22 @@ def test_holdout_tasks_are_new():
     assert not {t.id for t in HOLDOUT} & set(BY_ID), "held-out ids must not repeat the suite's"
 
 
-@pytest.mark.parametrize("task", TASKS + HOLDOUT, ids=lambda t: t.id)
+def test_second_holdout_round_is_new_and_balanced():
+    kinds = Counter(t.kind for t in HOLDOUT2)
+    assert kinds == {"fix": 12, "generate": 12}
+    ids = [t.id for t in HOLDOUT2]
+    assert len(set(ids)) == len(ids)
+    assert not set(ids) & (set(BY_ID) | {t.id for t in HOLDOUT}), "ids must not repeat"
+    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT2}
+
+
+@pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)
 def test_reference_passes(task):
     outcome = ev.check_in_process(task, task.reference)
     assert outcome.passed, f"{outcome.failure}: {outcome.error}"
 
 
-@pytest.mark.parametrize("task", TASKS + HOLDOUT, ids=lambda t: t.id)
+@pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)
 def test_empty_answer_fails(task):
     outcome = ev.check_in_process(task, "")
     assert not outcome.passed
@@ -87,16 +100,20 @@ def test_task_in_the_wrong_folder_is_rejected(tmp_path):
 def test_summary_counts_per_kind():
     results = [
         ev.TaskResult("a", "fix", "pandas", True, task_s=2.0, ask_s=1.0),
-        ev.TaskResult("b", "fix", "python", False, "unchanged", task_s=4.0, ask_s=3.0),
-        ev.TaskResult("c", "generate", "numpy", False, "check_failed", task_s=6.0),
+        ev.TaskResult("b", "fix", "python", False, "unchanged", task_s=4.0, ask_s=3.0,
+                      failure_class="unchanged_fix"),
+        ev.TaskResult("c", "generate", "numpy", False, "check_failed", task_s=6.0,
+                      failure_class="wrong_result"),
     ]
     summary = ev.summarize(results)
     assert summary["fix"]["passed"] == 1 and summary["fix"]["tasks"] == 2
     assert summary["generate"]["pass_rate"] == 0.0
     assert summary["overall"]["median_task_s"] == 4.0
     assert summary["overall"]["failures"] == {"unchanged": 1, "check_failed": 1}
+    assert summary["overall"]["classes"] == {"unchanged_fix": 1, "wrong_result": 1}
     page = ev.markdown_report({"model": "m"}, summary, results)
-    assert "| fix | 1/2 | 50% |" in page and "| c | generate | numpy | no | check_failed |" in page
+    assert "| fix | 1/2 | 50% |" in page
+    assert "| c | generate | numpy | no | check_failed | wrong_result |" in page
 
 
 @pytest.mark.parametrize("task_id", ["series_dt_accessor", "bar_chart_counts"])
@@ -107,7 +124,7 @@ def test_kernel_harness_judges_reference_and_empty_answers(task_id):
     passed = ev.run_task(task, [], env, timeout=60, oracle="reference")
     assert passed.passed, f"{passed.failure}: {passed.error}"
     empty = ev.run_task(task, [], env, timeout=60, oracle="empty")
-    assert not empty.passed and empty.failure == "no_code"
+    assert not empty.passed and empty.failure == "no_code" and empty.failure_class == "refusal"
     wrong = ev.check_in_kernel(task, "pass", env)
     assert not wrong.passed and wrong.failure == "check_failed"
 

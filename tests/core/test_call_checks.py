@@ -37,8 +37,8 @@ def test_merge_on_a_key_one_frame_lacks(namespace: KernelNamespace) -> None:
 def test_module_merge_and_left_right_keys(namespace: KernelNamespace) -> None:
     assert messages("out = pd.merge(tickets, accounts, left_on='cust_id', right_on='id')",
                     namespace, "column") == [
-        ("In `merge(right_on='id')`: `accounts` has no column 'id'. It has: 'account_id', "
-         "'country'.")]
+        ("In `merge(right_on='id')`: `accounts` has no column 'id'. Did you mean "
+         "'account_id'? It has: 'account_id', 'country'.")]
     good = "out = pd.merge(tickets, accounts, left_on='cust_id', right_on='account_id')"
     assert check_code(good, namespace=namespace) == []
 

@@ -113,3 +113,28 @@ def test_context_namespace_knows_variables_and_imports() -> None:
 )
 def test_asked_names(request_text: str, expected: list[str]) -> None:
     assert asked_names(request_text) == expected
+
+
+@pytest.fixture
+def orders() -> KernelNamespace:
+    frame = pd.DataFrame({"qty": [2, 3], "unit_px": [1.5, 2.0], "Cust Name": ["a", "b"]})
+    return KernelNamespace({"orders": frame, "pd": pd})
+
+
+def test_a_missing_attribute_used_as_a_value_suggests_the_column(orders: KernelNamespace) -> None:
+    issues = check_code("total = orders.quantity * orders.unit_px", namespace=orders)
+    assert [issue.kind for issue in issues] == ["attribute"]
+    assert "the column 'qty' (`orders.qty`)" in issues[0].message
+    assert "quantile" not in issues[0].message
+
+
+def test_a_called_missing_attribute_suggests_a_method(orders: KernelNamespace) -> None:
+    issues = check_code("q = orders.quantle(0.5)", namespace=orders)
+    assert "`orders.quantile`" in issues[0].message
+
+
+def test_a_column_that_is_no_identifier_is_suggested_as_a_key(orders: KernelNamespace) -> None:
+    issues = check_code("names = orders.cust_name.str.upper()", namespace=orders)
+    assert "`orders['Cust Name']`" in issues[0].message
+    issues = check_code("names = orders['customer_name']", namespace=orders)
+    assert "Did you mean `'Cust Name'`?" in issues[0].message

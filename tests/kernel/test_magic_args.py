@@ -91,7 +91,7 @@ def test_options_not_taken_read_as_their_defaults() -> None:
 
 def test_verbs_agree_with_the_line_splitter() -> None:
     assert set(VERB_OPTIONS) == {"generate", "explain", "fix", "chat", "status", "models",
-                                 "help", "reset"}
+                                 "help", "reset", "agent"}
 
 
 @pytest.fixture

@@ -32,9 +32,11 @@ BODIES: dict[str, Any] = {
     "completions": {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 4},
     "prefill": {"context": {"cells": [], "variables": [], "last_error": None, "imports": []},
                 "session_id": "reliability"},
+    "complete": {"request_id": "r-1", "session_id": "reliability", "prefix": "x = "},
 }
-# What a correctly authenticated request gets: a cancel of an unknown id is a plain 404.
-EXPECTED_OK = {"cancel": 404}
+# What a correctly authenticated request gets (by the end of its path): a cancel of an
+# unknown id is a plain 404; the completion prefill is fire and forget (202).
+EXPECTED_OK = {"cancel": 404, "complete/prefill": 202}
 # Switching the model is its own resource (`localai:models`), which the kernels' secret
 # never has: the secret's properly authenticated switch is a 403.
 EXPECTED_FOR_SECRET = {("POST", "models"): 403}
@@ -167,7 +169,8 @@ async def test_every_extension_route_refuses_strangers_and_unprotected_browsers(
                 checked += 1
             # The same request, properly authenticated, is served: the refusals were about
             # the credentials, not a broken route.
-            expected = EXPECTED_OK.get(path.rsplit("/", 1)[-1], 200)
+            expected = next(
+                (code for end, code in EXPECTED_OK.items() if path.endswith("/" + end)), 200)
             accepted = {
                 "token": {"Authorization": f"token {token}"},
                 "assistant secret": {"Authorization": f"LocalAI {secret}"},

@@ -13,6 +13,12 @@ ROUTES = [
     ("GET", "api/localai/models", None),
     ("POST", "api/localai/ask", {"task": "generate", "prompt": "make x", "max_tokens": 8}),
     ("POST", "api/localai/cancel", {"request_id": "no-such-request"}),
+    (
+        "POST",
+        "api/localai/complete",
+        {"request_id": "r-1", "session_id": "nb", "prefix": "x = ", "suffix": ""},
+    ),
+    ("POST", "api/localai/complete/prefill", {"session_id": "nb", "context": {}}),
     ("GET", "api/localai/v1/models", None),
     (
         "POST",
@@ -20,6 +26,11 @@ ROUTES = [
         {"model": "any", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 8},
     ),
 ]
+
+
+def _accepted(path: str) -> int:
+    """The status of an authorized request (prefill routes answer 202: fire and forget)."""
+    return 202 if path.endswith("complete/prefill") else 200
 
 
 def _bad_credentials(secret: str) -> dict[str, dict[str, str]]:
@@ -51,7 +62,7 @@ async def test_route_accepts_the_server_token(raw_fetch, token, method, path, bo
             assert response.code == 404, response.body
             assert b"no-such-request" in response.body
         else:
-            assert response.code == 200, (scheme, response.code, response.body)
+            assert response.code == _accepted(path), (scheme, response.code, response.body)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
@@ -60,7 +71,7 @@ async def test_route_accepts_the_assistant_secret(raw_fetch, runtime, method, pa
         response = await raw_fetch(
             path, method=method, body=body, headers={"Authorization": f"{scheme} {runtime.secret}"}
         )
-        expected = 404 if path.endswith("cancel") else 200
+        expected = 404 if path.endswith("cancel") else _accepted(path)
         assert response.code == expected, (scheme, response.code, response.body)
 
 

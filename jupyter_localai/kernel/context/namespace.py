@@ -14,6 +14,9 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
+from ...core.check_types import CallKeywords
+from ..fix.call_hints import call_keywords
+
 _SAFE_MODULE_ROOTS = {"pandas", "numpy", "builtins", "datetime", "collections", "decimal"}
 _MAX_KEYS = 2000
 _ACCESSORS = frozenset({"str", "dt", "cat"})
@@ -71,6 +74,9 @@ class KernelNamespace:
             if value is None:
                 return None
         return _kinds_of(type(value))
+
+    def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
+        return call_keywords(self._user_ns, name, path)
 
 
 def _step(value: Any, step: str) -> Any:

@@ -18,6 +18,8 @@ import types
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ...core.check_types import CallKeywords
+
 MAX_SIGNATURES = 3
 MAX_SIGNATURE_CHARS = 300
 # Builtins everyone knows: their signatures would only cost tokens.
@@ -64,15 +66,54 @@ def _resolve(node: ast.expr, user_ns: Mapping[str, Any]) -> Any:
         return user_ns[node.id] if node.id in user_ns else getattr(builtins, node.id, None)
     if isinstance(node, ast.Attribute):
         owner = _resolve(node.value, user_ns)
-        if owner is None:
-            return None
-        if isinstance(owner, types.ModuleType):
-            return inspect.getattr_static(owner, node.attr, None)
-        static = inspect.getattr_static(owner, node.attr, None)
-        if not isinstance(static, _CALLABLE_KINDS):
-            return None  # a property, a descriptor of unknown kind, or missing: do not touch
-        return getattr(owner, node.attr, None)
+        return None if owner is None else _attribute(owner, node.attr)
     return None
+
+
+def _attribute(owner: Any, name: str) -> Any:
+    """`owner.name` where reading it runs no user code: a module's member, or a plain
+    function or method found by a static lookup; else None."""
+    if isinstance(owner, types.ModuleType):
+        return inspect.getattr_static(owner, name, None)
+    static = inspect.getattr_static(owner, name, None)
+    if not isinstance(static, _CALLABLE_KINDS):
+        return None  # a property, a descriptor of unknown kind, or missing: do not touch
+    return getattr(owner, name, None)
+
+
+def _column(owner: Any, step: str) -> Any:
+    """A DataFrame's column for a `[col]` step (pandas objects only), else None."""
+    kind = type(owner)
+    if kind.__module__.split(".")[0] != "pandas" or kind.__name__ != "DataFrame":
+        return None
+    column = step[1:-1]
+    return owner[column] if column in owner.columns else None
+
+
+def call_keywords(user_ns: Mapping[str, Any], name: str, path: tuple[str, ...]) -> CallKeywords | None:
+    """The keywords of the callable `name.path...` (`df.sort_values`, `np.linspace`,
+    `pd.DataFrame`, `df['a'].fillna`), from its live signature; None when it cannot be
+    resolved without running user code, or has no signature."""
+    if name not in user_ns:
+        return None
+    target = user_ns[name]
+    for step in path:
+        target = _column(target, step) if step.startswith("[") else _attribute(target, step)
+        if target is None:
+            return None
+    if isinstance(target, (classmethod, staticmethod)):
+        target = target.__func__
+    if not callable(target):
+        return None
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):  # builtins without a text signature
+        return None
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return CallKeywords(
+        accepted=tuple(p.name for p in parameters if p.kind in named),
+        any_keyword=any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters),
+    )
 
 
 def _signature(expression: str, target: Any) -> str | None:

@@ -87,6 +87,9 @@ class Guard:
     def __init__(self, private_dir: str) -> None:
         self.private_dir = os.path.realpath(private_dir)
         self.refusals: list[str] = []
+        # Set only around its own `os.fork()` by a copy that forks trial copies of itself
+        # (the agent's lineage, `kernel/agent/copy.py`); code run in the copy never forks.
+        self.allow_fork = False
 
     def inside(self, target: Any) -> bool:
         """Whether `target` (a path, or a descriptor of an open file) lies in the private
@@ -225,6 +228,8 @@ def _check_mmap(guard: Guard, event: str, args: tuple[Any, ...]) -> None:
 
 
 def _check_process(guard: Guard, event: str, args: tuple[Any, ...]) -> None:
+    if event == "os.fork" and guard.allow_fork:
+        return  # the copy forking a trial of itself, guarded the same (see `allow_fork`)
     # The command line if the event carries one (Popen, exec, spawn), else what was called.
     command = next((arg for arg in args if isinstance(arg, (list, tuple)) and arg),
                    next((arg for arg in args if isinstance(arg, (str, bytes))), event))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 import builtins
-import difflib
+import importlib.util
+import inspect
 import itertools
 import logging
 import re
@@ -20,6 +21,7 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ...core.name_match import closest_names, ranked_names
 from ..context.timer import time_limit
 
 logger = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ def names_assigned(source: str) -> set[str]:
 def _close(word: str, candidates: Iterable[Any], n: int = 1) -> list[str]:
     pool = {c for c in itertools.islice(candidates, _MAX_CANDIDATES) if isinstance(c, str)}
     pool.discard(word)
-    return difflib.get_close_matches(word, sorted(pool), n=n, cutoff=0.6)
+    return closest_names(word, sorted(pool), n=n, cutoff=0.6)
 
 
 def _did_you_mean(matches: list[str]) -> list[str]:
@@ -113,6 +115,51 @@ def _attribute_owner(name: str, source: str, user_ns: Mapping[str, Any]) -> Any:
     return None
 
 
+def _uses(name: str, source: str) -> tuple[bool, bool, str]:
+    """(read as a value somewhere, called somewhere, the owner as written): how the cell
+    uses `.name`."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return True, True, "obj"
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    nodes = [node for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == name]
+    owner = ast.unparse(nodes[0].value) if nodes else "obj"
+    uses = [id(node) in called for node in nodes]
+    return not all(uses), any(uses), owner
+
+
+def _frame_columns(obj: Any) -> list[str] | None:
+    """A DataFrame's text columns, else None; read from the library's own types only."""
+    kind = type(obj)
+    if kind.__module__.split(".")[0] != "pandas" or kind.__name__ != "DataFrame":
+        return None
+    return [c for c in obj.columns[:_MAX_CANDIDATES].tolist() if type(c) is str]
+
+
+def _attribute_candidates(obj: Any, name: str, source: str) -> list[str]:
+    """The best name for a missing `obj.name`. Read as a value (`df.quantity * df.price`),
+    a DataFrame's missing attribute is a column under another name (`qty`) far more often
+    than a method (`quantile`): its columns come first, and methods only where it is called."""
+    as_value, called, owner = _uses(name, source)
+    names = _safe_dir(obj, 0.1)
+    columns = _frame_columns(obj) if as_value else None
+    if columns:
+        found = _close(name, columns)
+        if found:
+            column = found[0]
+            return [f"Did you mean: {column!r}?" if column.isidentifier() else
+                    f"Did you mean the column {column!r}? `.` cannot spell it: use "
+                    f"`{owner}[{column!r}]`."]
+    if called:
+        return _did_you_mean(_close(name, names))
+    kind = type(obj)  # a method read as a value is rarer: ranked a little lower, not left out
+    ranked = [(score - (0.1 if callable(inspect.getattr_static(kind, n, None)) else 0.0), n)
+              for score, n in ranked_names(name, names[:_MAX_CANDIDATES])]
+    best = max(ranked, key=lambda item: item[0], default=(0.0, ""))
+    return _did_you_mean([best[1]]) if best[0] >= 0.6 else []
+
+
 def _attribute_hints(exc: AttributeError, source: str, user_ns: Mapping[str, Any]) -> list[str]:
     name = getattr(exc, "name", None)
     obj = getattr(exc, "obj", None)
@@ -126,7 +173,7 @@ def _attribute_hints(exc: AttributeError, source: str, user_ns: Mapping[str, Any
         obj = _attribute_owner(name, source, user_ns)
     if obj is None and "'NoneType'" not in str(exc):
         return []
-    return _did_you_mean(_close(name, _safe_dir(obj, 0.1)))
+    return _attribute_candidates(obj, name, source)
 
 
 def _name_hints(exc: NameError, user_ns: Mapping[str, Any]) -> list[str]:
@@ -140,12 +187,26 @@ def _name_hints(exc: NameError, user_ns: Mapping[str, Any]) -> list[str]:
     scopes: list[Iterable[str]] = [user_ns.keys(), dir(builtins)]
     if frame is not None:
         scopes[:0] = [frame.f_locals.keys(), frame.f_globals.keys()]
-    hints = _did_you_mean(_close(name, itertools.chain(*scopes)))
-    if name in _ALIASES:
-        hints.append(f"Did you forget to import it? `{_ALIASES[name]}`")
-    elif name in getattr(sys, "stdlib_module_names", ()):
-        hints.append(f"Did you forget to import '{name}'?")
-    return hints
+    statement = _import_for(name)
+    if statement is not None:  # a module's name: the import is meant, not a similar name
+        return [f"Did you forget to import it? `{statement}`"]
+    return _did_you_mean(_close(name, itertools.chain(*scopes)))
+
+
+def _import_for(name: str) -> str | None:
+    """The import a forgotten `name` needs: a standard-library module, or a conventional
+    alias (np, pd, plt) whose package is installed here (found, not imported)."""
+    if name in getattr(sys, "stdlib_module_names", ()) and not name.startswith("_"):
+        return f"import {name}"
+    statement = _ALIASES.get(name)
+    if statement is None:
+        return None
+    package = statement.split()[1].split(".")[0]
+    try:
+        installed = importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        installed = False
+    return statement if installed else None
 
 
 def _keys_of(value: Any) -> Iterable[Any] | None:

@@ -57,14 +57,23 @@ class ForkVerifier:
     the guard refused); the faces add them to the reply's warnings."""
 
     def __init__(self, shell: Any, context: NotebookContext | None,
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+                 timeout_s: float = DEFAULT_TIMEOUT_S, *, replay: bool = True,
+                 judge_stops: bool = True) -> None:
         self._shell = shell
         self._timeout_s = timeout_s
         # A fix replaces the failing cell: in the copy, the cells that last assigned what the
         # failing cell changed run again first, so the fix meets the state the failing cell
-        # found (`laps = laps.append(3)` left `laps` None).
-        self._replay = _replay_for(shell, context)
+        # found (`laps = laps.append(3)` left `laps` None). A generated cell runs after the
+        # current state as it is (`replay=False`).
+        self._replay = _replay_for(shell, context) if replay else []
+        # Whether a run the copy had to stop (a guard refusal, the time limit) fails the
+        # candidate. Rehearsals (`kernel/fix/rehearse.py`) pass False: writing the file the
+        # user asked for is no error of the code, and feeding the refusal back would push
+        # the model to drop the write; such a candidate is kept, marked as not judged.
+        self._judge_stops = judge_stops
         self.notes: list[str] = []
+        # Each rehearsed code's result: "ran", "stopped: <why>" or "failed: <error>".
+        self.results: dict[str, str] = {}
 
     def __call__(self, code: str) -> str | None:
         if not hasattr(os, "fork"):
@@ -80,22 +89,29 @@ class ForkVerifier:
                 numbers = ", ".join(f"In[{number}]" for number, _ in self._replay)
                 self._note(f"The copy re-ran {numbers} before each candidate (the cells that "
                            "last set what the failing cell changes).")
-                return self._verdict(outcome)
-        return self._verdict(self._run(code, []))
+                return self._verdict(code, outcome)
+        return self._verdict(code, self._run(code, []))
 
     def _note(self, note: str) -> None:
         redacted = namespace_redactor(self._shell.user_ns).redact(note)
         if redacted not in self.notes:
             self.notes.append(redacted)
 
-    def _verdict(self, outcome: _Outcome) -> str | None:
+    def _verdict(self, code: str, outcome: _Outcome) -> str | None:
         if outcome.ran:
             for refusal in outcome.refusals:
                 self._note(f"In the copy the guard refused, and the code went on: {refusal}.")
+            self.results[code] = "ran"
+            return None
+        redactor = namespace_redactor(self._shell.user_ns)
+        stop = _stop_reason(outcome)
+        if stop is not None and not self._judge_stops:
+            self.results[code] = "stopped: " + redactor.redact(stop)
             return None
         # The report goes to the model with the feedback: no secret of the kernel's in it.
-        error = outcome.error or "it failed without a message"
-        return namespace_redactor(self._shell.user_ns).redact(error)
+        error = redactor.redact(outcome.error or "it failed without a message")
+        self.results[code] = "failed: " + error
+        return error
 
     def _run(self, code: str, replay: list[tuple[int, str]]) -> _Outcome:
         private_dir = tempfile.mkdtemp(prefix="jupyter-localai-copy-")
@@ -117,6 +133,16 @@ class ForkVerifier:
             _end_group(pid)
             os.close(read_fd)
             shutil.rmtree(private_dir, ignore_errors=True)
+
+
+def _stop_reason(outcome: _Outcome) -> str | None:
+    """Why the copy stopped a candidate it could not judge: the first thing the guard
+    refused (the code may have turned it into another error), or the time limit."""
+    if outcome.refusals:
+        return outcome.refusals[0]
+    if (outcome.error or "").startswith(_TIMED_OUT):
+        return outcome.error
+    return None
 
 
 def describe_failure(shell: Any, code: str, error: BaseException) -> str:

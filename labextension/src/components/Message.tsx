@@ -2,6 +2,7 @@
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
+import { checkFor } from '../blockChecks';
 import { splitMessage } from '../codeblocks';
 import { Markdown } from '../markdown';
 import { IChatMessage } from '../types';
@@ -51,6 +52,7 @@ export function Message(props: {
             code={segment.code}
             ready={segment.closed || !streaming}
             actions={props.actions}
+            check={streaming ? undefined : checkFor(message.blocks, segment.code)}
           />
         )
       )}

@@ -1,0 +1,113 @@
+"""The variable a generate request asks the code to assign, in the ways people phrase it.
+
+"into a variable called total", "make a list evens holding ...", "... and keep it as
+summary", "report should hold ...", "put the result in best", "call it clean_names",
+"a DataFrame named sales", "`total = ...`". The check then requires that name at the top
+level of the answer, so a model that computes the right value but leaves it in `result`
+is told to assign it. Each pattern reads the grammar around the name (a naming verb, a
+storing verb and its preposition, a container noun, a subject of "should hold"); words that
+these places also hold in ordinary English ("save it to disk", "store the dates as
+datetime", "a column named total") are not taken. A name in backticks or quotes is taken
+first, since it is unambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+
+_Q = r"(?P<q>[`'\"]?)"
+_NAME = r"(?P<name>[A-Za-z_]\w*)(?P=q)"
+_CONTAINER = (r"(?:list|dict|dictionary|set|tuple|data ?frame|frame|series|array|variable|"
+              r"string|number|mapping|table|counter|matrix|object|function|class|lambda|"
+              r"generator|value|integer|float|boolean|text)")
+_STORE_VERBS = r"(?:store|save|assign|put|place|stash|capture|bind|write|return|collect)"
+_PATTERNS = [
+    # a DataFrame named sales / a list called evens / a function called f
+    re.compile(rf"\b(?P<kind>[\w-]+)\s+(?:called|named|titled)\s+{_Q}{_NAME}", re.IGNORECASE),
+    # call it X / name the result X / naming it X
+    re.compile(rf"\b(?:call|name)(?:ing)?\s+(?:it|this|that|them|the\s+(?P<kind>[\w-]+))\s+"
+               rf"{_Q}{_NAME}", re.IGNORECASE),
+    # store/save/put/assign ... in/into/to/as X (also "in a new variable X")
+    re.compile(rf"\b{_STORE_VERBS}\w*\b[^.\n;]{{0,60}}?\b(?:in|into|to|as|under)\s+"
+               rf"(?:a\s+(?:new\s+)?variable\s+(?:named\s+|called\s+)?)?{_Q}{_NAME}",
+               re.IGNORECASE),
+    # keep it as X / keep the result in a variable X ("keep rows in df" keeps rows, not df)
+    re.compile(rf"\bkeep\w*\b[^.\n;]{{0,60}}?\b(?:as|in\s+a\s+(?:new\s+)?variable(?:\s+named|"
+               rf"\s+called)?)\s+{_Q}{_NAME}", re.IGNORECASE),
+    # a variable X / variable `X`
+    re.compile(rf"\bvariable\s+(?:named\s+|called\s+)?{_Q}{_NAME}", re.IGNORECASE),
+    # the answer goes into X / ends up in X
+    re.compile(rf"\b(?:goes|go|ends?\s+up|lands?|belongs?)\s+(?:in|into)\s+{_Q}{_NAME}",
+               re.IGNORECASE),
+    # make a list X holding ... / create a DataFrame X from ...
+    re.compile(rf"\b(?:make|create|build|define|compute|construct|generate|produce|write|get)\s+"
+               rf"(?:a|an|the|one)\s+(?:new\s+)?(?:\w+\s+)?{_CONTAINER}\s+{_Q}{_NAME}"
+               r"(?=\s*(?:$|[,.;:=(]|\s(?:holding|with|from|of|that|which|containing|where|for|"
+               r"listing|mapping|counting|and|to|by|using|whose|having|giving)\b))",
+               re.IGNORECASE),
+    # X should hold / X must contain ... (the subject of a clause)
+    re.compile(rf"(?:^|[.;:!?,]\s*|\band\s+|\bso\s+(?:that\s+)?){_Q}{_NAME}\s+(?:should|must|"
+               rf"will|shall)\s+(?:hold|contain|store|keep|have|end\s+up|be\s+set\s+to|equal|"
+               rf"be\s+(?:a|an|the)\s)", re.IGNORECASE),
+    # total = ... (at the start of a sentence or inside backticks)
+    re.compile(rf"(?:^|[.;:!?]\s+|`){_NAME.replace('(?P=q)', '')}\s*=(?!=)", re.MULTILINE),
+]
+# ... into `X` / ... as `X`: a quoted name after the preposition.
+_QUOTED_AFTER = re.compile(r"\b(?:into|as)\s+`(?P<name>[A-Za-z_]\w*)`", re.IGNORECASE)
+_PATTERNS.append(_QUOTED_AFTER)
+# "a column named total", "name the file out": those name things that are not variables.
+_NOT_VARIABLE_KINDS = frozenset({
+    "column", "columns", "col", "file", "key", "field", "index", "parameter", "argument", "arg",
+    "sheet", "table", "attribute", "method", "label", "title", "axis", "row", "level", "plot",
+    "chart", "figure", "legend", "header", "folder", "directory", "package", "module", "tab",
+    "person", "user", "customer", "city", "country", "product", "company", "entry", "item",
+})
+# Words that sit where a name would, in ordinary requests ("save it to disk", "as well").
+_NOT_NAMES = frozenset({
+    "a", "an", "the", "it", "its", "this", "that", "these", "those", "them", "one", "each",
+    "all", "some", "any", "every", "new", "my", "our", "your", "their", "his", "her", "and",
+    "or", "of", "from", "with", "by", "for", "to", "in", "on", "at", "as", "into", "is", "be",
+    "variable", "variables", "list", "dict", "dictionary", "dataframe", "frame", "series",
+    "array", "tuple", "set", "column", "columns", "row", "rows", "index", "memory", "place",
+    "order", "disk", "file", "files", "folder", "csv", "json", "excel", "xlsx", "parquet",
+    "pickle", "html", "png", "pdf", "svg", "jpg", "sql", "database", "clipboard", "text",
+    "int", "integer", "integers", "float", "floats", "str", "string", "strings", "bool",
+    "boolean", "datetime", "date", "dates", "category", "numeric", "number", "numbers",
+    "percent", "percentage", "well", "needed", "before", "usual", "follows", "follow",
+    "shown", "such", "possible", "above", "below", "comprehension", "literal", "copy", "view",
+    "version", "instance", "way", "format", "lowercase", "uppercase", "descending",
+    "ascending", "front", "end", "values", "value", "plot", "chart", "figure", "table",
+    "function", "class", "method", "object", "default", "none", "true", "false", "called",
+    "named",
+})
+
+# Types, quoted or not: "store the dates as `int`" converts, it names no variable.
+_TYPES = frozenset({
+    "int", "float", "str", "bool", "bytes", "complex", "list", "dict", "tuple", "set",
+    "frozenset", "object", "datetime", "date", "category", "string", "int8", "int16", "int32",
+    "int64", "uint8", "float32", "float64", "datetime64", "timedelta", "decimal", "none",
+})
+
+
+def asked_names(request: str) -> list[str]:
+    """Variable names the request asks the code to assign, quoted ones first, else in order."""
+    found: list[tuple[bool, int, str]] = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(request):
+            groups = match.groupdict()
+            name = groups["name"]
+            start = match.start("name")
+            quoted = bool(groups.get("q")) or start > 0 and request[start - 1] == "`"
+            kind = (groups.get("kind") or "").lower()
+            if kind in _NOT_VARIABLE_KINDS:
+                continue
+            if name.lower() in _TYPES or not quoted and name.lower() in _NOT_NAMES:
+                continue
+            if not name.isidentifier() or name.lower() in ("a", "an", "the", "it"):
+                continue
+            found.append((not quoted, match.start("name"), name))
+    names: list[str] = []
+    for _, _, name in sorted(found):
+        if name not in names:
+            names.append(name)
+    return names

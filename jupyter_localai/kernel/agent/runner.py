@@ -1,0 +1,276 @@
+"""The agent loop: plan, then for each step propose a cell, rehearse it in the copy, revise.
+
+Nothing here touches the kernel's namespace or the notebook: every cell runs in the
+lineage of `copy.py`, whose kept state is what the next step builds on. The model answers
+in the fixed formats of `core/agent_format.py`; an answer that does not parse, fails the
+static checks or fails in the copy is fed back, within the step's attempts and the run's
+time budget. A goal the model plans in more than MAX_PLAN_STEPS steps, or a step that never
+runs, ends the run with a message saying so (the steps that ran stay on offer).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ...core.agent_format import (
+    MAX_PLAN_STEPS,
+    CellEdit,
+    FormatError,
+    done_entry,
+    parse_cell,
+    parse_plan,
+    plan_instruction,
+    run_feedback,
+    step_instruction,
+)
+from ...core.check_types import CallKeywords, NamespaceView
+from ...core.checks import check_code
+from ...core.context import NotebookContext
+from ...core.engine import Engine, GenerationRequest
+from ...core.prompt import PromptBudget, build_messages
+from ...core.redact import redact, redact_context, redact_messages
+from .copy import AgentCopy, TrialResult
+from .state import AgentRun, AgentStep, Attempt
+
+
+@dataclass
+class AgentOptions:
+    max_tokens: int = 384
+    temperature: float = 0.0
+    seed: int = 0
+    model: str | None = None
+    session_id: str | None = None
+    context_tokens: int = 1500
+    attempts: int = 3  # per step, the first included
+    step_timeout_s: float = 30.0  # one attempt in the copy
+    time_budget_s: float = 900.0  # the whole run, model time included
+
+
+class AgentListener(Protocol):
+    """What a face shows while the run goes on (all optional to act on)."""
+
+    def on_update(self, run: AgentRun, status: str) -> None: ...
+
+
+class _Stopped(Exception):
+    """The run's time budget is spent."""
+
+
+class StepNamespace:
+    """The live namespace for the checks, plus the names earlier steps bound in the copy
+    (about which nothing else is known)."""
+
+    def __init__(self, live: NamespaceView, added: set[str]) -> None:
+        self._live = live
+        self.added = added
+
+    def has(self, name: str) -> bool:
+        return name in self.added or self._live.has(name)
+
+    def _live_only(self, name: str, ask: Callable[[], Any]) -> Any:
+        return None if name in self.added else ask()
+
+    def attribute_names(self, name: str) -> list[str] | None:
+        return self._live_only(name, lambda: self._live.attribute_names(name))
+
+    def column_names(self, name: str) -> list[str] | None:
+        return self._live_only(name, lambda: self._live.column_names(name))
+
+    def frame_labels(self, name: str) -> list[str] | None:
+        return self._live_only(name, lambda: self._live.frame_labels(name))
+
+    def member_kinds(self, name: str, path: tuple[str, ...]) -> dict[str, str] | None:
+        return self._live_only(name, lambda: self._live.member_kinds(name, path))
+
+    def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
+        return self._live_only(name, lambda: self._live.call_keywords(name, path))
+
+
+class AgentRunner:
+    """One run of the agent over one goal; `run()` returns the finished `AgentRun`."""
+
+    def __init__(self, engine: Engine, shell: Any, goal: str, context: NotebookContext | None,
+                 namespace: NamespaceView, known_cells: dict[int, str],
+                 options: AgentOptions, listener: AgentListener | None = None) -> None:
+        self._engine = engine
+        self._shell = shell
+        self._context = redact_context(context) if context is not None else None
+        self._namespace = StepNamespace(namespace, set())
+        self._known = known_cells
+        self._options = options
+        self._listener = listener
+        self._budget = PromptBudget(engine.n_ctx(), options.max_tokens, options.context_tokens)
+        self._started = time.monotonic()
+        self.run_state = AgentRun(goal=redact(goal.strip()), model=options.model or "",
+                                  step_timeout_s=options.step_timeout_s)
+
+    def run(self) -> AgentRun:
+        state = self.run_state
+        try:
+            state.plan = self._plan()
+            if len(state.plan) > MAX_PLAN_STEPS:
+                state.status = "too_big"
+                state.message = (
+                    f"The model planned {len(state.plan)} steps; the agent takes at most "
+                    f"{MAX_PLAN_STEPS}. This goal is too big for it in one run: split it into "
+                    "smaller goals, or try a larger model (--model).")
+                return state
+            state.steps = [AgentStep(index, title) for index, title in enumerate(state.plan, 1)]
+            self._update("Planned.")
+            with AgentCopy(self._shell, self._options.step_timeout_s) as copy:
+                for step in state.steps:
+                    if not self._do_step(copy, step):
+                        state.status = "failed"
+                        state.message = self._failure_message(step)
+                        return state
+            state.status = "done"
+            return state
+        except _Stopped:
+            state.status = "stopped"
+            state.message = (f"The run's time budget ({self._options.time_budget_s:.0f} s) was "
+                             "spent; the steps that ran in the copy are still on offer.")
+            return state
+        except KeyboardInterrupt:
+            state.status = "stopped"
+            state.message = "Stopped by the user; the steps that ran in the copy are on offer."
+            return state
+        finally:
+            state.seconds = time.monotonic() - self._started
+            self._update("Finished.")
+
+    # -- the plan -------------------------------------------------------------------------
+    def _plan(self) -> list[str]:
+        messages = self._messages(plan_instruction(self.run_state.goal))
+        self._update("Planning…")
+        problem = ""
+        for attempt in range(2):
+            text = self._ask(messages, attempt, max_tokens=min(160, self._options.max_tokens))
+            try:
+                return parse_plan(text)
+            except FormatError as error:
+                problem = str(error)
+                messages = [*messages, {"role": "assistant", "content": text},
+                            {"role": "user", "content": problem}]
+        # No numbered plan twice: the goal itself is the one step (a small model often
+        # answers a small goal with the code right away).
+        return [self.run_state.goal.splitlines()[0][:200]]
+
+    # -- a step ---------------------------------------------------------------------------
+    def _do_step(self, copy: AgentCopy, step: AgentStep) -> bool:
+        started = time.monotonic()
+        state = self.run_state
+        done = [done_entry(s.index, CellEdit(s.code, s.target), s.output or _figures(s))
+                for s in state.ran_steps()]
+        failing = self._context.last_error.cell_number if (
+            self._context is not None and self._context.last_error is not None) else None
+        messages = self._messages(step_instruction(state.goal, state.plan, step.index, done,
+                                                   failing))
+        try:
+            for attempt in range(self._options.attempts):
+                self._update(f"Step {step.index}, attempt {attempt + 1}: writing the cell…")
+                text = self._ask(messages, attempt)
+                problem = self._try(copy, step, text, failing)
+                if not problem:
+                    return True
+                messages = [*messages, {"role": "assistant", "content": text},
+                            {"role": "user", "content": problem}]
+            return False
+        finally:
+            step.seconds = time.monotonic() - started
+
+    def _try(self, copy: AgentCopy, step: AgentStep, text: str, failing: int | None) -> str:
+        """Parse, check and rehearse one answer; the feedback for the model, or "" if kept."""
+        try:
+            edit = parse_cell(text, self._known)
+        except FormatError as error:
+            step.attempts.append(Attempt(code="", problem=str(error)))
+            step.status, step.error = "failed", str(error)
+            return str(error)
+        issues = check_code(edit.code, namespace=self._namespace)
+        if edit.target is not None:  # an edited cell defines its names anew: no "rebinds"
+            issues = [issue for issue in issues if issue.kind != "rebinds"]
+        if issues:
+            problem = "That cell has a problem:\n" + "\n".join(f"- {i.message}" for i in issues)
+            step.attempts.append(Attempt(edit.code, problem))
+            self._record(step, edit, None, problem)
+            return problem + "\nReply again in the same format with the corrected cell."
+        then = []
+        if edit.target is not None and failing is not None and edit.target < failing:
+            then = [(failing, self._known.get(failing, ""))]  # the edit must repair it
+        self._update(f"Step {step.index}: running the cell in the copy…")
+        result = copy.run(edit.code, then)
+        self.run_state.copy_seconds += result.seconds
+        self._record(step, edit, result, "")
+        if result.ran:
+            copy.keep()
+            step.attempts.append(Attempt(edit.code))
+            self._namespace.added |= {v["name"] for v in result.variables}
+            self._update(f"Step {step.index} ran in the copy.")
+            return ""
+        copy.drop()
+        if result.stopped:
+            problem = run_feedback(f"It was stopped: {result.stopped}.",
+                                   "Make the cell finish quickly (no endless loop). ")
+        else:
+            problem = run_feedback(result.error)
+        step.attempts.append(Attempt(edit.code, result.stopped or result.error))
+        self._update(f"Step {step.index}: the cell failed in the copy; revising…")
+        return problem
+
+    def _record(self, step: AgentStep, edit: CellEdit, result: TrialResult | None,
+                problem: str) -> None:
+        step.code, step.target = edit.code, edit.target
+        step.target_source = self._known.get(edit.target, "") if edit.target else ""
+        if result is None:
+            step.status, step.error, step.output, step.stopped = "failed", problem, "", ""
+            step.figures, step.refusals = [], []
+            return
+        step.status = "ran" if result.ran else ("stopped" if result.stopped else "failed")
+        step.output, step.error, step.stopped = result.output, result.error, result.stopped
+        step.figures, step.refusals = result.figures, result.refusals
+
+    def _failure_message(self, step: AgentStep) -> str:
+        model = self.run_state.model or "this model"
+        return (f"Step {step.index} did not run in the copy after {len(step.attempts)} "
+                f"attempts. The goal may be too big for {model}: split it into smaller "
+                "goals, fix what the last error says, or try a larger model (--model). "
+                + ("The steps before it ran and can be accepted." if step.index > 1 else ""))
+
+    # -- the model ------------------------------------------------------------------------
+    def _messages(self, task: str) -> list[dict[str, str]]:
+        return build_messages(task, self._context, self._budget)
+
+    def _ask(self, messages: list[dict[str, str]], attempt: int,
+             max_tokens: int | None = None) -> str:
+        if time.monotonic() - self._started > self._options.time_budget_s:
+            raise _Stopped
+        options = self._options
+        generation = self._engine.generate(GenerationRequest(
+            messages=redact_messages(messages),
+            max_tokens=max_tokens or options.max_tokens,
+            temperature=options.temperature if attempt == 0 else max(options.temperature, 0.5),
+            seed=options.seed + attempt, model=options.model, session_id=options.session_id))
+        started = time.monotonic()
+        try:
+            completion = generation.result()
+        except KeyboardInterrupt:
+            generation.cancel()
+            for _ in generation:  # let the engine acknowledge, so the model is free again
+                pass
+            raise
+        finally:
+            self.run_state.model_seconds += time.monotonic() - started
+        if completion.model and not self.run_state.model:
+            self.run_state.model = completion.model
+        return completion.text
+
+    def _update(self, status: str) -> None:
+        if self._listener is not None:
+            self._listener.on_update(self.run_state, status)
+
+
+def _figures(step: AgentStep) -> str:
+    return "; ".join(step.figures)

@@ -1,0 +1,94 @@
+"""The inline completion prompt: a stable, redacted notebook part, then the cell's text."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+
+from jupyter_localai.core.completion_prompt import (
+    CURRENT_CELL_HEADER,
+    completion_context,
+    completion_prompt,
+)
+from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
+from jupyter_localai.core.prompt import estimate_tokens
+
+KEY = "sk-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4"
+
+
+def notebook(n_cells: int = 3) -> NotebookContext:
+    cells = [CellRecord(i, f"step_{i} = {i} * 2\nprint(step_{i})", output=str(i * 2))
+             for i in range(1, n_cells + 1)]  # fmt: skip
+    return NotebookContext(
+        cells=cells,
+        variables=[
+            VariableSummary("sales", "DataFrame",
+                            "DataFrame, 5000 rows x 3 columns\ncolumns: region (str), "
+                            "units (int64), price (float64)", relevance=1.0),
+            VariableSummary("rate", "float", "float: 0.25"),
+        ],
+        imports=["pandas as pd"],
+    )
+
+
+def test_the_context_is_python_cells_then_variables_as_comments_then_the_cell_header():
+    text = completion_context(notebook())
+    assert text.endswith(CURRENT_CELL_HEADER)
+    ast.parse(text)  # cells as code, everything else as comments: one valid Python file
+    assert text.index("step_3 = 3 * 2") < text.index("# - sales: DataFrame")
+    assert "#   columns: region (str), units (int64), price (float64)" in text
+
+
+def test_the_context_does_not_change_while_the_user_types_or_with_what_a_request_picked():
+    context = notebook()
+    picked = replace(
+        context,
+        related_cells=[CellRecord(99, "unrelated = 1")],
+        variables=[replace(v, mentioned=True) for v in context.variables],
+    )
+    first = completion_prompt(context, "x = sa", "")
+    later = completion_prompt(picked, "x = sales[", "]")
+    assert first.context == later.context
+    assert "unrelated" not in later.context
+
+
+def test_secrets_are_redacted_in_cells_variables_prefix_and_suffix():
+    context = notebook()
+    context.cells.append(CellRecord(4, f"client = Client(api_key='{KEY}')"))
+    context.variables.append(VariableSummary("token", "str", f"str: '{KEY}'"))
+    prompt = completion_prompt(context, f"headers = {{'Authorization': '{KEY}", f"{KEY}'}}")
+    whole = prompt.context + prompt.prefix + prompt.suffix
+    assert KEY not in whole
+    assert KEY[:12] not in whole
+    assert "<redacted>" in prompt.prefix and "<redacted>" in prompt.suffix
+
+
+def test_without_variables_the_cells_are_the_same_and_no_summary_is_sent():
+    with_vars = completion_context(notebook(), with_variables=True)
+    without = completion_context(notebook(), with_variables=False)
+    assert "sales" not in without and "# Variables" not in without
+    assert without.startswith("# In[1]:")
+    assert with_vars.startswith(without[: without.index("# In[3]")])
+
+
+def test_a_long_notebook_fits_the_budget_keeping_the_newest_cells():
+    context = notebook(200)
+    text = completion_context(context, 600)
+    assert estimate_tokens(text) <= 600 + 40
+    assert "step_200 = 200 * 2" in text
+    assert "step_1 = 1 * 2" not in text
+
+
+def test_adding_a_cell_keeps_the_start_of_the_context():
+    """Cells drop from the start in blocks: one more cell leaves the earlier text in place,
+    so the cache keeps the prefix across a cell run."""
+    before = completion_context(notebook(20), 800)
+    after = completion_context(notebook(21), 800)
+    cells_before = before[: before.index("# Variables")]
+    assert after.startswith(cells_before.rstrip("\n"))
+
+
+def test_no_context_is_just_the_cell_header():
+    assert completion_context(None) == CURRENT_CELL_HEADER
+    prompt = completion_prompt(None, "import ", "")
+    assert prompt.context == CURRENT_CELL_HEADER and prompt.prefix == "import "

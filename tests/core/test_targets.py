@@ -1,0 +1,88 @@
+"""The variable a request asks for, in many phrasings, and the requests that name none."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_localai.core.checks import check_code
+from jupyter_localai.core.targets import asked_names
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("compute the mean price per region into a variable called `answer`", ["answer"]),
+        ("Store the result in top_regions and plot it", ["top_regions"]),
+        ("make a list named evens of the even numbers", ["evens"]),
+        ("write a function called clean_names", ["clean_names"]),
+        ("put the answer in `result`", ["result"]),
+        ("make a list evens holding the even numbers below 20", ["evens"]),
+        ("create a dict lookup mapping ids to names", ["lookup"]),
+        ("build a DataFrame monthly from the daily rows", ["monthly"]),
+        ("sum the sales by region and keep it as region_totals", ["region_totals"]),
+        ("report should hold the mean of each column", ["report"]),
+        ("compute averages; averages should contain one row per city", ["averages"]),
+        ("put the result in best", ["best"]),
+        ("store the cleaned frame as clean_df", ["clean_df"]),
+        ("count the words, call it word_counts", ["word_counts"]),
+        ('name it "summary"', ["summary"]),
+        ("save the filtered rows into recent", ["recent"]),
+        ("a DataFrame named sales with 3 columns", ["sales"]),
+        ("total = the sum of all prices", ["total"]),
+        ("compute `total = df.price.sum()`", ["total"]),
+        ("the answer goes into `out`", ["out"]),
+        ("Store the sum in total", ["total"]),
+        ("assign the median to med_price", ["med_price"]),
+        ("keep the result in a variable called kept", ["kept"]),
+        ("save as `monthly`", ["monthly"]),
+        # a quoted name is preferred to an unquoted one found earlier
+        ("store the total in grand, as `grand_total`", ["grand_total", "grand"]),
+    ],
+)
+def test_asked_names(request_text: str, expected: list[str]) -> None:
+    assert asked_names(request_text) == expected
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "add a column named total to df",
+        "plot the prices and save it to disk",
+        "sort df by date",
+        "filter rows where price = 0",
+        "keep only rows in df with price > 0",
+        "save the plot to a file",
+        "make a list of the even numbers",
+        "group by region and count",
+        "The result should be sorted",
+        "name the column total",
+        "convert the dates and store them as datetime",
+        "store the dates as `int`",
+        "save df to csv",
+        "store the values as well",
+        "make a list comprehension that squares x",
+        "rename column a to b",
+        "convert the column to `float`",
+        "show the top 5 customers by revenue",
+    ],
+)
+def test_requests_that_name_no_variable(request_text: str) -> None:
+    assert asked_names(request_text) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "missing"),
+    [
+        ("evens = [n for n in range(20) if n % 2 == 0]", False),
+        ("for n in range(3):\n    evens = n", False),  # a loop at top level binds it too
+        ("if True:\n    evens = []", False),
+        ("def make():\n    evens = [0, 2]\n    return evens\nmake()", True),  # local only
+        ("result = [n for n in range(20) if n % 2 == 0]", True),
+        ("[evens for evens in range(3)]", True),  # the comprehension's own scope
+        ("(evens := [0, 2])", False),
+    ],
+)
+def test_the_asked_name_must_be_bound_at_top_level(code: str, missing: bool) -> None:
+    names = asked_names("make a list evens holding the even numbers below 20")
+    kinds = {issue.kind for issue in check_code(code, required_names=names)}
+    assert ("missing" in kinds) is missing

@@ -1,0 +1,106 @@
+"""The agent loop's logic on a scripted engine and a real IPython shell with a real copy:
+the plan, a failed attempt fed back with its error, state built step on step in the copy,
+an edit of an earlier cell checked against the failing cell, and the honest stops (a plan
+too big, a step that never runs). The real model's runs are in test_agent_model.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_localai.core.engine import GenerationRequest
+from jupyter_localai.engines.fake import FakeEngine
+from jupyter_localai.kernel.agent.runner import AgentOptions, AgentRunner
+from jupyter_localai.kernel.context.collect import collect_context
+from jupyter_localai.kernel.context.history import cell_sources
+from jupyter_localai.kernel.context.namespace import KernelNamespace
+
+
+def scripted(*replies: str) -> tuple[FakeEngine, list[GenerationRequest]]:
+    seen: list[GenerationRequest] = []
+    queue = list(replies)
+
+    def reply(request: GenerationRequest) -> str:
+        seen.append(request)
+        return queue.pop(0)
+
+    return FakeEngine(reply), seen
+
+
+def runner(shell: Any, engine: FakeEngine, goal: str, **options: Any) -> AgentRunner:
+    sources = cell_sources(shell)
+    known = {n: s for n, s in enumerate(sources) if n and s.strip()}
+    return AgentRunner(engine, shell, goal, collect_context(shell, goal),
+                       KernelNamespace(shell.user_ns), known,
+                       AgentOptions(step_timeout_s=20, **options))
+
+
+def test_two_steps_build_on_each_other_and_a_failure_is_fed_back(run_cells: Any) -> None:
+    shell = run_cells("prices = [3, 4, 5]")
+    engine, seen = scripted(
+        "1. Double the prices\n2. Sum them",
+        "CELL: new\n```python\ndoubled = [p * 2 for p in prices]\ndoubled\n```",
+        "CELL: new\n```python\ntotal = sum(doubld)\n```",
+        "CELL: new\n```python\ntotal = sum(doubled) + len(prices[10])\n```",
+        "CELL: new\n```python\ntotal = sum(doubled)\nprint(total)\n```")
+    run = runner(shell, engine, "double the prices and sum them").run()
+    assert run.status == "done", run.message
+    assert [s.status for s in run.steps] == ["ran", "ran"]
+    assert run.steps[0].output == "[6, 8, 10]"
+    assert run.steps[1].output == "24"
+    # The undefined name was caught by the checks, the IndexError in the copy; both fed back.
+    problems = [a.problem for a in run.steps[1].attempts]
+    assert "doubld" in problems[0] and "IndexError" in problems[1] and problems[2] == ""
+    assert "doubld" in seen[3].messages[-1]["content"]
+    assert "IndexError" in seen[4].messages[-1]["content"]
+    # Step 2's request showed step 1's cell and output.
+    assert "doubled = [p * 2" in seen[2].messages[-1]["content"] and "[6, 8, 10]" in \
+        seen[2].messages[-1]["content"]
+    assert "doubled" not in shell.user_ns and "total" not in shell.user_ns
+
+
+def test_an_edit_of_the_earlier_cause_is_checked_by_the_failing_cell(run_cells: Any) -> None:
+    shell = run_cells("rates = {'a': 1, 'b': 2}", "value = rates['c'] * 10")
+    cause = min(n for n, s in enumerate(cell_sources(shell)) if s.startswith("rates"))
+    engine, _ = scripted(
+        "1. Fix the cause",
+        "CELL: new\n```python\nvalue = 0\n```\n",  # runs, but the goal's check is the user's
+    )
+    run = runner(shell, engine, "make the last cell work").run()
+    assert run.steps[0].kind == "new"
+    engine, _ = scripted(
+        "1. Add the missing key where rates is defined",
+        f"CELL: edit In[{cause}]\n```python\nrates = {{'a': 1, 'b': 2}}\n```",
+        f"CELL: edit In[{cause}]\n```python\nrates = {{'a': 1, 'b': 2, 'd': 4}}\n```",
+        f"CELL: edit In[{cause}]\n```python\nrates = {{'a': 1, 'b': 2, 'c': 3}}\n```")
+    run = runner(shell, engine, "make the last cell work").run()
+    step = run.steps[0]
+    assert run.status == "done" and step.kind == "edit" and step.target == cause
+    assert "unchanged" in step.attempts[0].problem
+    assert "still fails" in step.attempts[1].problem and "KeyError" in step.attempts[1].problem
+    assert "+rates = {'a': 1, 'b': 2, 'c': 3}" in step.diff()
+    assert run.to_json()["steps"][0]["target"]["execution_count"] == cause
+    assert "value" not in shell.user_ns
+
+
+def test_a_plan_too_big_and_a_step_that_never_runs_are_said(run_cells: Any) -> None:
+    shell = run_cells("x = 1")
+    engine, _ = scripted("\n".join(f"{n}. step {n}" for n in range(1, 7)))
+    run = runner(shell, engine, "do everything").run()
+    assert run.status == "too_big" and "6 steps" in run.message and not run.steps
+    engine, _ = scripted("1. Divide", *["CELL: new\n```python\ny = x / 0\n```"] * 3)
+    run = runner(shell, engine, "divide").run()
+    assert run.status == "failed" and "after 3 attempts" in run.message
+    assert run.steps[0].status == "failed" and "ZeroDivisionError" in run.steps[0].error
+
+
+def test_an_endless_step_is_stopped_and_revised(run_cells: Any) -> None:
+    shell = run_cells("n = 3")
+    engine, seen = scripted("1. Count", "```python\nwhile True:\n    n += 1\n```",
+                            "```python\nm = n + 1\n```")
+    run = AgentRunner(engine, shell, "count", collect_context(shell, "count"),
+                      KernelNamespace(shell.user_ns), {},
+                      AgentOptions(step_timeout_s=2)).run()
+    assert run.status == "done"
+    assert "did not finish within its budget of 2 s" in run.steps[0].attempts[0].problem
+    assert "no endless loop" in seen[-1].messages[-1]["content"]
+    assert shell.user_ns["n"] == 3
