@@ -79,7 +79,8 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(
     private readonly _options: IRenderMime.IRendererOptions,
     private readonly _rendermime: IRenderMimeRegistry,
-    private readonly _tracker: INotebookTracker
+    private readonly _tracker: INotebookTracker,
+    private readonly _review: ReviewReplace | null = null
   ) {
     super();
     this.addClass('jp-localai-reply');
@@ -184,7 +185,11 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
       );
       footer.appendChild(
         this._button('Replace cell', "Replace this cell's source with the code", () =>
-          this._act(index => replaceCell(index.panel.content, reply.code, index.index))
+          this._act(where =>
+            this._review
+              ? this._review(where, reply.code)
+              : replaceCell(where.panel.content, reply.code, where.index)
+          )
         )
       );
       footer.appendChild(
@@ -237,14 +242,22 @@ export class ReplyRenderer extends Widget implements IRenderMime.IRenderer {
   private _children: IRenderMime.IRenderer[] = [];
 }
 
+/** Shows the diff of `code` against a cell for review (the panel's Accept / Reject). */
+export type ReviewReplace = (
+  where: { panel: NotebookPanel; index: number },
+  code: string
+) => void;
+
+/** `review`, when given, is what "Replace cell" does instead of replacing at once. */
 export function replyRendererFactory(
   rendermime: IRenderMimeRegistry,
-  tracker: INotebookTracker
+  tracker: INotebookTracker,
+  review: ReviewReplace | null = null
 ): IRenderMime.IRendererFactory {
   return {
     safe: true,
     mimeTypes: [REPLY_MIME_TYPE],
     defaultRank: 40,
-    createRenderer: options => new ReplyRenderer(options, rendermime, tracker)
+    createRenderer: options => new ReplyRenderer(options, rendermime, tracker, review)
   };
 }

@@ -6,7 +6,10 @@
  * who answers (the server, or the kernel for a verified fix) is decided in `model.ts`.
  */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { IStateDB } from '@jupyterlab/statedb';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
+import { Message as LuminoMessage } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
@@ -14,6 +17,9 @@ import { ICodeActions } from './components/CodeBlock';
 import { PanelView } from './components/PanelView';
 import { ContextProvider } from './contextProvider';
 import { ChatModel, ISendOptions } from './model';
+import { PANEL_STATE_KEY, readPanelChoices } from './panelState';
+import { ReviewModel } from './review';
+import { TransContext } from './translation';
 import { IChatMessage, Task } from './types';
 
 export { ICodeActions } from './components/CodeBlock';
@@ -28,6 +34,11 @@ export interface IPanelOptions {
   /** Milliseconds between status polls. */
   pollInterval: number;
   maxTokens: number;
+  /** The pending replacement the panel shows as a diff with Accept / Reject. */
+  review: ReviewModel;
+  trans: TranslationBundle;
+  /** Where the task picker and Verify box are kept with the workspace. */
+  state?: IStateDB | null;
 }
 
 export class LocalAIPanel extends ReactWidget {
@@ -35,7 +46,42 @@ export class LocalAIPanel extends ReactWidget {
     super();
     this.id = 'jupyter-localai-panel';
     this.addClass('jp-localai-panel');
-    this.title.caption = 'Local AI';
+    this.node.tabIndex = -1;
+    this.title.caption = _options.trans.__('Local AI');
+    const state = _options.state;
+    if (state) {
+      this._restored = state
+        .fetch(PANEL_STATE_KEY)
+        .then(value => {
+          const choices = readPanelChoices(value);
+          if (choices) {
+            this._task = choices.task ?? this._task;
+            this._verify = choices.verify ?? this._verify;
+            this._changed.emit();
+          }
+        })
+        .catch(reason => console.warn('jupyter-localai: panel state not read', reason));
+    }
+  }
+
+  /** Activating the panel (its tab, the Open command's shortcut) puts the caret in the input. */
+  protected onActivateRequest(msg: LuminoMessage): void {
+    super.onActivateRequest(msg);
+    const focus = () => {
+      const input = this.node.querySelector<HTMLTextAreaElement>('.jp-localai-input');
+      if (input && !input.disabled) {
+        input.focus();
+      } else {
+        this.node.focus();
+      }
+    };
+    // The first render of the React view may still be pending.
+    requestAnimationFrame(focus);
+  }
+
+  /** Resolves once the workspace's task and Verify state are read. */
+  get restored(): Promise<void> {
+    return this._restored;
   }
 
   /** Emitted when the task picker changes (re-renders the view). */
@@ -49,6 +95,7 @@ export class LocalAIPanel extends ReactWidget {
 
   set task(value: Task) {
     this._task = value;
+    this._save();
     this._changed.emit();
   }
 
@@ -59,6 +106,7 @@ export class LocalAIPanel extends ReactWidget {
 
   set verify(value: boolean) {
     this._verify = value;
+    this._save();
     this._changed.emit();
   }
 
@@ -87,10 +135,21 @@ export class LocalAIPanel extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <PanelView {...this._options} widget={this} />;
+    return (
+      <TransContext.Provider value={this._options.trans}>
+        <PanelView {...this._options} widget={this} />
+      </TransContext.Provider>
+    );
+  }
+
+  private _save(): void {
+    this._options.state
+      ?.save(PANEL_STATE_KEY, { task: this._task, verify: this._verify })
+      .catch(reason => console.warn('jupyter-localai: panel state not saved', reason));
   }
 
   private _task: Task = 'chat';
   private _verify = false;
+  private _restored: Promise<void> = Promise.resolve();
   private _changed = new Signal<this, void>(this);
 }

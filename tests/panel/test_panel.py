@@ -81,7 +81,12 @@ def test_reply_renderer_inserts_replaces_and_copies(page: Any, lab: Lab) -> None
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == "total = sum(range(10))\nprint(total)"
 
+    # Replace shows the diff in the panel first; the cell changes on Accept.
     reply.get_by_role("button", name="Replace cell").click()
+    review = page.locator(f"{PANEL} .jp-localai-review")
+    review.wait_for()
+    assert cell_sources(page)[0].startswith("from IPython.display import display")
+    review.get_by_role("button", name="Accept").click()
     page.wait_for_function(
         "() => window.jupyterapp.shell.currentWidget.content.widgets[0]"
         ".model.sharedModel.getSource().startsWith('total')"

@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "panel"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 LAB_START_TIMEOUT_S = 90
 
 
@@ -102,24 +103,30 @@ def running_lab(
     extra_args: Sequence[str] = (),
     extra_env: Mapping[str, str] | None = None,
     extra_settings: Mapping[str, Mapping[str, Any]] | None = None,
+    port: int | None = None,
+    base_url: str = "/",
 ) -> Iterator[Lab]:
     """Start `jupyter lab` serving base/notebooks; stop it (and its kernels) afterwards.
 
     `extra_args` and `extra_env` reach the server (and, through the environment, its
     kernels): e.g. a scripted engine through `--LocalAIExtension.engine_factory`.
     `extra_settings` are user settings of JupyterLab plugins ("package/plugin": values).
+    `port` (default: a free one) and `base_url` let a test serve labs one after another on
+    one origin under different base URLs, as JupyterHub serves its users.
     """
     root = base / "notebooks"
     root.mkdir(parents=True, exist_ok=True)
     settings = base / "settings"
     _write_settings(settings, extra_settings)
-    port = free_port()
+    port = port or free_port()
+    base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
     token = os.urandom(16).hex()
     log = base / "lab.log"
     args = [
         f"--ServerApp.token={token}",
         f"--ServerApp.root_dir={root}",
         "--LabApp.expose_app_in_browser=True",
+        f"--ServerApp.base_url={base_url}",
     ]
     if not localai_enabled:
         config = base / "no_localai_config.json"
@@ -136,7 +143,7 @@ def running_lab(
     )
     env.update(extra_env or {})
     process = launch_jupyter("jupyterlab", port, args, env=env, log=log)
-    lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)
+    lab = Lab(url=f"http://127.0.0.1:{port}{base_url.rstrip('/')}", token=token, root=root, log=log)
     try:
         wait_until_answering(
             f"{lab.url}/api/status?token={token}", process, log, LAB_START_TIMEOUT_S
@@ -151,4 +158,17 @@ def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
+    return path
+
+
+def docs_screenshot(target: Any, name: str) -> Path:
+    """Save a screenshot of a page or an element for the README's docs/<name>.png.
+
+    Written into docs/ only when LOCALAI_DOCS_SCREENSHOTS=1 (retaking them is a deliberate
+    act, and a test run must not modify tracked files); otherwise into tests/artifacts/.
+    """
+    folder = DOCS if os.environ.get("LOCALAI_DOCS_SCREENSHOTS") == "1" else ARTIFACTS / "docs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    target.screenshot(path=str(path))
     return path

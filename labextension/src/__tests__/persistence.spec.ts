@@ -82,4 +82,35 @@ describe('ConversationStore', () => {
     expect(warn).toHaveBeenCalled();
     warn.mockRestore();
   });
+
+  it('keys conversations by server: the same path on two base URLs never mixes', () => {
+    const storage = new MemoryStore();
+    const alice = new ConversationStore(storage, '/user/alice/');
+    const bob = new ConversationStore(storage, '/user/bob/');
+    alice.save('a.ipynb', [message('alice')]);
+    bob.save('a.ipynb', [message('bob')]);
+    expect(alice.load('a.ipynb').map(m => m.id)).toEqual(['alice']);
+    expect(bob.load('a.ipynb').map(m => m.id)).toEqual(['bob']);
+    bob.clear('a.ipynb');
+    expect(alice.load('a.ipynb').map(m => m.id)).toEqual(['alice']);
+    alice.rename('a.ipynb', 'b.ipynb');
+    expect(bob.load('b.ipynb')).toEqual([]);
+    expect(ConversationStore.key('a.ipynb', '/user/alice/')).not.toBe(
+      ConversationStore.key('a.ipynb', '/user/bob/')
+    );
+  });
+
+  it('keys are unambiguous when a path or base holds the separator', () => {
+    expect(ConversationStore.key('b","c', 'a')).not.toBe(ConversationStore.key('c', 'a","b'));
+  });
+
+  it('moves a conversation saved under the path alone to the first server that opens it', () => {
+    const storage = new MemoryStore();
+    storage.setItem(ConversationStore.legacyKey('a.ipynb'), JSON.stringify([message('old')]));
+    const alice = new ConversationStore(storage, '/user/alice/');
+    expect(alice.load('a.ipynb').map(m => m.id)).toEqual(['old']);
+    expect(storage.getItem(ConversationStore.legacyKey('a.ipynb'))).toBeNull();
+    expect(new ConversationStore(storage, '/user/bob/').load('a.ipynb')).toEqual([]);
+    expect(alice.load('a.ipynb').map(m => m.id)).toEqual(['old']);
+  });
 });

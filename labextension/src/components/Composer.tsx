@@ -1,8 +1,18 @@
-/** The input: the question, the task picker, the Verify box (fix), Send / Stop. */
+/**
+ * The input: the question (with `@` completion of the kernel's variables), the task
+ * picker, the Verify box (fix), Send / Stop.
+ */
 import * as React from 'react';
 
+import {
+  applyMention,
+  completeMention,
+  IMentionQuery,
+  mentionAt
+} from '../mentions';
 import { ChatModel } from '../model';
-import { Task } from '../types';
+import { useTrans } from '../translation';
+import { IVariableSummary, Task } from '../types';
 
 export const VERIFY_TITLE =
   "Verify: answer in this notebook's kernel and run each proposed fix in a forked copy " +
@@ -18,6 +28,8 @@ const TASKS: { value: Task; label: string }[] = [
   { value: 'fix', label: 'Fix' }
 ];
 
+let composerCount = 0;
+
 export function Composer(props: {
   chat: ChatModel;
   task: Task;
@@ -25,50 +37,206 @@ export function Composer(props: {
   /** The Verify box (only for fix, when the panel can ask the kernel). */
   verify: boolean | null;
   onVerify: (verify: boolean) => void;
-  onSend: (prompt: string) => void;
+  /** `mentioned`: the variables chosen with `@` (their summaries go with the question). */
+  onSend: (text: string, mentioned: IVariableSummary[]) => void;
   disabled: boolean;
+  /** The kernel's variables (from the context call): what `@` completes. */
+  variables?: ReadonlyArray<IVariableSummary>;
 }): JSX.Element {
+  const trans = useTrans();
   const [text, setText] = React.useState('');
-  const send = () => {
-    if (text.trim() && !props.chat.busy) {
-      props.onSend(text.trim());
-      setText('');
+  const [mention, setMention] = React.useState<IMentionQuery | null>(null);
+  const [active, setActive] = React.useState(0);
+  const [chosen, setChosen] = React.useState<string[]>([]);
+  const input = React.useRef<HTMLTextAreaElement>(null);
+  const caretAfter = React.useRef<number | null>(null);
+  const [ids] = React.useState(() => {
+    composerCount += 1;
+    return {
+      list: `jp-localai-mentions-${composerCount}`,
+      option: (i: number) => `jp-localai-mention-${composerCount}-${i}`,
+      input: `jp-localai-input-${composerCount}`,
+      task: `jp-localai-task-${composerCount}`
+    };
+  });
+  const variables = props.variables ?? [];
+  const suggestions = mention ? completeMention(mention.query, variables) : [];
+  const open = suggestions.length > 0;
+
+  React.useLayoutEffect(() => {
+    const caret = caretAfter.current;
+    if (caret !== null && input.current) {
+      input.current.setSelectionRange(caret, caret);
+      caretAfter.current = null;
+    }
+  });
+
+  const track = (value: string, caret: number | null) => {
+    const found = caret === null ? null : mentionAt(value, caret);
+    setMention(found);
+    if (found?.query !== mention?.query) {
+      setActive(0);
     }
   };
+
+  const choose = (variable: IVariableSummary) => {
+    if (!mention) {
+      return;
+    }
+    const next = applyMention(text, mention, variable.name);
+    setText(next.text);
+    caretAfter.current = next.caret;
+    setMention(null);
+    setChosen(names => (names.includes(variable.name) ? names : [...names, variable.name]));
+    input.current?.focus();
+  };
+
+  const send = () => {
+    if (text.trim() && !props.chat.busy) {
+      const mentioned = chosen
+        .map(name => variables.find(v => v.name === name))
+        .filter((v): v is IVariableSummary => v !== undefined);
+      props.onSend(text.trim(), mentioned);
+      setText('');
+      setChosen([]);
+      setMention(null);
+    }
+  };
+
+  const onKeyDown = (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
+    if (open) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        const step = e.key === 'ArrowDown' ? 1 : -1;
+        setActive(i => (i + step + suggestions.length) % suggestions.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        choose(suggestions[Math.min(active, suggestions.length - 1)]);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        setMention(null);
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      send();
+    }
+  };
+
   return (
     <div className="jp-localai-composer">
+      {chosen.length > 0 && (
+        <div
+          className="jp-localai-mention-chips"
+          aria-label={trans.__('Variables named with @')}
+          role="group"
+        >
+          {chosen.map(name => {
+            const variable = variables.find(v => v.name === name);
+            return (
+              <span
+                key={name}
+                className="jp-localai-chip jp-localai-chip-mention"
+                data-name={name}
+                title={variable?.summary ?? trans.__('Not among the kernel\'s variables now')}
+              >
+                <span className="jp-localai-chip-label">
+                  @{name}
+                  {variable ? `: ${variable.type_name}` : ''}
+                </span>
+                <button
+                  className="jp-localai-chip-remove"
+                  aria-label={trans.__('Do not send the summary of %1', name)}
+                  title={trans.__('Do not send the summary of %1', name)}
+                  onClick={() => setChosen(names => names.filter(n => n !== name))}
+                >
+                  ×
+                </button>
+              </span>
+            );
+          })}
+        </div>
+      )}
+      <label className="jp-localai-visually-hidden" htmlFor={ids.input}>
+        {trans.__('Question for the local model')}
+      </label>
       <textarea
+        id={ids.input}
+        ref={input}
         className="jp-localai-input"
         placeholder={
           props.disabled
-            ? 'Open a notebook to ask about it'
-            : 'Ask about this notebook (Enter to send, Shift+Enter for a new line)'
+            ? trans.__('Open a notebook to ask about it')
+            : trans.__(
+                'Ask about this notebook (@ names a variable; Enter to send, Shift+Enter for a new line)'
+              )
         }
         value={text}
         disabled={props.disabled}
-        onChange={e => setText(e.target.value)}
-        onKeyDown={e => {
-          if (e.key === 'Enter' && !e.shiftKey) {
-            e.preventDefault();
-            send();
-          }
+        role="combobox"
+        aria-autocomplete="list"
+        aria-expanded={open}
+        aria-controls={ids.list}
+        aria-activedescendant={open ? ids.option(active) : undefined}
+        onChange={e => {
+          setText(e.target.value);
+          track(e.target.value, e.target.selectionStart);
         }}
+        onSelect={e => track(e.currentTarget.value, e.currentTarget.selectionStart)}
+        onBlur={() => setMention(null)}
+        onKeyDown={onKeyDown}
       />
+      <ul
+        id={ids.list}
+        role="listbox"
+        className="jp-localai-mentions"
+        aria-label={trans.__("The kernel's variables")}
+        hidden={!open}
+      >
+        {suggestions.map((v, i) => (
+          <li
+            key={v.name}
+            id={ids.option(i)}
+            role="option"
+            aria-selected={i === active}
+            className={`jp-localai-mention${i === active ? ' jp-mod-active' : ''}`}
+            data-name={v.name}
+            title={v.summary}
+            onMouseDown={e => {
+              e.preventDefault(); // keep the focus in the input
+              choose(v);
+            }}
+          >
+            <span className="jp-localai-mention-name">{v.name}</span>{' '}
+            <span className="jp-localai-mention-type">{v.type_name}</span>
+          </li>
+        ))}
+      </ul>
       <div className="jp-localai-composer-row">
+        <label className="jp-localai-visually-hidden" htmlFor={ids.task}>
+          {trans.__('Task')}
+        </label>
         <select
+          id={ids.task}
           className="jp-localai-task-picker"
           value={props.task}
           onChange={e => props.onTask(e.target.value as Task)}
-          title="What to do with the question"
+          title={trans.__('What to do with the question')}
         >
           {TASKS.map(t => (
             <option key={t.value} value={t.value}>
-              {t.label}
+              {trans.__(t.label)}
             </option>
           ))}
         </select>
         {props.task === 'fix' && props.verify !== null && (
-          <label className="jp-localai-verify" title={VERIFY_TITLE}>
+          <label className="jp-localai-verify" title={trans.__(VERIFY_TITLE)}>
             <input
               type="checkbox"
               className="jp-localai-verify-toggle"
@@ -76,17 +244,17 @@ export function Composer(props: {
               disabled={props.chat.busy}
               onChange={e => props.onVerify(e.target.checked)}
             />
-            Verify
+            {trans.__('Verify')}
           </label>
         )}
         {props.chat.busy ? (
           <button
             className="jp-localai-button jp-localai-stop"
             disabled={props.chat.stopping}
-            title="Stop this answer (what has arrived is kept)"
+            title={trans.__('Stop this answer (what has arrived is kept)')}
             onClick={() => props.chat.stop()}
           >
-            {props.chat.stopping ? 'Stopping…' : 'Stop'}
+            {props.chat.stopping ? trans.__('Stopping…') : trans.__('Stop')}
           </button>
         ) : (
           <button
@@ -94,7 +262,7 @@ export function Composer(props: {
             disabled={props.disabled || !text.trim()}
             onClick={send}
           >
-            Send
+            {trans.__('Send')}
           </button>
         )}
       </div>

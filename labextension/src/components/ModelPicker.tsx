@@ -3,12 +3,14 @@ import * as React from 'react';
 
 import { getModels, selectModel } from '../api';
 import { modelLabel } from '../modelLabel';
+import { useTrans } from '../translation';
 import { IModelList, IStatus } from '../types';
 
 export function ModelPicker(props: {
   status: IStatus | null;
   onChanged: () => void;
 }): JSX.Element | null {
+  const trans = useTrans();
   const [models, setModels] = React.useState<IModelList | null>(null);
   const [error, setError] = React.useState('');
   const current = props.status?.model ?? null;
@@ -32,11 +34,12 @@ export function ModelPicker(props: {
   return (
     <select
       className="jp-localai-model-picker"
-      title="The model that answers (switching loads it)"
+      title={trans.__('The model that answers (switching loads it)')}
+      aria-label={trans.__('Model')}
       value={models.current ?? ''}
       onChange={onChange}
     >
-      {models.current === null && <option value="">(no model)</option>}
+      {models.current === null && <option value="">{trans.__('(no model)')}</option>}
       {models.models.map(m => (
         <option
           key={m.name}

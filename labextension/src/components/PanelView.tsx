@@ -3,12 +3,16 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { ChatModel } from '../model';
+import { ChatModel, ISendOptions } from '../model';
 import { ContextProvider } from '../contextProvider';
+import { promptWithMentions } from '../mentions';
+import { ReviewModel } from '../review';
+import { useTrans } from '../translation';
 import { Task } from '../types';
 import { Chips } from './Chips';
 import { ICodeActions } from './CodeBlock';
 import { Composer } from './Composer';
+import { DiffReview } from './DiffReview';
 import { useSignal, useStatus } from './hooks';
 import { Message } from './Message';
 import { ModelPicker } from './ModelPicker';
@@ -19,7 +23,7 @@ export interface IPanelState {
   readonly changed: ISignal<unknown, void>;
   task: Task;
   verify: boolean;
-  ask(task: Task, prompt: string): Promise<unknown>;
+  ask(task: Task, prompt: string, extra?: Pick<ISendOptions, 'display'>): Promise<unknown>;
 }
 
 export interface IPanelViewProps {
@@ -30,10 +34,12 @@ export interface IPanelViewProps {
   /** Milliseconds between status polls. */
   pollInterval: number;
   widget: IPanelState;
+  review: ReviewModel;
 }
 
 export function PanelView(props: IPanelViewProps): JSX.Element {
   const { chat, context } = props;
+  const trans = useTrans();
   useSignal(chat);
   useSignal(context);
   useSignal(props.widget);
@@ -58,22 +64,30 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
           <ModelPicker status={status} onChanged={refresh} />
           <button
             className="jp-localai-link"
-            title="Forget this notebook's conversation"
+            title={trans.__("Forget this notebook's conversation")}
             disabled={messages.length === 0}
             onClick={() => chat.clear()}
           >
-            clear
+            {trans.__('clear')}
           </button>
         </div>
         <div className="jp-localai-notebook" title={path ?? ''}>
-          {path ? `Notebook: ${path}` : 'No notebook is open'}
+          {path ? trans.__('Notebook: %1', path) : trans.__('No notebook is open')}
         </div>
       </div>
-      <div className="jp-localai-messages" ref={list}>
+      <div
+        className="jp-localai-messages"
+        ref={list}
+        role="log"
+        aria-live="polite"
+        aria-busy={chat.busy}
+        aria-label={trans.__('Conversation with the local model')}
+      >
         {messages.length === 0 && (
           <div className="jp-localai-empty">
-            Ask for code, an explanation, or a fix. The model runs on this machine; the
-            chips below show what of the notebook goes with your question.
+            {trans.__(
+              'Ask for code, an explanation, or a fix. The model runs on this machine; the chips below show what of the notebook goes with your question. Type @ to name a variable.'
+            )}
           </div>
         )}
         {messages.map(m => (
@@ -85,6 +99,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
           />
         ))}
       </div>
+      <DiffReview review={props.review} />
       <Chips context={context} />
       <Composer
         chat={chat}
@@ -92,8 +107,13 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
         onTask={task => (props.widget.task = task)}
         verify={chat.canVerify ? props.widget.verify : null}
         onVerify={verify => (props.widget.verify = verify)}
-        onSend={prompt => void props.widget.ask(props.widget.task, prompt)}
+        onSend={(text, mentioned) =>
+          void props.widget.ask(props.widget.task, promptWithMentions(text, mentioned), {
+            display: text
+          })
+        }
         disabled={!path}
+        variables={context.context.variables}
       />
     </div>
   );

@@ -1,10 +1,12 @@
 /** The model's state on the panel's first line: connecting, idle, loading, ready, failed. */
 import * as React from 'react';
 
+import { useTrans } from '../translation';
 import { IStatus } from '../types';
 
 export function StatusLine(props: { status: IStatus | null; error: string }): JSX.Element {
   const { status, error } = props;
+  const trans = useTrans();
   if (error) {
     return (
       <div className="jp-localai-status jp-localai-status-failed" title={error}>
@@ -17,22 +19,22 @@ export function StatusLine(props: { status: IStatus | null; error: string }): JS
     return (
       <div className="jp-localai-status">
         <span className="jp-localai-dot" />
-        <span className="jp-localai-status-text">Connecting…</span>
+        <span className="jp-localai-status-text">{trans.__('Connecting…')}</span>
       </div>
     );
   }
   const words: { [state: string]: string } = {
-    idle: 'Idle: the model loads on the first question',
-    loading: 'Loading model…',
-    ready: 'Ready',
-    failed: 'Model failed'
+    idle: trans.__('Idle: the model loads on the first question'),
+    loading: trans.__('Loading model…'),
+    ready: trans.__('Ready'),
+    failed: trans.__('Model failed')
   };
   let text = words[status.state] ?? status.state;
   if (status.model) {
     text += ` · ${status.model}`;
   }
   if (status.queue_length) {
-    text += ` · ${status.queue_length} waiting`;
+    text += ` · ${trans.__('%1 waiting', status.queue_length)}`;
   }
   return (
     <div
@@ -46,8 +48,11 @@ export function StatusLine(props: { status: IStatus | null; error: string }): JS
       )}
       {status.restarts ? (
         <div className="jp-localai-status-reason">
-          The model worker restarted {status.restarts} time
-          {status.restarts === 1 ? '' : 's'}
+          {trans._n(
+            'The model worker restarted %1 time',
+            'The model worker restarted %1 times',
+            status.restarts
+          )}
           {status.last_error ? `: ${status.last_error}` : ''}
         </div>
       ) : null}

@@ -1,4 +1,5 @@
 /** React hooks of the panel: re-render on a Lumino signal; poll the server's status. */
+import { Poll } from '@lumino/polling';
 import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
@@ -17,6 +18,11 @@ export function useSignal(owner: { changed: ISignal<unknown, void> }): void {
   }, [owner]);
 }
 
+/**
+ * The server's model status, polled with @lumino/polling: every `pollInterval` ms, faster
+ * while a model loads, backing off after failures, and standing by while the browser tab
+ * is hidden (a background tab asks nothing of the server).
+ */
 export function useStatus(pollInterval: number): {
   status: IStatus | null;
   error: string;
@@ -24,36 +30,37 @@ export function useStatus(pollInterval: number): {
 } {
   const [status, setStatus] = React.useState<IStatus | null>(null);
   const [error, setError] = React.useState('');
-  const [nonce, setNonce] = React.useState(0);
+  const poll = React.useRef<Poll | null>(null);
   React.useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      let delay = pollInterval;
-      try {
-        const next = await getStatus();
-        if (stopped) {
-          return;
+    const interval = Math.max(pollInterval, 250);
+    const next = new Poll({
+      auto: true,
+      factory: async () => {
+        let value: IStatus;
+        try {
+          value = await getStatus();
+        } catch (reason) {
+          setError((reason as Error).message);
+          throw reason; // the poll backs off
         }
-        setStatus(next);
+        setStatus(value);
         setError('');
-        if (next.state === 'loading') {
-          delay = Math.min(pollInterval, 1000);
+        const wanted = value.state === 'loading' ? Math.min(interval, 1000) : interval;
+        if (next.frequency.interval !== wanted) {
+          next.frequency = { ...next.frequency, interval: wanted };
         }
-      } catch (reason) {
-        if (stopped) {
-          return;
-        }
-        setError((reason as Error).message);
-        delay = pollInterval * 3;
-      }
-      timer = setTimeout(poll, delay);
-    };
-    void poll();
+        return value;
+      },
+      frequency: { interval, backoff: true, max: interval * 3 },
+      name: 'jupyter-localai:status',
+      standby: 'when-hidden'
+    });
+    poll.current = next;
     return () => {
-      stopped = true;
-      clearTimeout(timer);
+      poll.current = null;
+      next.dispose();
     };
-  }, [pollInterval, nonce]);
-  return { status, error, refresh: () => setNonce(n => n + 1) };
+  }, [pollInterval]);
+  const refresh = React.useCallback(() => void poll.current?.refresh(), []);
+  return { status, error, refresh };
 }
