@@ -6,9 +6,10 @@ An engine that decodes several candidates of one prompt together
 returns all of them; the ask loop keeps the first candidate whose code passes the same
 checks as any answer (`checks.check_code`), so a candidate that fails costs no extra model
 call, and the first candidate (the one the user saw stream) wins every tie. When none
-passes, the first is kept and the retry loop goes on as before. Verification (running the
-code in a copy of the kernel) stays with the caller, on the kept candidate, so rehearsal
-happens in the order the candidates are offered.
+passes, the first is kept and the retry loop goes on as before. With a verifier (the
+kernel's rehearsal in a guarded copy), a candidate passes only if it also runs there
+(`checked_issues`): candidates are rehearsed in order until one runs, and the ask loop
+then verifies the kept one as any answer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,22 @@ from .reply import Reply
 CodeOf = Callable[[str], str]
 # The static issues of a piece of code (empty: it passes).
 IssuesOf = Callable[[str], list[CheckIssue]]
+# Runs code in a copy of the kernel: None when it ran, else the error text.
+Rehearse = Callable[[str], "str | None"]
+
+
+def checked_issues(check: IssuesOf, verifier: Rehearse | None) -> IssuesOf:
+    """The static issues of code and, when it has none, its rehearsal's error as one."""
+    def issues(code: str) -> list[CheckIssue]:
+        found = check(code)
+        if found or verifier is None:
+            return found
+        error = verifier(code)
+        if error is None:
+            return []
+        return [CheckIssue("runtime", f"Running it in a copy of the notebook raised: {error}")]
+
+    return issues
 
 
 def first_passing(reply: Reply, texts: list[str], code_of: CodeOf, issues_of: IssuesOf) -> Reply:

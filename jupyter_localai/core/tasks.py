@@ -14,7 +14,7 @@ from typing import Protocol
 
 from . import defaults
 from .block_checks import blocks_feedback, check_blocks
-from .candidates import IssuesOf, first_passing
+from .candidates import IssuesOf, checked_issues, first_passing
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
@@ -223,8 +223,9 @@ def run_task(
         if listener is not None:
             listener.on_attempt(attempt, reason)
         reply = _one_attempt(engine, request, messages, listener, cancel, attempt, None if (
-            checks_blocks or not _wants_code(request)) else lambda code: check_code(
-                code, namespace=namespace, required_names=required, failing_source=failing))
+            checks_blocks or not _wants_code(request)) else checked_issues(lambda code: check_code(
+                code, namespace=namespace, required_names=required, failing_source=failing),
+                verifier))
         first_ttft = reply.timings.ttft_s if first_ttft is None else first_ttft
         reply.attempts = attempt
         if checks_blocks:  # a stopped answer's blocks are offered too: checked, not retried

@@ -3,7 +3,7 @@
 The prompt is evaluated once on the chat's sequence (reusing its warm prefix exactly as
 `Llama.generate` does), shared with the candidate sequences (`copy_sequence`: the same KV
 cells, nothing copied), and each step decodes one token of every candidate still going in
-one batch. Candidate 0 is the chat's own answer: greedy at temperature 0 (the chain
+one batch (of at most `ROWS_PER_DECODE` rows). Candidate 0 is the chat's own answer: greedy at temperature 0 (the chain
 `Llama.generate` uses otherwise), its tokens kept in the chat's cache as an ordinary
 answer's are, so it is token for token the one-candidate answer. The others are sampled
 at a modest temperature with fixed seeds derived from the request's, so a request answers
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 CANDIDATE_TEMPERATURE = 0.7
 # Seeds of candidates 1.. are the request's seed plus a multiple of this (a prime).
 _SEED_STRIDE = 7919
+# Tokens per `llama_decode`. ggml's CPU matrix kernels for repacked weights multiply 4 or
+# more rows with another kernel (gemm) than 1 to 3 (gemv, the one a single answer's token
+# meets), whose rounding differs: with at most 3 rows, candidate 0 is computed exactly as
+# the one-candidate answer (4 candidates take two decodes per step).
+ROWS_PER_DECODE = 3
 
 
 def candidate_seed(seed: int, index: int) -> int:
@@ -82,7 +87,8 @@ class CandidateDecoder:
             )
             for i, seq in enumerate(CANDIDATE_SEQS[: n - 1])
         ]
-        self.batch: Batch = model.new_batch(n)
+        self.batch: Batch = model.new_batch(min(n, ROWS_PER_DECODE))
+        self._samplers = {CHAT_SEQ: self.first, **{o.seq: o.sampler for o in self.others}}
         self.first_text = ""
 
     # --- candidate 0 ---------------------------------------------------------------------
@@ -111,12 +117,28 @@ class CandidateDecoder:
             yield token
             # The caller took the token and wants the next: it goes in the chat's cache.
             entries = [(CHAT_SEQ, position, token), *self._other_entries()]
-            model.decode(entries, self.batch)
+            picked = self._decode_and_sample(entries)
             llm.input_ids[position] = token
             llm.n_tokens = position + 1
             position += 1
-            token = model.sample(self.first, 0)
-            self._sample_others(entries[1:], offset=1)
+            token = picked[CHAT_SEQ]
+            self._take(picked)
+
+    def _decode_and_sample(self, entries: list[tuple[int, int, int]]) -> dict[int, int]:
+        """Decode `entries` (candidate 0 first) `ROWS_PER_DECODE` at a time, sampling each
+        group's next tokens before the next group's decode replaces the logits."""
+        picked: dict[int, int] = {}
+        for at in range(0, len(entries), ROWS_PER_DECODE):
+            group = entries[at : at + ROWS_PER_DECODE]
+            self.model.decode(group, self.batch)
+            for index, (seq, _position, _token) in enumerate(group):
+                picked[seq] = self.model.sample(self._samplers[seq], index)
+        return picked
+
+    def _take(self, picked: dict[int, int]) -> None:
+        for other in self.others:
+            if other.seq in picked:
+                other.last = picked[other.seq]
 
     # --- the others ----------------------------------------------------------------------
 
@@ -142,19 +164,13 @@ class CandidateDecoder:
             other.done = True
         return other.done
 
-    def _sample_others(self, entries: list[tuple[int, int, int]], offset: int) -> None:
-        by_seq = {other.seq: other for other in self.others}
-        for index, (seq, _position, _token) in enumerate(entries):
-            by_seq[seq].last = self.model.sample(by_seq[seq].sampler, offset + index)
-
     def finish_others(self, between_steps: Callable[[], None] = lambda: None) -> None:
         """Decode the other candidates to their ends (candidate 0 has ended)."""
         while not self.cancelled():
             entries = self._other_entries()
             if not entries:
                 return
-            self.model.decode(entries, self.batch)
-            self._sample_others(entries, offset=0)
+            self._take(self._decode_and_sample(entries))
             between_steps()
 
     def texts(self, first: str) -> list[str]:

@@ -47,3 +47,20 @@ def test_a_chat_answer_asks_for_one_candidate() -> None:
     run_task(engine, TaskRequest(task="chat", prompt="what is a list?", format="markdown",
                                  candidates=3))
     assert engine.requests[0].n_candidates == 1
+
+
+def test_with_a_verifier_the_first_candidate_that_runs_is_kept() -> None:
+    raising = "```python\ndef total(xs):\n    return sum(xs) / 0\n```"
+    engine = FakeEngine(raising, candidate_replies=[GOOD])
+    rehearsed: list[str] = []
+
+    def verifier(code: str) -> str | None:
+        rehearsed.append(code)
+        return "ZeroDivisionError: division by zero" if "/ 0" in code else None
+
+    request = TaskRequest(task="generate", prompt="a function total(xs) summing a list",
+                          retries=0, candidates=2)
+    reply = run_task(engine, request, verifier=verifier)
+    assert reply.candidate == 1 and reply.verified is True
+    assert "/ 0" in rehearsed[0]  # rehearsed in order: the first candidate first
+    assert len(engine.requests) == 1

@@ -27,17 +27,17 @@ def test_candidate_zero_streams_the_one_answer_and_all_arrive_at_the_end(
     worker_engine.reset_cache()
     one = worker_engine.generate(_request()).result()
     worker_engine.reset_cache()
-    generation = worker_engine.generate(_request(n_candidates=3))
+    generation = worker_engine.generate(_request(n_candidates=4))
     pieces = list(generation)
     result = generation.completion
     assert result is not None and len(pieces) > 1
     assert "".join(pieces) == result.text == one.text  # token for token
-    assert len(result.candidates) == 3 and result.candidates[0] == one.text
+    assert len(result.candidates) == 4 and result.candidates[0] == one.text
     assert all(text.strip() for text in result.candidates)
     assert len(set(result.candidates)) > 1  # the sampled ones are not copies of the first
     # Fixed seeds: the same request gives the same candidates.
     worker_engine.reset_cache()
-    again = worker_engine.generate(_request(n_candidates=3)).result()
+    again = worker_engine.generate(_request(n_candidates=4)).result()
     assert again.candidates == result.candidates
 
 
