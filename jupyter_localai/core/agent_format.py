@@ -9,6 +9,7 @@ retry, like a failed check. Pure text in, plain data out: no engine, no kernel.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -44,8 +45,8 @@ def plan_instruction(goal: str) -> str:
         f"Goal: {goal.strip()}\n\n"
         f"Plan how to reach this goal in this notebook in 1 to {MAX_PLAN_STEPS} steps. Each "
         "step is one short notebook cell. A small goal needs only 1 or 2 steps. Reply with "
-        "the numbered steps only, one short line each, for example:\n"
-        "1. Load the file into a DataFrame\n2. Plot the monthly totals"
+        "the numbered steps only, one short line each, in this form:\n"
+        "1. <what the first cell does, for this goal>\n2. <what the next cell does>"
     )
 
 
@@ -63,6 +64,8 @@ def parse_plan(text: str) -> list[str]:
         if match is None:
             continue
         title = match.group(2).replace("**", "").strip()
+        if title.startswith("<") and title.endswith(">"):
+            continue  # the form's placeholder handed back, not a step
         if title and title not in steps:
             steps.append(title)
     if not steps:
@@ -87,7 +90,7 @@ def step_instruction(goal: str, plan: list[str], index: int, done: list[str],
         f"Goal: {goal.strip()}\nPlan:\n{plan_text}{done_text}\n\n"
         f"Now do step {index}: {plan[index - 1]}\n\n"
         "Write this step as one notebook cell. Use the variables that exist. Reply in this "
-        "format:\nCELL: new\n```python\n# the code of the cell\n```\n"
+        "format:\nCELL: new\n```python\n<the code of the cell>\n```\n"
         f"To change an existing cell instead, write `CELL: edit In[N]`.{cause}"
     )
 
@@ -104,6 +107,9 @@ def parse_cell(text: str, known_cells: dict[int, str]) -> CellEdit:
     if not parses(code):
         raise FormatError("The code does not parse as Python. Reply with the corrected cell "
                           "in one ```python block.")
+    if not ast.parse(code).body:
+        raise FormatError("The cell holds only comments. Reply with the code that does the "
+                          "step, in one ```python block.")
     before_code = text.split("```", 1)[0]
     tag = _TAG.search(before_code)
     if tag is None or tag.group(1).lower() == "new":

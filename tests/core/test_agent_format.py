@@ -59,3 +59,10 @@ def test_the_step_request_carries_the_plan_what_ran_and_the_format() -> None:
     text = step_instruction("sum and plot", ["Sum", "Plot"], 2, done, failing_cell=4)
     assert "Now do step 2: Plot" in text and "totals = 3" in text and "Output: 3" in text
     assert "CELL: new" in text and "In[4]" in text
+
+
+def test_the_forms_placeholders_are_not_taken_for_steps_or_code() -> None:
+    with pytest.raises(FormatError, match="numbered"):
+        parse_plan("1. <what the first cell does, for this goal>\n2. <what the next cell does>")
+    with pytest.raises(FormatError, match="only comments"):
+        parse_cell("CELL: new\n```python\n# the code of the cell\n```", {})

@@ -156,7 +156,7 @@ class AgentRunner:
         self._update("Planning…")
         problem = ""
         for attempt in range(2):
-            text = self._ask(messages, attempt, max_tokens=min(160, self._options.max_tokens))
+            text = self._ask(messages, attempt, max_tokens=min(96, self._options.max_tokens))
             try:
                 return parse_plan(text)
             except FormatError as error:
