@@ -86,6 +86,7 @@ class WorkerEngine(Engine):
         main_gpu: int = 0,
         split_mode: str = "layer",
         tensor_split: list[float] | None = None,
+        fim: bool = True,
     ) -> None:
         self._model_name = model
         self._check_header = check_header
@@ -97,6 +98,8 @@ class WorkerEngine(Engine):
             n_gpu_layers=n_gpu_layers, main_gpu=main_gpu, split_mode=split_mode,
             tensor_split=tensor_split,
         )
+        # False: inline completion continues context + prefix even with FIM tokens.
+        self._settings["fim"] = bool(fim)
         self._load_timeout = load_timeout
         self._lock = threading.RLock()  # guards worker start/stop and model changes
         self._model_file: ModelFile | None = None

@@ -135,3 +135,21 @@ def test_a_completion_waiting_behind_a_chat_prompt_says_busy_at_once(
     assert result.finish_reason in ("busy", "stop", "length")
     if result.finish_reason == "busy":
         assert result.text == "" and waited < 5
+
+
+def test_without_fim_a_completion_continues_the_context_and_prefix(
+    default_model_path: str,
+) -> None:
+    engine = WorkerEngine(default_model_path, n_ctx=1024, fim=False)
+    try:
+        engine.start()
+        assert engine.status()["fim"] is False and engine.ping()["fim"] is False
+        first = engine.complete(_completion(suffix="\nprint(area(1))\n")).result()
+        engine.reset_cache()  # both cold: the same prompt then gives the same tokens
+        other = engine.complete(_completion(suffix="\n# a different suffix\n")).result()
+        assert first.text.strip() and first.finish_reason in ("stop", "length")
+        assert other.text == first.text  # the suffix is not part of a plain continuation
+        # The prompt is the context and the prefix only: no FIM tokens around them.
+        assert first.prompt_tokens == engine.complete(_completion(suffix="")).result().prompt_tokens
+    finally:
+        engine.close()
