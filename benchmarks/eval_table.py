@@ -247,10 +247,11 @@ def table(runs: list[dict[str, Any]],
     lines += _verify_gains(runs)
     rounds = [("suite", runs)]
     for folder, title, description, holdout in holdouts or []:
+        lines += ["", f"## {title}", "", description, ""]
         if not holdout:
+            lines.append("No complete run yet (unfinished runs are left out).")
             continue
-        lines += ["", f"## {title}", "", description, "", *_rows(holdout), "",
-                  *_verify_gains(holdout)]
+        lines += [*_rows(holdout), "", *_verify_gains(holdout)]
         rounds.append((folder, holdout))
     lines += ["", "## Failure taxonomy", "", *TAXONOMY_LEGEND, "",
               "Failed tasks per class, per run (suite and held-out rounds); each failed task",
