@@ -125,3 +125,21 @@ def test_a_busy_measurement_is_measured_again_and_the_faster_kept(tmp_path: Path
     assert not store.get(candidate).busy
     store.put(candidate, busy)  # slower again: the faster figures stay
     assert store.get(candidate).typical_ask_s() == speed(400, 40).typical_ask_s()
+
+
+def test_the_servers_status_says_which_model_auto_picked_and_why(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    from jupyter_localai.engines.fake import FakeEngine
+    from jupyter_localai.server.runtime import AssistantRuntime
+
+    monkeypatch.setenv(model_choice.SPEED_DIR_ENV, str(tmp_path / "speed"))
+    settings = LocalAI(model="auto", models_dir=str(tmp_path / "models"))
+    runtime = AssistantRuntime(settings, secret="s", engine_factory=lambda s: FakeEngine())
+    try:
+        status = runtime.status()
+        picked = model_choice.auto_choice(settings)
+        assert status["model"] == picked.name != "auto"
+        assert status["model_choice"] == picked.describe()
+        assert status["model_choice"].startswith(f"auto: {picked.name}, ")
+    finally:
+        runtime.close()

@@ -94,7 +94,8 @@ class AssistantRuntime:
         if engine is None:
             base: dict[str, Any] = {
                 "state": "idle",
-                "model": self.settings.model,
+                "model": select.resolve_alias(self.settings, self.settings.model)
+                if self.settings.model == select.AUTO else self.settings.model,
                 "engine": None,
                 "requests_served": 0,
             }
