@@ -2,9 +2,9 @@
 
 The recording server's engine answers every request with code that writes `pwned.txt`
 (holding the pid of whoever ran it) and sets a variable. Every face is asked in a real
-kernel under a real server; only `--verify` may run the code, and only in a guarded forked
-copy: its guard refuses the write (no file), and the kernel's namespace never sees the
-variable.
+kernel under a real server; the code may run only in a guarded forked copy (the default
+rehearsal of generate and fix answers, and `--verify`): its guard refuses the write (no
+file), and the kernel's namespace never sees the variable.
 """
 
 from __future__ import annotations
