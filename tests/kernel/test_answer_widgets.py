@@ -222,3 +222,25 @@ def test_a_real_answer_gets_the_insert_bar(kernel: KernelDriver) -> None:
     click(kernel, widget_value(kernel, "box.children[0].model_id", box_id))
     assert set_next_inputs(kernel.execute("pass")) == [
         {"source": "set_next_input", "text": code, "replace": False}]
+
+
+def test_no_picker_where_the_kernel_setting_does_not_pick_the_model(
+    ipython_shell: Any, monkeypatch: Any, capsys: Any
+) -> None:
+    """Under a remote URL or the server's resident model, `LocalAI.model` would switch
+    nothing: the picker is left out and `%ai models` says why."""
+    from jupyter_localai.config import SERVER_SECRET_ENV
+
+    assistant = KernelAssistant(ipython_shell)
+    assert widgets.picker_unavailable_reason(assistant) is None
+    assistant.settings.remote_url = "http://127.0.0.1:9/v1"
+    assert "remote_url" in (widgets.picker_unavailable_reason(assistant) or "")
+    assistant.settings.remote_url = ""
+    monkeypatch.setenv(SERVER_SECRET_ENV, "s" * 32)
+    assistant.settings.server_url = "http://127.0.0.1:8888/"
+    assert "resident model" in (widgets.picker_unavailable_reason(assistant) or "")
+    # In a frontend with widgets, `%ai models` prints the reason after the list, no picker.
+    monkeypatch.setattr(widgets, "has_rich_frontend", lambda shell: True)
+    assert widgets.show_models(ipython_shell, assistant) is None
+    out = capsys.readouterr().out
+    assert "Models (pick one" in out and "resident model" in out
