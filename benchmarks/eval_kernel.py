@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_localai.config import DEFAULT_MODEL
+
 
 @dataclass
 class CellResult:
@@ -82,8 +84,9 @@ def kernel_env(model: str | None, server_url: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env["MPLBACKEND"] = "Agg"
     env["PYTHONHASHSEED"] = "0"
-    if model:
-        env["JUPYTER_LOCALAI_MODEL"] = model
+    # Always a named model: under LocalAI.model = "auto" the kernels would pick by this
+    # machine's measured speed, and the run's label would not say what answered.
+    env["JUPYTER_LOCALAI_MODEL"] = model or DEFAULT_MODEL
     if server_url:
         env["JUPYTER_LOCALAI_SERVER_URL"] = server_url
     return env
