@@ -45,8 +45,11 @@ ACTIVE_CELL = ".jp-Notebook .jp-Cell.jp-mod-active"
 GHOST = f'{ACTIVE_CELL} .jp-GhostText[data-provided-by="{PROVIDER}"]'
 STREAMING = f"{GHOST} .jp-GhostText-streamingIndicator"
 # The CPU is shared: generous waits, never looser assertions.
+# Measured at a load of ~17 on 2 cores (2026-12-02): the first ghost came 124 s after the
+# keystroke in the lab (the same prompt answers in under 1 s warm from the worker engine
+# directly; see benchmarks/results/complete_bench.md), so the waits are minutes.
 MODEL_READY_S = 300
-GHOST_TIMEOUT_MS = 120_000
+GHOST_TIMEOUT_MS = 170_000
 
 
 def wait_model_ready(lab: Lab) -> None:
@@ -90,7 +93,7 @@ def test_real_model_ghost_names_a_real_column(
 ) -> None:
     settings = {
         INLINE_SETTINGS: {
-            "providers": {PROVIDER: {"enabled": True, "debouncerDelay": 250, "timeout": 60_000}}
+            "providers": {PROVIDER: {"enabled": True, "debouncerDelay": 250, "timeout": 160_000}}
         }
     }
     with running_lab(
@@ -98,7 +101,7 @@ def test_real_model_ghost_names_a_real_column(
         extra_args=[
             f"--LocalAI.model={default_model_path}",
             "--LocalAI.load_on_start=True",
-            "--LocalAI.completion_wait_ms=30000",
+            "--LocalAI.completion_wait_ms=150000",
         ],
         extra_settings=settings,
     ) as lab:
