@@ -1,6 +1,7 @@
 """Inline completion quality on next-line tasks cut from notebooks not written here.
 
-    python benchmarks/complete_quality.py NOTEBOOK_DIR [--pattern '03.*.ipynb'] [--limit 80]
+    python benchmarks/complete_quality.py NOTEBOOK_DIR|NB.ipynb... [--pattern '03.*.ipynb']
+        [--limit 80] [--per-notebook 8]
 
 NOTEBOOK_DIR holds public notebooks (e.g. jakevdp/PythonDataScienceHandbook's `notebooks/`,
 with its `data/` folder). Each notebook runs for real, cell by cell (`complete_notebooks.py`);
@@ -15,8 +16,8 @@ the share of suggestions naming only what exists: every name read is defined (th
 namespace, builtins, or the cell itself), every `name.attr` of a live object exists, and
 every `frame["col"]` of a live DataFrame is a column.
 
-The model is driven through llama-cpp-python with the fill-in-the-middle tokens read from
-the GGUF's vocabulary (as the worker reads them). Writes
+The model is the worker engine's own `complete` (fill-in-the-middle tokens read from the
+GGUF's vocabulary, the completion sequence), asked as the `complete` route asks it. Writes
 benchmarks/results/complete_quality.json and .md.
 """
 
@@ -28,7 +29,9 @@ import difflib
 import io
 import json
 import keyword
+import os
 import re
+import statistics
 import sys
 import time
 import tokenize
@@ -45,6 +48,8 @@ from jupyter_localai.config import DEFAULT_MODEL
 from jupyter_localai.core.completion_prompt import completion_prompt
 from jupyter_localai.core.completion_rules import Cursor, SuggestionFilter
 from jupyter_localai.core.context import NotebookContext
+from jupyter_localai.core.engine import CompletionRequest
+from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.models import resolve_model
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -92,45 +97,25 @@ def cut_tasks(notebook: str, number: int, source: str) -> list[Task]:
     return tasks
 
 
-class FIMModel:
-    """llama-cpp-python with the FIM tokens its vocabulary names."""
+class WorkerCompleter:
+    """The worker engine's own `complete` (FIM tokens read from the GGUF's vocabulary, the
+    completion sequence, the worker's line cap), asked as the `complete` route asks it."""
 
     def __init__(self, path: str, threads: int) -> None:
-        from llama_cpp import Llama
+        self.engine = WorkerEngine(path, n_ctx=8192, n_threads=threads)
+        self.engine.start()
+        if self.engine.status()["fim"] is not True:
+            raise SystemExit(f"{path} has no FIM tokens in its vocabulary")
 
-        self.llm = Llama(path, n_ctx=8192, n_threads=threads, n_threads_batch=threads,
-                         seed=0, verbose=False)  # fmt: skip
-        self.fim = {}
-        for role in ("prefix", "suffix", "middle"):
-            marker = f"<|fim_{role}|>".encode()
-            ids = self.llm.tokenize(marker, add_bos=False, special=True)
-            if len(ids) != 1:
-                raise SystemExit(f"{path} has no FIM token {marker!r} in its vocabulary")
-            self.fim[role] = ids[0]
-
-    def complete(self, context: str, prefix: str, suffix: str) -> list[str]:
+    def complete(self, context: str, prefix: str, suffix: str, stop: list[str]) -> list[str]:
         """The streamed pieces of a completion at temperature 0."""
-        import llama_cpp
+        request = CompletionRequest(context=context, prefix=prefix, suffix=suffix,
+                                    max_tokens=MAX_TOKENS, stop=stop,
+                                    session_id="quality")  # fmt: skip
+        return list(self.engine.complete(request))
 
-        tokens = [self.fim["prefix"], *self.llm.tokenize((context + prefix).encode(),
-                                                         add_bos=False, special=False),
-                  self.fim["suffix"], *self.llm.tokenize(suffix.encode(), add_bos=False,
-                                                         special=False),
-                  self.fim["middle"]]  # fmt: skip
-        pieces: list[str] = []
-        raw = b""
-        for count, token in enumerate(self.llm.generate(tokens, temp=0.0, top_k=40,
-                                                         min_p=0.05, top_p=1.0, reset=True)):
-            if llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token) or count >= MAX_TOKENS:
-                break
-            raw += self.llm.detokenize([token])
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            raw = b""
-            pieces.append(text)
-        return pieces
+    def close(self) -> None:
+        self.engine.close()
 
 
 def _reads(text: str) -> list[tuple[str, str | None, str | None]]:
@@ -176,29 +161,56 @@ def names_exist(line: str, cell_text: str, namespace: dict[str, Any]) -> bool:
     return True
 
 
+def notebook_paths(sources: list[str], pattern: str) -> list[Path]:
+    """The notebooks: each source is a .ipynb file or a folder globbed with `pattern`."""
+    paths: list[Path] = []
+    for source in sources:
+        path = Path(source)
+        paths += [path] if path.suffix == ".ipynb" else sorted(path.glob(pattern))
+    return paths
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    model = FIMModel(str(resolve_model(args.model).path), args.threads)
+    model = WorkerCompleter(str(resolve_model(args.model).path), args.threads)
+    try:
+        answers = answer_tasks(model, notebook_paths(args.notebooks, args.pattern), args.limit,
+                               args.per_notebook)
+    finally:
+        model.close()
+    return summary(answers, args)
+
+
+def answer_tasks(model: WorkerCompleter, paths: list[Path], limit: int,
+                 per_notebook: int) -> list[Answer]:
+    """Each notebook run for real; its tasks answered with and without the variables,
+    interleaved per task (so a cut-off run still compares the two on the same tasks).
+    At most `per_notebook` tasks of one notebook, so a small run spans several."""
     answers: list[Answer] = []
-    paths = sorted(Path(args.notebooks).glob(args.pattern))
     for path in paths:
-        if len(answers) >= 2 * args.limit:
+        cap = min(2 * limit, len(answers) + 2 * per_notebook)
+        if len(answers) >= 2 * limit:
             break
 
         def before_cell(number: int, source: str, context: NotebookContext,
-                        namespace: dict[str, Any], name: str = path.name) -> None:
-            if number < 3 or not runnable(source) or len(answers) >= 2 * args.limit:
+                        namespace: dict[str, Any], name: str = path.name,
+                        cap: int = cap) -> None:
+            if number < 3 or not runnable(source) or len(answers) >= cap:
                 return
             for task in cut_tasks(name, number, source):
+                if len(answers) >= cap:
+                    return
                 for variant in ("variables", "no variables"):
                     prompt = completion_prompt(context, task.prefix, task.suffix,
                                                with_variables=variant == "variables")
                     started = time.perf_counter()
                     rules = SuggestionFilter(Cursor(task.prefix, task.suffix))
-                    for piece in model.complete(prompt.context, prompt.prefix, prompt.suffix):
+                    for piece in model.complete(prompt.context, prompt.prefix, prompt.suffix,
+                                                prompt.stop):
                         rules.push(piece)
                         if rules.done:
                             break
-                    rules.finish()
+                    if not rules.done:
+                        rules.finish()
                     text = rules.text
                     line_start = task.prefix.rsplit("\n", 1)[-1]
                     answers.append(Answer(
@@ -209,11 +221,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         round(time.perf_counter() - started, 3)))  # fmt: skip
 
         run_cells(code_cells(path), before_cell, workdir=path.parent)
-    return summary(answers, args)
+    return answers
 
 
 def summary(answers: list[Answer], args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {"model": args.model, "pattern": args.pattern, "variants": {}}
+    out: dict[str, Any] = {"model": args.model, "pattern": args.pattern, "limit": args.limit,
+                           "per_notebook": args.per_notebook, "threads": args.threads,
+                           "sources": [_shown(s) for s in args.notebooks],
+                           "load_average": os.getloadavg(), "variants": {}}
     for variant in ("variables", "no variables"):
         rows = [a for a in answers if a.variant == variant]
         n = max(1, len(rows))
@@ -222,22 +237,45 @@ def summary(answers: list[Answer], args: argparse.Namespace) -> dict[str, Any]:
             "exact_match": round(sum(a.exact for a in rows) / n, 3),
             "edit_similarity": round(sum(a.similarity for a in rows) / n, 3),
             "names_exist": round(sum(a.names_exist for a in rows) / n, 3),
+            # Of the suggestions that say something (an empty one names nothing).
+            "nonempty": sum(bool(a.text.strip()) for a in rows),
+            "names_exist_nonempty": round(
+                sum(a.names_exist for a in rows if a.text.strip())
+                / max(1, sum(bool(a.text.strip()) for a in rows)), 3),
+            "median_seconds": round(statistics.median([a.seconds for a in rows]), 3)
+            if rows else 0.0,
         }
     out["notebooks"] = sorted({a.task.notebook for a in answers})
     out["answers"] = [asdict(a) for a in answers]
     return out
 
 
+def _shown(source: str) -> str:
+    """A source as the report names it: relative to the repository, or by its last parts
+    (no machine paths in results)."""
+    path = Path(source).resolve()
+    root = Path(__file__).resolve().parents[1]
+    if path.is_relative_to(root):
+        return str(path.relative_to(root))
+    return "<PythonDataScienceHandbook>/" + path.name if path.name == "notebooks" else path.name
+
+
 def report(out: dict[str, Any]) -> str:
-    command = (f"`python benchmarks/complete_quality.py <PythonDataScienceHandbook>/notebooks "
-               f"--pattern '{out['pattern']}'`; model {out['model']}; notebooks: "
+    command = (f"`python benchmarks/complete_quality.py {' '.join(out['sources'])} "
+               f"--pattern '{out['pattern']}' --limit {out['limit']} --per-notebook "
+               f"{out['per_notebook']}`; model {out['model']}, worker engine, "
+               f"{out['threads']} threads; load average at the end "
+               f"{', '.join(f'{v:.1f}' for v in out['load_average'])}; notebooks: "
                f"{', '.join(out['notebooks'])}.")
     lines = ["# Inline completion quality (next-line tasks)", "", command, "",
-             "| prompt | tasks | exact match | edit similarity | names only what exists |",
-             "|---|---|---|---|---|"]
+             ("| prompt | tasks | exact match | edit similarity | names only what exists (all; "
+              "of non-empty) | non-empty | median s per task |"),
+             "|---|---|---|---|---|---|---|"]
     for variant, row in out["variants"].items():
         lines.append(f"| {variant} | {row['tasks']} | {row['exact_match']:.1%} | "
-                     f"{row['edit_similarity']:.3f} | {row['names_exist']:.1%} |")
+                     f"{row['edit_similarity']:.3f} | {row['names_exist']:.1%}; "
+                     f"{row['names_exist_nonempty']:.1%} | {row['nonempty']} | "
+                     f"{row['median_seconds']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -245,9 +283,11 @@ def main(argv: list[str] | None = None) -> None:
     from jupyter_localai.worker.protocol import physical_cores
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks")
+    parser.add_argument("notebooks", nargs="+", help="folders (globbed) or .ipynb files")
     parser.add_argument("--pattern", default="03.0*.ipynb")
     parser.add_argument("--limit", type=int, default=60, help="tasks per variant")
+    parser.add_argument("--per-notebook", type=int, default=8,
+                        help="tasks per variant from one notebook at most")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--threads", type=int, default=physical_cores())
     args = parser.parse_args(argv)
