@@ -132,9 +132,12 @@ class Scheduler:
 
     def next_job(self) -> dict[str, Any]:
         """A waiting completion first, then the next real job; a waiting prefill only when
-        no real job waits."""
+        no real job waits. A real job already queued goes before the completions, though:
+        a user typing sends one per keystroke, which would otherwise hold a chat answer in
+        the queue for as long as they type (measured: its time to first token went from
+        0.9 s to 85 s); the answer then serves the completions between its tokens."""
         while True:
-            completion = self.take_completion()
+            completion = None if self.urgent_waiting() else self.take_completion()
             if completion is not None:
                 return completion
             try:
