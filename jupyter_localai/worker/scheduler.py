@@ -8,8 +8,9 @@ notebook, a newer one replaces the older) and the one running are guarded by a l
 
 Inline completions come before everything else: they wait apart, one per notebook (a
 newer one replaces the older, which is answered "cancelled", and cancels it if it runs),
-the main thread takes them before any queued job and between the tokens of a running
-answer (`take_completion`), and a prefill gives way to them as to any real job. While a
+the main thread takes them before the next prefill, after a real job already queued
+(which then serves them between its tokens) and between the tokens of a running answer
+(`take_completion`), and a prefill gives way to them as to any real job. While a
 chat prompt evaluates (one `llama_decode` the main thread cannot leave), the worker
 answers a completion at once with no suggestion instead (`evaluating_prompt`).
 """
