@@ -29,7 +29,8 @@ from .redact import redact, redact_context
 # header of its own is inventing the next cell, so the engine stops there.
 CURRENT_CELL_HEADER = "# In[ ]:\n"
 CELL_HEADER_STOP = "\n# In["
-VARIABLES_HEADER = "# Variables in the kernel now (name: summary):"
+# No word here that code could use: "(name: summary)" made the 0.5B suggest `.summary()`.
+VARIABLES_HEADER = "# Variables in the kernel now:"
 # Share of the context budget the variable summaries may take (the rest is cells).
 VARIABLE_SHARE = 3
 # What of the cell being edited is sent: the end of its prefix, the start of its suffix.
