@@ -26,6 +26,16 @@ class FormatError(ValueError):
     """An answer that does not follow the asked format; its message is the model's feedback."""
 
 
+class AlreadyDone(FormatError):
+    """The answer hands back an existing cell as it is: that cell may already do the step
+    (small models plan "load the data" for data the notebook has). The caller decides."""
+
+    def __init__(self, cell: int) -> None:
+        super().__init__(f"That is In[{cell}] unchanged. Change what is wrong, or write "
+                         "`CELL: new` with new code.")
+        self.cell = cell
+
+
 @dataclass(frozen=True)
 class CellEdit:
     """One step's proposal: a new cell (`target` None), or the whole new source of the
@@ -44,7 +54,9 @@ def plan_instruction(goal: str) -> str:
     return (
         f"Goal: {goal.strip()}\n\n"
         f"Plan how to reach this goal in this notebook in 1 to {MAX_PLAN_STEPS} steps. Each "
-        "step is one short notebook cell. A small goal needs only 1 or 2 steps. Reply with "
+        "step is one short notebook cell. A small goal needs only 1 or 2 steps. The "
+        "notebook's cells have run and their variables exist: plan only the new work, no step "
+        "that loads, reads or shows what exists. Reply with "
         "the numbered steps only, one short line each, in this form:\n"
         "1. <what the first cell does, for this goal>\n2. <what the next cell does>"
     )
@@ -113,6 +125,9 @@ def parse_cell(text: str, known_cells: dict[int, str]) -> CellEdit:
     before_code = text.split("```", 1)[0]
     tag = _TAG.search(before_code)
     if tag is None or tag.group(1).lower() == "new":
+        same = [number for number, source in known_cells.items() if _same(code, source)]
+        if same:
+            raise AlreadyDone(same[-1])
         return CellEdit(code)
     if tag.group(2) is None:
         raise FormatError("`CELL: edit` needs the cell's number, like `CELL: edit In[3]`.")
@@ -122,8 +137,7 @@ def parse_cell(text: str, known_cells: dict[int, str]) -> CellEdit:
         raise FormatError(f"There is no cell In[{target}] to edit (cells: {numbers}). Use "
                           "`CELL: new` for a new cell.")
     if _same(code, known_cells[target]):
-        raise FormatError(f"That is In[{target}] unchanged. Change what is wrong, or write "
-                          "`CELL: new`.")
+        raise AlreadyDone(target)
     return CellEdit(code, target)
 
 

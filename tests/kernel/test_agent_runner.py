@@ -121,3 +121,15 @@ def test_an_engine_failure_ends_the_run_with_what_ran(run_cells: Any) -> None:
     run = runner(shell, FakeEngine(reply), "add one, then double").run()
     assert run.status == "stopped" and "the worker died" in run.message
     assert [s.status for s in run.steps] == ["ran", "pending"]
+
+
+def test_a_step_an_existing_cell_already_does_is_skipped(run_cells: Any) -> None:
+    shell = run_cells("import math", "prices = [3, 4, 5]")
+    engine, _ = scripted("1. Read the prices\n2. Sum them",
+                         "CELL: new\n```python\nprices = [3, 4, 5]\n```",
+                         "```python\ntotal = sum(prices)\n```")
+    run = runner(shell, engine, "sum the prices").run()
+    assert run.status == "done", run.message
+    assert [s.status for s in run.steps] == ["skipped", "ran"]
+    assert "already does this step" in run.steps[0].output and run.steps[0].code == ""
+    assert [s.index for s in run.ran_steps()] == [2]

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from ...core.agent_format import (
     MAX_PLAN_STEPS,
+    AlreadyDone,
     CellEdit,
     FormatError,
     done_entry,
@@ -194,6 +195,16 @@ class AgentRunner:
         """Parse, check and rehearse one answer; the feedback for the model, or "" if kept."""
         try:
             edit = parse_cell(text, self._known)
+        except AlreadyDone as done:
+            if failing is None or done.cell > failing:  # a cell that ran does it already
+                step.status, step.output, step.code = "skipped", (
+                    f"In[{done.cell}] already does this step; nothing to add."), ""
+                step.attempts.append(Attempt(code=self._known.get(done.cell, "")))
+                self._update(f"Step {step.index}: already done by In[{done.cell}].")
+                return ""
+            step.attempts.append(Attempt(code="", problem=str(done)))
+            step.status, step.error = "failed", str(done)
+            return str(done)
         except FormatError as error:
             step.attempts.append(Attempt(code="", problem=str(error)))
             step.status, step.error = "failed", str(error)

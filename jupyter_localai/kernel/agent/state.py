@@ -15,9 +15,10 @@ JSON_VERSION = 1
 # more steps than the agent takes); failed (a step never ran in the copy within its
 # attempts); stopped (time budget, Ctrl-C, an engine error).
 RUN_STATUSES = ("running", "done", "too_big", "failed", "stopped")
-# Step status: pending (not reached), ran, failed (no attempt ran), stopped (killed at its
-# budget on the last attempt). Decision: pending, accepted, rejected.
-STEP_STATUSES = ("pending", "ran", "failed", "stopped")
+# Step status: pending (not reached), ran, skipped (an existing cell already does it: the
+# model handed that cell back; nothing to accept), failed (no attempt ran), stopped (killed
+# at its budget on the last attempt). Decision: pending, accepted, rejected.
+STEP_STATUSES = ("pending", "ran", "skipped", "failed", "stopped")
 
 
 @dataclass

@@ -38,8 +38,9 @@ def _step_markdown(step: AgentStep) -> str:
     tries = f", {len(step.attempts)} attempts" if len(step.attempts) > 1 else ""
     parts = [(f"**Step {step.index}** ({what}, {step.status} in the copy{tries}, "
              f"{step.seconds:.0f} s; {step.decision}): {literal_markdown(step.title)}")]
-    parts.append(fence_code(step.diff(), "diff") if step.target is not None
-                 else fence_code(step.code))
+    if step.code:
+        parts.append(fence_code(step.diff(), "diff") if step.target is not None
+                     else fence_code(step.code))
     if step.output:
         parts.append("Output in the copy:\n\n" + fence_code(step.output, "text"))
     if step.figures:
