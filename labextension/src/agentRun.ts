@@ -10,11 +10,15 @@ export const AGENT_MIME_TYPE = 'application/vnd.jupyter-localai.agent+json';
 export const AGENT_JSON_VERSION = 1;
 
 export const RUN_STATUSES = ['running', 'done', 'too_big', 'failed', 'stopped'] as const;
-export const STEP_STATUSES = ['pending', 'ran', 'failed', 'stopped'] as const;
+export const STEP_STATUSES = ['pending', 'ran', 'skipped', 'failed', 'stopped'] as const;
 export const DECISIONS = ['pending', 'accepted', 'rejected'] as const;
 
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export type StepStatus = (typeof STEP_STATUSES)[number];
+/**
+ * A status this panel does not know (a newer kernel's) is kept as its word: the view shows
+ * it, and a step with one is not offered; only the shape is refused.
+ */
+export type RunStatus = (typeof RUN_STATUSES)[number] | (string & {});
+export type StepStatus = (typeof STEP_STATUSES)[number] | (string & {});
 export type Decision = (typeof DECISIONS)[number];
 
 export interface IAgentOutput {
@@ -121,6 +125,17 @@ function oneOf<T extends string>(
   );
 }
 
+/** A status word: any non-empty text (see RunStatus). */
+function status(value: unknown, where: string): string {
+  if (typeof value === 'string' && /^[a-z_]{1,32}$/.test(value)) {
+    return value;
+  }
+  throw new AgentRunError(
+    `The agent run's ${where} is ${JSON.stringify(value) ?? 'missing'}, not a status word ` +
+      `(such as ${where.endsWith('status') && where.startsWith('step') ? STEP_STATUSES.join(', ') : RUN_STATUSES.join(', ')}).`
+  );
+}
+
 function readOutput(value: unknown, where: string): IAgentOutput {
   const d = isDict(value) ? value : {};
   return {
@@ -155,7 +170,7 @@ function readStep(value: unknown, position: number): IAgentStep {
   const step: IAgentStep = {
     index: Number.isInteger(value.index) ? (value.index as number) : position + 1,
     title: text(value.title, `${where}.title`, true),
-    status: oneOf(value.status, STEP_STATUSES, `${where}.status`),
+    status: status(value.status, `${where}.status`),
     decision:
       value.decision === undefined
         ? 'pending'
@@ -199,7 +214,7 @@ export function readAgentRun(data: unknown): IAgentRun {
     version: AGENT_JSON_VERSION,
     goal: text(data.goal, 'goal', true),
     model: text(data.model, 'model', true),
-    status: oneOf(data.status, RUN_STATUSES, 'status'),
+    status: status(data.status, 'status'),
     message: nullableText(data.message, 'message') || null,
     plan: texts(data.plan, 'plan'),
     steps: data.steps.map(readStep),

@@ -11,6 +11,7 @@ that an accepted edit is one undo step, and that Reject leaves the notebook as i
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -211,6 +212,18 @@ def test_panel_agent_task_runs_in_a_copy_and_accept_inserts(
                                   "doubled = [n * 2 for n in numbers]\nprint(doubled)"]
     assert execution_counts(page) == [*counts, None]
     assert not kernel_has(page, "doubled")
+
+
+def test_kernel_entry_refuses_a_missing_goal_in_words(page: Any, agent_lab: Lab) -> None:
+    nbformat.write(_plain_notebook(["x = 1"]), agent_lab.root / "agent_entry.ipynb")
+    open_notebook(page, agent_lab, "agent_entry.ipynb")
+    entry = '__import__("jupyter_localai.kernel.agent.panel", fromlist=["_"]).run_json'
+    for body in ('{"goal": "   "}', "not json", "[1, 2]"):
+        printed = kernel_stdout(page, f"{entry}(get_ipython(), {body!r})")
+        event = json.loads(printed.strip().splitlines()[-1])
+        assert event["type"] == "error" and event["message"], printed
+    assert "needs a goal" in kernel_stdout(page, f"{entry}(get_ipython(), '{{}}')")
+    assert kernel_stdout(page, "print(1 + 1)").strip() == "2"  # the kernel is still up
 
 
 def _plain_notebook(sources: list[str]) -> Any:

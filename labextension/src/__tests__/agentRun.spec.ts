@@ -31,11 +31,12 @@ describe('readAgentRun', () => {
     expect(() => readAgentRun(data)).toThrow(AgentRunError);
   });
 
-  it('refuses unknown statuses and wrong types instead of guessing', () => {
-    expect(() => readAgentRun({ ...sampleRun(), status: 'exploded' })).toThrow(/status/);
+  it('refuses wrong types instead of guessing', () => {
+    expect(() => readAgentRun({ ...sampleRun(), status: 3 })).toThrow(/status/);
+    expect(() => readAgentRun({ ...sampleRun(), status: '<b>x</b>' })).toThrow(/status/);
     const steps = sampleRun().steps as { [key: string]: unknown }[];
     expect(() =>
-      readAgentRun({ ...sampleRun(), steps: [{ ...steps[0], status: 'maybe' }] })
+      readAgentRun({ ...sampleRun(), steps: [{ ...steps[0], status: null }] })
     ).toThrow(/step 1\.status/);
     expect(() =>
       readAgentRun({ ...sampleRun(), steps: [{ ...steps[0], code: 42 }] })
@@ -59,6 +60,18 @@ describe('readAgentRun', () => {
     const run = readAgentRun({ ...sampleRun(), goal: hostile, plan: [hostile] });
     expect(run.goal).toBe(hostile);
     expect(run.plan[0]).toBe(hostile);
+  });
+
+  it('keeps a status word it does not know, and offers no step with one', () => {
+    const steps = sampleRun().steps as { [key: string]: unknown }[];
+    const run = readAgentRun({
+      ...sampleRun(),
+      status: 'paused',
+      steps: [{ ...steps[0], status: 'queued' }, { ...steps[2], status: 'skipped', code: '' }]
+    });
+    expect(run.status).toBe('paused');
+    expect(run.steps.map(s => s.status)).toEqual(['queued', 'skipped']);
+    expect(run.steps.map(isOffered)).toEqual([false, false]);
   });
 
   it('offers only steps that ran in the copy', () => {

@@ -25,6 +25,7 @@ const RUN_WORDS: { [status: string]: string } = {
 const STEP_WORDS: { [status: string]: string } = {
   pending: 'not reached',
   ran: 'ran in the copy',
+  skipped: 'skipped: a cell of the notebook already does it',
   failed: 'failed in the copy',
   stopped: 'stopped in the copy'
 };
