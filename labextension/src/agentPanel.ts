@@ -45,7 +45,7 @@ export class AgentSession {
   }
 
   get busy(): boolean {
-    return this._kernel !== null;
+    return this._running;
   }
 
   get stopping(): boolean {
@@ -78,7 +78,8 @@ export class AgentSession {
     this._view = view;
     this._error = '';
     this._path = panel.context.path;
-    this._kernel = kernel ?? ({} as IKernelLike);
+    this._kernel = kernel;
+    this._running = true;
     this._stopping = false;
     this._changed.emit();
     try {
@@ -95,6 +96,7 @@ export class AgentSession {
       return null;
     } finally {
       this._kernel = null;
+      this._running = false;
       this._stopping = false;
       this._changed.emit();
     }
@@ -103,7 +105,7 @@ export class AgentSession {
   /** Interrupt the kernel: the run ends with what ran so far. */
   stop(): void {
     const kernel = this._kernel;
-    if (!kernel || this._stopping || !kernel.interrupt) {
+    if (!kernel || this._stopping) {
       return;
     }
     this._stopping = true;
@@ -127,6 +129,7 @@ export class AgentSession {
 
   private _view: AgentViewModel | null = null;
   private _kernel: IKernelLike | null = null;
+  private _running = false;
   private _stopping = false;
   private _error = '';
   private _path: string | null = null;
