@@ -19,6 +19,8 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import { AgentSession } from './agentPanel';
+import { agentRendererFactory } from './agentRenderer';
 import { ask, cancelRequest } from './api';
 import {
   copyCode,
@@ -169,7 +171,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       40
     );
 
+    // `%%ai agent` runs in cell outputs, and the panel's "Agent" task: the agent view.
+    rendermime.addFactory(agentRendererFactory(tracker, review), 40);
+    const agent = new AgentSession(review, notebook => app.shell.activateById(notebook.id));
+
     const options = {
+      agent,
+      notebook: () => tracker.currentWidget,
       chat,
       context,
       rendermime,

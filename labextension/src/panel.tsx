@@ -5,6 +5,7 @@
  * This widget keeps the task picker and the Verify box; the view is in `components/`, and
  * who answers (the server, or the kernel for a verified fix) is decided in `model.ts`.
  */
+import { NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IStateDB } from '@jupyterlab/statedb';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -13,6 +14,7 @@ import { Message as LuminoMessage } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
+import { AgentSession } from './agentPanel';
 import { ICodeActions } from './components/CodeBlock';
 import { PanelView } from './components/PanelView';
 import { ContextProvider } from './contextProvider';
@@ -39,6 +41,9 @@ export interface IPanelOptions {
   trans: TranslationBundle;
   /** Where the task picker and Verify box are kept with the workspace. */
   state?: IStateDB | null;
+  /** The "Agent" task's run, and the notebook it runs on (the active one). */
+  agent?: AgentSession | null;
+  notebook?: () => NotebookPanel | null;
 }
 
 export class LocalAIPanel extends ReactWidget {
@@ -120,6 +125,10 @@ export class LocalAIPanel extends ReactWidget {
     extra: Pick<ISendOptions, 'display' | 'targetSource' | 'targetOutput'> = {}
   ): Promise<IChatMessage | null> {
     const { chat, context } = this._options;
+    if (task === 'agent') {
+      await this._runAgent(prompt);
+      return null;
+    }
     if (chat.busy) {
       return null;
     }
@@ -140,6 +149,16 @@ export class LocalAIPanel extends ReactWidget {
         <PanelView {...this._options} widget={this} />
       </TransContext.Provider>
     );
+  }
+
+  /** The "Agent" task: the goal runs in the active notebook's kernel (`agentPanel.ts`). */
+  private async _runAgent(goal: string): Promise<void> {
+    const { agent, notebook } = this._options;
+    const panel = notebook?.() ?? null;
+    if (!agent || !panel || agent.busy || this._options.chat.busy) {
+      return;
+    }
+    await agent.start(goal, panel);
   }
 
   private _save(): void {

@@ -11,7 +11,7 @@ export interface IPanelChoices {
   verify: boolean;
 }
 
-const TASKS: ReadonlyArray<Task> = ['chat', 'generate', 'explain', 'fix'];
+const TASKS: ReadonlyArray<Task> = ['chat', 'generate', 'explain', 'fix', 'agent'];
 
 /** What a stored value says, or null for anything unreadable (a workspace is editable). */
 export function readPanelChoices(value: unknown): Partial<IPanelChoices> | null {

@@ -34,7 +34,8 @@ export interface INotebookContext {
   imports: string[];
 }
 
-export type Task = 'generate' | 'explain' | 'fix' | 'chat';
+/** `agent` is the panel's agent run (`agentPanel.ts`), never an ask body's task. */
+export type Task = 'generate' | 'explain' | 'fix' | 'chat' | 'agent';
 
 /**
  * One fenced block of a chat or explain answer and what the server's (or kernel's) checks

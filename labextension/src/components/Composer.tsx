@@ -25,7 +25,8 @@ const TASKS: { value: Task; label: string }[] = [
   { value: 'chat', label: 'Chat' },
   { value: 'generate', label: 'Write code' },
   { value: 'explain', label: 'Explain' },
-  { value: 'fix', label: 'Fix' }
+  { value: 'fix', label: 'Fix' },
+  { value: 'agent', label: 'Agent' }
 ];
 
 let composerCount = 0;
@@ -42,6 +43,8 @@ export function Composer(props: {
   disabled: boolean;
   /** The kernel's variables (from the context call): what `@` completes. */
   variables?: ReadonlyArray<IVariableSummary>;
+  /** The agent run in flight, if any: Stop stops it (`agentPanel.ts`). */
+  agent?: { busy: boolean; stopping: boolean; stop(): void } | null;
 }): JSX.Element {
   const trans = useTrans();
   const [text, setText] = React.useState('');
@@ -91,8 +94,9 @@ export function Composer(props: {
     input.current?.focus();
   };
 
+  const agentBusy = !!props.agent?.busy;
   const send = () => {
-    if (text.trim() && !props.chat.busy) {
+    if (text.trim() && !props.chat.busy && !agentBusy) {
       const mentioned = chosen
         .map(name => variables.find(v => v.name === name))
         .filter((v): v is IVariableSummary => v !== undefined);
@@ -173,9 +177,13 @@ export function Composer(props: {
         placeholder={
           props.disabled
             ? trans.__('Open a notebook to ask about it')
-            : trans.__(
-                'Ask about this notebook (@ names a variable; Enter to send, Shift+Enter for a new line)'
-              )
+            : props.task === 'agent'
+              ? trans.__(
+                  'A goal for the agent, e.g. "load sales.csv and plot revenue by month" (each step is tried in a copy of the kernel; Enter to start)'
+                )
+              : trans.__(
+                  'Ask about this notebook (@ names a variable; Enter to send, Shift+Enter for a new line)'
+                )
         }
         value={text}
         disabled={props.disabled}
@@ -247,7 +255,16 @@ export function Composer(props: {
             {trans.__('Verify')}
           </label>
         )}
-        {props.chat.busy ? (
+        {agentBusy ? (
+          <button
+            className="jp-localai-button jp-localai-stop jp-localai-agent-stop"
+            disabled={props.agent!.stopping}
+            title={trans.__('Stop the agent (interrupts the kernel; the steps that ran stay on offer)')}
+            onClick={() => props.agent!.stop()}
+          >
+            {props.agent!.stopping ? trans.__('Stopping…') : trans.__('Stop')}
+          </button>
+        ) : props.chat.busy ? (
           <button
             className="jp-localai-button jp-localai-stop"
             disabled={props.chat.stopping}

@@ -11,7 +11,7 @@ import { useSignal } from './hooks';
 
 const MARK: { [kind: string]: string } = { same: ' ', add: '+', del: '−' };
 
-function DiffLine(props: { line: IDiffLine }): JSX.Element {
+export function DiffLine(props: { line: IDiffLine }): JSX.Element {
   const { line } = props;
   return (
     <div className={`jp-localai-diff-line jp-localai-diff-${line.kind}`} data-kind={line.kind}>

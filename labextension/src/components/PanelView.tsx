@@ -1,14 +1,16 @@
 /** The panel's whole view: header (status, model, clear), messages, chips, composer. */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { ISignal } from '@lumino/signaling';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
+import { AgentSession } from '../agentPanel';
 import { ChatModel, ISendOptions } from '../model';
 import { ContextProvider } from '../contextProvider';
 import { promptWithMentions } from '../mentions';
 import { ReviewModel } from '../review';
 import { useTrans } from '../translation';
 import { Task } from '../types';
+import { AgentPanelSection } from './AgentView';
 import { Chips } from './Chips';
 import { ICodeActions } from './CodeBlock';
 import { Composer } from './Composer';
@@ -35,6 +37,8 @@ export interface IPanelViewProps {
   pollInterval: number;
   widget: IPanelState;
   review: ReviewModel;
+  /** The "Agent" task's run (absent: no Agent task). */
+  agent?: AgentSession | null;
 }
 
 export function PanelView(props: IPanelViewProps): JSX.Element {
@@ -43,6 +47,11 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
   useSignal(chat);
   useSignal(context);
   useSignal(props.widget);
+  const agentOwner = React.useMemo(
+    () => props.agent ?? { changed: new Signal<unknown, void>({}) },
+    [props.agent]
+  );
+  useSignal(agentOwner);
   const { status, error, refresh } = useStatus(props.pollInterval);
   const list = React.useRef<HTMLDivElement>(null);
   const messages = chat.messages;
@@ -99,6 +108,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
           />
         ))}
       </div>
+      {props.agent && <AgentPanelSection session={props.agent} />}
       <DiffReview review={props.review} />
       <Chips context={context} />
       <Composer
@@ -114,6 +124,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
         }
         disabled={!path}
         variables={context.context.variables}
+        agent={props.agent}
       />
     </div>
   );
