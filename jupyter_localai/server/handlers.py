@@ -24,8 +24,8 @@ from ..errors import LocalAIError, QueueFullError
 from ..models import model_listing
 from .auth import MODEL_SWITCH_RESOURCE
 from .base import AssistantHandler, StreamingHandler, http_status_for
-from .complete_handler import completion_handlers
 from .class_members import class_members
+from .complete_handler import completion_handlers
 from .model_policy import ModelSwitchRefused, switch_target
 from .openai_api import ChatCompletionsHandler, OpenAIModelsHandler
 from .streaming import Emitter, ThreadedStream
