@@ -6,9 +6,10 @@
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
-import { failedCheck, failedText } from '../blockChecks';
+import { failedCheck } from '../blockChecks';
 import { fenceCode } from '../codeblocks';
 import { Markdown } from '../markdown';
+import { useTrans } from '../translation';
 import { IBlockCheck } from '../types';
 
 export interface ICodeActions {
@@ -19,6 +20,7 @@ export interface ICodeActions {
 
 export function CheckBadge(props: { check: IBlockCheck | undefined }): JSX.Element | null {
   const { check } = props;
+  const trans = useTrans();
   if (!check || !check.checked) {
     return null;
   }
@@ -29,7 +31,7 @@ export function CheckBadge(props: { check: IBlockCheck | undefined }): JSX.Eleme
         data-check="failed"
         role="note"
       >
-        ⚠ {failedText(check)}
+        ⚠ {trans.__('Failed the checks: %1', check.issues.join(' '))}
       </div>
     );
   }
@@ -37,9 +39,9 @@ export function CheckBadge(props: { check: IBlockCheck | undefined }): JSX.Eleme
     <div
       className="jp-localai-check jp-localai-check-passed"
       data-check="passed"
-      title="Checked against the notebook's variables before it was offered"
+      title={trans.__("Checked against the notebook's variables before it was offered")}
     >
-      ✓ checked
+      ✓ {trans.__('checked')}
     </div>
   );
 }
@@ -53,9 +55,9 @@ export function CodeBlock(props: {
   /** chat / explain: what the checks made of this block (none while streaming). */
   check?: IBlockCheck;
 }): JSX.Element {
+  const trans = useTrans();
   const failed = failedCheck(props.check);
-  const anyway = failed ? ' anyway' : '';
-  const warning = failed ? ' (it failed the checks: see the warning above)' : '';
+  const warning = failed ? trans.__(' (it failed the checks: see the warning above)') : '';
   return (
     <div className={`jp-localai-code${failed ? ' jp-localai-code-failed' : ''}`}>
       <Markdown
@@ -67,24 +69,24 @@ export function CodeBlock(props: {
         <div className="jp-localai-code-toolbar">
           <button
             className="jp-localai-button jp-localai-insert"
-            title={`Insert this code as a new cell below the active cell${warning}`}
+            title={trans.__('Insert this code as a new cell below the active cell') + warning}
             onClick={() => props.actions.insertBelow(props.code)}
           >
-            Insert below{anyway}
+            {failed ? trans.__('Insert below anyway') : trans.__('Insert below')}
           </button>
           <button
             className="jp-localai-button jp-localai-replace"
-            title={`Replace the active cell's source with this code${warning}`}
+            title={trans.__("Replace the active cell's source with this code") + warning}
             onClick={() => props.actions.replaceCell(props.code)}
           >
-            Replace cell{anyway}
+            {failed ? trans.__('Replace cell anyway') : trans.__('Replace cell')}
           </button>
           <button
             className="jp-localai-button jp-localai-copy"
-            title="Copy this code to the clipboard"
+            title={trans.__('Copy this code to the clipboard')}
             onClick={() => props.actions.copy(props.code)}
           >
-            Copy
+            {trans.__('Copy')}
           </button>
         </div>
       )}

@@ -4,15 +4,21 @@ import * as React from 'react';
 
 import { checkFor } from '../blockChecks';
 import { splitMessage } from '../codeblocks';
+import { TranslationBundle, nullTranslator } from '@jupyterlab/translation';
+
 import { Markdown } from '../markdown';
+import { TRANSLATION_DOMAIN, useTrans } from '../translation';
 import { IChatMessage } from '../types';
 import { CodeBlock, ICodeActions } from './CodeBlock';
 
 /** The verdict of a verified fix, in words. */
-export function verifiedText(verified: boolean): string {
+export function verifiedText(
+  verified: boolean,
+  trans: TranslationBundle = nullTranslator.load(TRANSLATION_DOMAIN)
+): string {
   return verified
-    ? '✓ verified: ran in a copy of the kernel'
-    : '✗ not verified: no candidate ran without error in a copy of the kernel';
+    ? trans.__('✓ verified: ran in a copy of the kernel')
+    : trans.__('✗ not verified: no candidate ran without error in a copy of the kernel');
 }
 
 export function Message(props: {
@@ -21,6 +27,7 @@ export function Message(props: {
   actions: ICodeActions;
 }): JSX.Element {
   const { message } = props;
+  const trans = useTrans();
   if (message.role === 'user') {
     return (
       <div className="jp-localai-message jp-localai-user">
@@ -58,8 +65,8 @@ export function Message(props: {
       )}
       {streaming && (
         <div className="jp-localai-thinking">
-          {message.content ? 'Writing…' : 'Thinking…'}
-          {message.verify ? ' (each candidate runs in a copy of the kernel)' : ''}
+          {message.content ? trans.__('Writing…') : trans.__('Thinking…')}
+          {message.verify ? trans.__(' (each candidate runs in a copy of the kernel)') : ''}
         </div>
       )}
       {message.state === 'done' && typeof message.verified === 'boolean' && (
@@ -67,7 +74,7 @@ export function Message(props: {
           className={`jp-localai-verified jp-localai-verified-${message.verified ? 'yes' : 'no'}`}
           data-verified={String(message.verified)}
         >
-          {verifiedText(message.verified)}
+          {verifiedText(message.verified, trans)}
         </div>
       )}
       {message.note && (
