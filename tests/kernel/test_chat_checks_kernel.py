@@ -33,10 +33,11 @@ def test_ai_chat_never_offers_a_missing_column_unmarked(kernel: KernelDriver) ->
     run = kernel.execute("%ai chat --max-tokens 160 add a column total = price x qty",
                          timeout=900)
     assert run.status == "ok", run.error
-    bundle = run.final_bundle()
+    bundle = run.final_bundle_with(REPLY_MIME)
     reply = bundle[REPLY_MIME]
     attempts = kernel.value("__import__('jupyter_localai').last_reply().attempts")
-    shown = [m["content"]["data"].get("text/markdown", "") for m in
+    # text/plain: the Markdown escapes the notice's punctuation ("&#40;attempt").
+    shown = [m["content"]["data"].get("text/plain", "") for m in
              run.of_type("display_data", "update_display_data")]
     notices = {text.split("\n", 1)[0] for text in shown if "Retrying (attempt" in text}
     # Each retry was shown while it ran (the notice names the attempt).

@@ -54,7 +54,7 @@ def test_localai_answers_in_a_kernel_where_ai_is_someone_elses(kernel: KernelDri
 
     run = kernel.execute("%%localai --no-context -f text --max-tokens 8\nSay hi.")
     assert run.status == "ok", run.error
-    assert "application/vnd.jupyter-localai.reply+json" in run.final_bundle()
+    assert run.final_bundle_with("application/vnd.jupyter-localai.reply+json")
     answer = kernel.value("__import__('jupyter_localai').last_reply().text")
     assert answer
 

@@ -45,7 +45,7 @@ def test_generate_streams_and_gives_runnable_code(kernel: KernelDriver) -> None:
     assert run.status == "ok", run.error
     updates = run.of_type("update_display_data")
     assert len(updates) >= 3, "the answer should stream in several updates"
-    assert "application/vnd.jupyter-localai.reply+json" in run.final_bundle()
+    assert run.final_bundle_with("application/vnd.jupyter-localai.reply+json")
     code = last_code(kernel)
     ast.parse(code)
     assert "units" in code  # the real column, from the variable summary

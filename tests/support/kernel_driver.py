@@ -53,6 +53,14 @@ class CellRun:
         shown = self.of_type("display_data", "update_display_data", "execute_result")
         return shown[-1]["content"]["data"] if shown else {}
 
+    def final_bundle_with(self, mime: str) -> dict[str, Any]:
+        """The last display (or update) bundle carrying `mime`: an answer's final form,
+        whatever is displayed after it (the ipywidgets bar under a code answer)."""
+        shown = [message["content"]["data"] for message in
+                 self.of_type("display_data", "update_display_data", "execute_result")
+                 if mime in message["content"]["data"]]
+        return shown[-1] if shown else {}
+
 
 class KernelDriver:
     """A real kernel in its own process, with the test's environment."""
