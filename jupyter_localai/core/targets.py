@@ -49,6 +49,9 @@ _PATTERNS = [
     re.compile(rf"(?:^|[.;:!?,]\s*|\band\s+|\bso\s+(?:that\s+)?){_Q}{_NAME}\s+(?:should|must|"
                rf"will|shall)\s+(?:hold|contain|store|keep|have|end\s+up|be\s+set\s+to|equal|"
                rf"be\s+(?:a|an|the)\s)", re.IGNORECASE),
+    # set X to ... / and then set X to ... (an imperative that binds X)
+    re.compile(rf"(?:^|[.;:!?,]\s*|\band\s+|\bthen\s+)set\s+{_Q}{_NAME}\s+(?:to|equal\s+to)\s",
+               re.IGNORECASE),
     # total = ... (at the start of a sentence or inside backticks)
     re.compile(rf"(?:^|[.;:!?]\s+|`){_NAME.replace('(?P=q)', '')}\s*=(?!=)", re.MULTILINE),
 ]

@@ -116,12 +116,23 @@ def test_the_panel_runs_nothing_in_the_kernel_but_its_own_calls() -> None:
     assert sources, LAB_SOURCES
     executes = {name: len(re.findall(r"requestExecute\(", text)) for name, text in sources.items()}
     assert {name: n for name, n in executes.items() if n} == {"kernelContext.ts": 1,
-                                                              "kernelAsk.ts": 1}
+                                                              "kernelAsk.ts": 1,
+                                                              "agentKernel.ts": 1}
+    # agentKernel.ts: the Agent task's run, whose steps run only in the agent's forked copy.
     for name, code in (("kernelContext.ts", r"kernelContextCode\(requestText\)"),
-                       ("kernelAsk.ts", r"kernelAskCode\(body\)")):
+                       ("kernelAsk.ts", r"kernelAskCode\(body\)"),
+                       ("agentKernel.ts", r"agentKernelCode\(goal\)")):
         call = sources[name].split("requestExecute(", 1)[1][:200]
         assert re.search(rf"code:\s*{code}", call), name
         assert re.search(r"silent:\s*true", call) and re.search(r"store_history:\s*false", call)
     assert "jupyter_localai.kernel.panel_task" in sources["kernelAsk.ts"]
+    assert "jupyter_localai.kernel.agent.panel" in sources["agentKernel.ts"]
     running = re.compile(r"NotebookActions\.run\w*\(|\.execute\(\s*\{|CodeCell\.execute\(")
-    assert [name for name, text in sources.items() if running.search(text)] == []
+    # The one exception: the agent view's "Accept and run" button, an explicit user action
+    # (agentNotebook.ts runs the accepted cell; agentState.ts calls it only when `run`).
+    assert [name for name, text in sources.items() if running.search(text)] == \
+        ["agentNotebook.ts"]
+    assert len(running.findall(sources["agentNotebook.ts"])) == 1
+    state = sources["agentState.ts"]
+    assert state.count("notebook.run(") == 1
+    assert re.search(r"if \(run\) \{.{0,400}?notebook\.run\(cellId\)", state, re.DOTALL)
