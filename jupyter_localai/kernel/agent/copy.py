@@ -25,7 +25,6 @@ import select
 import shutil
 import signal
 import struct
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 
 from ..context.redact import namespace_redactor
 from ..fix.guard import Guard, install_guard
+from ..fix.verify import quiet_copy
 from .trial import run_trial
 
 _HEADER = struct.Struct("!I")
@@ -206,7 +206,7 @@ def _base_main(shell: Any, cmd_r: int, report_w: int, private_dir: str) -> None:
     """The base copy: guard, then serve attempts until the kernel ends the lineage."""
     try:
         os.setpgid(0, 0)
-        _silence(private_dir)
+        quiet_copy(private_dir)  # output is captured per attempt (trial.py)
         guard = install_guard(private_dir, keep_fds={cmd_r, report_w})
         _serve(shell, guard, cmd_r, report_w)
     finally:
@@ -245,19 +245,6 @@ def _attempt_main(shell: Any, guard: Guard, command: dict[str, Any], cmd_r: int,
             _serve(shell, guard, cmd_r, report_w)  # this state is the one to build on now
     finally:
         os._exit(0)
-
-
-def _silence(private_dir: str) -> None:
-    """The copy must not talk to the frontend or write outside its folder: its output is
-    captured per attempt (`trial.py`), the real descriptors 1 and 2 go to /dev/null."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    os.dup2(null, 2)
-    os.close(null)
-    sys.dont_write_bytecode = True
-    os.environ.update({"MPLBACKEND": "Agg", "TMPDIR": private_dir})
-    tempfile.tempdir = private_dir
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 # -- frames ----------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
     guard: Guard | None = None
     try:
         os.setpgid(0, 0)  # its own group, so the parent can end all it starts (killpg)
-        _quiet(private_dir)
+        quiet_copy(private_dir)
         guard = install_guard(private_dir, keep_fds={write_fd})
         namespace = shell.user_ns
         namespace.setdefault("display", lambda *args, **kwargs: None)
@@ -194,7 +194,7 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
         os._exit(0)
 
 
-def _quiet(private_dir: str) -> None:
+def quiet_copy(private_dir: str) -> None:
     """The copy must not talk to the frontend (the kernel's sockets and captured output
     belong to the parent), write bytecode caches, or make temp files outside its folder."""
     sys.stdout = io.StringIO()
