@@ -6,10 +6,15 @@ from __future__ import annotations
 import pytest
 
 from jupyter_localai.core.agent_format import (
+    AlreadyDone,
     FormatError,
     done_entry,
+    fit_plan,
+    look_only,
+    model_billions,
     parse_cell,
     parse_plan,
+    plan_limit,
     step_instruction,
 )
 
@@ -45,7 +50,6 @@ def test_cells_new_untagged_and_edits() -> None:
 @pytest.mark.parametrize("text, known, feedback", [
     ("CELL: new\nI cannot do that.", {}, "no code"),
     ("CELL: new\n```python\nx = (1\n```", {}, "does not parse"),
-    ("CELL: edit In[9]\n```python\nx = 1\n```", {3: "x = 0"}, r"no cell In\[9\]"),
     ("CELL: edit\n```python\nx = 1\n```", {3: "x = 0"}, "needs the cell's number"),
     ("CELL: edit In[3]\n```python\nx = 0\n```", {3: "x = 0  "}, "unchanged"),
 ])
@@ -66,3 +70,50 @@ def test_the_forms_placeholders_are_not_taken_for_steps_or_code() -> None:
         parse_plan("1. <what the first cell does, for this goal>\n2. <what the next cell does>")
     with pytest.raises(FormatError, match="only comments"):
         parse_cell("CELL: new\n```python\n# the code of the cell\n```", {})
+
+
+def test_an_edit_of_a_cell_that_does_not_exist_is_read_from_its_code() -> None:
+    known = {2: "prices = {'apple': 1.2}", 3: "cost = prices['banana'] * 3"}
+    edit = parse_cell("CELL: edit In[5]\n```python\nprices = {'apple': 1.2, 'banana': 0.5}"
+                      "\n```", known)
+    assert edit.target == 2 and "In[5] does not exist" in edit.note
+    new = parse_cell("CELL: edit In[9]\n```python\ntotal = 4\n```", known)
+    assert new.target is None and "new cell" in new.note
+    # x[k] = ... keeps x: not an edit of the cell that defines x.
+    assert parse_cell("CELL: edit In[7]\n```python\nprices['banana'] = 0.5\n```",
+                      known).target is None
+    with pytest.raises(AlreadyDone):
+        parse_cell("CELL: edit In[8]\n```python\nprices = {'apple': 1.2}\n```", known)
+
+
+@pytest.mark.parametrize("goal, model, limit", [
+    ("Add a column revenue to sales, then set top to its largest value.",
+     "qwen2.5-coder-0.5b", 0),
+    ("Add a column revenue to sales, then set top to its largest value.",
+     "qwen2.5-coder-1.5b", 2),
+    ("Load orders.csv. Clean the dates.\nPlot monthly revenue by region.",
+     "qwen2.5-coder-0.5b", 2),
+    ("Load orders.csv. Clean the dates.\nPlot monthly revenue by region.",
+     "qwen2.5-coder-7b", 4),
+    ("Make the last cell work: a banana costs 0.5.", "", 2),
+])
+def test_plans_are_sized_to_the_goal_and_the_model(goal: str, model: str, limit: int) -> None:
+    assert plan_limit(goal, model) == limit
+
+
+def test_model_sizes_and_plan_fitting() -> None:
+    assert model_billions("qwen2.5-coder-0.5b") == 0.5
+    assert model_billions("Qwen2.5-Coder-1.5B-Instruct-Q4_K_M.gguf") == 1.5
+    assert model_billions("my-model") is None
+    assert fit_plan(["a", "b", "c", "d"], 2) == ["a; then b", "c; then d"]
+    assert fit_plan(["a", "b", "c"], 2) == ["a; then b", "c"]
+    assert fit_plan(["a"], 2) == ["a"]
+    assert look_only("Load the data") and look_only("show the frame")
+    assert not look_only("Convert the readings to floats")
+
+
+def test_a_one_step_run_asks_for_the_goal_and_names_what_to_assign() -> None:
+    goal = "Sum the prices as total."
+    text = step_instruction(goal, [goal], 1, [], required=["total"])
+    assert "Plan:" not in text and "Write the goal as one notebook cell" in text
+    assert "must assign `total`" in text

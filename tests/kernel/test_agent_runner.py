@@ -15,7 +15,7 @@ from jupyter_localai.kernel.context.history import cell_sources
 from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 
-def scripted(*replies: str) -> tuple[FakeEngine, list[GenerationRequest]]:
+def scripted(*replies: str, model: str = "fake") -> tuple[FakeEngine, list[GenerationRequest]]:
     seen: list[GenerationRequest] = []
     queue = list(replies)
 
@@ -23,7 +23,7 @@ def scripted(*replies: str) -> tuple[FakeEngine, list[GenerationRequest]]:
         seen.append(request)
         return queue.pop(0)
 
-    return FakeEngine(reply), seen
+    return FakeEngine(reply, model=model), seen
 
 
 def runner(shell: Any, engine: FakeEngine, goal: str, **options: Any) -> AgentRunner:
@@ -85,7 +85,7 @@ def test_an_edit_of_the_earlier_cause_is_checked_by_the_failing_cell(run_cells: 
 def test_a_plan_too_big_and_a_step_that_never_runs_are_said(run_cells: Any) -> None:
     shell = run_cells("x = 1")
     engine, _ = scripted("\n".join(f"{n}. step {n}" for n in range(1, 7)))
-    run = runner(shell, engine, "do everything").run()
+    run = runner(shell, engine, "Load the data. Clean it. Plot it. Write a report.").run()
     assert run.status == "too_big" and "6 steps" in run.message and not run.steps
     engine, _ = scripted("1. Divide", *["CELL: new\n```python\ny = x / 0\n```"] * 3)
     run = runner(shell, engine, "divide").run()
@@ -133,3 +133,75 @@ def test_a_step_an_existing_cell_already_does_is_skipped(run_cells: Any) -> None
     assert [s.status for s in run.steps] == ["skipped", "ran"]
     assert "already does this step" in run.steps[0].output and run.steps[0].code == ""
     assert [s.index for s in run.ran_steps()] == [2]
+
+
+def test_a_one_sentence_goal_on_a_small_model_is_one_step_without_a_plan(
+        run_cells: Any) -> None:
+    shell = run_cells("readings = ['2.5', 'n/a', '3.5']")
+    goal = "Convert readings to floats, skipping 'n/a', then set avg to their mean."
+    engine, seen = scripted(
+        "```python\nvalues = [float(r) for r in readings if r != 'n/a']\n```",
+        "```python\nvalues = [float(r) for r in readings if r != 'n/a']\n"
+        "avg = sum(values) / len(values)\n```", model="qwen2.5-coder-0.5b")
+    run = runner(shell, engine, goal).run()
+    assert run.status == "done", run.message
+    assert run.plan == [goal] and len(run.steps) == 1
+    assert "Plan" not in seen[0].messages[-1]["content"]  # no planning call: a cell first
+    # The goal asks for avg: a cell that never assigns it is sent back, not kept.
+    assert "`avg`" in run.steps[0].attempts[0].problem and run.steps[0].output == ""
+    assert len(seen) == 2 and "avg" not in shell.user_ns
+
+
+def test_a_long_plan_of_a_one_sentence_goal_is_merged(run_cells: Any) -> None:
+    shell = run_cells("n = 3")
+    engine, seen = scripted("1. Read n\n2. Add one\n3. Double it\n4. Show it",
+                            "```python\nm = n + 1\n```", "```python\nk = m * 2\nk\n```",
+                            model="qwen2.5-coder-1.5b")
+    run = runner(shell, engine, "add one to n, then double it as k").run()
+    assert run.status == "done", run.message
+    assert run.plan == ["Read n; then Add one", "Double it; then Show it"]
+    assert "1 to 2 steps" in seen[0].messages[-1]["content"]
+
+
+def test_a_handed_back_cell_does_not_do_a_step_that_changes_data(run_cells: Any) -> None:
+    shell = run_cells("prices = [3, 4, 5]")
+    engine, seen = scripted("1. Double the prices\n2. Sum them as total",
+                            "CELL: new\n```python\nprices = [3, 4, 5]\n```",
+                            "```python\ndoubled = [p * 2 for p in prices]\n```",
+                            "```python\ntotal = sum(doubled)\n```")
+    run = runner(shell, engine, "double the prices and sum them as total").run()
+    assert run.status == "done", run.message
+    assert [s.status for s in run.steps] == ["ran", "ran"]
+    assert "does not do this step" in run.steps[0].attempts[0].problem
+    assert "CELL: new" in seen[2].messages[-1]["content"]
+    # Even a step that looks only at data is not skipped when it is the last one.
+    engine, _ = scripted("1. Show the prices", "```python\nprices = [3, 4, 5]\n```",
+                         "```python\nprices\n```")
+    run = runner(shell, engine, "show the prices").run()
+    assert [s.status for s in run.steps] == ["ran"] and run.steps[0].output == "[3, 4, 5]"
+
+
+def test_an_edit_of_a_cell_that_does_not_exist_is_recovered(run_cells: Any) -> None:
+    shell = run_cells("rates = {'a': 1, 'b': 2}", "value = rates['c'] * 10")
+    cause = min(n for n, s in enumerate(cell_sources(shell)) if s.startswith("rates"))
+    engine, seen = scripted("1. Add c to rates",
+                            "CELL: edit In[42]\n```python\nrates = {'a': 1, 'b': 2, 'c': 3}\n```")
+    run = runner(shell, engine, "make the last cell work").run()
+    step = run.steps[0]
+    assert run.status == "done" and step.target == cause and len(seen) == 2
+    assert "In[42] does not exist" in run.to_json()["steps"][0]["note"]
+
+
+def test_a_call_the_time_budget_cannot_fit_is_not_started(run_cells: Any) -> None:
+    shell = run_cells("n = 3")
+    seen: list[GenerationRequest] = []
+
+    def slow(request: GenerationRequest) -> str:
+        seen.append(request)
+        __import__("time").sleep(0.4)
+        return "1. Add one\n2. Double" if len(seen) == 1 else "```python\nm = n + 1\n```"
+
+    run = runner(shell, FakeEngine(slow), "add one, then double", time_budget_s=1.0).run()
+    # Calls take 0.4 s: the plan and step 1 fit in 1 s, a third would end at ~1.2 s.
+    assert run.status == "stopped" and "time budget" in run.message
+    assert len(seen) == 2 and [s.status for s in run.steps] == ["ran", "pending"]

@@ -6,6 +6,12 @@ in the fixed formats of `core/agent_format.py`; an answer that does not parse, f
 static checks or fails in the copy is fed back, within the step's attempts and the run's
 time budget. A goal the model plans in more than MAX_PLAN_STEPS steps, or a step that never
 runs, ends the run with a message saying so (the steps that ran stay on offer).
+
+Plans are sized to the goal and the model (`plan_limit`): a one-sentence goal on a small
+model is one step with no planning call; a cell handed back unchanged does a step only when
+that step just looks at what exists; the names the goal asks for must be assigned by the
+time the last step runs; a model call that the run's time budget cannot fit (judged by the
+calls so far) is not started.
 """
 
 from __future__ import annotations
@@ -21,10 +27,14 @@ from ...core.agent_format import (
     CellEdit,
     FormatError,
     done_entry,
+    fit_plan,
+    look_only,
     parse_cell,
     parse_plan,
     plan_instruction,
+    plan_limit,
     run_feedback,
+    sentences,
     step_instruction,
 )
 from ...core.check_types import CallKeywords, NamespaceView
@@ -33,6 +43,7 @@ from ...core.context import NotebookContext
 from ...core.engine import Engine, GenerationRequest
 from ...core.prompt import PromptBudget, build_messages
 from ...core.redact import redact, redact_context, redact_messages
+from ...core.targets import asked_names
 from ...errors import LocalAIError
 from .copy import AgentCopy, CopyLost, TrialResult
 from .state import AgentRun, AgentStep, Attempt
@@ -106,6 +117,8 @@ class AgentRunner:
         self._listener = listener
         self._budget = PromptBudget(engine.n_ctx(), options.max_tokens, options.context_tokens)
         self._started = time.monotonic()
+        self._call_seconds: list[float] = []
+        self._goal_names = asked_names(goal)
         self.run_state = AgentRun(goal=redact(goal.strip()), model=options.model or "",
                                   step_timeout_s=options.step_timeout_s)
 
@@ -153,17 +166,26 @@ class AgentRunner:
 
     # -- the plan -------------------------------------------------------------------------
     def _plan(self) -> list[str]:
-        messages = self._messages(plan_instruction(self.run_state.goal))
+        goal = self.run_state.goal
+        limit = plan_limit(goal, self._model_name())
+        if limit == 0:  # the goal is the one step: no planning call
+            return [goal.splitlines()[0][:200]]
+        messages = self._messages(plan_instruction(goal, limit))
         self._update("Planning…")
         problem = ""
         for attempt in range(2):
             text = self._ask(messages, attempt, max_tokens=min(96, self._options.max_tokens))
             try:
-                return parse_plan(text)
+                steps = parse_plan(text)
             except FormatError as error:
                 problem = str(error)
                 messages = [*messages, {"role": "assistant", "content": text},
                             {"role": "user", "content": problem}]
+                continue
+            # A plan finer than the limit is merged; only a goal of several sentences
+            # planned beyond MAX_PLAN_STEPS is too big (said by `run`).
+            too_big = len(steps) > MAX_PLAN_STEPS and sentences(goal) > 1
+            return steps if too_big else fit_plan(steps, limit)
         # No numbered plan twice: the goal itself is the one step (a small model often
         # answers a small goal with the code right away).
         return [self.run_state.goal.splitlines()[0][:200]]
@@ -176,13 +198,14 @@ class AgentRunner:
                 for s in state.ran_steps()]
         failing = self._context.last_error.cell_number if (
             self._context is not None and self._context.last_error is not None) else None
+        required = self._required(step)
         messages = self._messages(step_instruction(state.goal, state.plan, step.index, done,
-                                                   failing))
+                                                   failing, required))
         try:
             for attempt in range(self._options.attempts):
                 self._update(f"Step {step.index}, attempt {attempt + 1}: writing the cell…")
                 text = self._ask(messages, attempt)
-                problem = self._try(copy, step, text, failing)
+                problem = self._try(copy, step, text, failing, required)
                 if not problem:
                     return True
                 messages = [*messages, {"role": "assistant", "content": text},
@@ -191,25 +214,47 @@ class AgentRunner:
         finally:
             step.seconds = time.monotonic() - started
 
-    def _try(self, copy: AgentCopy, step: AgentStep, text: str, failing: int | None) -> str:
+    def _required(self, step: AgentStep) -> list[str]:
+        """The goal's names this step must assign: those its title names, and on the last
+        step every one no earlier step assigned."""
+        last = step.index == len(self.run_state.steps)
+        named = asked_names(step.title)
+        return [name for name in self._goal_names if name in named or (
+            last and name not in self._namespace.added)]
+
+    def _may_skip(self, step: AgentStep, cell: int, failing: int | None,
+                  required: list[str]) -> bool:
+        """Whether a cell handed back unchanged does `step`: only a step that looks at what
+        exists, not the last one, that assigns nothing, and not the failing cell or one
+        before it. Handing back a cell proves nothing about a step that changes data."""
+        return (look_only(step.title) and not required
+                and step.index < len(self.run_state.steps)
+                and (failing is None or cell > failing))
+
+    def _try(self, copy: AgentCopy, step: AgentStep, text: str, failing: int | None,
+             required: list[str]) -> str:
         """Parse, check and rehearse one answer; the feedback for the model, or "" if kept."""
         try:
             edit = parse_cell(text, self._known)
         except AlreadyDone as done:
-            if failing is None or done.cell > failing:  # a cell that ran does it already
+            if self._may_skip(step, done.cell, failing, required):
                 step.status, step.output, step.code = "skipped", (
                     f"In[{done.cell}] already does this step; nothing to add."), ""
                 step.attempts.append(Attempt(code=self._known.get(done.cell, "")))
                 self._update(f"Step {step.index}: already done by In[{done.cell}].")
                 return ""
-            step.attempts.append(Attempt(code="", problem=str(done)))
-            step.status, step.error = "failed", str(done)
-            return str(done)
+            problem = str(done) if failing is not None and done.cell <= failing else (
+                f"That is In[{done.cell}] unchanged: it ran already and does not do this step, "
+                "which must change or create data. Write the new code as `CELL: new`.")
+            step.attempts.append(Attempt(code="", problem=problem))
+            step.status, step.error = "failed", problem
+            return problem
         except FormatError as error:
             step.attempts.append(Attempt(code="", problem=str(error)))
             step.status, step.error = "failed", str(error)
             return str(error)
-        issues = check_code(edit.code, namespace=self._namespace)
+        step.note = edit.note
+        issues = check_code(edit.code, namespace=self._namespace, required_names=required)
         if edit.target is not None:  # an edited cell defines its names anew: no "rebinds"
             issues = [issue for issue in issues if issue.kind != "rebinds"]
         if issues:
@@ -263,17 +308,23 @@ class AgentRunner:
     def _messages(self, task: str) -> list[dict[str, str]]:
         return build_messages(task, self._context, self._budget)
 
+    def _model_name(self) -> str:
+        return self._options.model or str(self._engine.status().get("model") or "")
+
     def _ask(self, messages: list[dict[str, str]], attempt: int,
              max_tokens: int | None = None) -> str:
-        if time.monotonic() - self._started > self._options.time_budget_s:
+        # A call the budget cannot fit is not started: judged by the mean call so far, so a
+        # slow machine stops between calls instead of far past its budget.
+        expected = sum(self._call_seconds) / len(self._call_seconds) if self._call_seconds else 0
+        if time.monotonic() - self._started + expected > self._options.time_budget_s:
             raise _Stopped
         options = self._options
+        started = time.monotonic()
         generation = self._engine.generate(GenerationRequest(
             messages=redact_messages(messages),
             max_tokens=max_tokens or options.max_tokens,
             temperature=options.temperature if attempt == 0 else max(options.temperature, 0.5),
             seed=options.seed + attempt, model=options.model, session_id=options.session_id))
-        started = time.monotonic()
         try:
             completion = generation.result()
         except KeyboardInterrupt:
@@ -282,7 +333,8 @@ class AgentRunner:
                 pass
             raise
         finally:
-            self.run_state.model_seconds += time.monotonic() - started
+            self._call_seconds.append(time.monotonic() - started)
+            self.run_state.model_seconds += self._call_seconds[-1]
         if completion.model and not self.run_state.model:
             self.run_state.model = completion.model
         return completion.text

@@ -45,6 +45,7 @@ class AgentStep:
     refusals: list[str] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     seconds: float = 0.0
+    note: str = ""  # how the answer's tag was read, when not as written
 
     @property
     def kind(self) -> str:
@@ -71,6 +72,7 @@ class AgentStep:
                        "refusals": list(self.refusals)},
             "attempts": [{"code": a.code, "problem": a.problem or None} for a in self.attempts],
             "seconds": round(self.seconds, 2),
+            "note": self.note or None,
         }
 
 
