@@ -13,7 +13,10 @@ leave them), and the check runs last. "completed" means the check passed. Times 
 seconds of the ask (agent: plan + every attempt; one-shot: the whole answer with its
 retries) on this machine, shared with other work (the load is recorded).
 
-    python benchmarks/agent_eval.py [--model qwen2.5-coder-1.5b] [--only ID ...]
+    python benchmarks/agent_eval.py [--model qwen2.5-coder-1.5b] [--only ID ...] [--budget-s S]
+
+`--budget-s` starts no new ask after S seconds, so a shared machine can run the evaluation
+in locked chunks that end cleanly; the next call resumes where the JSON stops.
 """
 
 from __future__ import annotations
@@ -206,6 +209,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=[], help="goal ids")
     parser.add_argument("--modes", nargs="*", default=["agent", "one_shot"])
     parser.add_argument("--table", action="store_true", help="only write agent_eval.md")
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="start no new ask after this many seconds (resume later)")
     args = parser.parse_args()
     if args.table:
         print(write_table())
@@ -214,10 +219,14 @@ def main() -> int:
     out = RESULTS / f"agent_eval_{name}.json"
     rows: list[dict[str, Any]] = json.loads(out.read_text())["rows"] if out.exists() else []
     done = {(row["id"], row["mode"]) for row in rows}
+    started = time.monotonic()
     for goal in load_goals(args.only):
         for mode in args.modes:
             if (goal["id"], mode) in done:
                 continue
+            if args.budget_s is not None and time.monotonic() - started > args.budget_s:
+                print(f"budget of {args.budget_s:.0f} s spent; rerun to resume", flush=True)
+                return 0
             load_before = load_average()
             row = run_goal(goal, mode, args.model)
             row["load_before"], row["load_after"] = load_before, load_average()

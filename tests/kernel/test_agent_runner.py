@@ -205,3 +205,19 @@ def test_a_call_the_time_budget_cannot_fit_is_not_started(run_cells: Any) -> Non
     # Calls take 0.4 s: the plan and step 1 fit in 1 s, a third would end at ~1.2 s.
     assert run.status == "stopped" and "time budget" in run.message
     assert len(seen) == 2 and [s.status for s in run.steps] == ["ran", "pending"]
+
+
+def test_an_edit_without_an_error_is_checked_like_a_new_cell_and_repeats_are_said(
+        run_cells: Any) -> None:
+    shell = run_cells("readings = ['1.5', 'n/a', '2.5']")
+    cell = min(n for n, s in enumerate(cell_sources(shell)) if s.startswith("readings"))
+    made_up = f"CELL: edit In[{cell}]\n```python\nreadings = [1.5, 2.5]\navg = 2.0\n```"
+    engine, seen = scripted(made_up, made_up,
+                            "```python\nvalues = [float(r) for r in readings if r != 'n/a']\n"
+                            "avg = sum(values) / len(values)\n```", model="qwen2.5-coder-0.5b")
+    run = runner(shell, engine, "Set avg to the mean of the readings that are numbers.").run()
+    assert run.status == "done", run.message
+    first, _, kept = run.steps[0].attempts
+    assert "made-up data" in first.problem and kept.problem == ""
+    assert "same cell as your previous attempt" in seen[2].messages[-1]["content"]
+    assert run.steps[0].kind == "new" and shell.user_ns["readings"][1] == "n/a"

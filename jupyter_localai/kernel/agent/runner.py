@@ -208,6 +208,9 @@ class AgentRunner:
                 problem = self._try(copy, step, text, failing, required)
                 if not problem:
                     return True
+                if _repeated(step):
+                    problem = ("That is the same cell as your previous attempt, and it fails the "
+                               "same way: write different code.\n" + problem)
                 messages = [*messages, {"role": "assistant", "content": text},
                             {"role": "user", "content": problem}]
             return False
@@ -255,7 +258,10 @@ class AgentRunner:
             return str(error)
         step.note = edit.note
         issues = check_code(edit.code, namespace=self._namespace, required_names=required)
-        if edit.target is not None:  # an edited cell defines its names anew: no "rebinds"
+        if edit.target is not None and failing is not None:
+            # An edit that repairs an error defines its cell's names anew: no "rebinds". When
+            # nothing failed, an edit is checked like a new cell: the 0.5B "edited" a data
+            # cell into made-up data of its own instead of converting the user's.
             issues = [issue for issue in issues if issue.kind != "rebinds"]
         if issues:
             problem = "That cell has a problem:\n" + "\n".join(f"- {i.message}" for i in issues)
@@ -342,6 +348,13 @@ class AgentRunner:
     def _update(self, status: str) -> None:
         if self._listener is not None:
             self._listener.on_update(self.run_state, status)
+
+
+def _repeated(step: AgentStep) -> bool:
+    """Whether the step's last attempt repeats an earlier one's code."""
+    *earlier, last = step.attempts
+    return bool(last.code.strip()) and any(
+        attempt.code.strip() == last.code.strip() for attempt in earlier)
 
 
 def _figures(step: AgentStep) -> str:
