@@ -19,6 +19,7 @@ from .core import defaults
 MODEL_ENV = "JUPYTER_LOCALAI_MODEL"
 SERVER_URL_ENV = "JUPYTER_LOCALAI_SERVER_URL"
 SERVER_SECRET_ENV = "JUPYTER_LOCALAI_SECRET"
+WARM_ON_LOAD_ENV = "JUPYTER_LOCALAI_WARM_ON_LOAD"
 DEFAULT_MODEL = defaults.DEFAULT_MODEL
 AUTO_MODEL = "auto"  # model_choice.AUTO: pick by this machine's measured speed
 DEFAULT_AUTO_MAX_SECONDS = 10.0
@@ -185,6 +186,20 @@ class LocalAI(Configurable):
     prefill = Bool(
         True, help="Warm the model's cache with the notebook's context after each cell runs."
     ).tag(config=True)
+    warm_on_load = Bool(
+        help="Loading the extension is the signal to get ready: the model starts loading in "
+        "the background (its own process; the kernel never waits) and, with `prefill`, the "
+        "notebook's context is warmed after every cell from then on, so the first question "
+        "is as fast as later ones. Costs the model's memory from `%load_ext` on and idle CPU "
+        "while cells are added (README). Off: the model starts with the first question, and "
+        "cells prefill only after a question with notebook context. Defaults to "
+        "$JUPYTER_LOCALAI_WARM_ON_LOAD (0 turns it off), else on.",
+    ).tag(config=True)
+
+    @default("warm_on_load")
+    def _default_warm_on_load(self) -> bool:
+        return os.environ.get(WARM_ON_LOAD_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
     kv_disk_limit_mb = Int(
         defaults.KV_DISK_LIMIT_MB,
         min=0,

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from gguf import GGUFWriter
 
-from jupyter_localai.config import DEFAULT_MODEL, MODEL_ENV
+from jupyter_localai.config import DEFAULT_MODEL, MODEL_ENV, WARM_ON_LOAD_ENV
 from jupyter_localai.engines.worker_client import WorkerEngine
 from jupyter_localai.engines.worker_settings import KV_DIR_ENV
 from jupyter_localai.model_choice import SPEED_DIR_ENV
@@ -45,6 +45,14 @@ def _pinned_model(config: pytest.Config) -> None:
         config.add_cleanup(lambda: shutil.rmtree(os.environ.pop(SPEED_DIR_ENV), ignore_errors=True))
 
 
+def _no_warm_on_load() -> None:
+    """`%load_ext` starts the model in the background by default (`LocalAI.warm_on_load`).
+    Dozens of test kernels load the extension to test other things; each would start a
+    worker and load a model for nothing, on a 2-core machine. tests/warm/test_warm_on_load*.py
+    turn it on, and the real-kernel test there runs the default path end to end."""
+    os.environ.setdefault(WARM_ON_LOAD_ENV, "0")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Everything runs offline: pytest-socket blocks connects to anything but loopback.
@@ -54,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     _fresh_kv_states(config)
     _pinned_model(config)
+    _no_warm_on_load()
     if config.getoption("--allow-hosts", default=None) or config.getoption(
         "--force-enable-socket", default=False
     ):

@@ -14,6 +14,7 @@ from ..config import LocalAI
 from ..core.engine import Engine
 from ..core.reply import Reply
 from ..engines import select
+from ..errors import LocalAIError
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,15 @@ class KernelAssistant:
         # Set by the extension on load: warms the model after each cell (kernel/prefill.py).
         self.prefill: Any = None
         # A question with notebook context was asked here: from then on cells prefill
-        # (before it, the assistant touches none of the user's objects).
+        # even when `warm_on_load` is off (before it, the assistant touches none of the
+        # user's objects).
         self.context_asked = False
+
+    @property
+    def prefill_armed(self) -> bool:
+        """Whether cells warm the model: loading the extension says so (`warm_on_load`),
+        else the first question with notebook context does."""
+        return self.settings.prefill and (self.settings.warm_on_load or self.context_asked)
 
     # -- engines -----------------------------------------------------------------------
     def resolve_alias(self, model: str | None) -> str:
@@ -80,14 +88,25 @@ class KernelAssistant:
         return engine
 
     def prefill_engine(self) -> Engine | None:
-        """The engine a cell's prefill goes to, never started for it: the server's resident
-        model, or this kernel's worker once a question started it; None for remote models."""
+        """The engine a cell's prefill goes to: the server's resident model, or this
+        kernel's worker; None for remote models. Without `warm_on_load` the worker must have
+        been started by a question; with it, the worker engine is made here (cheap: its
+        process starts when the prefill thread loads it, never on this thread)."""
         if self.settings.remote_url:
             return None
         server = self._server_engine()
         if server is not None:
             return server
         worker = self._engines.get("worker")
+        if worker is None and self.settings.warm_on_load:
+            choice = select.choose(self.settings, None, name_configured_model=True)
+            if choice.is_remote:
+                return None
+            try:
+                worker = self._worker_engine(choice.target)
+            except LocalAIError as error:  # no llama-cpp-python: the question will say so
+                log.info("jupyter_localai: not warming on load: %s", error)
+                return None
         return worker if worker is not None and worker.supports_prefill else None
 
     def session_id(self) -> str | None:

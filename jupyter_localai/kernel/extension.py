@@ -1,4 +1,5 @@
-"""Loading and unloading the IPython extension: registration only, no model work."""
+"""Loading and unloading the IPython extension: registration, and (with `warm_on_load`)
+the model's background start; no model work on the kernel's thread."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def load(shell: Any) -> None:
     shell.configurables.append(assistant.settings)
     shell.register_magics(LocalAIMagics(shell, assistant))
     keep_question_marks(shell)
+    assistant.prefill.warm_up()  # `warm_on_load`: the model loads in the background
 
 
 def unload(shell: Any) -> None:

@@ -7,10 +7,12 @@ low-priority prefill: the worker evaluates it when idle and drops it for any rea
 The user's cell is never slowed by the IPC and never broken: errors are logged, not raised.
 Only the newest context is sent (a burst of cells coalesces into one prefill).
 
-It starts once the user asked a question with notebook context in this kernel (before,
-the assistant touches none of the user's objects), and nothing is loaded for it: without
-the Jupyter server's resident model, a prefill goes only to a worker this kernel already
-started for an earlier question.
+Loading the extension is the user's signal to get ready (`LocalAI.warm_on_load`, on by
+default): `warm_up` starts loading the model at once, in the background (this kernel's
+worker process, or nothing to load under the Jupyter server's resident model), and every
+cell from then on warms it, so the first question of a session is as fast as any later one.
+With `warm_on_load` off it starts once the user asked a question with notebook context
+(before, the assistant touches none of the user's objects), and nothing is loaded for it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ..core.engine import Engine, PrefillRequest
+from ..errors import LocalAIError
 
 if TYPE_CHECKING:
     from ..core.context import NotebookContext
@@ -36,6 +39,9 @@ class CellPrefill:
         self.sent = 0
         self.failures = 0
         self._latest: tuple[Any, NotebookContext, str | None] | None = None
+        self._to_load: Engine | None = None
+        self._loaded: Engine | None = None  # the engine `warm_up` loaded (or tried to)
+        self.load_error: str | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -56,7 +62,7 @@ class CellPrefill:
         this notebook until the cell has run. To this kernel's worker that is a few bytes on
         a local socket; to the server's resident model an HTTP call, made off the main
         thread so the cell never waits for it."""
-        if not (self.assistant.settings.prefill and self.assistant.context_asked):
+        if not self.assistant.prefill_armed:
             return
         engine = self.assistant.prefill_engine()
         if engine is None or not engine.supports_prefill:
@@ -75,6 +81,23 @@ class CellPrefill:
             self.failures += 1
             log.warning("pausing the prefill failed", exc_info=True)
 
+    def warm_up(self) -> None:
+        """On `%load_ext` (with `warm_on_load`): start loading the model in the background,
+        touching none of the user's objects; the cells that follow send the context."""
+        try:
+            if not (self.assistant.settings.warm_on_load and self.assistant.prefill_armed):
+                return
+            engine = self.assistant.prefill_engine()
+            if engine is None or not engine.supports_prefill:
+                return
+            with self._lock:
+                self._to_load = engine
+                self._ensure_thread()
+            self._wake.set()
+        except Exception:  # loading the extension must never fail for the warm-up
+            self.failures += 1
+            log.warning("starting the model in the background failed", exc_info=True)
+
     def after_cell(self, result: Any = None) -> None:
         """IPython's post_run_cell callback: collect the context, queue it, return."""
         try:
@@ -84,7 +107,7 @@ class CellPrefill:
             log.warning("prefill after the cell failed", exc_info=True)
 
     def _queue_context(self) -> None:
-        if not (self.assistant.settings.prefill and self.assistant.context_asked):
+        if not self.assistant.prefill_armed:
             return
         engine = self.assistant.prefill_engine()
         if engine is None or not engine.supports_prefill:
@@ -95,12 +118,16 @@ class CellPrefill:
         context = collect_context(self.assistant.shell, "")
         with self._lock:
             self._latest = (engine, context, self.assistant.session_id())
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._send_loop, name="localai-prefill", daemon=True
-                )
-                self._thread.start()
+            self._ensure_thread()
         self._wake.set()
+
+    def _ensure_thread(self) -> None:
+        """Start the send loop if it is not running (the caller holds the lock)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._send_loop, name="localai-prefill", daemon=True
+            )
+            self._thread.start()
 
     def _send_loop(self) -> None:
         while True:
@@ -108,6 +135,11 @@ class CellPrefill:
             self._wake.clear()
             with self._lock:
                 latest, self._latest = self._latest, None
+                to_load, self._to_load = self._to_load, None
+            if self.assistant.settings.warm_on_load:
+                to_load = latest[0] if latest is not None else to_load
+            if to_load is not None and to_load is not self._loaded:
+                self._load(to_load)
             if latest is None:
                 continue
             engine, context, session = latest
@@ -117,6 +149,19 @@ class CellPrefill:
             except Exception:  # a background prefill must not end the loop
                 self.failures += 1
                 log.warning("prefill not sent", exc_info=True)
+
+    def _load(self, engine: Engine) -> None:
+        """Load the model on this background thread, once per engine: the kernel never
+        waits for it, and a question asked meanwhile queues behind the same load. A model
+        that cannot load is reported once in the log; the first question says why."""
+        self._loaded = engine
+        try:
+            engine.load()
+        except LocalAIError as error:
+            self.load_error = str(error)
+            log.warning("jupyter_localai: the model did not load in the background: %s", error)
+        else:
+            self.load_error = None
 
     def _send(self, engine: Engine, context: NotebookContext, session: str | None) -> bool:
         settings = self.assistant.settings

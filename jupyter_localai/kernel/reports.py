@@ -49,7 +49,22 @@ def status_report(assistant: KernelAssistant) -> str:
     for key, status in statuses.items():
         lines.append(f"Engine '{key}':")
         lines += _format_status(status)
+    lines.append(_warm_line(assistant))
     return "\n".join(lines)
+
+
+def _warm_line(assistant: KernelAssistant) -> str:
+    """Whether cells warm the model, and why not: the first question's speed depends on it."""
+    settings, prefill = assistant.settings, assistant.prefill
+    if not settings.prefill:
+        return "Warm-up: off (LocalAI.prefill = False): every question evaluates its context."
+    if prefill is not None and prefill.load_error:
+        return f"Warm-up: the model did not load in the background: {prefill.load_error}"
+    if not assistant.prefill_armed:
+        return ("Warm-up: cells warm the model after the first question with notebook context "
+                "(LocalAI.warm_on_load = False).")
+    sent = prefill.sent if prefill is not None else 0
+    return f"Warm-up: on; the notebook's context was sent to the model {sent} time(s) as cells ran."
 
 
 def models_report(assistant: KernelAssistant) -> str:

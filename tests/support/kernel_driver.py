@@ -73,9 +73,12 @@ class KernelDriver:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
 
-    def execute(self, code: str, timeout: float = 300.0, on_message: Any = None) -> CellRun:
-        """Run `code`, return its iopub messages once the kernel is idle again."""
-        msg_id = self.client.execute(code)
+    def execute(self, code: str, timeout: float = 300.0, on_message: Any = None,
+                *, store_history: bool = True) -> CellRun:
+        """Run `code`, return its iopub messages once the kernel is idle again.
+        `store_history=False`: a probe, not a cell of the notebook (the assistant's context
+        leaves it out, as a frontend's silent call)."""
+        msg_id = self.client.execute(code, store_history=store_history)
         run = CellRun()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
