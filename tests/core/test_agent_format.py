@@ -60,9 +60,13 @@ def test_broken_answers_get_feedback(text: str, known: dict[int, str], feedback:
 
 def test_the_step_request_carries_the_plan_what_ran_and_the_format() -> None:
     done = [done_entry(1, parse_cell("```python\ntotals = 3\ntotals\n```", {}), "3")]
-    text = step_instruction("sum and plot", ["Sum", "Plot"], 2, done, failing_cell=4)
+    text = step_instruction("sum and plot", ["Sum", "Plot"], 2, done, failing_cell=4,
+                            known_cells={2: "rates = {}", 3: "x = 1", 4: "y = rates['a'] + x"})
     assert "Now do step 2: Plot" in text and "totals = 3" in text and "Output: 3" in text
-    assert "CELL: new" in text and "In[4]" in text
+    assert "```python block" in text and "CELL: edit In[N]" in text
+    assert "In[4] fails. It reads `rates`, which In[2] defines, `x`, which In[3] defines." in text
+    # No cell failed: no edit is offered (the 0.5B edited healthy cells when it was).
+    assert "CELL" not in step_instruction("sum", ["Sum"], 1, [])
 
 
 def test_the_forms_placeholders_are_not_taken_for_steps_or_code() -> None:

@@ -200,7 +200,7 @@ class AgentRunner:
             self._context is not None and self._context.last_error is not None) else None
         required = self._required(step)
         messages = self._messages(step_instruction(state.goal, state.plan, step.index, done,
-                                                   failing, required))
+                                                   failing, required, self._known))
         try:
             for attempt in range(self._options.attempts):
                 self._update(f"Step {step.index}, attempt {attempt + 1}: writing the cell…")
@@ -267,7 +267,7 @@ class AgentRunner:
             problem = "That cell has a problem:\n" + "\n".join(f"- {i.message}" for i in issues)
             step.attempts.append(Attempt(edit.code, problem))
             self._record(step, edit, None, problem)
-            return problem + "\nReply again in the same format with the corrected cell."
+            return problem + "\nReply again with the corrected cell in one ```python block."
         then = []
         if edit.target is not None and failing is not None and edit.target < failing:
             then = [(failing, self._known.get(failing, ""))]  # the edit must repair it
