@@ -54,17 +54,23 @@ class BenchKernel:
     cells, and keep their state in `sys.modules['_localai_bench']`, not in the namespace.
     """
 
-    def __init__(self, model_path: str, cache_dir: Path | None = None) -> None:
+    def __init__(self, model_path: str, cache_dir: Path | None = None, *,
+                 extra_env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
         """`cache_dir`: the kernel's own user cache (saved KV states), so no state saved by
-        another contender or an earlier run makes a cold question warm."""
+        another contender or an earlier run makes a cold question warm. `extra_env`:
+        settings through the environment (`JUPYTER_LOCALAI_WARM_ON_LOAD`); `cwd`: where a
+        notebook's relative data paths point."""
         from jupyter_client.manager import KernelManager
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_LOCALAI_")}
         env.update(JUPYTER_LOCALAI_MODEL=model_path, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+        # Off unless asked: the benchmark's own contenders start the model themselves.
+        env["JUPYTER_LOCALAI_WARM_ON_LOAD"] = "0"
         if cache_dir is not None:
             env["XDG_CACHE_HOME"] = str(cache_dir)
+        env.update(extra_env or {})
         self.manager = KernelManager(kernel_name="python3")
-        self.manager.start_kernel(env=env)
+        self.manager.start_kernel(env=env, **({"cwd": str(cwd)} if cwd is not None else {}))
         self.client = self.manager.blocking_client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=120)

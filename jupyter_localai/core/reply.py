@@ -112,6 +112,26 @@ def fenced_blocks(text: str) -> list[FencedBlock]:
         position = end.end()
 
 
+def code_then_prose(text: str) -> int | None:
+    """Where a code answer can stop: just past the last closed Python block, once the text
+    after it has begun a line of prose (not another fence). None while that is not so.
+
+    The code an answer proposes is its Python blocks; the prose after them costs decode
+    time (seconds on a small CPU) and changes no code. Waiting for the first character of
+    the next line keeps answers whose second block follows the first directly.
+    """
+    blocks = fenced_blocks(text)
+    if not blocks or blocks[-1].tag not in PYTHON_TAGS:
+        return None
+    after = text[blocks[-1].end :]  # "" while the last block is open
+    if "\n" not in after:
+        return None  # no closing fence yet, or its line is not over
+    rest = after.lstrip()
+    if not rest or rest[0] in "`~":
+        return None
+    return blocks[-1].end
+
+
 def _fenced_blocks(text: str) -> list[tuple[str, str]]:
     """(language tag, body) of each fenced block."""
     return [(block.tag, block.body) for block in fenced_blocks(text)]

@@ -23,7 +23,7 @@ from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
 from .redact import redact, redact_context
 from .repairs import repaired
-from .reply import Reply, Timings, drop_replayed_cells, extract_code
+from .reply import Reply, Timings, code_then_prose, drop_replayed_cells, extract_code
 
 TASKS = ("generate", "explain", "fix", "chat")
 FORMATS = ("code", "markdown", "text")
@@ -371,6 +371,7 @@ def _one_attempt(
     issues_of: IssuesOf | None = None,
 ) -> Reply:
     temperature, seed = attempt_sampling(request, attempt)
+    n_candidates = request.candidates if issues_of and engine.supports_candidates else 1
     generation = engine.generate(GenerationRequest(
         messages=messages,
         max_tokens=request.max_tokens,
@@ -378,15 +379,24 @@ def _one_attempt(
         seed=seed,
         model=request.model,
         session_id=request.session_id,
-        n_candidates=request.candidates if issues_of and engine.supports_candidates else 1,
+        n_candidates=n_candidates,
     ))
     cancel.attach(generation)
     pieces: list[str] = []
+    # A code answer ends with its code: the prose after the block is stopped (decode time
+    # on a small CPU, and no code in it). Not with parallel candidates: they share the
+    # decode, and the others may still be inside their block.
+    code_ends_at: int | None = None
+    stop_after_code = _wants_code(request) and n_candidates == 1
     try:
         for piece in generation:
             pieces.append(piece)
             if listener is not None:
                 listener.on_token(piece)
+            if stop_after_code and code_ends_at is None:
+                code_ends_at = code_then_prose("".join(pieces))
+                if code_ends_at is not None:
+                    generation.cancel()
     except KeyboardInterrupt:
         generation.cancel()
         cancel.cancel()
@@ -407,6 +417,8 @@ def _one_attempt(
         )
         model = completion.model
         finish = "cancelled" if cancel.cancelled else completion.finish_reason
+    if code_ends_at is not None and not cancel.cancelled:
+        text, finish = text[:code_ends_at], "stop"
     reply = Reply(task=request.task, text=text, code=_code_of(request, text), model=model,
                   timings=timings, finish_reason=finish)
     if issues_of is not None and completion is not None and finish != "cancelled":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyter_localai.core.reply import (
     Reply,
+    code_then_prose,
     drop_replayed_cells,
     extract_code,
     parses,
@@ -87,3 +89,17 @@ def test_new_cells_in_the_cell_format_are_kept_and_nothing_is_emptied() -> None:
     only_replay = "# In[1]:\nvalues = [1, 2]"
     assert drop_replayed_cells(only_replay, ["values = [1, 2]"]) == only_replay
     assert drop_replayed_cells("x = 1", ["x = 1"]) == "x = 1"  # no markers: not a replay
+
+
+@pytest.mark.parametrize(("text", "end"), [
+    ("Here:\n```python\nx = 1\n", None),  # block still open
+    ("Here:\n```python\nx = 1\n```", None),  # the closing fence's line may go on
+    ("Here:\n```python\nx = 1\n```\n", None),  # nothing after it yet
+    ("Here:\n```python\nx = 1\n```\n\n```py", None),  # another block begins
+    ("Here:\n```python\nx = 1\n```\nThis", len("Here:\n```python\nx = 1\n```")),
+    ("```python\nx = 1\n```\n\n```python\ny = 2\n```\nDone",
+     len("```python\nx = 1\n```\n\n```python\ny = 2\n```")),
+    ("```text\nx\n```\nok", None),  # not a Python block
+])
+def test_code_then_prose_finds_where_a_code_answer_can_stop(text: str, end: int | None) -> None:
+    assert code_then_prose(text) == end

@@ -150,3 +150,31 @@ def test_a_fix_that_replays_the_notebook_is_reduced_to_its_own_cell() -> None:
               "# In[3]:\nprint(df.shape)\n```")
     reply = run_task(scripted(replay), TaskRequest("fix", context=context))
     assert reply.code == "print(df.shape)" and reply.attempts == 1
+
+
+def test_a_code_answer_stops_at_the_prose_after_its_block() -> None:
+    """The sentence after the block is decode time with no code in it: the stream is
+    stopped when it starts, the answer kept up to the closing fence, not marked cancelled."""
+    prose = " ".join(["This", "sums", "the", "column."] * 20)
+    engine = scripted(f"```python\nanswer = df['a'].sum()\n```\n{prose}")
+    recorder = Recorder()
+    request = TaskRequest("generate", "sum column a into answer", context=failing_notebook())
+    reply = run_task(engine, request, listener=recorder)
+    assert reply.text == "```python\nanswer = df['a'].sum()\n```"
+    assert reply.code == "answer = df['a'].sum()" and reply.finish_reason == "stop"
+    assert len("".join(recorder.tokens)) < len(reply.text) + 20  # not the whole paragraph
+
+
+def test_a_second_block_right_after_the_first_is_kept() -> None:
+    engine = scripted("```python\nimport math\n```\n```python\nanswer = math.pi\n```\nDone.")
+    request = TaskRequest("generate", "pi into answer", context=failing_notebook())
+    reply = run_task(engine, request)
+    assert reply.code == "import math\n\nanswer = math.pi"
+
+
+def test_prose_is_not_stopped_when_prose_was_asked_for() -> None:
+    text = "```python\nanswer = 1\n```\nThen it prints the answer."
+    request = TaskRequest("explain", "", context=failing_notebook(), target_source="answer = 1")
+    assert run_task(scripted(text), request).text == text
+    request = TaskRequest("generate", "explain sums", context=failing_notebook(), format="markdown")
+    assert run_task(scripted(text), request).text == text
