@@ -221,3 +221,14 @@ def test_an_edit_without_an_error_is_checked_like_a_new_cell_and_repeats_are_sai
     assert "made-up data" in first.problem and kept.problem == ""
     assert "same cell as your previous attempt" in seen[2].messages[-1]["content"]
     assert run.steps[0].kind == "new" and shell.user_ns["readings"][1] == "n/a"
+
+
+def test_an_in_place_idiom_is_rewritten_instead_of_retried(run_cells: Any) -> None:
+    shell = run_cells("import pandas as pd", "df = pd.DataFrame({'a': [1.0, None, 3.0]})")
+    engine, seen = scripted("```python\ndf = df.dropna(inplace=True)\nn = len(df)\n```",
+                            model="qwen2.5-coder-0.5b")
+    run = runner(shell, engine, "Drop the empty rows of df and set n to how many are left.").run()
+    assert run.status == "done", run.message
+    assert run.steps[0].code.startswith("df = df.dropna()") and len(seen) == 1
+    assert "n = 2" in run.steps[0].code or run.steps[0].status == "ran"
+    assert len(shell.user_ns["df"]) == 3

@@ -43,7 +43,9 @@ from ...core.context import NotebookContext
 from ...core.engine import Engine, GenerationRequest
 from ...core.prompt import PromptBudget, build_messages
 from ...core.redact import redact, redact_context, redact_messages
+from ...core.repairs import repaired
 from ...core.targets import asked_names
+from ...core.tasks import RETRY_TEMPERATURES
 from ...errors import LocalAIError
 from .copy import AgentCopy, CopyLost, TrialResult
 from .state import AgentRun, AgentStep, Attempt
@@ -263,6 +265,8 @@ class AgentRunner:
             # nothing failed, an edit is checked like a new cell: the 0.5B "edited" a data
             # cell into made-up data of its own instead of converting the user's.
             issues = [issue for issue in issues if issue.kind != "rebinds"]
+        if issues and all(issue.kind in _REPAIRABLE for issue in issues):
+            edit, issues = self._repaired(edit, issues, required, failing)
         if issues:
             problem = "That cell has a problem:\n" + "\n".join(f"- {i.message}" for i in issues)
             step.attempts.append(Attempt(edit.code, problem))
@@ -290,6 +294,18 @@ class AgentRunner:
         step.attempts.append(Attempt(edit.code, result.stopped or result.error))
         self._update(f"Step {step.index}: the cell failed in the copy; revising…")
         return problem
+
+    def _repaired(self, edit: CellEdit, issues: list[Any], required: list[str],
+                  failing: int | None) -> tuple[CellEdit, list[Any]]:
+        """The cell with its in-place idioms rewritten (as `%%ai` does), when that leaves
+        no issue; else as it was. Saves an attempt the small models mostly repeat."""
+        repair = repaired(edit.code, self._namespace)
+        if repair is None:
+            return edit, issues
+        left = check_code(repair.code, namespace=self._namespace, required_names=required)
+        if edit.target is not None and failing is not None:
+            left = [issue for issue in left if issue.kind != "rebinds"]
+        return (edit, issues) if left else (CellEdit(repair.code, edit.target, edit.note), [])
 
     def _record(self, step: AgentStep, edit: CellEdit, result: TrialResult | None,
                 problem: str) -> None:
@@ -329,7 +345,9 @@ class AgentRunner:
         generation = self._engine.generate(GenerationRequest(
             messages=redact_messages(messages),
             max_tokens=max_tokens or options.max_tokens,
-            temperature=options.temperature if attempt == 0 else max(options.temperature, 0.5),
+            # Retries warm up as `%%ai`'s do: at 0.5 the 0.5B repeated its failing cell.
+            temperature=options.temperature if attempt == 0 else max(
+                options.temperature, RETRY_TEMPERATURES[min(attempt, len(RETRY_TEMPERATURES)) - 1]),
             seed=options.seed + attempt, model=options.model, session_id=options.session_id))
         try:
             completion = generation.result()
@@ -348,6 +366,9 @@ class AgentRunner:
     def _update(self, status: str) -> None:
         if self._listener is not None:
             self._listener.on_update(self.run_state, status)
+
+
+_REPAIRABLE = frozenset({"inplace", "none_result"})
 
 
 def _repeated(step: AgentStep) -> bool:
