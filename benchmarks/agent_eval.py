@@ -149,8 +149,9 @@ def write_table() -> Path:
              "Goals and checks: `benchmarks/agent_goals/` (fixed before any agent run). "
              "Completed = the goal's check passed after the notebook (setup cells, then the "
              "accepted agent cells or the one-shot cell) ran from the top in a fresh kernel. "
-             "Time = wall seconds of the ask on a shared 2-core machine under heavy load from "
-             "other engineers' work (load averages before/after each ask in the JSON)."), ""]
+             "Time = wall seconds of the ask on a 2-core machine shared with other engineers' "
+             "work (asks run under a lock that keeps heavy runs apart; load averages before "
+             "and after each ask are in the JSON)."), ""]
     for path in sorted(RESULTS.glob("agent_eval_*.json")):
         data = json.loads(path.read_text())
         rows = data["rows"]
