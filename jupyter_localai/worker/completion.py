@@ -15,6 +15,18 @@ tokens after their longest common prefix with it, so after `prefill_completion` 
 the stable context, a keystroke costs its own few tokens. A completion ends at its
 `max_tokens`, a stop string, the model's end of generation or after `max_lines` lines.
 
+A completion never holds the chat up either. When its context is not warm yet (the first
+keystroke after a cell ran, before the prefill finished), its prompt is evaluated in
+chunks of `CHUNK` tokens with the abort callback set: a chat job that arrives, or a newer
+keystroke, stops it at once; the chunks done are kept (they are the same context the next
+request starts with), the completion answers with no suggestion ("busy" or "cancelled")
+and the rest of its context is offered again as a prefill, for idle time. Between a chat
+answer's tokens a completion may evaluate at most `BETWEEN_TOKENS_BUDGET` fresh tokens
+(a keystroke's worth); one that needs more answers "busy" at once and leaves its context
+to that prefill. (Measured before this rule, `benchmarks/complete_bench.py`: a chat
+question asked while typing on the 50-cell notebook waited ~10 s behind a completion
+evaluating its 1,100-token context cold; its own prefix was still cached.)
+
 The model is passed in: this module never imports llama_cpp.
 """
 
@@ -22,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .fim import CompletionPrompt, FimTokens, completion_prompt, find_fim_tokens
@@ -36,6 +49,21 @@ if TYPE_CHECKING:
 log = logging.getLogger("jupyter_localai.worker")
 # A completion stops after this many lines unless the request says otherwise.
 MAX_LINES = 6
+# Tokens per `llama_decode` of a completion's context: an abort loses at most one chunk.
+CHUNK = 128
+# Fresh tokens a completion may evaluate between two tokens of a chat answer.
+BETWEEN_TOKENS_BUDGET = 64
+# Fewer fresh tokens than this (a keystroke) are evaluated without the abort callback.
+ABORTABLE_FROM = 32
+
+
+class Interrupted(Exception):
+    """A completion's prompt evaluation gave way (to a chat job, a newer keystroke, or the
+    between-tokens budget); `reason` is the finish reason it answers with."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def cut_at_lines(done: str, piece: str, max_lines: int) -> tuple[str, bool]:
@@ -88,18 +116,25 @@ class Completer:
     def serve_waiting(self, model: LoadedModel | None) -> None:
         """Answer every completion waiting now (between a chat answer's tokens)."""
         while (job := self.scheduler.take_completion()) is not None:
-            self.complete(model, job)
+            self.complete(model, job, budget=BETWEEN_TOKENS_BUDGET)
 
-    def complete(self, model: LoadedModel | None, job: dict[str, Any]) -> None:
-        """Serve one `complete` job: stream its text, or say why not."""
+    def complete(
+        self, model: LoadedModel | None, job: dict[str, Any], budget: int | None = None
+    ) -> None:
+        """Serve one `complete` job: stream its text, or say why not. `budget`: the most
+        fresh prompt tokens it may evaluate (None: any, interruptible)."""
         job_id = str(job.get("id"))
+        request = job.get("request") or {}
         try:
             if self.scheduler.is_cancelled(job_id):
                 self.send_done(job_id, "", "cancelled", 0, 0, 0, time.perf_counter())
             elif model is None:
                 self.send_error(job_id, MODEL_LOAD, "no model is loaded")
             else:
-                self.run(model, job_id, job.get("request") or {})
+                self.run(model, job_id, request, budget)
+        except Interrupted as stop:
+            self.send_done(job_id, "", stop.reason, 0, 0, 0, time.perf_counter())
+            self.offer_rest(request)
         except (ValueError, TypeError, KeyError) as exc:
             self.send_error(job_id, BAD_REQUEST, f"{type(exc).__name__}: {exc}")
         except RuntimeError as exc:
@@ -112,13 +147,23 @@ class Completer:
             self.scheduler.forget_cancel(job_id)
             self.served += 1
 
-    def run(self, model: LoadedModel, job_id: str, request: dict[str, Any]) -> None:
+    def offer_rest(self, request: dict[str, Any]) -> None:
+        """An interrupted completion's context, offered again as a prefill (idle time)."""
+        self.scheduler.offer_completion_prefill({
+            "op": "prefill_completion",
+            "context": request.get("context") or "",
+            "session_id": request.get("session_id"),
+        })
+
+    def run(
+        self, model: LoadedModel, job_id: str, request: dict[str, Any], budget: int | None
+    ) -> None:
         started = time.perf_counter()
         max_tokens = max(1, int(request.get("max_tokens") or 64))
         max_lines = max(1, int(request.get("max_lines") or MAX_LINES))
         stops = [s for s in request.get("stop") or [] if isinstance(s, str) and s]
         tokens = self.prompt(model, request).tokens
-        keep = self.evaluate(model, tokens, max_tokens)
+        keep = self.evaluate(model, tokens, max_tokens, job_id, budget)
         if keep < 0:
             self.send_error(
                 job_id, CONTEXT_OVERFLOW,
@@ -169,53 +214,95 @@ class Completer:
         self.send_done(job_id, stream.text, finish, len(tokens), produced, keep, started,
                        first_at)
 
-    def evaluate(self, model: LoadedModel, tokens: list[int], max_tokens: int) -> int:
-        """Bring the completion sequence to `tokens` (logits of the last at index -1),
-        evaluating only what follows the longest common prefix; the reused length, or -1
-        when the window has no room for it."""
-        held = model.completion_tokens
+    def held(self, model: LoadedModel, tokens: list[int]) -> int:
+        """Leading `tokens` the completion sequence really holds (its record trimmed to
+        the cache first: a chat evaluation may have cut the sequence's tail)."""
+        model.clear_sequence(COMPLETION_SEQ, model.sequence_length(COMPLETION_SEQ))
         same = 0
-        for a, b in zip(held, tokens):
+        for a, b in zip(model.completion_tokens, tokens):
             if a != b:
                 break
             same += 1
-        keep = min(same, len(tokens) - 1)  # the last token anew: its logits are needed
-        if len(tokens) - len(held) + max_tokens > model.free_cells():
+        return same
+
+    def evaluate(
+        self, model: LoadedModel, tokens: list[int], max_tokens: int, job_id: str,
+        budget: int | None,
+    ) -> int:
+        """Bring the completion sequence to `tokens` (logits of the last at index -1),
+        evaluating only what follows the longest common prefix; the reused length, or -1
+        when the window has no room for it. Raises `Interrupted` when it gives way."""
+        keep = min(self.held(model, tokens), len(tokens) - 1)  # the last anew: its logits
+        if len(tokens) - len(model.completion_tokens) + max_tokens > model.free_cells():
             return -1
         model.clear_sequence(COMPLETION_SEQ, keep)
-        batch = model.new_batch(min(512, max(1, len(tokens) - keep)))
+        fresh = len(tokens) - keep
+        if budget is not None and fresh > budget:
+            raise Interrupted("busy")
+        scheduler = self.scheduler
+        if fresh < ABORTABLE_FROM:
+            self.eval_chunks(model, tokens[keep:], keep, None)
+            return keep
+        # A chat job stops it at once; a newer keystroke only between chunks, so that fast
+        # typing still brings the context forward a chunk per keystroke.
+        self.eval_chunks(
+            model, tokens[keep:], keep, scheduler.urgent_waiting,
+            between=lambda: scheduler.is_cancelled(job_id),
+        )
+        if len(model.completion_tokens) < len(tokens):
+            raise Interrupted("cancelled" if scheduler.is_cancelled(job_id) else "busy")
+        return keep
+
+    @staticmethod
+    def eval_chunks(
+        model: LoadedModel, tokens: list[int], start: int, give_way: Callable[[], bool] | None,
+        between: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Evaluate `tokens` on the completion sequence from position `start`, in chunks of
+        `CHUNK`; with `give_way`, stop (between chunks, or inside one through the abort
+        callback) as soon as it is true, keeping the whole chunks evaluated; `between` is
+        asked between chunks only."""
+        batch = model.new_batch(min(CHUNK, max(1, len(tokens))))
         try:
-            model.eval_sequence(COMPLETION_SEQ, tokens[keep:], keep, batch)
+            for at in range(0, len(tokens), CHUNK):
+                if give_way is None:
+                    model.eval_sequence(COMPLETION_SEQ, tokens[at : at + CHUNK], start + at, batch)
+                    continue
+                if give_way() or (at and between()):
+                    return
+                try:
+                    with model.abort_when(give_way):
+                        model.eval_sequence(
+                            COMPLETION_SEQ, tokens[at : at + CHUNK], start + at, batch)
+                except RuntimeError:
+                    if not give_way():
+                        raise
+                    # Aborted: the cut chunk's cells go, the whole chunks before it stay.
+                    model.clear_sequence(COMPLETION_SEQ, len(model.completion_tokens))
+                    return
         finally:
             batch.close()
-        return keep
 
     def prefill(self, model: LoadedModel | None, job: dict[str, Any]) -> None:
         """Evaluate a completion's stable part (`<|fim_prefix|>` + context) ahead of time,
-        giving way at once to any real job or completion."""
+        giving way at once to any real job or completion (keeping the chunks done)."""
         if model is None:
             return
         request = {"context": job.get("context") or "", "prefix": "", "suffix": ""}
         prompt = self.prompt(model, request)
         stable = prompt.tokens[: prompt.stable]
-        held = model.completion_tokens
-        same = 0
-        for a, b in zip(held, stable):
-            if a != b:
-                break
-            same += 1
-        if same >= len(stable) or len(stable) - len(held) > model.free_cells():
+        same = self.held(model, stable)
+        if same >= len(stable) or len(stable) - len(model.completion_tokens) > model.free_cells():
             return
         model.clear_sequence(COMPLETION_SEQ, same)
-        batch = model.new_batch(min(512, len(stable) - same))
+        self.scheduler.begin_prefill(str(job.get("session_id") or ""))
         try:
-            with model.abort_when(self.scheduler.prefill_should_yield):
-                model.eval_sequence(COMPLETION_SEQ, stable[same:], same, batch)
+            self.eval_chunks(model, stable[same:], same, self.scheduler.prefill_should_yield)
         except RuntimeError:
-            # Aborted for a real job (or failed): keep nothing past what is known good.
-            model.clear_sequence(COMPLETION_SEQ, same)
+            log.exception("completion prefill failed")
+            model.clear_sequence(COMPLETION_SEQ, same)  # keep nothing past what is known good
         finally:
-            batch.close()
+            self.scheduler.end_prefill()
         self.prefilled_tokens += max(0, len(model.completion_tokens) - same)
 
     # --- answers ---------------------------------------------------------------------------

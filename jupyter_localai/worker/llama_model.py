@@ -277,6 +277,13 @@ class LoadedModel:
         llama_cpp.llama_memory_seq_rm(memory, target, -1, -1)
         llama_cpp.llama_memory_seq_cp(memory, source, target, 0, length)
 
+    def sequence_length(self, seq: int) -> int:
+        """Positions `seq` holds in the KV cache (llama.cpp's view): `Llama.eval` removes
+        every sequence's positions past the chat's, so the completion's may be shorter than
+        the tokens recorded for it."""
+        memory = llama_cpp.llama_get_memory(self.llm._ctx.ctx)
+        return int(llama_cpp.llama_memory_seq_pos_max(memory, seq)) + 1
+
     def clear_sequence(self, seq: int, keep: int = 0) -> None:
         """Drop `seq`'s positions from `keep` on (all of them by default)."""
         memory = llama_cpp.llama_get_memory(self.llm._ctx.ctx)

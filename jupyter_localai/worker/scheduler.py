@@ -105,7 +105,7 @@ class Scheduler:
             self._prefills.pop(_completion_key(session_id), None)
             if self._prefills.pop(key, None) is not None:
                 self.warm["prefills_paused"] += 1
-            if self._prefilling == key:
+            if self._prefilling in (key, _completion_key(session_id)):
                 self.prefill_stop = True
 
     def load_pending(self) -> bool:
@@ -186,7 +186,10 @@ class Scheduler:
         or a prefill giving way), which the log need not repeat."""
         if self.current is not None and self.current in self._cancelled:
             return True
-        return self._prefilling is not None and (self.urgent_waiting() or self.prefill_stop)
+        completing = self._completing
+        if completing is not None and (completing[1] in self._cancelled or self.urgent_waiting()):
+            return True  # a completion's cold prompt giving way (`completion.py`)
+        return self._prefilling is not None and self.prefill_should_yield()
 
     def queue_length(self) -> int:
         return self._jobs.qsize()

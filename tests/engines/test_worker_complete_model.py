@@ -153,3 +153,57 @@ def test_without_fim_a_completion_continues_the_context_and_prefix(
         assert first.prompt_tokens == engine.complete(_completion(suffix="")).result().prompt_tokens
     finally:
         engine.close()
+
+
+# A notebook-sized completion context: ~1,500 tokens, seconds to evaluate cold.
+LONG_CONTEXT = "import pandas as pd\n" + "".join(
+    f"table_{i} = pd.DataFrame({{'city_{i}': ['a', 'b'], 'sales_{i}': [{i}, {i * 3}]}})\n"
+    f"total_{i} = table_{i}['sales_{i}'].sum()\n"
+    for i in range(40)
+)
+SHORT_CHAT = GenerationRequest(
+    messages=[{"role": "user", "content": "Name one pandas method for reading CSV files."}],
+    max_tokens=8,
+)
+
+
+def test_a_chat_question_asked_while_typing_stays_warm_and_is_not_held_up(
+    worker_engine: WorkerEngine,
+) -> None:
+    """The user runs a cell (its completion context is offered), types at once and asks
+    the chat mid-way: the chat's cached prefix is reused and it does not wait for the
+    completion's cold context (seconds); the context the completions evaluated in pieces,
+    given way to the chat and to newer keystrokes, completes as a cold one does."""
+    worker_engine.reset_cache()
+    final = _completion(context=LONG_CONTEXT, prefix="best = table_7[", suffix="",
+                        max_tokens=12, session_id="busy-nb")
+    reference = worker_engine.complete(final).result()
+    cold_s = reference.total_s
+    assert reference.text and reference.cached_tokens == 0
+    worker_engine.reset_cache()
+    worker_engine.generate(SHORT_CHAT).result()
+    assert worker_engine.prefill_completion(LONG_CONTEXT, "busy-nb")
+    typed = "best = table_7["
+    pending = []
+    chat = None
+    for n in range(1, len(typed) + 1):
+        pending.append(worker_engine.complete(_completion(
+            context=LONG_CONTEXT, prefix=typed[:n], suffix="", max_tokens=12,
+            session_id="busy-nb")))
+        if n == 4:
+            asked = time.perf_counter()
+            chat = worker_engine.generate(SHORT_CHAT)
+            first = next(iter(chat))
+            chat_wait = time.perf_counter() - asked
+        time.sleep(0.15)
+    assert chat is not None and first
+    answered = chat.result()
+    assert answered.cached_tokens == answered.prompt_tokens - 1  # its prefix stayed warm
+    # Cold, the completion's context takes seconds; the chat never waits for it.
+    assert cold_s > 3.0 and chat_wait < min(1.5, cold_s / 3), (chat_wait, cold_s)
+    ended = [p.result() for p in pending]
+    assert {e.finish_reason for e in ended[:-1]} <= {"cancelled", "busy", "stop", "length"}
+    again = worker_engine.complete(final).result()
+    assert again.text == reference.text
+    assert again.cached_tokens > 0
+
