@@ -18,7 +18,7 @@ before the next keystroke.
 Peer, measured in the same run at the same word boundaries: what notebook-intelligence
 does, the neighbouring cells rebuilt into a fresh fill-in-the-middle prompt per request and
 no KV reuse (llama-cpp-python driven directly, `reset()` before each request), with the
-same cells as ours (ours has the variable summaries on top).
+same cells as ours (ours adds a hint line per variable the cell names).
 
 Chat while completions run: a chat question's time to first token on the same engine, alone
 and while the user types (the completion must not hold the chat answer up).
@@ -318,7 +318,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     peer = PeerFIM(path, args.threads)
     peer_ms: list[float] = []
     for book in books:
-        cells_text = completion_context(book.context, with_variables=False)
+        cells_text = completion_context(book.context)
         rows = []
         boundary = [k for cell in book.typed for k in keystrokes(cell) if k.boundary]
         step = max(1, len(boundary) // max(1, args.peer_requests))

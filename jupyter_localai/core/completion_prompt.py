@@ -4,24 +4,32 @@ A completion is asked at every keystroke, so almost all of its prompt must alrea
 the model's cache. The prompt is split in two:
 
 - `completion_context(context)`: the stable part, the earlier cells rendered as Python
-  (`# In[n]:` headers, outputs as comments, as `core.prompt` renders them for chat), the
-  kernel's variable summaries as comments, then the header of the cell being edited. It
-  depends only on the notebook's context (which changes when a cell runs), never on what
-  the user types, so it is byte-stable while they type and is prefilled once per cell run;
-  the question-dependent parts of a context (`related_cells`, `mentioned`) are ignored.
+  (`# In[n]:` headers, outputs as comments, as `core.prompt` renders them for chat), then
+  the header of the cell being edited. It depends only on the notebook's context (which
+  changes when a cell runs), never on what the user types, so it is byte-stable while they
+  type and is prefilled once per cell run; the question-dependent parts of a context
+  (`related_cells`, `mentioned`) are ignored.
 - the cell's text before the cursor (`prefix`) and after it (`suffix`), which the engine
-  puts around its fill-in-the-middle tokens.
+  puts around its fill-in-the-middle tokens. The prefix starts with one comment line per
+  live variable the cell names (`variable_hints`): a DataFrame's quoted column names, an
+  object's type and shape, in the form a code file would note them. Only the variables the
+  cell refers to, right above the cursor: a header listing every variable's summary at the
+  top of the context measured worse than no variables at all (the 0.5B copied words from
+  it where the line asked for something else, `benchmarks/results/complete_quality.md`).
+  The hints change only when the cell names another variable, so a keystroke still costs
+  its own few tokens.
 
 Everything is redacted exactly as the chat prompt is (`core.redact`), before it is cut.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import defaults
-from .context import NotebookContext
-from .prompt import _fit_cells, _fit_variables
+from .context import NotebookContext, VariableSummary
+from .prompt import _fit_cells
 from .redact import redact, redact_context
 
 # The header of the cell being edited, in the form nbconvert's Python export gives a cell
@@ -29,13 +37,14 @@ from .redact import redact, redact_context
 # header of its own is inventing the next cell, so the engine stops there.
 CURRENT_CELL_HEADER = "# In[ ]:\n"
 CELL_HEADER_STOP = "\n# In["
-# No word here that code could use: "(name: summary)" made the 0.5B suggest `.summary()`.
-VARIABLES_HEADER = "# Variables in the kernel now:"
-# Share of the context budget the variable summaries may take (the rest is cells).
-VARIABLE_SHARE = 3
 # What of the cell being edited is sent: the end of its prefix, the start of its suffix.
 PREFIX_CHARS = 4000
 SUFFIX_CHARS = 1000
+# Variables named by the cell that get a hint line, and the most characters of one line.
+MAX_HINTS = 4
+HINT_CHARS = 300
+_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
+_COLUMN = re.compile(r"([^,()]+?) \(([^()]*)\)")
 
 
 @dataclass(frozen=True)
@@ -48,40 +57,19 @@ class CompletionPrompt:
     stop: list[str] = field(default_factory=lambda: [CELL_HEADER_STOP])
 
 
-def _comment_block(line: str) -> list[str]:
-    """A variable line (`- df: DataFrame, ...` plus continuation lines) as comments."""
-    first, *rest = line.splitlines() or [""]
-    return [f"# {first}".rstrip(), *(f"#   {more}".rstrip() for more in rest)]
-
-
 def completion_context(
     context: NotebookContext | None,
     context_tokens: int = defaults.COMPLETION_CONTEXT_TOKENS,
-    *,
-    with_variables: bool = True,
 ) -> str:
     """The stable part of every completion prompt on `context`, ending where the cell
-    being edited begins.
-
-    Earlier cells come first (oldest first, dropped in blocks from the start as the chat
-    prompt drops them), then the variables: the names the user is about to type sit next
-    to the cursor. `with_variables=False` leaves the variables out (the quality benchmark's
-    baseline). The result ends with a newline, so the cell's text starts a new line.
-    """
+    being edited begins: the earlier cells, oldest first, dropped in blocks from the start
+    as the chat prompt drops them. The variables are not here but next to the cursor
+    (`variable_hints`). The result ends with a newline, so the cell's text starts a new
+    line."""
     if context is None or context_tokens <= 0:
         return CURRENT_CELL_HEADER
-    safe = redact_context(context)
-    variable_budget = context_tokens // VARIABLE_SHARE if with_variables else 0
-    variable_lines = _fit_variables(safe.variables, variable_budget) if variable_budget else []
-    cell_budget = context_tokens - variable_budget
-    cells = _fit_cells(safe.cells, cell_budget)
-    parts = [cell.rstrip("\n") for cell in cells]
-    if variable_lines:
-        comments = [VARIABLES_HEADER]
-        for line in variable_lines:
-            comments.extend(_comment_block(line))
-        parts.append("\n".join(comments))
-    body = "\n\n\n".join(parts)
+    cells = _fit_cells(redact_context(context).cells, context_tokens)
+    body = "\n\n\n".join(cell.rstrip("\n") for cell in cells)
     return f"{body}\n\n\n{CURRENT_CELL_HEADER}" if body else CURRENT_CELL_HEADER
 
 
@@ -93,12 +81,43 @@ def completion_prompt(
     *,
     with_variables: bool = True,
 ) -> CompletionPrompt:
-    """The whole prompt for a cursor between `prefix` and `suffix` in a new cell."""
+    """The whole prompt for a cursor between `prefix` and `suffix` in a new cell;
+    `with_variables=False` leaves out the variable hints (the quality benchmark's baseline:
+    the same prompt otherwise)."""
+    hints = variable_hints(context, prefix, suffix) if with_variables else ""
     return CompletionPrompt(
-        context=completion_context(context, context_tokens, with_variables=with_variables),
-        prefix=cell_prefix(prefix),
+        context=completion_context(context, context_tokens),
+        prefix=hints + cell_prefix(prefix),
         suffix=cell_suffix(suffix),
     )
+
+
+def variable_hints(context: NotebookContext | None, prefix: str, suffix: str) -> str:
+    """A comment line per live variable the cell names (first named first, at most
+    `MAX_HINTS`), redacted; empty when it names none."""
+    if context is None or not context.variables:
+        return ""
+    live = {variable.name: variable for variable in redact_context(context).variables}
+    named: list[VariableSummary] = []
+    for match in _NAME.finditer(f"{prefix}\n{suffix}"):
+        variable = live.pop(match.group(1), None)
+        if variable is not None:
+            named.append(variable)
+            if len(named) >= MAX_HINTS:
+                break
+    return "".join(hint_line(variable) + "\n" for variable in named)
+
+
+def hint_line(variable: VariableSummary) -> str:
+    """One variable as a code comment: a table's shape and quoted column names (what
+    `df["` completes from), otherwise the first line of its summary."""
+    first, *rest = variable.summary.splitlines() or [variable.type_name]
+    columns = next((line[len("columns:"):] for line in rest if line.startswith("columns:")), "")
+    listed = _COLUMN.findall(columns)
+    if listed:
+        first += ": " + ", ".join(f"{name.strip()!r} ({kind})" for name, kind in listed)
+    line = f"# {variable.name}: {first}"
+    return line if len(line) <= HINT_CHARS else line[: HINT_CHARS - 3] + "..."
 
 
 def cell_prefix(prefix: str) -> str:

@@ -31,12 +31,32 @@ def notebook(n_cells: int = 3) -> NotebookContext:
     )
 
 
-def test_the_context_is_python_cells_then_variables_as_comments_then_the_cell_header():
+def test_the_context_is_python_cells_then_the_cell_header_and_no_variables():
     text = completion_context(notebook())
     assert text.endswith(CURRENT_CELL_HEADER)
     ast.parse(text)  # cells as code, everything else as comments: one valid Python file
-    assert text.index("step_3 = 3 * 2") < text.index("# - sales: DataFrame")
-    assert "#   columns: region (str), units (int64), price (float64)" in text
+    assert "step_3 = 3 * 2" in text and "sales" not in text
+
+
+def test_variables_the_cell_names_get_a_hint_line_above_the_cursor():
+    prompt = completion_prompt(notebook(), "total = sales[", "")
+    hint, typed = prompt.prefix.split("\n", 1)
+    assert typed == "total = sales["
+    assert hint == ("# sales: DataFrame, 5000 rows x 3 columns: 'region' (str), "
+                    "'units' (int64), 'price' (float64)")
+    ast.parse(prompt.context + hint + "\n")
+    both = completion_prompt(notebook(), "x = rate * ", "\nprint(sales)").prefix
+    assert both.splitlines()[:2] == ["# rate: float: 0.25", hint]
+    # Names that are only attributes, or not live, get nothing; nor does the baseline.
+    assert completion_prompt(notebook(), "x = df.sales + ratex", "").prefix == "x = df.sales + ratex"
+    bare = completion_prompt(notebook(), "total = sales[", "", with_variables=False)
+    assert bare.prefix == "total = sales[" and bare.context == prompt.context
+
+
+def test_hints_stay_the_same_while_the_user_types_within_a_line():
+    first = completion_prompt(notebook(), "total = sales[", "").prefix
+    later = completion_prompt(notebook(), "total = sales['units'].su", "").prefix
+    assert later.startswith(first)
 
 
 def test_the_context_does_not_change_while_the_user_types_or_with_what_a_request_picked():
@@ -63,14 +83,6 @@ def test_secrets_are_redacted_in_cells_variables_prefix_and_suffix():
     assert "<redacted>" in prompt.prefix and "<redacted>" in prompt.suffix
 
 
-def test_without_variables_the_cells_are_the_same_and_no_summary_is_sent():
-    with_vars = completion_context(notebook(), with_variables=True)
-    without = completion_context(notebook(), with_variables=False)
-    assert "sales" not in without and "# Variables" not in without
-    assert without.startswith("# In[1]:")
-    assert with_vars.startswith(without[: without.index("# In[3]")])
-
-
 def test_a_long_notebook_fits_the_budget_keeping_the_newest_cells():
     context = notebook(200)
     text = completion_context(context, 600)
@@ -84,7 +96,7 @@ def test_adding_a_cell_keeps_the_start_of_the_context():
     so the cache keeps the prefix across a cell run."""
     before = completion_context(notebook(20), 800)
     after = completion_context(notebook(21), 800)
-    cells_before = before[: before.index("# Variables")]
+    cells_before = before[: before.index("# In[ ]:")]
     assert after.startswith(cells_before.rstrip("\n"))
 
 

@@ -132,11 +132,12 @@ async def test_the_engine_gets_the_notebook_as_python_redacted_and_the_cell_arou
     await _complete(raw_fetch, runtime, prefix=f"token = '{KEY[:10]}", suffix="'\nx = sales[")
     request = engine.completions[-1]
     assert "sales = pd.read_csv('sales.csv')" in request.context
-    assert "# - sales: DataFrame" in request.context
-    assert "columns: region (str), units (int64)" in request.context
+    # The variable the cell names, as a hint line above the cell's text.
+    hint, typed = request.prefix.split("\n", 1)
+    assert hint.startswith("# sales: DataFrame") and "'region' (str), 'units' (int64)" in hint
     sent = request.context + request.prefix + request.suffix
     assert KEY not in sent
-    assert request.prefix.startswith("token = ")
+    assert typed.startswith("token = ")
     assert request.session_id == "nb.ipynb" and request.request_id == "req-0001"
     assert CELL_HEADER_STOP in request.stop
     assert request.max_tokens == runtime.settings.completion_max_tokens
