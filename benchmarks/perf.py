@@ -10,7 +10,10 @@ One GGUF (`--model`, default the embedded 0.5B) and one thread count for every c
    and in the peers' layout (volatile material first: a timestamp and the question before
    the notebook);
 3. ours: `%%ai` / `%ai fix` in a real kernel (its own worker), and the server extension's
-   `POST /api/localai/ask` route of a `jupyter server` subprocess.
+   `POST /api/localai/ask` route of a `jupyter server` subprocess;
+4. llama.cpp's own C benchmark, `llama-bench`, built from the sources the installed
+   llama-cpp-python was built from (`perf_llamacpp.py`, cached), on the magic's prompt
+   length and decode depth: the physical limit of prompt processing and decoding.
 Writes `benchmarks/results/perf_<model>.md`, `perf_latency.png` and `ratios.json`, and
 prints the ratios last. See benchmarks/README.md, "Performance".
 """
@@ -32,6 +35,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from perf_kernel import BenchKernel
+from perf_llamacpp import build as build_llama_bench
+from perf_llamacpp import run_llama_bench
 from perf_notebooks import (
     COLD_QUESTION,
     DECODE_QUESTION,
@@ -40,7 +45,7 @@ from perf_notebooks import (
     WARM_QUESTIONS,
     notebook_cells,
 )
-from perf_sides import JupyterServer, PeakRSS, PeerServer, RawModel, Timed
+from perf_sides import JupyterServer, PeakRSS, PeerServer, RawModel, Timed, wait_until_idle
 
 from jupyter_localai.config import DEFAULT_MODEL
 from jupyter_localai.core.tasks import TaskRequest, task_text
@@ -109,6 +114,18 @@ def magic_ask(kernel: BenchKernel, body: str, line: str) -> tuple[Timed, dict[st
                  int(timings["cached_tokens"]), reply["text"], int(reply["attempts"])), reply
 
 
+def engine_figures(reply: dict[str, Any]) -> dict[str, float]:
+    """The answer as the kernel's engine client saw it stream from the worker: the rates
+    without the cell's own work before the request (context) and after the last token
+    (checks, display)."""
+    t = reply["timings"]
+    fresh = int(t["prompt_tokens"]) - int(t["cached_tokens"])
+    span = float(t["total_s"]) - float(t["ttft_s"])
+    return {"engine_ttft_s": round(float(t["ttft_s"]), 4),
+            "engine_prompt_tok_s": round(fresh / float(t["ttft_s"]), 2) if t["ttft_s"] else 0.0,
+            "engine_decode_tok_s": round((int(t["tokens"]) - 1) / span, 2) if span > 0 else 0.0}
+
+
 def peer_messages(ours: list[dict[str, str]], asked: str) -> list[dict[str, str]]:
     """The peers' layout of the same material: a timestamp and the question, then the notebook.
 
@@ -145,10 +162,10 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
         replies: list[dict[str, Any]] = []
         for i, question in enumerate(questions):
             timed, reply = magic_ask(kernel, question, f"--max-tokens {ASK_TOKENS} --retries 0")
-            run.add(n_cells, "magic", "cold" if i == 0 else "warm", timed)
+            run.add(n_cells, "magic", "cold" if i == 0 else "warm", timed, **engine_figures(reply))
             replies.append(reply)
         timed, reply = magic_ask(kernel, DECODE_QUESTION, f"--max-tokens {DECODE_TOKENS} --retries 0")
-        run.add(n_cells, "magic", "decode", timed)
+        run.add(n_cells, "magic", "decode", timed, **engine_figures(reply))
         replies.append(reply)
         failing = kernel.execute(FAILING_CELL)
         if not failing.error.startswith(FAILING_ERROR):
@@ -164,17 +181,42 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
     bench_raw(run, n_cells, sent, n_asks, replies)
     bench_server(run, n_cells, questions, contexts, fix_context, sent)
     bench_peer(run, n_cells, questions, sent, n_asks)
+    if "llamacpp" not in run.args.skip:
+        bench_llamacpp(run, n_cells)
+
+
+def bench_llamacpp(run: Run, n_cells: int) -> None:
+    """llama-bench on the same work as the magic's cold ask and decode ask: a prompt of the
+    cold ask's length from an empty cache, and `DECODE_TOKENS` decoded after as many
+    tokens as the decode ask's prompt; same GGUF, threads and batch settings."""
+    cold = next(r for r in run.rows if r["notebook"] == n_cells and r["side"] == "magic"
+                and r["measure"] == "cold")
+    decode = next(r for r in run.rows if r["notebook"] == n_cells and r["side"] == "magic"
+                  and r["measure"] == "decode")
+    binary = build_llama_bench()
+    c = run_llama_bench(binary, run.path, threads=run.threads, n_prompt=cold["prompt_tokens"],
+                        n_gen=DECODE_TOKENS, depth=decode["prompt_tokens"])
+    run.extra.setdefault("llamacpp", {})[n_cells] = c.as_dict()
+    prompt_s = c.n_prompt / c.prompt_tok_s
+    run.add(n_cells, "llamacpp", "cold",
+            Timed(prompt_s, prompt_s, 1, c.n_prompt, 0), prompt_tok_s=round(c.prompt_tok_s, 2))
+    decode_s = (c.n_gen - 1) / c.decode_tok_s
+    run.add(n_cells, "llamacpp", "decode",
+            Timed(0.0, decode_s, c.n_gen, c.depth, c.depth))
 
 
 def bench_raw(run: Run, n_cells: int, sent: list[list[dict[str, str]]], n_asks: int,
               replies: list[dict[str, Any]]) -> None:
     """The same messages, in the same order, on raw llama-cpp-python."""
     run.raw.reset()
+    others = [run.peer.process.pid, run.server.process.pid]
     for i, messages in enumerate(sent[:n_asks]):
         measure = "cold" if i == 0 else "decode" if i == n_asks - 1 else "warm"
+        busy = wait_until_idle(others)
         timed = run.raw.run(messages, DECODE_TOKENS if measure == "decode" else ASK_TOKENS)
         same = timed.text.strip() == replies[i]["text"].strip()
-        run.add(n_cells, "raw", measure, timed, same_text_as_magic=same)
+        run.add(n_cells, "raw", measure, timed, same_text_as_magic=same,
+                others_cpu_pct=busy)
     total, tokens, texts = 0.0, 0, []
     first: Timed | None = None
     for messages in sent[n_asks:]:
@@ -243,7 +285,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--rss-requests", type=int, default=500)
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["pld", "vars", "rss"], help="leave these probes out")
+                        choices=["pld", "vars", "rss", "llamacpp"],
+                        help="leave these probes out (llamacpp: the llama-bench column)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.sizes = args.sizes or ([50] if args.quick else [10, 50, 200])

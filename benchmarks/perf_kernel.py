@@ -151,5 +151,17 @@ class BenchKernel:
         return self.probe("__import__('jupyter_localai').last_reply().to_json()")
 
     def close(self) -> None:
+        """Shut the kernel down and wait for its worker too: an orphaned worker still busy
+        (a prefill after the last cell ran) would slow whoever the benchmark times next."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
+        _, alive = psutil.wait_procs(children, timeout=10)
+        for proc in alive:
+            proc.kill()
+        psutil.wait_procs(alive, timeout=5)

@@ -22,12 +22,14 @@ SIDES = {
     "server_v1": "ours: server /v1/chat/completions",
     "peer_same": "peer: llama_cpp.server, our layout",
     "peer": "peer: llama_cpp.server, volatile first",
+    "llamacpp": "llama.cpp's llama-bench (C, same sources and flags)",
 }
 TARGETS = {
     "magic_warm_ttft_vs_raw": ("<=", 1.5), "server_warm_ttft_vs_raw": ("<=", 1.5),
     "magic_decode_vs_raw": (">=", 0.95), "server_decode_vs_raw": (">=", 0.95),
     "peer_ttft_over_ours": (">=", 5.0), "context_build_ms_1000_vars": ("<=", 50.0),
     "server_rss_growth_500_requests": ("<=", 1.05), "server_rss_over_budget": ("<=", 1.0),
+    "magic_decode_vs_llamacpp": (">=", 0.95), "magic_prompt_vs_llamacpp": (">=", 0.95),
 }  # fmt: skip
 
 
@@ -87,6 +89,7 @@ def ratios(run: Run) -> dict[str, Any]:
         "peer_warm_ttft_s": med("peer", "warm"),
         "context_build_ms_50_cells": run.extra.get("context_build_ms", {}).get(n),
     }
+    out.update(llamacpp_ratios(run, n))
     if "context_1000_vars" in run.extra:
         out["context_build_ms_1000_vars"] = run.extra["context_1000_vars"]["median_ms"]
     if "server_rss" in run.extra:
@@ -103,6 +106,47 @@ def ratios(run: Run) -> dict[str, Any]:
     return out
 
 
+def _prompt_rate(row: dict[str, Any]) -> float | None:
+    """Fresh prompt tokens per second of time to first token (a cold ask: all of them)."""
+    fresh = row["prompt_tokens"] - row["cached_tokens"]
+    return fresh / row["ttft_s"] if row["ttft_s"] else None
+
+
+def llamacpp_ratios(run: Run, n: int) -> dict[str, Any]:
+    """Ours and raw against llama-bench on the same work (prompt: the cold ask's prompt
+    from an empty cache; decode: `DECODE_TOKENS` after the decode ask's prompt).
+
+    The magic's rates are the kernel's engine client's (`engine_*`: the worker's stream as
+    the kernel receives it); `magic_cell_*` are the cell's own (with the context built
+    before and the checks and display after the answer).
+    """
+    c = run.extra.get("llamacpp", {}).get(n)
+    if not c:
+        return {}
+    prompt, decode = c["prompt_tok_s"], c["decode_tok_s"]
+
+    def med(side: str, measure: str, key: str) -> float | None:
+        return _median(run, side, measure, key, n)
+
+    def rate(side: str) -> float | None:
+        rows = [r for r in run.rows if r["side"] == side and r["measure"] == "cold"
+                and r["notebook"] == n]
+        rates = [x for x in map(_prompt_rate, rows) if x]
+        return statistics.median(rates) if rates else None
+
+    return {
+        "magic_decode_vs_llamacpp": _ratio(med("magic", "decode", "engine_decode_tok_s"), decode),
+        "magic_prompt_vs_llamacpp": _ratio(med("magic", "cold", "engine_prompt_tok_s"), prompt),
+        "magic_cell_decode_vs_llamacpp": _ratio(med("magic", "decode", "decode_tok_s"), decode),
+        "magic_cell_prompt_vs_llamacpp": _ratio(rate("magic"), prompt),
+        "server_decode_vs_llamacpp": _ratio(med("server", "decode", "decode_tok_s"), decode),
+        "raw_decode_vs_llamacpp": _ratio(med("raw", "decode", "decode_tok_s"), decode),
+        "raw_prompt_vs_llamacpp": _ratio(rate("raw"), prompt),
+        "llamacpp_prompt_tok_s": round(prompt, 2), "llamacpp_decode_tok_s": round(decode, 2),
+        "llamacpp_prompt_tokens": c["n_prompt"], "llamacpp_decode_depth": c["depth"],
+    }
+
+
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -111,9 +155,9 @@ def table(run: Run) -> str:
     lines = []
     for n in sorted({r["notebook"] for r in run.rows}):
         lines += [f"### Notebook of {n} cells (20 variables)", "",
-                  ("| contender | cold TTFT s | warm TTFT s (median) | decode tok/s | fix end-to-end s "
-                  "(attempts) | warm prompt / cached tokens |"),
-                  "|---|---:|---:|---:|---:|---:|"]
+                  ("| contender | cold TTFT s | cold prompt tok/s | warm TTFT s (median) | "
+                   "decode tok/s | fix end-to-end s (attempts) | warm prompt / cached tokens |"),
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         for side, label in SIDES.items():
             if not _values(run, side, "cold", "ttft_s", n) and not _values(run, side, "fix",
                                                                            "ttft_s", n):
@@ -124,13 +168,22 @@ def table(run: Run) -> str:
             prompt = _median(run, side, "warm", "prompt_tokens", n)
             cached = _median(run, side, "warm", "cached_tokens", n)
             tokens = f"{prompt:.0f} / {cached:.0f}" if prompt else "–"
+            cold = [r for r in run.rows if r["side"] == side and r["measure"] == "cold"
+                    and r["notebook"] == n]
             lines.append(
                 f"| {label} | {_fmt(_median(run, side, 'cold', 'ttft_s', n))} "
+                f"| {_fmt(_prompt_rate(cold[0]) if cold else None, 1)} "
                 f"| {_fmt(_median(run, side, 'warm', 'ttft_s', n), 3)} "
                 f"| {_fmt(_median(run, side, 'decode', 'decode_tok_s', n), 1)} "
                 f"| {fix_text} | {tokens} |")
         build = run.extra.get("context_build_ms", {}).get(n)
         lines += ["", f"Context building in the kernel (`collect_context`): {_fmt(build)} ms.", ""]
+        engine = {m: _median(run, "magic", m, k, n) for m, k in
+                  (("cold", "engine_prompt_tok_s"), ("decode", "engine_decode_tok_s"))}
+        if all(engine.values()):
+            lines += [(f"The magic's answer as the kernel's engine client received it from the "
+                      f"worker: cold prompt {engine['cold']:.1f} tok/s, decode "
+                      f"{engine['decode']:.1f} tok/s."), ""]
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ Every answer becomes a `Timed`: time to first token, total, tokens, prompt and c
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -99,6 +100,34 @@ class PeakRSS:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+def wait_until_idle(pids: list[int], *, below_pct: float = 5.0, timeout_s: float = 30.0) -> float:
+    """Wait until the process trees of `pids` (the other contenders) use less than
+    `below_pct` of one core over 0.5 s; returns the last figure (timed runs record it).
+
+    Contenders are measured one after another, not side by side: a server's worker still
+    loading or prefilling while raw decodes would make raw look slower than it is.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        procs: list[psutil.Process] = []
+        for pid in pids:
+            try:
+                root = psutil.Process(pid)
+                procs += [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+        for proc in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.cpu_percent(None)
+        time.sleep(0.5)
+        used = 0.0
+        for proc in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                used += proc.cpu_percent(None)
+        if used < below_pct or time.monotonic() > deadline:
+            return round(used, 1)
 
 
 # --- raw llama-cpp-python ---------------------------------------------------------------
