@@ -8,8 +8,9 @@ with its `data/` folder). Each notebook runs for real, cell by cell (`complete_n
 before a cell runs, every line of it with a cut point (after its first `(`, `[`, `.` or
 `= `) becomes a task: the cell's text up to the cut is the prefix, the rest of the line is
 the answer to find, the cell's later lines are the suffix. The model completes it with the
-completion prompt (`core/completion_prompt.py`) twice: with the kernel's variable summaries
-and without them (the same prompt otherwise), through the stop rules.
+completion prompt (`core/completion_prompt.py`) twice: with the hint lines for the live
+variables the cell names (`variable_hints`) and without them (the same prompt otherwise),
+through the stop rules.
 
 Reported per variant: exact match of the line's rest, edit similarity (difflib ratio), and
 the share of suggestions naming only what exists: every name read is defined (the live
