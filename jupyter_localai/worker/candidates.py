@@ -97,11 +97,7 @@ class CandidateDecoder:
         """The prompt on the chat's sequence, reusing its cached prefix (as `Llama.generate`:
         at least the last token is evaluated anew, for its logits). May raise RuntimeError
         (aborted or failed), with the cache left for the caller to make consistent."""
-        model = self.model
-        keep = model.cached_prefix(self.prompt)
-        model.truncate(keep)
-        with model.abort_when(self.cancelled):
-            model.llm.eval(self.prompt[keep:])
+        self.model.evaluate_prompt(self.prompt, self.cancelled)
 
     def tokens(self) -> Iterator[int]:
         """Candidate 0's tokens; the others advance in the same batches."""

@@ -1,7 +1,7 @@
 """Evaluations on the loaded model: answers streamed token by token, and prefills.
 
-Consecutive prompts that share a prefix reuse the KV cache (llama-cpp-python's `generate`
-keeps the longest common prefix); a saved state is restored first when it shares more
+Consecutive prompts that share a prefix reuse the KV cache (the longest common prefix,
+as llama-cpp-python's `generate` keeps it); a saved state is restored first when it shares more
 (`kv_policy.py`). A cancel stops an answer at the next token, or its prompt's evaluation
 at the next graph node; a prefill gives way at once to any real job. An aborted or failed
 evaluation is never reused. The model is passed in: this module never imports llama_cpp.
@@ -102,8 +102,6 @@ class Generator:
             {"type": "started", "id": job_id, "prompt_tokens": len(tokens), "cached_tokens": cached}
         )
         die_of_sigill_at("generate")  # where an AMX build's first matrix product traps
-        llm = model.llm
-        llm.set_seed(int(request.get("seed") or 0))
         cancelled = self.scheduler.is_cancelled
         decoder = None
         if n > 1:
@@ -175,6 +173,7 @@ class Generator:
         else:
             if produced < max_tokens:  # the prompt's evaluation was aborted by a cancel
                 finish = "cancelled"
+        source.close()  # frees the sampler and batch now, not when collected
         if finish == "cancelled" and produced == 0:
             model.invalidate()  # the prompt's evaluation was cut: keep nothing of it
         tail = "" if finish == "stop" and stream.stopped else stream.flush()
@@ -216,37 +215,36 @@ class Generator:
     def sampled_tokens(
         self, model: LoadedModel, job_id: str, prompt: list[int], request: dict[str, Any]
     ) -> Iterator[int]:
-        """`Llama.generate`, with the prompt's evaluation interruptible by a cancel.
+        """The answer's tokens: the prompt evaluated in batches, then one `llama_decode` and
+        one pick of llama.cpp's C sampler chain per token (`LoadedModel.chat_tokens`).
 
-        A cold notebook prompt takes seconds to evaluate; llama.cpp polls the abort
-        callback between graph nodes, so a cancel stops it at once. The callback is set only
-        until the first token (`LoadedModel.abort_when`).
+        The chain is the one `Llama.generate` builds for these settings (greedy at
+        temperature 0; else top-k 40, top-p, min-p 0.05, temperature, seeded dist), so a
+        request and seed answer the same tokens as through it, without its per-token Python
+        (a batch rebuilt in Python, a KV removal over every sequence, the sampler wrapper).
+        A cold notebook prompt takes seconds to evaluate; llama.cpp polls the abort callback
+        between graph nodes, so a cancel stops it at once. The callback is set only until
+        the first token.
         """
-        tokens = model.llm.generate(
-            prompt,
-            temp=float(request.get("temperature") or 0.0),
-            top_p=float(request.get("top_p") or 1.0),
-            top_k=40,
-            min_p=0.05,
-            repeat_penalty=1.0,
-        )
         cancelled = self.scheduler.is_cancelled
         self.scheduler.evaluating_prompt = True
-        with model.abort_when(lambda: cancelled(job_id)):
-            try:
-                first = next(tokens, None)
-            except RuntimeError:  # llama_decode returned 2: aborted, or failed
-                # llama-cpp-python counted the batches before the abort as evaluated;
-                # whatever the KV cache holds, nothing of a cut evaluation may be reused.
-                model.invalidate()
-                if not cancelled(job_id):
-                    raise
-                return
-            finally:
-                self.scheduler.evaluating_prompt = False
-        if first is not None:
-            yield first
-            yield from tokens
+        try:
+            model.evaluate_prompt(prompt, lambda: cancelled(job_id))
+        except RuntimeError:  # llama_decode returned 2: aborted, or failed
+            # Whatever the KV cache holds, nothing of a cut evaluation may be reused.
+            model.invalidate()
+            if not cancelled(job_id):
+                raise
+            return
+        finally:
+            self.scheduler.evaluating_prompt = False
+        sampler = model.sampler(float(request.get("temperature") or 0.0),
+                                int(request.get("seed") or 0),
+                                float(request.get("top_p") or 1.0))
+        try:
+            yield from model.chat_tokens(sampler)
+        finally:
+            sampler.close()
 
     # --- prefills --------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ callback, sequences, batches and samplers), so the rest of the worker (`main.py`
 given the model as an object and never imports llama_cpp itself.
 
 Several KV sequences share one context (`kv_unified`: all of them draw on its n_ctx
-cells, so the chat keeps its whole window): sequence 0 is the chat's, driven by
-`Llama.generate` as before (llama-cpp-python maps its seq -1 to 0); `COMPLETION_SEQ` holds
+cells, so the chat keeps its whole window): sequence 0 is the chat's (its prompts and
+prefills through `Llama.eval`, which keeps llama-cpp-python's token list; its answers one
+`llama_decode` and one C sampler pick per token, `chat_tokens`); `COMPLETION_SEQ` holds
 inline completions (so they and the chat never evict each other); `CANDIDATE_SEQS` hold
 the extra candidates of one answer while it is decoded, and are cleared after it. Those
 are driven with llama.cpp's batch API and C sampler chains (`decode`, `Sampler`).
@@ -314,6 +315,45 @@ class LoadedModel:
                 raise RuntimeError(f"llama_decode returned {code}")
             if seq == COMPLETION_SEQ:
                 self.completion_tokens.extend(chunk)
+
+    def evaluate_prompt(self, tokens: list[int], stop: Callable[[], bool]) -> None:
+        """The prompt on the chat's sequence in batches of n_batch, its cached prefix reused
+        as `Llama.generate` reuses it (at least the last token is evaluated anew, for its
+        logits); `stop` aborts it between graph nodes. May raise RuntimeError (aborted or
+        failed), the cache then left for the caller to make consistent."""
+        keep = self.cached_prefix(tokens)
+        self.truncate(keep)
+        with self.abort_when(stop):
+            self.llm.eval(tokens[keep:])
+
+    def chat_tokens(self, sampler: Sampler) -> Iterator[int]:
+        """The answer's tokens after `evaluate_prompt`, each picked by llama.cpp's C sampler
+        chain from the last logits; a token goes into the chat's cache (one `llama_decode`)
+        only when the caller asks for the next one, as with `Llama.generate`.
+
+        Per token: two fields of a one-entry batch, `llama_decode`, `llama_sampler_sample`
+        and the token list's bookkeeping; nothing else runs in Python.
+        """
+        llm, ctx, chain = self.llm, self.llm._ctx.ctx, sampler.chain
+        decode, sample = llama_cpp.llama_decode, llama_cpp.llama_sampler_sample
+        batch = Batch(1)
+        one = batch.batch
+        one.n_tokens, one.n_seq_id[0], one.seq_id[0][0], one.logits[0] = 1, 1, CHAT_SEQ, True
+        ids = llm.input_ids
+        try:
+            token = int(sample(chain, ctx, -1))
+            while True:
+                yield token
+                position = llm.n_tokens
+                one.token[0], one.pos[0] = token, position
+                code = decode(ctx, one)
+                if code != 0:
+                    raise RuntimeError(f"llama_decode returned {code}")
+                ids[position] = token
+                llm.n_tokens = position + 1
+                token = int(sample(chain, ctx, -1))
+        finally:
+            batch.close()
 
     def new_batch(self, size: int) -> Batch:
         return Batch(size)

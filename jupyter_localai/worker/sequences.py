@@ -6,7 +6,7 @@ whole window, and a sequence holds cells only for what it has evaluated.
 
 from __future__ import annotations
 
-# The chat's answers and prefills (`Llama.generate` drives it; its seq -1 means 0).
+# The chat's answers and prefills (`LoadedModel.evaluate_prompt` / `chat_tokens`).
 CHAT_SEQ = 0
 # Inline completions: their context stays warm apart from the chat's.
 COMPLETION_SEQ = 1
