@@ -44,6 +44,11 @@ SUFFIX_CHARS = 1000
 MAX_HINTS = 4
 HINT_CHARS = 300
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
+# Names the cell binds itself (`x = ...`, `for x in`, `import ... as x`): the live object of
+# that name is an older one, so its hint would mislead.
+_BOUND = re.compile(r"(?m)^\s*([A-Za-z_]\w*)\s*=(?!=)|\bfor\s+([A-Za-z_]\w*)|\bas\s+([A-Za-z_]\w*)")
+# Where a summary's sample values begin: a hint keeps the structure, not data to copy.
+_VALUES = re.compile(r"; first:|: [\[{(]")
 _COLUMN = re.compile(r"([^,()]+?) \(([^()]*)\)")
 
 
@@ -98,6 +103,8 @@ def variable_hints(context: NotebookContext | None, prefix: str, suffix: str) ->
     if context is None or not context.variables:
         return ""
     live = {variable.name: variable for variable in redact_context(context).variables}
+    for bound in _BOUND.finditer(prefix):
+        live.pop(next(name for name in bound.groups() if name), None)
     named: list[VariableSummary] = []
     for match in _NAME.finditer(f"{prefix}\n{suffix}"):
         variable = live.pop(match.group(1), None)
@@ -109,9 +116,13 @@ def variable_hints(context: NotebookContext | None, prefix: str, suffix: str) ->
 
 
 def hint_line(variable: VariableSummary) -> str:
-    """One variable as a code comment: a table's shape and quoted column names (what
-    `df["` completes from), otherwise the first line of its summary."""
+    """One variable as a code comment: its type and shape, a table's quoted column names
+    (what `df["` completes from); no sample values (the model copied them into code)."""
     first, *rest = variable.summary.splitlines() or [variable.type_name]
+    cut = _VALUES.search(first)
+    first = first[: cut.start()] if cut else first
+    if not first.startswith(variable.type_name):
+        first = f"{variable.type_name} {first}"
     columns = next((line[len("columns:"):] for line in rest if line.startswith("columns:")), "")
     listed = _COLUMN.findall(columns)
     if listed:

@@ -53,6 +53,19 @@ def test_variables_the_cell_names_get_a_hint_line_above_the_cursor():
     assert bare.prefix == "total = sales[" and bare.context == prompt.context
 
 
+def test_hints_leave_out_sample_values_and_names_the_cell_binds_itself():
+    context = notebook()
+    context.variables += [
+        VariableSummary("x", "ndarray", "ndarray shape (10,), dtype int64; first: [0, 1, 2]"),
+        VariableSummary("items", "list", "list, 3 items of int: [1, 2, 3]"),
+    ]
+    hints = completion_prompt(context, "y = x + len(items) + ", "").prefix.splitlines()
+    assert hints[:2] == ["# x: ndarray shape (10,), dtype int64", "# items: list, 3 items of int"]
+    # `x` is bound by the cell before the cursor: the kernel's `x` is an older object.
+    rebound = completion_prompt(context, "x = [1, 2]\nprint(x[", "").prefix
+    assert rebound == "x = [1, 2]\nprint(x["
+
+
 def test_hints_stay_the_same_while_the_user_types_within_a_line():
     first = completion_prompt(notebook(), "total = sales[", "").prefix
     later = completion_prompt(notebook(), "total = sales['units'].su", "").prefix
