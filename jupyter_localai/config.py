@@ -227,8 +227,8 @@ class LocalAI(Configurable):
     completion_context_tokens = Int(
         defaults.COMPLETION_CONTEXT_TOKENS,
         min=0,
-        help="Tokens of notebook context (earlier cells, variable summaries) before the cell "
-        "being edited in a completion prompt; prefilled when cells run.",
+        help="Tokens of earlier cells before the cell being edited in a completion prompt; "
+        "prefilled when cells run (the variables the cell names go in hint lines above it).",
     ).tag(config=True)
     completion_wait_ms = Int(
         defaults.COMPLETION_WAIT_MS,
