@@ -71,6 +71,10 @@ class NotebookContext:
     # Older cells chosen for this request (they define or use the names it mentions, or
     # failed). They depend on the question, so the prompt puts them after the stable part.
     related_cells: list[CellRecord] = field(default_factory=list)
+    # Older cells (before `cells`) that last assigned the variables the recent cells use,
+    # chosen without the question: part of the stable prompt, so a question about an old
+    # variable finds its definition already in the model's cache.
+    defining_cells: list[CellRecord] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,4 +88,5 @@ class NotebookContext:
             last_error=ErrorInfo(**error) if error else None,
             imports=list(data.get("imports", [])),
             related_cells=[CellRecord(**c) for c in data.get("related_cells", [])],
+            defining_cells=[CellRecord(**c) for c in data.get("defining_cells", [])],
         )

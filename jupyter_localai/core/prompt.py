@@ -34,6 +34,10 @@ CELL_DROP_BLOCK = 8
 # Every token of it is evaluated afresh for each question (~5 ms per token on a 2-core CPU
 # with the 0.5B model), while the stable part before it is usually cached.
 QUESTION_SHARE = 8
+# Older cells that define the variables in use (`NotebookContext.defining_cells`) take at
+# most this many tokens of the stable part; their budget is fixed whenever there are any,
+# so the recent cells' window does not move with them.
+DEFINING_MAX_TOKENS = 360
 CELL_SOURCE_CHARS = 1200
 CELL_OUTPUT_CHARS = 240
 TRACEBACK_CHARS = 1200
@@ -202,10 +206,14 @@ def context_parts(
     variable_budget = min(stable // 3, 600)
     variable_lines = _fit_variables(context.variables, variable_budget)
     imports_line = ", ".join(context.imports)
+    defining_budget = min(stable // 5, DEFINING_MAX_TOKENS) if context.defining_cells else 0
+    defining_texts = _fit_lines([_format_cell(cell) for cell in context.defining_cells],
+                                defining_budget)
     # The cells' budget does not depend on how much the variables use: when a cell run
     # changes the variables, the cells (the prompt's start) must not change with them.
     cell_texts = _fit_cells(
-        context.cells, stable - variable_budget - estimate_tokens(imports_line) - 24)
+        context.cells,
+        stable - variable_budget - defining_budget - estimate_tokens(imports_line) - 24)
     listed = set(variable_lines)
     named = [_variable_line(v) for v in context.variables if v.mentioned]
     named_lines = _fit_lines([line for line in named if line not in listed], question_budget // 2)
@@ -217,6 +225,9 @@ def context_parts(
         sections.append("Notebook cells so far (oldest first):\n" + "\n\n".join(cell_texts))
     if imports_line:
         sections.append(f"Imported modules: {imports_line}")
+    if defining_texts:
+        sections.append("Older cells that define variables used above:\n"
+                        + "\n\n".join(defining_texts))
     if variable_lines:
         sections.append("Live variables now:\n" + "\n".join(variable_lines))
     extra = []

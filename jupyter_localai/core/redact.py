@@ -381,6 +381,7 @@ def redact_context(context: NotebookContext, redactor: Redactor | None = None) -
         last_error=error,
         imports=[r(i) for i in context.imports],
         related_cells=[cell(c) for c in context.related_cells],
+        defining_cells=[cell(c) for c in context.defining_cells],
     )
 
 

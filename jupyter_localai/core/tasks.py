@@ -161,7 +161,8 @@ def _quotable_sources(request: TaskRequest) -> list[str]:
     cells that ran without error (a failing cell handed back is a proposal that fails)."""
     context = request.context or NotebookContext()
     failed = context.last_error.source if context.last_error else None
-    cells = [cell.source for cell in (*context.cells, *context.related_cells)
+    cells = [cell.source for cell in (*context.defining_cells, *context.cells,
+                                      *context.related_cells)
              if not cell.error and cell.source != failed]
     return [request.target_source or "", *cells]
 
@@ -432,7 +433,8 @@ def _code_of(request: TaskRequest, text: str) -> str:
     code = extract_code(text) if _wants_code(request) else ""
     if code and request.context is not None:
         failing = _failing_source(request)
-        known = [cell.source for cell in (*request.context.cells, *request.context.related_cells)
+        known = [cell.source for cell in (*request.context.defining_cells, *request.context.cells,
+                                          *request.context.related_cells)
                  if cell.source != failing]
         code = drop_replayed_cells(code, known)
     return code

@@ -11,6 +11,7 @@ from support.kernel_driver import KernelDriver
 
 from jupyter_localai.config import LocalAI
 from jupyter_localai.core.context import NotebookContext
+from jupyter_localai.core.prompt import PromptBudget, context_parts
 from jupyter_localai.kernel.context import context_json  # the panel's entry point
 from jupyter_localai.kernel.context.collect import collect_context, recent_window
 
@@ -72,6 +73,38 @@ def test_cells_are_a_block_aligned_window_plus_related_older_cells(run_cells: An
     assert [c.number for c in context.related_cells] == [1]
     assert context.related_cells[0].source.startswith("inventory =")
     assert all("%%ai" not in c.source for c in [*context.cells, *context.related_cells])
+
+
+def test_older_cells_defining_the_variables_in_use_are_stable_context(run_cells: Any) -> None:
+    """The cell that made a variable the recent cells use is in the stable part, whatever
+    the question: a question about it adds no related cell (no fresh tokens for it)."""
+    shell = run_cells(
+        "sales = {'north': 3, 'south': 5}",
+        "unused_old = 1",
+        *[f"step_{i} = {i}" for i in range(30)],
+        *[f"total_{i} = sum(sales.values()) + {i}" for i in range(6)],
+    )
+    about_sales = collect_context(shell, "what is in sales?", max_cells=5)
+    other = collect_context(shell, "plot the steps", max_cells=5)
+    defining = [c.number for c in about_sales.defining_cells]
+    assert defining == [c.number for c in other.defining_cells]
+    assert 1 in defining and 2 not in defining  # `unused_old`: no recent cell uses it
+    assert about_sales.related_cells == []  # its definition is in the stable part already
+    budget = PromptBudget(8192, 512)
+    stable, _ = context_parts(about_sales, budget, 30)
+    assert stable == context_parts(other, budget, 30)[0]
+    assert "sales = {'north'" in stable and "unused_old = 1" not in stable
+
+
+def test_a_secret_in_a_defining_cell_is_redacted(run_cells: Any) -> None:
+    shell = run_cells(
+        f"api_key = '{OPENAI_KEY}'\nsales = {{'n': 1}}",
+        *[f"s_{i} = {i}" for i in range(20)],
+        *[f"t_{i} = sales['n'] + {i}" for i in range(4)],
+    )
+    context = collect_context(shell, "", max_cells=4)
+    assert 1 in [c.number for c in context.defining_cells]
+    assert OPENAI_KEY not in json.dumps(context.to_json())
 
 
 def test_the_window_start_stays_put_while_cells_are_added() -> None:

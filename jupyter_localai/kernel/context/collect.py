@@ -20,7 +20,7 @@ from typing import Any
 
 from ...config import LocalAI
 from ...core.context import CellRecord, ErrorInfo, NotebookContext
-from ...core.prompt import CELL_DROP_BLOCK
+from ...core.prompt import CELL_DROP_BLOCK, DEFINING_MAX_TOKENS, estimate_tokens
 from ..fix.suggest import names_assigned, names_read
 from .history import (
     HistoryRecorder,
@@ -104,6 +104,29 @@ def related_older_cells(
     return sorted(chosen)
 
 
+def defining_older_cells(
+    sources: list[str], older: list[int], names: list[str], max_tokens: int,
+) -> list[int]:  # fmt: skip
+    """For each of `names` (most relevant first), the newest cell before the window that
+    assigns it, while they fit in `max_tokens` (the prompt's estimate), in notebook order.
+
+    Chosen without the question, they belong in the stable part of the prompt: a question
+    about one of these variables then finds its definition already evaluated.
+    """
+    chosen: list[int] = []
+    total = 0
+    for name in names:
+        number = next((n for n in reversed(older) if name in names_assigned(sources[n])), None)
+        if number is None or number in chosen:
+            continue
+        cost = estimate_tokens(sources[number]) + 8  # the cell's `# In[n]:` header
+        if total + cost > max_tokens:
+            continue
+        chosen.append(number)
+        total += cost
+    return sorted(chosen)
+
+
 def collect_context(
     shell: Any,
     request_text: str = "",
@@ -143,7 +166,13 @@ def collect_context(
     relevance = {**standing, **dict.fromkeys(wanted, 1.0)}
     window = recent_window(numbers, max_cells)
     older = numbers[: len(numbers) - len(window)]
-    related = related_older_cells(sources, older, wanted, max_related_cells)
+    in_use = sorted((name for name, score in standing.items() if score >= 0.3),
+                    key=lambda name: (-standing[name], name))
+    defining = defining_older_cells(sources, older, in_use, DEFINING_MAX_TOKENS)
+    # A name whose defining cell is already in the stable part needs no related cell.
+    defined = set().union(*(names_assigned(sources[n]) for n in defining)) if defining else set()
+    related = related_older_cells(sources, [n for n in older if n not in defining],
+                                  wanted - defined, max_related_cells)
 
     def record(number: int) -> CellRecord:
         return cell_record(
@@ -176,6 +205,7 @@ def collect_context(
         last_error=error,
         imports=imports,
         related_cells=[record(n) for n in related],
+        defining_cells=[record(n) for n in defining],
     )
 
 
