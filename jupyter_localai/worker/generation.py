@@ -14,12 +14,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .candidates import CandidateDecoder
 from .faults import die_of_sigill_at
 from .kv_policy import KVPolicy
-from .kv_states import shared_prefix
 from .protocol import CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel
 from .scheduler import Scheduler
 from .sequences import COMPLETION_SEQ, MAX_CANDIDATES
@@ -115,6 +112,7 @@ class Generator:
             model.chat_reserve = 0
             if decoder is not None:
                 decoder.close()
+        model.keep_reusable()  # the answer's own tokens are never reused
         self.kv.save_state(model, session)
         self.channel.send({"type": "warm", "stats": self.warm_stats()})  # after the answer is out: costs no latency
 
@@ -265,14 +263,13 @@ class Generator:
         llm = model.llm
         scheduler, warm = self.scheduler, self.scheduler.warm
         scheduler.begin_prefill(str(session or ""))
-        keep = shared_prefix(llm.input_ids[: llm.n_tokens], np.asarray(tokens, np.int32))
-        keep = min(keep, len(tokens))
+        keep = model.cached_prefix(tokens, need_logits=False)
         evaluated = 0
         if keep < len(tokens):
             model.truncate(keep)
             try:
                 with model.abort_when(scheduler.prefill_should_yield):
-                    llm.eval(tokens[keep:])
+                    model.eval_chunks(tokens, keep)
             except RuntimeError:
                 # Aborted for a real request, a busy kernel (or failed): keep the whole
                 # batches evaluated.

@@ -40,6 +40,12 @@ from .sequences import CHAT_SEQ, COMPLETION_SEQ, N_SEQ
 _GGML_WARN, _GGML_ERROR, _GGML_CONT = 3, 4, 5
 # Marks where a prefill's last message would continue (a private-use character).
 _MARK = "\ue000"
+# Prompts are evaluated in batches of this many tokens that start at multiples of it, and a
+# cached prefix is reused only up to the end of a whole such batch. ggml's CPU kernels round
+# differently for different batch shapes, so a prefix evaluated in another split than a cold
+# prompt would use can change a greedy answer (measured on the 0.5B model: 6 of 9 warm
+# prompts answered differently from cold with llama.cpp's own splitting, 0 of 9 with this).
+PROMPT_CHUNK = 64
 
 
 class LlamaLog:
@@ -95,6 +101,9 @@ class LoadedModel:
             self._multi_sequence(self.n_seq)
         # Tokens the completion sequence holds (positions 0..len-1), kept with the cache.
         self.completion_tokens: list[int] = []
+        # The chat's leading positions evaluated as whole PROMPT_CHUNK batches: the most a
+        # later prompt may reuse (an answer's decoded tokens never count).
+        self.reusable = 0
         # Cells the running chat answer may still claim (its candidates' too).
         self.chat_reserve = 0
         # Inline completion as plain continuation even when the vocabulary has FIM tokens.
@@ -203,17 +212,39 @@ class LoadedModel:
         """Forget the KV cache entirely: nothing may be reused after a failed evaluation."""
         self.llm._ctx.kv_cache_clear()
         self.llm.n_tokens = 0
+        self.reusable = 0
         self.completion_tokens = []
 
     def forget_chat(self) -> None:
         """Empty sequence 0 only (the completion sequence stays warm)."""
         self.clear_sequence(CHAT_SEQ)
         self.llm.n_tokens = 0
+        self.reusable = 0
 
     def truncate(self, keep: int) -> None:
         """Keep the first `keep` positions of the KV cache, to evaluate what follows anew."""
         self.llm._ctx.kv_cache_seq_rm(-1, keep, -1)
         self.llm.n_tokens = keep
+        self.reusable = min(self.reusable, keep)
+
+    def keep_reusable(self) -> None:
+        """Drop the chat's positions past its reusable prefix (an answer's decoded tokens,
+        a prompt's last partial batch): nothing will reuse them, and a saved state then
+        holds only what a later prompt may reuse."""
+        if self.llm.n_tokens > self.reusable:
+            self.clear_sequence(CHAT_SEQ, self.reusable)
+            self.llm.n_tokens = self.reusable
+
+    def eval_chunks(self, tokens: list[int], start: int) -> None:
+        """Evaluate `tokens[start:]` (`start` a multiple of PROMPT_CHUNK, the cache holding
+        `tokens[:start]`) in PROMPT_CHUNK batches, as a cold prompt is evaluated, so the
+        cache holds the same values whatever was reused. An abort (RuntimeError) keeps the
+        batches done."""
+        for at in range(start, len(tokens), PROMPT_CHUNK):
+            end = min(at + PROMPT_CHUNK, len(tokens))
+            self.llm.eval(tokens[at:end])
+            if end - at == PROMPT_CHUNK:
+                self.reusable = end
 
     def make_consistent(self) -> None:
         """Keep only what both llama-cpp-python's token list and the KV cache hold.
@@ -226,6 +257,7 @@ class LoadedModel:
             self.invalidate()
         elif held > self.llm.n_tokens:
             self.llm._ctx.kv_cache_seq_rm(-1, self.llm.n_tokens, -1)
+        self.reusable = min(self.reusable, self.llm.n_tokens)
 
     def save_state(self) -> tuple[np.ndarray, bytes] | None:
         """The KV state of sequence 0 and the tokens it holds (raw llama.cpp calls)."""
@@ -253,16 +285,23 @@ class LoadedModel:
             return False
         llm.input_ids[: len(tokens)] = tokens
         llm.n_tokens = len(tokens)
+        # States are saved after `keep_reusable`; one from an older version may end inside
+        # a batch or hold decoded tokens: only its whole batches are trusted.
+        self.reusable = len(tokens) // PROMPT_CHUNK * PROMPT_CHUNK
         llm._requires_eval = True  # the logits are not those of the restored tokens
         return True
 
-    def cached_prefix(self, tokens: list[int]) -> int:
-        """Prompt tokens the KV cache already holds (what `Llama.generate` will reuse)."""
-        length = min(self.llm.n_tokens, len(tokens))
+    def cached_prefix(self, tokens: list[int], *, need_logits: bool = True) -> int:
+        """Prompt tokens the KV cache holds and may reuse: the shared prefix, cut to whole
+        PROMPT_CHUNK batches (see there) and, with `need_logits`, leaving the last token to
+        evaluate for its logits."""
+        length = min(self.llm.n_tokens, len(tokens), self.reusable)
         # numpy, not a Python loop: this runs before every answer's first token.
         differ = np.flatnonzero(self.llm.input_ids[:length] != np.asarray(tokens[:length]))
         same = int(differ[0]) if differ.size else length
-        return min(same, max(len(tokens) - 1, 0))
+        if need_logits:
+            same = min(same, max(len(tokens) - 1, 0))
+        return same // PROMPT_CHUNK * PROMPT_CHUNK
 
     # --- sequences other than the chat's, driven with llama.cpp's batch API --------------
 
@@ -279,9 +318,8 @@ class LoadedModel:
         llama_cpp.llama_memory_seq_cp(memory, source, target, 0, length)
 
     def sequence_length(self, seq: int) -> int:
-        """Positions `seq` holds in the KV cache (llama.cpp's view): `Llama.eval` removes
-        every sequence's positions past the chat's, so the completion's may be shorter than
-        the tokens recorded for it."""
+        """Positions `seq` holds in the KV cache (llama.cpp's view), against which the
+        completion sequence's record of its tokens is checked."""
         memory = llama_cpp.llama_get_memory(self.llm._ctx.ctx)
         return int(llama_cpp.llama_memory_seq_pos_max(memory, seq)) + 1
 
@@ -317,14 +355,14 @@ class LoadedModel:
                 self.completion_tokens.extend(chunk)
 
     def evaluate_prompt(self, tokens: list[int], stop: Callable[[], bool]) -> None:
-        """The prompt on the chat's sequence in batches of n_batch, its cached prefix reused
-        as `Llama.generate` reuses it (at least the last token is evaluated anew, for its
+        """The prompt on the chat's sequence in PROMPT_CHUNK batches, its cached prefix
+        reused up to a whole batch (at least the last token is evaluated anew, for its
         logits); `stop` aborts it between graph nodes. May raise RuntimeError (aborted or
         failed), the cache then left for the caller to make consistent."""
         keep = self.cached_prefix(tokens)
         self.truncate(keep)
         with self.abort_when(stop):
-            self.llm.eval(tokens[keep:])
+            self.eval_chunks(tokens, keep)
 
     def chat_tokens(self, sampler: Sampler) -> Iterator[int]:
         """The answer's tokens after `evaluate_prompt`, each picked by llama.cpp's C sampler

@@ -1,0 +1,85 @@
+"""Prefix reuse never changes an answer (DESIGN's binding rule), on the real model: a prompt
+whose start is already in the cache, put there by an earlier prompt that went on
+differently (a prefill, another question), answers token for token as it does cold.
+
+ggml's CPU kernels round differently for different batch shapes. With llama.cpp's own
+splitting (n_batch from wherever the cache ends) 6 of these 9 cases answered differently
+from cold on this machine's AVX-512 build; the worker evaluates every prompt in
+PROMPT_CHUNK batches at fixed positions and reuses only whole batches, so the values in
+the cache do not depend on what was reused."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jupyter_localai.worker.llama_model import PROMPT_CHUNK, LlamaLog, LoadedModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from perf_notebooks import notebook_cells
+
+pytestmark = pytest.mark.model
+
+N_TOKENS = 32
+NOTEBOOK = "\n\n".join(notebook_cells(30))
+CASES = [(2500, "Plot the monthly revenue."), (3500, "Mean price per product category."),
+         (4200, "The five days with the highest revenue in daily.")]
+
+
+@pytest.fixture(scope="module")
+def model(default_model_path: str) -> Iterator[LoadedModel]:
+    loaded = LoadedModel(
+        {"model_path": default_model_path, "n_ctx": 4096, "n_threads": 2}, LlamaLog(io.StringIO())
+    )
+    yield loaded
+    del loaded
+
+
+def answer(model: LoadedModel, prompt: list[int]) -> list[int]:
+    """Greedy answer tokens, through the worker's own prompt evaluation and decode loop."""
+    model.evaluate_prompt(prompt, lambda: False)
+    sampler = model.sampler(0.0, 0)
+    tokens = model.chat_tokens(sampler)
+    out: list[int] = []
+    try:
+        for token in tokens:
+            if model.is_end_of_generation(token) or len(out) >= N_TOKENS:
+                break
+            out.append(token)
+    finally:
+        tokens.close()
+        sampler.close()
+    model.keep_reusable()  # as the worker does after an answer
+    return out
+
+
+def prompt_of(model: LoadedModel, chars: int, question: str) -> list[int]:
+    tokens, _ = model.prompt_tokens([
+        {"role": "system", "content": "You are a coding assistant."},
+        {"role": "user", "content": f"Here is my notebook:\n{NOTEBOOK[:chars]}\n\n{question}"},
+    ])
+    return tokens
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize(("chars", "question"), CASES)
+def test_a_warm_prompt_answers_as_it_does_cold(model: LoadedModel, chars: int,
+                                               question: str) -> None:
+    prompt = prompt_of(model, chars, question)
+    model.invalidate()
+    cold = answer(model, prompt)
+    assert len(cold) >= 8
+    tail = model.tokenize_text(" and something else entirely")
+    for shared in (100, 513, len(prompt) - 30):
+        model.invalidate()
+        model.evaluate_prompt(prompt[:shared] + tail, lambda: False)  # an earlier prompt
+        reused = model.cached_prefix(prompt)
+        assert reused == shared // PROMPT_CHUNK * PROMPT_CHUNK > 0
+        assert answer(model, prompt) == cold, f"reusing {reused} tokens changed the answer"
+    # After an answer the cache holds only whole prompt batches: the next ask reuses them.
+    assert model.llm.n_tokens == model.reusable == len(prompt) // PROMPT_CHUNK * PROMPT_CHUNK
+    assert answer(model, prompt) == cold
