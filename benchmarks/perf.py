@@ -195,7 +195,7 @@ def bench_llamacpp(run: Run, n_cells: int) -> None:
                   and r["measure"] == "decode")
     binary = build_llama_bench()
     c = run_llama_bench(binary, run.path, threads=run.threads, n_prompt=cold["prompt_tokens"],
-                        n_gen=DECODE_TOKENS, depth=decode["prompt_tokens"])
+                        n_gen=DECODE_TOKENS, depth=decode["prompt_tokens"], reps=3)
     run.extra.setdefault("llamacpp", {})[n_cells] = c.as_dict()
     prompt_s = c.n_prompt / c.prompt_tok_s
     run.add(n_cells, "llamacpp", "cold",
