@@ -80,6 +80,18 @@ def test_a_forgotten_standard_module_is_imported(run_cells: Any) -> None:
     assert fixes[0].code == "import math\nroot = math.sqrt(16)"
 
 
+@pytest.mark.parametrize(("cell", "statement"), [
+    ("cutoff = datetime(2024, 1, 15)", "from datetime import datetime"),  # the class is meant
+    ("today = datetime.date.today()", "import datetime"),  # the module is meant
+    ("files = glob('*.csv')", "from glob import glob"),
+])
+def test_a_module_used_as_its_same_named_member_imports_the_member(
+        run_cells: Any, cell: str, statement: str) -> None:
+    error = last_error(run_cells(cell))
+    assert error is not None
+    assert hinted_fixes(error, cell)[0].code == f"{statement}\n{cell}"
+
+
 @pytest.mark.parametrize(("alias", "package"), [("np", "numpy"), ("tf", "tensorflow"),
                                                 ("pl", "polars")])
 def test_an_alias_is_imported_only_where_its_package_is_installed(

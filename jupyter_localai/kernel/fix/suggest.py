@@ -176,7 +176,7 @@ def _attribute_hints(exc: AttributeError, source: str, user_ns: Mapping[str, Any
     return _attribute_candidates(obj, name, source)
 
 
-def _name_hints(exc: NameError, user_ns: Mapping[str, Any]) -> list[str]:
+def _name_hints(exc: NameError, source: str, user_ns: Mapping[str, Any]) -> list[str]:
     name = getattr(exc, "name", None)
     if not isinstance(name, str):
         match = re.search(r"name '([^']+)' is not defined", str(exc))
@@ -187,16 +187,22 @@ def _name_hints(exc: NameError, user_ns: Mapping[str, Any]) -> list[str]:
     scopes: list[Iterable[str]] = [user_ns.keys(), dir(builtins)]
     if frame is not None:
         scopes[:0] = [frame.f_locals.keys(), frame.f_globals.keys()]
-    statement = _import_for(name)
+    statement = _import_for(name, source)
     if statement is not None:  # a module's name: the import is meant, not a similar name
         return [f"Did you forget to import it? `{statement}`"]
     return _did_you_mean(_close(name, itertools.chain(*scopes)))
 
 
-def _import_for(name: str) -> str | None:
+def _import_for(name: str, source: str = "") -> str | None:
     """The import a forgotten `name` needs: a standard-library module, or a conventional
-    alias (np, pd, plt) whose package is installed here (found, not imported)."""
+    alias (np, pd, plt) whose package is installed here (found, not imported).
+
+    A module used bare (`datetime(2024, 1, 15)`, not `datetime.now()`) whose same-named
+    member it must mean (datetime.datetime, pprint.pprint) gets `from name import name`.
+    """
     if name in getattr(sys, "stdlib_module_names", ()) and not name.startswith("_"):
+        if _used_bare(name, source) and callable(getattr(_stdlib(name), name, None)):
+            return f"from {name} import {name}"
         return f"import {name}"
     statement = _ALIASES.get(name)
     if statement is None:
@@ -207,6 +213,20 @@ def _import_for(name: str) -> str | None:
     except (ImportError, ValueError):
         installed = False
     return statement if installed else None
+
+
+def _used_bare(name: str, source: str) -> bool:
+    """Whether `source` uses `name` other than as `name.attribute` (a call, an argument)."""
+    return bool(re.search(rf"(?<![\w.]){re.escape(name)}\b(?!\s*\.)", source))
+
+
+def _stdlib(name: str) -> Any:
+    """The standard-library module `name` (imported: stdlib modules have no side effects
+    worth guarding against); None if it cannot be."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def _keys_of(value: Any) -> Iterable[Any] | None:
@@ -265,7 +285,7 @@ def suggestions(exc: BaseException, source: str, user_ns: Mapping[str, Any]) -> 
     if isinstance(exc, AttributeError):
         return _attribute_hints(exc, source, user_ns)
     if isinstance(exc, NameError):
-        return _name_hints(exc, user_ns)
+        return _name_hints(exc, source, user_ns)
     if isinstance(exc, KeyError):
         return _key_hints(exc, source, user_ns)
     if isinstance(exc, ImportError):
