@@ -37,6 +37,8 @@ RESULTS = HERE / "results"
 ASK_TIMEOUT_S = 1800.0
 CELL_TIMEOUT_S = 120.0
 MAX_TOKENS = 256
+# `--table` keeps everything from this heading on (the reading of the figures, by hand).
+HAND_WRITTEN = "## What the figures say (written by hand)"
 
 
 def load_goals(only: list[str]) -> list[dict[str, Any]]:
@@ -190,7 +192,8 @@ def write_table() -> Path:
             lines += ["", "Why the checks failed:", "", *failures]
         lines.append("")
     out = RESULTS / "agent_eval.md"
-    out.write_text("\n".join(lines) + "\n")
+    kept = out.read_text().partition(HAND_WRITTEN)[2] if out.exists() else ""
+    out.write_text("\n".join(lines) + "\n" + (HAND_WRITTEN + kept if kept else ""))
     return out
 
 
