@@ -101,3 +101,16 @@ def test_an_alias_is_imported_only_where_its_package_is_installed(
     assert error is not None
     offered = any("import" in fix.code for fix in hinted_fixes(error, f"x = {alias}.zeros(3)"))
     assert offered == (importlib.util.find_spec(package) is not None)
+
+
+def test_a_groupby_selection_with_an_abbreviated_column_gets_the_exact_edit(
+        run_cells: Any) -> None:
+    """pandas says "Column not found: qty" for a groupby selection; the column is the
+    grouped frame's, and the rewrite is of the key inside the chain."""
+    cell = 'per_wh = shipments.groupby("warehouse")["qty"].sum()'
+    shell = run_cells("import pandas as pd\nshipments = pd.DataFrame({'warehouse': ['W1', 'W2'], "
+                      "'quantity': [40, 15], 'weight_kg': [1.0, 2.0]})", cell)
+    error = last_error(shell)
+    assert error is not None and error.edits == [['"qty"', '"quantity"']]
+    assert "shipments.groupby(...)[\"quantity\"]" in " ".join(error.hints)
+    assert hinted_fixes(error, cell)[0].code == cell.replace('"qty"', '"quantity"')

@@ -241,6 +241,9 @@ def _keys_of(value: Any) -> Iterable[Any] | None:
     return None
 
 
+_GROUPBY_MISSING = re.compile(r"^Columns? not found: (.+)$")
+
+
 def _key_hints(exc: KeyError, source: str, user_ns: Mapping[str, Any]) -> list[str]:
     if not exc.args:
         return []
@@ -248,6 +251,9 @@ def _key_hints(exc: KeyError, source: str, user_ns: Mapping[str, Any]) -> list[s
     missing = [key] if isinstance(key, str) else []
     if isinstance(key, str) and "not in index" in key:
         missing = re.findall(r"'([^']+)'", key)  # pandas: "['colx'] not in index"
+    elif isinstance(key, str) and (found := _GROUPBY_MISSING.match(key)):
+        # pandas' groupby selection: "Column not found: qty", "Columns not found: 'a', 'b'"
+        missing = re.findall(r"'([^']+)'", found.group(1)) or [found.group(1).strip()]
     if not missing:
         return []
     candidates: list[str] = []

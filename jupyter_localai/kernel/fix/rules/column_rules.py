@@ -53,17 +53,31 @@ def _created(tree: ast.Module) -> set[str]:
             for key in _string_keys(node.slice)}  # fmt: skip
 
 
+# Selecting from `df.groupby(...)` (or a window of df) takes df's column names.
+_GROUPING = frozenset({"groupby", "rolling", "expanding", "resample", "ewm"})
+
+
+def _grouped_from(node: Any, name: str) -> bool:
+    """Whether `node` is `name.groupby(...)` (or rolling, resample, ...)."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _GROUPING and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name)  # fmt: skip
+
+
 def _wrong_uses(f: Failure, name: str, value: Any, labels: list[str]) -> Iterator[tuple[ast.AST, str]]:
-    """(node to replace, wrong label) for each use of `name` with a label it lacks."""
+    """(node to replace, wrong label) for each use of `name` with a label it lacks:
+    `name.label`, `name['label']`, `name.groupby(...)['label']`."""
     assert f.tree is not None
     called = {id(node.func) for node in ast.walk(f.tree) if isinstance(node, ast.Call)}
     created = _created(f.tree)
     frame = pandas_kind(value) == "DataFrame"
     for node in ast.walk(f.tree):
         owner = getattr(node, "value", None)
-        if not (isinstance(owner, ast.Name) and owner.id == name):
+        direct = isinstance(owner, ast.Name) and owner.id == name
+        if not (direct or (frame and isinstance(node, ast.Subscript)
+                           and _grouped_from(owner, name))):
             continue
-        if (isinstance(node, ast.Attribute) and frame and isinstance(node.ctx, ast.Load)
+        if (direct and isinstance(node, ast.Attribute) and frame and isinstance(node.ctx, ast.Load)
                 and id(node) not in called and node.attr not in labels
                 and not node.attr.startswith("_")
                 and static_member(type(value), node.attr) is MISSING):
@@ -81,6 +95,15 @@ def _new_text(f: Failure, node: ast.AST, name: str, label: str) -> str:
     if written and written[-1] == '"' and text[0] == "'" and '"' not in label:
         return f'"{text[1:-1]}"'  # the cell's own quotes
     return text
+
+
+def _parent_value(f: Failure, key: ast.AST) -> Any:
+    """The expression a string key subscripts (None when `key` is not a subscript's)."""
+    assert f.tree is not None
+    for node in ast.walk(f.tree):
+        if isinstance(node, ast.Subscript) and any(k is key for k in _string_keys(node.slice)):
+            return node.value
+    return None
 
 
 def _listed(labels: list[str]) -> str:
@@ -112,9 +135,11 @@ def column_name_rule(f: Failure) -> list[str]:
             if best is None:
                 continue
             new = _new_text(f, node, name, best)
+            written = new if isinstance(node, ast.Attribute) else f"{name}[{new}]"
+            if _grouped_from(_parent_value(f, node), name):
+                written = f"{name}.{_parent_value(f, node).func.attr}(...)[{new}]"
             text = (f"`{name}` has no {what} {wrong!r}; the {what} meant is most likely "
-                    f"{best!r}: write `{new if isinstance(node, ast.Attribute) else f'{name}[{new}]'}` "
-                    f"(its {what}s: {_listed(labels)}).")
+                    f"{best!r}: write `{written}` (its {what}s: {_listed(labels)}).")
             hint = Hint(text, edit=replace(f, node, new))
             if hint not in hints:
                 hints.append(hint)
