@@ -232,3 +232,16 @@ def test_an_in_place_idiom_is_rewritten_instead_of_retried(run_cells: Any) -> No
     assert run.steps[0].code.startswith("df = df.dropna()") and len(seen) == 1
     assert "n = 2" in run.steps[0].code or run.steps[0].status == "ran"
     assert len(shell.user_ns["df"]) == 3
+
+
+def test_a_later_step_is_checked_against_the_copy_not_the_live_columns(run_cells: Any) -> None:
+    shell = run_cells("import pandas as pd", "sales = pd.DataFrame({'units': [1, 2], "
+                      "'price': [3.0, 4.0]})")
+    engine, seen = scripted("1. Add revenue\n2. Sum it as total",
+                            "```python\nsales['revenue'] = sales['units'] * sales['price']\n```",
+                            "```python\ntotal = sales['revenue'].sum()\ntotal\n```",
+                            model="qwen2.5-coder-1.5b")
+    run = runner(shell, engine, "add revenue to sales, then sum it as total").run()
+    assert run.status == "done", run.message
+    assert len(seen) == 3 and "11.0" in run.steps[1].output
+    assert list(shell.user_ns["sales"].columns) == ["units", "price"]

@@ -16,6 +16,7 @@ calls so far) is not started.
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -282,7 +283,11 @@ class AgentRunner:
         if result.ran:
             copy.keep()
             step.attempts.append(Attempt(edit.code))
-            self._namespace.added |= {v["name"] for v in result.variables}
+            # Every name the kept cell mentions may have changed in the copy (a column added
+            # with `sales['revenue'] = ...` rebinds nothing): later checks know it by name
+            # only, not by the live kernel's columns (which refused `sales['revenue']`).
+            self._namespace.added |= {v["name"] for v in result.variables} | _mentioned(
+                edit.code)
             self._update(f"Step {step.index} ran in the copy.")
             return ""
         copy.drop()
@@ -369,6 +374,11 @@ class AgentRunner:
 
 
 _REPAIRABLE = frozenset({"inplace", "none_result"})
+
+
+def _mentioned(code: str) -> set[str]:
+    """Every name a cell (that parsed) mentions."""
+    return {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
 
 
 def _repeated(step: AgentStep) -> bool:
