@@ -27,7 +27,12 @@ from .rules.attribute_rules import attribute_rule
 from .rules.column_rules import column_name_rule
 from .rules.combine_rules import merge_key_rule, sequence_rule
 from .rules.date_rules import date_rule
-from .rules.frame_rules import frame_reduction_rule, int_dates_rule, tz_compare_rule
+from .rules.frame_rules import (
+    fillna_method_rule,
+    frame_reduction_rule,
+    int_dates_rule,
+    tz_compare_rule,
+)
 from .rules.label_rules import drop_rule, iloc_label_rule
 from .rules.pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
 from .rules.python_rules import (
@@ -55,7 +60,7 @@ _RULES: list[Rule] = [
     nan_int_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
-    sequence_times_rule,
+    sequence_times_rule, fillna_method_rule,
 ]  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Rules for pandas type errors around dates and whole-frame math: a tz-aware column compared
-with a naive date, integers added to dates, a reduction over a frame with non-numeric columns.
+with a naive date, integers added to dates, a reduction over a frame with non-numeric columns,
+and `fillna(method=...)`, which this pandas no longer takes.
 
 pandas names the dtypes but not the cure (`tz=`, `pd.to_timedelta`, picking columns); these
 hints give it with the cell's own names and, where the intent is plain, as an edit.
@@ -164,3 +165,30 @@ def frame_reduction_rule(f: Failure) -> list[str]:
             )
         ]
     return []
+
+
+# fillna(method=...), a keyword pandas 2.1 deprecated and the installed pandas may refuse --
+
+_FILL_METHOD = re.compile(r"fillna\(\) got an unexpected keyword argument 'method'")
+_FILL_BY_METHOD = {"ffill": "ffill", "pad": "ffill", "bfill": "bfill", "backfill": "bfill"}
+
+
+@rule(TypeError)
+def fillna_method_rule(f: Failure) -> list[str]:
+    if not _FILL_METHOD.search(f.message):
+        return []
+    for call in line_calls(f):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "fillna") or call.args:
+            continue
+        method = next((k for k in call.keywords if k.arg == "method"), None)
+        way = _FILL_BY_METHOD.get(str(constant(method.value))) if method is not None else None
+        if way is None:
+            continue
+        kept = ", ".join(code(f, k) for k in call.keywords if k is not method)
+        fixed = f"{operand(f, func.value)}.{way}({kept})"
+        text = (f"This pandas no longer takes `fillna(method=...)`: "
+                f"`{segment(f, call) or 'fillna(method=...)'}` is now `{fixed}`.")
+        return [Hint(text, edit=unique_replace(f, call, fixed))]
+    return [("This pandas no longer takes `fillna(method=...)`: use `.ffill()` (carry the last "
+            "value forward) or `.bfill()` (the next value backward) instead.")]
