@@ -216,7 +216,7 @@ class Completer:
 
     def held(self, model: LoadedModel, tokens: list[int]) -> int:
         """Leading `tokens` the completion sequence really holds (its record trimmed to
-        the cache first: a chat evaluation may have cut the sequence's tail)."""
+        the cache first, so nothing is reused that an aborted decode rolled back)."""
         model.clear_sequence(COMPLETION_SEQ, model.sequence_length(COMPLETION_SEQ))
         same = 0
         for a, b in zip(model.completion_tokens, tokens):
