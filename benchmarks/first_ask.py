@@ -60,11 +60,13 @@ def first_ask(model_path: str, cells: list[str], cwd: Path, warm: bool, pause: f
             raise RuntimeError("the extension did not load")
         failed = sum(bool(kernel.execute(cell, timeout=120).error) for cell in cells)
         ran_s = time.perf_counter() - started
+        # The worker's pid now (a silent cell), not just before the question: a cell pauses
+        # the prefill, and the question must find the model as the pause left it.
+        pid = kernel.probe(WORKER) if warm else None
         time.sleep(pause)
         worker: dict[str, Any] = {}
-        if warm:
-            pid = int(kernel.probe(WORKER))
-            process = psutil.Process(pid)
+        if pid is not None:
+            process = psutil.Process(int(pid))
             cpu = process.cpu_times()
             worker = {"worker_rss_mib": round(process.memory_info().rss / 2**20),
                       "worker_cpu_s": round(cpu.user + cpu.system, 2)}
