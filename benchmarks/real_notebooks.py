@@ -313,11 +313,21 @@ def summary(runs: list[NotebookRun], args: argparse.Namespace) -> dict[str, Any]
         "machine": f"{platform.machine()}, {os.cpu_count()} logical CPUs",
         "load_average_end": list(os.getloadavg()),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "command": " ".join(["python", "benchmarks/real_notebooks.py", *sys.argv[1:]]),
+        "command": " ".join(["python", "benchmarks/real_notebooks.py",
+                             *(_shown(arg) for arg in sys.argv[1:])]),
         "notebooks": [asdict(run) for run in runs],
         "by_task": table,
         "generate_and_fix": code_asks,
     }
+
+
+def _shown(arg: str) -> str:
+    """An argument as the report shows it: a notebook path relative to its book's folder
+    (`<notebooks>/02.02-....ipynb`), never this machine's absolute path."""
+    path = Path(arg)
+    if not path.is_absolute():
+        return arg
+    return "<notebooks>" if path.suffix != ".ipynb" else f"<notebooks>/{path.name}"
 
 
 def report(result: dict[str, Any]) -> str:
