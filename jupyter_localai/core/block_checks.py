@@ -19,7 +19,15 @@ from collections.abc import Iterable
 
 from .check_types import CheckIssue, NamespaceView
 from .checks import check_code, same_program
-from .reply import PYTHON_TAGS, BlockCheck, fenced_blocks, looks_like_code, parses, strip_prompts
+from .reply import (
+    PYTHON_TAGS,
+    BlockCheck,
+    drop_replayed_cells,
+    fenced_blocks,
+    looks_like_code,
+    parses,
+    strip_prompts,
+)
 
 
 class _WithEarlierBlocks:
@@ -103,7 +111,11 @@ def check_blocks(
         if reason:
             checks.append(BlockCheck(index, block.tag, shown, checked=False, note=reason))
             continue
-        issues = check_code(code, namespace=_WithEarlierBlocks(namespace, set(defined)))
+        # Cells the block replays from the notebook (`# In[n]:` segments equal to a cell that
+        # ran) are not checked again: re-creating the user's data would hide what the rest
+        # does to the live objects (a missing column of the real `df`).
+        own = drop_replayed_cells(code, known)
+        issues = check_code(own, namespace=_WithEarlierBlocks(namespace, set(defined)))
         quoted = any(same_program(code, source) for source in known)
         checks.append(BlockCheck(index, block.tag, shown, checked=True,
                                  issues=[issue.message for issue in issues], quoted=quoted))

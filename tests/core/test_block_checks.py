@@ -205,3 +205,15 @@ def test_chat_handing_back_the_failing_cell_is_retried() -> None:
 def test_a_session_block_is_checked_without_its_prompts_and_keeps_them_for_the_panel() -> None:
     checks, issues = check_blocks("```pycon\n>>> df['quantity']\n```", KernelNamespace({"df": FRAME}))
     assert checks[0].code == ">>> df['quantity']" and checks[0].failed and issues
+
+
+def test_a_block_replaying_the_notebook_is_checked_on_what_it_adds() -> None:
+    """The data cell replayed with its `# In[n]:` marker would make `df` the block's own;
+    the line after it still reads a column the real `df` lacks, and is marked."""
+    setup = "import pandas as pd\ndf = pd.DataFrame({'price': [2.5, 4.0], 'qty': [3, 1]})"
+    text = ("```python\n# In[2]:\n" + setup + "\n\n# In[3]:\n"
+            "df['total'] = df['price'] * df['quantity']\n```")
+    namespace = SummaryNamespace(notebook(), class_members)
+    checks, retry = check_blocks(text, namespace, known_sources=[setup])
+    assert checks[0].checked and any("quantity" in issue for issue in checks[0].issues)
+    assert retry

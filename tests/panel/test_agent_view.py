@@ -178,7 +178,9 @@ def test_panel_agent_task_runs_in_a_copy_and_accept_inserts(
     ])
     open_panel(page)
     page.select_option(f"{PANEL} .jp-localai-task-picker", "agent")
-    page.fill(f"{PANEL} .jp-localai-input", "double the numbers, then sum them")
+    # Two sentences: a one-sentence goal on the configured 0.5B model is one step with no
+    # planning call (core/agent_format.plan_limit); this run shows a plan of two steps.
+    page.fill(f"{PANEL} .jp-localai-input", "Double the numbers. Then sum them.")
     page.press(f"{PANEL} .jp-localai-input", "Enter")
     view = page.locator(f"{PANEL} .jp-localai-agent")
     view.wait_for(timeout=20_000)

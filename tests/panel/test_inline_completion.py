@@ -145,15 +145,19 @@ def test_ghost_names_a_real_column_tab_inserts_esc_dismisses(
         page.wait_for_selector(GHOST, state="detached", timeout=TIMEOUT_MS)
         assert cell_sources(page)[-1] == "df.groupby("
 
-        # What the engine got: the kernel's DataFrame with its real columns, and each
-        # request's stable context exactly as prefilled after the cells ran.
+        # What the engine got: the kernel's DataFrame with its real columns, in the hint line
+        # above the cell's text, and each request's stable context exactly as prefilled
+        # after the cells ran.
         requests = read_records(record, COMPLETIONS_FILE)
         prefixes = [r["prefix"] for r in requests]
-        assert "df[" in prefixes and "df.groupby(" in prefixes, prefixes
+        assert any(p.endswith("\ndf[") for p in prefixes), prefixes
+        assert any(p.endswith("\ndf.groupby(") for p in prefixes), prefixes
         prefilled = {p["context"] for p in read_records(record, PREFILLS_FILE)}
         for request in requests:
             assert request["session_id"] == NOTEBOOK
-            assert all(column in request["context"] for column in COLUMNS)
+            hint = request["prefix"].split("\n")[0]
+            assert hint.startswith("# df: DataFrame"), request["prefix"]
+            assert all(repr(column) in hint for column in COLUMNS), hint
             assert request["context"] in prefilled
 
 
@@ -169,7 +173,9 @@ def test_a_typed_character_cancels_the_suggestion_in_flight(
         run_all_and_wait(page)
         type_in_new_cell(page, "df[")
         page.wait_for_selector(STREAMING, timeout=TIMEOUT_MS)  # the first piece is shown
-        first = wait_for_record(record, COMPLETIONS_FILE, lambda r: r["prefix"] == "df[")[0]
+        # The prompt's prefix is the hint line of `df`, then the cell's text.
+        first = wait_for_record(record, COMPLETIONS_FILE,
+                                lambda r: r["prefix"].endswith("\ndf["))[0]
 
         typed_at = time.time()
         page.keyboard.type("'")  # not what the ghost starts with: the user typed past it
@@ -181,7 +187,8 @@ def test_a_typed_character_cancels_the_suggestion_in_flight(
         assert len(end["produced"]) < len(first["reply"]), (end, first)
         assert end["cancelled_at"] is not None and end["cancelled_at"] >= typed_at - 0.05
         # The keystroke cancelled it: well before the debounced newer request was sent.
-        second = wait_for_record(record, COMPLETIONS_FILE, lambda r: r["prefix"] == "df['")[0]
+        second = wait_for_record(record, COMPLETIONS_FILE,
+                                 lambda r: r["prefix"].endswith("\ndf['"))[0]
         assert end["cancelled_at"] < second["started_at"], (end, second)
         assert end["cancelled_at"] - typed_at < debounce_s, (end, typed_at)
 

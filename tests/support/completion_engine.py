@@ -3,9 +3,9 @@ browser tests), loaded by dotted name:
 `--LocalAIExtension.engine_factory=support.completion_engine.make`, tests/ on PYTHONPATH.
 
 Its suggestion comes from the request it is given, never from the test: at an open `[` or
-`(` it names the first column of the first DataFrame summary in the completion context
-(the kernel's variables, as the front end sent them), quoted and closed; with no such
-summary it has no suggestion. So a ghost naming a real column shows that the kernel's
+`(` it names the first column of the first DataFrame hint line in the completion prompt
+(`# df: DataFrame ...: 'a' (int64), ...`, made from the kernel's variables as the front end
+sent them), quoted and closed; with no such line it has no suggestion. So a ghost naming a real column shows that the kernel's
 variables went all the way from the kernel, through the front end and the server's prompt,
 to the engine. It streams one character every `$LOCALAI_COMPLETION_DELAY_S` seconds and
 stops at once when cancelled. Every completion and prefill is recorded (wall-clock
@@ -32,24 +32,22 @@ COMPLETIONS_FILE = "completions.jsonl"
 ENDS_FILE = "completion_ends.jsonl"
 PREFILLS_FILE = "completion_prefills.jsonl"
 
-# `# columns: a (int64), b (object)` in a DataFrame's summary, as a comment of the prompt.
-_COLUMNS = re.compile(r"^#\s+columns: (.+)$", re.MULTILINE)
+# A DataFrame's hint line above the cell (`core/completion_prompt.hint_line`):
+# `# df: DataFrame 3 rows x 2 columns: 'a' (int64), 'b' (object)`.
+_HINT_COLUMN = re.compile(r"^#\s+\w+: [^\n]*?: '([^'\n]+)' \(", re.MULTILINE)
 _OPENER = re.compile(r"([\[(])([\"']?)$")
 
 
-def first_column(context: str) -> str | None:
-    """The first column named by a DataFrame summary in a completion prompt's context."""
-    match = _COLUMNS.search(context)
-    if match is None:
-        return None
-    first = match.group(1).split(", ")[0]
-    return first.rsplit(" (", 1)[0] or None
+def first_column(prompt_text: str) -> str | None:
+    """The first column named by a DataFrame hint line of a completion prompt's text."""
+    match = _HINT_COLUMN.search(prompt_text)
+    return match.group(1) if match else None
 
 
 def scripted_suggestion(request: CompletionRequest) -> str:
-    """At `df[`, `df["` or `df.groupby(`: the context's first column, quoted and closed."""
+    """At `df[`, `df["` or `df.groupby(`: the hint line's first column, quoted and closed."""
     opener = _OPENER.search(request.prefix)
-    column = first_column(request.context)
+    column = first_column(request.prefix)
     if opener is None or column is None:
         return ""
     bracket, quote = opener.groups()

@@ -8,6 +8,7 @@ from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSu
 from jupyter_localai.core.engine import Completion, GenerationRequest, PrefillRequest
 from jupyter_localai.core.prompt import PromptBudget, build_messages
 from jupyter_localai.engines.worker_client import WorkerEngine
+from jupyter_localai.worker.llama_model import PROMPT_CHUNK
 
 N_CTX = 2048
 MAX_TOKENS = 16
@@ -53,3 +54,9 @@ def cold(engine: WorkerEngine, name: str) -> Completion:
     answer = engine.generate(request(notebook(name), QUESTION, None)).result()
     assert answer.cached_tokens == 0
     return answer
+
+
+def whole_batches(tokens: int) -> int:
+    """The most of a `tokens`-long shared prefix the worker reuses: whole PROMPT_CHUNK
+    batches (a prefix evaluated in other batch shapes could change the answer)."""
+    return tokens // PROMPT_CHUNK * PROMPT_CHUNK

@@ -8,9 +8,18 @@ import time
 from pathlib import Path
 
 import pytest
-from support.warm_notebooks import QUESTION, cold, make_engine, notebook, prefill_of, request
+from support.warm_notebooks import (
+    QUESTION,
+    cold,
+    make_engine,
+    notebook,
+    prefill_of,
+    request,
+    whole_batches,
+)
 
 from jupyter_localai.engines.worker_client import WorkerEngine
+from jupyter_localai.worker.llama_model import PROMPT_CHUNK
 
 pytestmark = pytest.mark.model
 
@@ -36,8 +45,9 @@ def test_switching_among_three_notebooks_restores_each_and_answers_as_cold(
     for name, answer in answers:
         assert answer.text == colds[name].text, name  # token for token
     back_to_a = answers[-1][1]
-    # The second visit of notebook a starts from its saved state: all but the last token.
-    assert back_to_a.cached_tokens == back_to_a.prompt_tokens - 1
+    # The second visit of notebook a starts from its saved state: all but the last token,
+    # in whole batches.
+    assert back_to_a.cached_tokens == whole_batches(back_to_a.prompt_tokens - 1)
     assert warm_engine.ping()["warm"]["kv_restores"] >= 1
 
 
@@ -49,9 +59,10 @@ def test_a_prefilled_notebook_answers_warm_and_as_cold(warm_engine: WorkerEngine
     assert warm["prefill_tokens"] > 0 and warm["prefill_seconds"] > 0
     answer = warm_engine.generate(request(notebook("d"), QUESTION, "d")).result()
     assert answer.text == reference.text
-    # Only the task text (and the template's boundary token) is left to evaluate.
-    assert answer.prompt_tokens - answer.cached_tokens < 30
-    assert answer.cached_tokens >= warm["prefill_tokens"] - 2
+    # The whole prefilled prefix, in whole batches, is reused; beyond it only the task text
+    # (and the template's boundary token) is new.
+    assert answer.cached_tokens == whole_batches(warm["prefill_tokens"])
+    assert answer.prompt_tokens - warm["prefill_tokens"] < 30
 
 
 def test_prefills_of_one_notebook_coalesce_and_a_grown_notebook_extends_the_prefix(
@@ -68,7 +79,7 @@ def test_prefills_of_one_notebook_coalesce_and_a_grown_notebook_extends_the_pref
     assert warm["prefills_coalesced"] == 2 and warm["prefills_done"] == 1
     answer = warm_engine.generate(request(notebook("e"), QUESTION, "e")).result()
     assert answer.text == reference.text
-    assert answer.prompt_tokens - answer.cached_tokens < 30
+    assert answer.prompt_tokens - answer.cached_tokens < 30 + PROMPT_CHUNK  # whole batches
 
 
 def test_a_real_request_preempts_a_running_prefill(warm_engine: WorkerEngine) -> None:
@@ -99,7 +110,7 @@ def test_states_survive_a_worker_restart(
     finally:
         restarted.close()
     assert answer.text == reference.text
-    assert answer.cached_tokens == answer.prompt_tokens - 1
+    assert answer.cached_tokens == whole_batches(answer.prompt_tokens - 1)
     assert warm["kv_disk_loads"] == 1 and warm["kv_restores"] == 1
 
 
