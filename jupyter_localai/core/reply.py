@@ -120,16 +120,53 @@ def code_then_prose(text: str) -> int | None:
     time (seconds on a small CPU) and changes no code. Waiting for the first character of
     the next line keeps answers whose second block follows the first directly.
     """
-    blocks = fenced_blocks(text)
-    if not blocks or blocks[-1].tag not in PYTHON_TAGS:
-        return None
-    after = text[blocks[-1].end :]  # "" while the last block is open
+    end, after = _after_last_python_block(text)
     if "\n" not in after:
         return None  # no closing fence yet, or its line is not over
     rest = after.lstrip()
     if not rest or rest[0] in "`~":
         return None
-    return blocks[-1].end
+    return end
+
+
+def _after_last_python_block(text: str) -> tuple[int, str]:
+    """Where the last block ends and the text after it ("" unless it is a closed Python block)."""
+    blocks = fenced_blocks(text)
+    if not blocks or blocks[-1].tag not in PYTHON_TAGS:
+        return len(text), ""
+    return blocks[-1].end, text[blocks[-1].end :]  # "" while the last block is open
+
+
+def _awaits_prose(text: str) -> bool:
+    """A closed Python block whose closing line is over, with only blank space after it."""
+    _, after = _after_last_python_block(text)
+    return "\n" in after and not after.strip()
+
+
+class CodeEndWatch:
+    """`code_then_prose` over a stream, scanning only when the new piece can change it.
+
+    Rescanning the whole text on every token is quadratic in the answer's length. A piece
+    without a line break or a fence character can neither open nor close a block, nor end a
+    closing fence's line; it can only begin the prose after a closed block whose line is
+    over, so the text is scanned then, or when the piece holds one of those characters.
+    """
+
+    def __init__(self) -> None:
+        self._pieces: list[str] = []
+        self._awaiting = False
+        self.end: int | None = None
+        self.scans = 0
+
+    def add(self, piece: str) -> int | None:
+        """Take one more piece; where the answer can stop once that is known, else None."""
+        self._pieces.append(piece)
+        if self.end is None and (self._awaiting or any(mark in piece for mark in "\n`~")):
+            text = "".join(self._pieces)
+            self.scans += 1
+            self.end = code_then_prose(text)
+            self._awaiting = self.end is None and _awaits_prose(text)
+        return self.end
 
 
 def _fenced_blocks(text: str) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
 from .redact import redact, redact_context
 from .repairs import repaired
-from .reply import Reply, Timings, code_then_prose, drop_replayed_cells, extract_code
+from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
 
 TASKS = ("generate", "explain", "fix", "chat")
 FORMATS = ("code", "markdown", "text")
@@ -388,14 +388,14 @@ def _one_attempt(
     # on a small CPU, and no code in it). Not with parallel candidates: they share the
     # decode, and the others may still be inside their block.
     code_ends_at: int | None = None
-    stop_after_code = _wants_code(request) and n_candidates == 1
+    code_end = CodeEndWatch() if _wants_code(request) and n_candidates == 1 else None
     try:
         for piece in generation:
             pieces.append(piece)
             if listener is not None:
                 listener.on_token(piece)
-            if stop_after_code and code_ends_at is None:
-                code_ends_at = code_then_prose("".join(pieces))
+            if code_end is not None and code_ends_at is None:
+                code_ends_at = code_end.add(piece)
                 if code_ends_at is not None:
                     generation.cancel()
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyter_localai.core.reply import (
+    CodeEndWatch,
     Reply,
     code_then_prose,
     drop_replayed_cells,
@@ -103,3 +104,63 @@ def test_new_cells_in_the_cell_format_are_kept_and_nothing_is_emptied() -> None:
 ])
 def test_code_then_prose_finds_where_a_code_answer_can_stop(text: str, end: int | None) -> None:
     assert code_then_prose(text) == end
+
+
+# Fragments small models stream: fence characters split across tokens, tags, blank lines,
+# indented or tilde fences, prose with and without line breaks.
+_STREAM_PARTS = ["```", "``", "`", "~~~", "~", "python", "py", "text", "\n", "\n\n", " ", "\t",
+                 "x = 1", "print(x)", "Here", " is", " the code.", "Done", "  ", "# c"]
+
+
+def _first_stop_by_rescanning(pieces: list[str]) -> tuple[int, int] | None:
+    """The old way: the whole text scanned after every piece (which piece, where)."""
+    for index in range(len(pieces)):
+        end = code_then_prose("".join(pieces[: index + 1]))
+        if end is not None:
+            return index, end
+    return None
+
+
+def _first_stop_by_watch(pieces: list[str]) -> tuple[int, int] | None:
+    watch = CodeEndWatch()
+    for index, piece in enumerate(pieces):
+        end = watch.add(piece)
+        if end is not None:
+            return index, end
+    return None
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.sampled_from(_STREAM_PARTS), min_size=1, max_size=3)
+                .map("".join), max_size=40))
+def test_the_watch_stops_at_the_same_piece_and_place_as_rescanning(pieces: list[str]) -> None:
+    assert _first_stop_by_watch(pieces) == _first_stop_by_rescanning(pieces)
+
+
+@pytest.mark.parametrize("text", [
+    "Here:\n```python\nx = 1\n```\nThis sums it.",
+    "```python\nx = 1\n```\n\n   \n\tThen more.",
+    "```python\nx = 1\n```\n\n```python\ny = 2\n```\nDone",
+    "~~~python\nx = 1\n~~~\nok",
+    "```python\nx = 1\n```py\nstill code\n```\nnow prose",
+    "```text\nx\n```\nok\n```python\ny = 2\n```\n  fin",
+    "```python\nx = 1\n```\n~ not a fence\nprose",
+])
+def test_the_watch_agrees_token_by_token_and_char_by_char(text: str) -> None:
+    words = [w if i == 0 else " " + w for i, w in enumerate(text.split(" "))]
+    for pieces in (words, list(text)):
+        assert _first_stop_by_watch(pieces) == _first_stop_by_rescanning(pieces)
+
+
+def test_the_watch_scans_only_at_line_breaks_fences_and_the_prose_after_a_block() -> None:
+    """A long answer no longer costs a scan of the whole text per token."""
+    prose = [" word"] * 2000
+    watch = CodeEndWatch()
+    for piece in ["Some", *prose, "\n", "```python", "\n", "x", " =", " 1", "\n", "```", "\n",
+                  "\n"]:
+        assert watch.add(piece) is None
+    assert watch.scans == 7  # the line breaks and the fences only
+    assert watch.add(" ") is None and watch.scans == 8  # awaiting prose: every piece counts
+    assert watch.add("Then") is not None and watch.scans == 9
+    watch.add(" more")
+    assert watch.scans == 9  # stopped: no further scans

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from jupyter_localai.core import reply as reply_module
+from jupyter_localai.core import tasks as tasks_module
 from jupyter_localai.core.context import CellRecord, ErrorInfo, NotebookContext, VariableSummary
 from jupyter_localai.core.engine import GenerationRequest
+from jupyter_localai.core.reply import code_then_prose
 from jupyter_localai.core.tasks import CancelScope, TaskRequest, run_task
 from jupyter_localai.engines.fake import FakeEngine
 
@@ -163,6 +166,31 @@ def test_a_code_answer_stops_at_the_prose_after_its_block() -> None:
     assert reply.text == "```python\nanswer = df['a'].sum()\n```"
     assert reply.code == "answer = df['a'].sum()" and reply.finish_reason == "stop"
     assert len("".join(recorder.tokens)) < len(reply.text) + 20  # not the whole paragraph
+
+
+def test_a_long_code_answer_is_scanned_per_line_not_per_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stopping is where the whole-text rescan stopped, with one scan per line or fence
+    rather than per token (a 600-word preamble used to cost 600 rescans of a growing text)."""
+    preamble = " ".join(["Sum", "the", "column", "a", "of", "df."] * 100)
+    text = f"{preamble}\n```python\nanswer = df['a'].sum()\n```\nThis sums it, then stops."
+    scans: list[str] = []
+
+    def counted(seen: str) -> int | None:
+        scans.append(seen)
+        return code_then_prose(seen)
+
+    monkeypatch.setattr(reply_module, "code_then_prose", counted)
+    monkeypatch.setattr(tasks_module, "code_then_prose", counted, raising=False)
+    request = TaskRequest("generate", "sum column a into answer", context=failing_notebook())
+    recorder = Recorder()
+    reply = run_task(scripted(text), request, listener=recorder)
+    stop = code_then_prose(text)
+    assert stop is not None and reply.text == text[:stop] and reply.finish_reason == "stop"
+    assert reply.code == "answer = df['a'].sum()"
+    assert "".join(recorder.tokens) == text[: text.index("This") + len("This")]  # same piece
+    assert len(recorder.tokens) > 600 and len(scans) <= 6
 
 
 def test_a_second_block_right_after_the_first_is_kept() -> None:
