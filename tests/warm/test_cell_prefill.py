@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from support.canary import Canary
 
 from jupyter_localai.core.engine import PrefillRequest
 from jupyter_localai.core.prompt import PromptBudget, build_messages
@@ -195,14 +196,8 @@ def test_no_prefill_before_a_question_with_context(shell: Any) -> None:
     engine = PausingRecorder()
     assistant = with_engine(shell, engine)
     assistant.context_asked = False
-    touched: list[str] = []
-
-    class Canary:
-        def __repr__(self) -> str:
-            touched.append("repr")
-            return "canary"
-
-    shell.user_ns["canary"] = Canary()
+    canary = Canary()
+    shell.user_ns["canary"] = canary
     shell.run_cell("n = 1", store_history=True)
     time.sleep(0.2)
-    assert engine.calls == [] and engine.pauses == [] and touched == []
+    assert engine.calls == [] and engine.pauses == [] and canary.touched == []

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from support.canary import Canary
 
 from jupyter_localai.config import WARM_ON_LOAD_ENV, LocalAI
 from jupyter_localai.core.engine import PrefillRequest
@@ -117,21 +118,15 @@ def test_the_default_is_on_and_the_environment_can_turn_it_off(
 def test_loading_starts_the_model_in_the_background_touching_no_user_object(
     shell: Any, factory: Factory
 ) -> None:
-    touched: list[str] = []
-
-    class Canary:
-        def __repr__(self) -> str:
-            touched.append("repr")
-            return "canary"
-
-    shell.user_ns["canary"] = Canary()
+    canary = Canary()
+    shell.user_ns["canary"] = canary
     factory.next.append(LoadingRecorder(load_delay=0.5))
     started = time.monotonic()
     extension.load(shell)
     assert time.monotonic() - started < 0.4  # the kernel did not wait for the load
     assert until(lambda: factory.made and factory.made[0].loaded.is_set())
     assert factory.made[0].load_threads == ["localai-prefill"]
-    assert touched == [] and factory.made[0].calls == []
+    assert canary.touched == [] and factory.made[0].calls == []
 
 
 def test_cells_prefill_from_load_on_without_any_question(
