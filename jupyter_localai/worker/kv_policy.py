@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .batch_plan import LAYOUT
 from .kv_format import file_sha256, private_dir
 from .kv_states import KVStateStore, shared_prefix
 
@@ -44,7 +45,7 @@ def state_store(spec: dict[str, Any], model: LoadedModel) -> KVStateStore:
         return KVStateStore(ram)
     key = (
         f"{sha[:24]}-{os.path.getsize(model.path)}-ctx{model.n_ctx}"
-        f"-fa{int(bool(spec.get('flash_attn', False)))}-llama{model.llama_version}"
+        f"-fa{int(bool(spec.get('flash_attn', False)))}-llama{model.llama_version}-{LAYOUT}"
     )
     return KVStateStore(
         ram, root_dir / key, disk, root=root_dir, n_vocab=int(model.llm.n_vocab())

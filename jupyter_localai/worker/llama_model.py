@@ -20,17 +20,20 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import llama_cpp
 import numpy as np
+from jinja2 import TemplateError
 from llama_cpp import Llama
 from llama_cpp._internals import LlamaContext
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
 from . import gpu
+from .batch_plan import BatchPlan
 from .faults import die_of_sigill_at
 from .protocol import physical_cores
 from .sequences import CHAT_SEQ, COMPLETION_SEQ, N_SEQ
@@ -38,14 +41,10 @@ from .sequences import CHAT_SEQ, COMPLETION_SEQ, N_SEQ
 # ggml.h's `enum ggml_log_level` (llama-cpp-python's _logger.py comment is out of date):
 # 3 warn, 4 error, 5 continues the previous line.
 _GGML_WARN, _GGML_ERROR, _GGML_CONT = 3, 4, 5
+log = logging.getLogger("jupyter_localai.worker")
 # Marks where a prefill's last message would continue (a private-use character).
 _MARK = "\ue000"
-# Prompts are evaluated in batches of this many tokens that start at multiples of it, and a
-# cached prefix is reused only up to the end of a whole such batch. ggml's CPU kernels round
-# differently for different batch shapes, so a prefix evaluated in another split than a cold
-# prompt would use can change a greedy answer (measured on the 0.5B model: 6 of 9 warm
-# prompts answered differently from cold with llama.cpp's own splitting, 0 of 9 with this).
-PROMPT_CHUNK = 64
+_MARK2 = "\ue001"
 
 
 class LlamaLog:
@@ -101,8 +100,8 @@ class LoadedModel:
             self._multi_sequence(self.n_seq)
         # Tokens the completion sequence holds (positions 0..len-1), kept with the cache.
         self.completion_tokens: list[int] = []
-        # The chat's leading positions evaluated as whole PROMPT_CHUNK batches: the most a
-        # later prompt may reuse (an answer's decoded tokens never count).
+        # The chat's leading positions evaluated in whole batches of `plan` (batch_plan.py):
+        # the most a later prompt may reuse (an answer's decoded tokens never count).
         self.reusable = 0
         # Cells the running chat answer may still claim (its candidates' too).
         self.chat_reserve = 0
@@ -130,6 +129,7 @@ class LoadedModel:
             if template
             else format_chatml
         )
+        self.plan = BatchPlan(self._turn_header())
 
     def _load(self, spec: dict[str, Any]) -> Llama:
         die_of_sigill_at("load")
@@ -159,6 +159,19 @@ class LoadedModel:
         old = llm._ctx
         llm._ctx = LlamaContext(model=llm._model, params=llm.context_params, verbose=False)
         old.close()
+
+    def _turn_header(self) -> list[int]:
+        """The tokens the chat template puts between a message's text and a following user
+        message's text (`<|im_end|>`, newline, `<|im_start|>user`, newline in ChatML):
+        where a batch boundary lets a question reuse the whole prefill before it."""
+        try:
+            text = self._formatter(messages=[{"role": "system", "content": _MARK},
+                                             {"role": "user", "content": _MARK2}]).prompt
+            header = text[text.index(_MARK) + 1 : text.index(_MARK2)]
+        except (ValueError, TypeError, LookupError, TemplateError) as exc:  # refused by it
+            log.warning("no user-turn boundary for prompt batches: %s", exc)
+            return []
+        return self.llm.tokenize(header.encode("utf-8"), add_bos=False, special=True)
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> tuple[list[int], list[str]]:
         """The chat-templated prompt as tokens (exactly what will be evaluated) and stops."""
@@ -236,15 +249,16 @@ class LoadedModel:
             self.llm.n_tokens = self.reusable
 
     def eval_chunks(self, tokens: list[int], start: int) -> None:
-        """Evaluate `tokens[start:]` (`start` a multiple of PROMPT_CHUNK, the cache holding
-        `tokens[:start]`) in PROMPT_CHUNK batches, as a cold prompt is evaluated, so the
+        """Evaluate `tokens[start:]` (`start` a boundary of `plan`, the cache holding
+        `tokens[:start]`) in the plan's batches, as a cold prompt is evaluated, so the
         cache holds the same values whatever was reused. An abort (RuntimeError) keeps the
         batches done."""
-        for at in range(start, len(tokens), PROMPT_CHUNK):
-            end = min(at + PROMPT_CHUNK, len(tokens))
+        at = start
+        for end, boundary in self.plan.batches(tokens, start):
             self.llm.eval(tokens[at:end])
-            if end - at == PROMPT_CHUNK:
+            if boundary:
                 self.reusable = end
+            at = end
 
     def make_consistent(self) -> None:
         """Keep only what both llama-cpp-python's token list and the KV cache hold.
@@ -285,23 +299,25 @@ class LoadedModel:
             return False
         llm.input_ids[: len(tokens)] = tokens
         llm.n_tokens = len(tokens)
-        # States are saved after `keep_reusable`; one from an older version may end inside
-        # a batch or hold decoded tokens: only its whole batches are trusted.
-        self.reusable = len(tokens) // PROMPT_CHUNK * PROMPT_CHUNK
+        # States are saved after `keep_reusable` (their folder name says how batches were
+        # cut); should one hold more, only its whole batches are trusted.
+        self.reusable = self.plan.last_boundary(tokens, len(tokens))
         llm._requires_eval = True  # the logits are not those of the restored tokens
         return True
 
     def cached_prefix(self, tokens: list[int], *, need_logits: bool = True) -> int:
-        """Prompt tokens the KV cache holds and may reuse: the shared prefix, cut to whole
-        PROMPT_CHUNK batches (see there) and, with `need_logits`, leaving the last token to
-        evaluate for its logits."""
+        """Prompt tokens the KV cache holds and may reuse: the shared prefix, cut to the
+        last batch boundary in it (`plan`) and, with `need_logits`, leaving the last token
+        to evaluate for its logits."""
         length = min(self.llm.n_tokens, len(tokens), self.reusable)
         # numpy, not a Python loop: this runs before every answer's first token.
         differ = np.flatnonzero(self.llm.input_ids[:length] != np.asarray(tokens[:length]))
         same = int(differ[0]) if differ.size else length
         if need_logits:
             same = min(same, max(len(tokens) - 1, 0))
-        return same // PROMPT_CHUNK * PROMPT_CHUNK
+        # The boundaries up to `same` depend only on those shared tokens, so the cache's
+        # batches there are the ones this prompt would be evaluated in.
+        return self.plan.last_boundary(tokens, same)
 
     # --- sequences other than the chat's, driven with llama.cpp's batch API --------------
 
@@ -355,8 +371,8 @@ class LoadedModel:
                 self.completion_tokens.extend(chunk)
 
     def evaluate_prompt(self, tokens: list[int], stop: Callable[[], bool]) -> None:
-        """The prompt on the chat's sequence in PROMPT_CHUNK batches, its cached prefix
-        reused up to a whole batch (at least the last token is evaluated anew, for its
+        """The prompt on the chat's sequence in the batches of `plan`, its cached prefix
+        reused up to a boundary (at least the last token is evaluated anew, for its
         logits); `stop` aborts it between graph nodes. May raise RuntimeError (aborted or
         failed), the cache then left for the caller to make consistent."""
         keep = self.cached_prefix(tokens)

@@ -7,7 +7,7 @@ import dataclasses
 import time
 
 import pytest
-from support.warm_notebooks import whole_batches
+from support.warm_notebooks import reused_on_repeat
 
 from jupyter_localai.core.engine import GenerationRequest
 from jupyter_localai.engines.worker_client import WorkerEngine
@@ -43,13 +43,13 @@ def test_candidate_zero_streams_the_one_answer_and_all_arrive_at_the_end(
 
 
 def test_a_warm_prefix_gives_the_same_first_candidate_as_a_warm_single_answer(
-    worker_engine: WorkerEngine,
+    worker_engine: WorkerEngine, default_model_path: str,
 ) -> None:
     worker_engine.reset_cache()
     worker_engine.generate(_request(max_tokens=4)).result()  # the prompt is cached now
     single = worker_engine.generate(_request()).result()
     several = worker_engine.generate(_request(n_candidates=2)).result()
-    assert several.cached_tokens == whole_batches(several.prompt_tokens - 1)
+    assert several.cached_tokens == reused_on_repeat(default_model_path, _request().messages)
     assert several.candidates[0] == several.text == single.text
 
 

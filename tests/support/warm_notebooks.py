@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import io
 from pathlib import Path
 
 from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
 from jupyter_localai.core.engine import Completion, GenerationRequest, PrefillRequest
 from jupyter_localai.core.prompt import PromptBudget, build_messages
 from jupyter_localai.engines.worker_client import WorkerEngine
-from jupyter_localai.worker.llama_model import PROMPT_CHUNK
+from jupyter_localai.worker.batch_plan import PROMPT_CHUNK
+from jupyter_localai.worker.llama_model import LlamaLog, LoadedModel
 
 N_CTX = 2048
 MAX_TOKENS = 16
@@ -60,3 +63,19 @@ def whole_batches(tokens: int) -> int:
     """The most of a `tokens`-long shared prefix the worker reuses: whole PROMPT_CHUNK
     batches (a prefix evaluated in other batch shapes could change the answer)."""
     return tokens // PROMPT_CHUNK * PROMPT_CHUNK
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer(model_path: str) -> LoadedModel:
+    """The model's template and tokenizer, in this process (a small context)."""
+    return LoadedModel({"model_path": model_path, "n_ctx": 256, "n_threads": 1, "n_seq": 1},
+                       LlamaLog(io.StringIO()))
+
+
+def reused_on_repeat(model_path: str, messages: list[dict[str, str]]) -> int:
+    """What the worker reuses when `messages` are asked again: all but the last token,
+    down to the last batch boundary there (a multiple of PROMPT_CHUNK or where a user turn
+    begins, `worker/batch_plan.py`)."""
+    model = _tokenizer(model_path)
+    tokens, _ = model.prompt_tokens(messages)
+    return model.plan.last_boundary(tokens, len(tokens) - 1)

@@ -15,11 +15,10 @@ from support.warm_notebooks import (
     notebook,
     prefill_of,
     request,
-    whole_batches,
+    reused_on_repeat,
 )
 
 from jupyter_localai.engines.worker_client import WorkerEngine
-from jupyter_localai.worker.llama_model import PROMPT_CHUNK
 
 pytestmark = pytest.mark.model
 
@@ -34,7 +33,7 @@ def wait_for(engine: WorkerEngine, key: str, at_least: int, timeout: float = 300
 
 
 def test_switching_among_three_notebooks_restores_each_and_answers_as_cold(
-    warm_engine: WorkerEngine,
+    warm_engine: WorkerEngine, default_model_path: str,
 ) -> None:
     colds = {name: cold(warm_engine, name) for name in "abc"}
     warm_engine.reset_cache()
@@ -46,8 +45,9 @@ def test_switching_among_three_notebooks_restores_each_and_answers_as_cold(
         assert answer.text == colds[name].text, name  # token for token
     back_to_a = answers[-1][1]
     # The second visit of notebook a starts from its saved state: all but the last token,
-    # in whole batches.
-    assert back_to_a.cached_tokens == whole_batches(back_to_a.prompt_tokens - 1)
+    # down to the last batch boundary.
+    assert back_to_a.cached_tokens == reused_on_repeat(
+        default_model_path, request(notebook("a"), QUESTION, "a").messages)
     assert warm_engine.ping()["warm"]["kv_restores"] >= 1
 
 
@@ -59,9 +59,9 @@ def test_a_prefilled_notebook_answers_warm_and_as_cold(warm_engine: WorkerEngine
     assert warm["prefill_tokens"] > 0 and warm["prefill_seconds"] > 0
     answer = warm_engine.generate(request(notebook("d"), QUESTION, "d")).result()
     assert answer.text == reference.text
-    # The whole prefilled prefix, in whole batches, is reused; beyond it only the task text
-    # (and the template's boundary token) is new.
-    assert answer.cached_tokens == whole_batches(warm["prefill_tokens"])
+    # The whole prefilled prefix is reused (it ends where the question's turn begins, a
+    # batch boundary); beyond it only the task text and the template's tokens are new.
+    assert answer.cached_tokens == warm["prefill_tokens"]
     assert answer.prompt_tokens - warm["prefill_tokens"] < 30
 
 
@@ -79,7 +79,7 @@ def test_prefills_of_one_notebook_coalesce_and_a_grown_notebook_extends_the_pref
     assert warm["prefills_coalesced"] == 2 and warm["prefills_done"] == 1
     answer = warm_engine.generate(request(notebook("e"), QUESTION, "e")).result()
     assert answer.text == reference.text
-    assert answer.prompt_tokens - answer.cached_tokens < 30 + PROMPT_CHUNK  # whole batches
+    assert answer.prompt_tokens - answer.cached_tokens < 30  # the question's turn only
 
 
 def test_a_real_request_preempts_a_running_prefill(warm_engine: WorkerEngine) -> None:
@@ -110,7 +110,8 @@ def test_states_survive_a_worker_restart(
     finally:
         restarted.close()
     assert answer.text == reference.text
-    assert answer.cached_tokens == whole_batches(answer.prompt_tokens - 1)
+    assert answer.cached_tokens == reused_on_repeat(
+        default_model_path, request(notebook("g"), QUESTION, "g").messages)
     assert warm["kv_disk_loads"] == 1 and warm["kv_restores"] == 1
 
 

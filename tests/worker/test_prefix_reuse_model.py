@@ -5,7 +5,8 @@ differently (a prefill, another question), answers token for token as it does co
 ggml's CPU kernels round differently for different batch shapes. With llama.cpp's own
 splitting (n_batch from wherever the cache ends) 6 of these 9 cases answered differently
 from cold on this machine's AVX-512 build; the worker evaluates every prompt in
-PROMPT_CHUNK batches at fixed positions and reuses only whole batches, so the values in
+batches that end at fixed places (multiples of PROMPT_CHUNK and the start of every user
+turn, `worker/batch_plan.py`) and reuses a prefix only up to such a place, so the values in
 the cache do not depend on what was reused."""
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_localai.worker.llama_model import PROMPT_CHUNK, LlamaLog, LoadedModel
+from jupyter_localai.worker.batch_plan import PROMPT_CHUNK
+from jupyter_localai.worker.llama_model import LlamaLog, LoadedModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from perf_notebooks import notebook_cells
@@ -83,3 +85,27 @@ def test_a_warm_prompt_answers_as_it_does_cold(model: LoadedModel, chars: int,
     # After an answer the cache holds only whole prompt batches: the next ask reuses them.
     assert model.llm.n_tokens == model.reusable == len(prompt) // PROMPT_CHUNK * PROMPT_CHUNK
     assert answer(model, prompt) == cold
+
+
+@pytest.mark.timeout(900)
+def test_a_question_reuses_its_whole_prefill_and_answers_as_it_does_cold(
+        model: LoadedModel) -> None:
+    """A prefill ends where the question's turn begins, a batch boundary: the question
+    reuses all of it, not only its whole 64-token batches, and answers as cold."""
+    opening = [
+        {"role": "system", "content": "You are a coding assistant."},
+        {"role": "user", "content": f"Here is my notebook:\n{NOTEBOOK[:3000]}"},
+        {"role": "assistant", "content": "I have read the notebook. What should I do?"},
+    ]
+    prefill = model.prefix_tokens([*opening, {"role": "user", "content": ""}])
+    prompt, _ = model.prompt_tokens([*opening, {"role": "user", "content": CASES[1][1]}])
+    assert prompt[: len(prefill)] == prefill
+    assert len(prefill) % PROMPT_CHUNK, "pick a prefix that does not end on a whole batch"
+    model.invalidate()
+    cold = answer(model, prompt)
+    assert len(cold) >= 8
+    model.invalidate()
+    model.eval_chunks(prefill, 0)  # as the worker's prefill does
+    assert model.reusable == model.llm.n_tokens == len(prefill)
+    assert model.cached_prefix(prompt) == len(prefill)
+    assert answer(model, prompt) == cold, "reusing the whole prefill changed the answer"

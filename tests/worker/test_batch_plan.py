@@ -1,0 +1,66 @@
+"""Batch boundaries depend on a prompt's tokens only (`worker/batch_plan.py`): the multiples
+of PROMPT_CHUNK and the start of every user turn, so a prefill's end is a boundary and a
+warm prompt's batches are the cold prompt's wherever the two share tokens."""
+
+from __future__ import annotations
+
+from jupyter_localai.worker.batch_plan import PROMPT_CHUNK, BatchPlan
+
+HEADER = [7, 8, 9]  # stands for `<|im_end|>`, newline, `<|im_start|>user`, newline
+
+
+def prompt(*turns: int) -> list[int]:
+    """Filler tokens with a user-turn header ending after each of `turns` tokens."""
+    tokens: list[int] = []
+    for end in turns:
+        tokens += [1] * (end - len(HEADER) - len(tokens)) + HEADER
+    return tokens
+
+
+def test_turn_starts_are_right_after_each_header() -> None:
+    plan = BatchPlan(HEADER)
+    tokens = prompt(20, 150) + [1] * 40
+    assert plan.turn_starts(tokens) == [20, 150]
+    assert plan.turn_starts(tokens, end=149) == [20]
+    assert BatchPlan([]).turn_starts(tokens) == []
+
+
+def test_batches_end_at_multiples_of_the_chunk_and_at_turn_starts() -> None:
+    plan = BatchPlan(HEADER)
+    tokens = prompt(20, 150) + [1] * 40  # 190 tokens
+    assert plan.batches(tokens, 0) == [(20, True), (64, True), (128, True), (150, True),
+                                       (190, False)]
+    assert plan.batches(tokens, 150) == [(190, False)]
+    assert plan.batches(tokens, 128) == [(150, True), (190, False)]
+    assert plan.batches(tokens[:192 - 2] + [1, 1], 150) == [(192, True)]
+    assert plan.batches(tokens, 190) == []
+
+
+def test_a_prefill_ending_at_a_turn_start_is_reusable_whole() -> None:
+    plan = BatchPlan(HEADER)
+    prefill = prompt(20, 150)
+    assert plan.batches(prefill, 0)[-1] == (150, True)
+    question = prefill + [5] * 30
+    assert plan.last_boundary(question, len(question) - 1) == 150
+    assert plan.last_boundary(question, 149) == 128  # shared up to 149: a whole batch less
+
+
+def test_last_boundary_without_turns_is_whole_chunks() -> None:
+    plan = BatchPlan(HEADER)
+    tokens = [1] * 300
+    assert plan.last_boundary(tokens, 299) == 4 * PROMPT_CHUNK
+    assert plan.last_boundary(tokens, 63) == 0
+    assert plan.last_boundary(tokens, 1000) == 4 * PROMPT_CHUNK
+
+
+def test_boundaries_depend_only_on_the_tokens_before_them() -> None:
+    """What a warm prompt may reuse is a boundary of the cache's own batches: both are
+    cut by the same rule from the same leading tokens."""
+    plan = BatchPlan(HEADER)
+    earlier = prompt(20, 100) + [2] * 200
+    later = prompt(20, 100, 230) + [3] * 10
+    shared = next(i for i, (a, b) in enumerate(zip(earlier, later)) if a != b)
+    reuse = plan.last_boundary(later, shared)
+    cache_ends = {end for end, whole in plan.batches(earlier, 0) if whole}
+    assert reuse in cache_ends
+    assert reuse == max(end for end in cache_ends if end <= shared)
