@@ -31,9 +31,18 @@ HOLDOUT_ROUNDS = (
      "suite's tasks: whether the improvements carry over to work nobody tuned for.")),
     ("tasks_holdout2", "Held-out round 2 (`benchmarks/tasks_holdout2/`)",
      ("24 tasks written blind (without reading the suite, the first held-out set or the\n"
-     "assistant's checks, hints and repairs) before the quality work of issue 19; the\n"
-     "first rows measure the code before that work (commit in the run column).")),
+     "assistant's checks, hints and repairs) before the quality work of issue 19 (0efce74);\n"
+     "the run column's commit says which code answered: 9f708eb is the code before that\n"
+     "work.")),
 )
+# Tasks of a round whose failures were read and answered with a general hint afterwards: no
+# longer unseen for code after that, so the round is also reported without them.
+SEEN_SINCE = {
+    "tasks_holdout2": ("datetime_not_imported", "groupby_abbreviated_column",
+                       "fillna_method_keyword"),
+}
+# A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
+READING_FILE = "reading.md"
 TARGETS = {"qwen2.5-coder-0.5b": 0.70, "qwen2.5-coder-1.5b": 0.85}
 VERIFY_GAIN_TARGET = 0.10
 
@@ -218,11 +227,30 @@ def _verify_gains(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _without_seen(runs: list[dict[str, Any]], seen: tuple[str, ...]) -> list[str]:
+    """Per run: the pass rate on the round's tasks still unseen, and on the seen ones."""
+    lines = []
+    for run in sorted(runs, key=lambda r: (r["meta"].get("model", ""), r["verify"])):
+        rows = run["results"]
+        rest = [r for r in rows if r["id"] not in seen]
+        hinted = [r for r in rows if r["id"] in seen]
+        passed = sum(bool(r.get("passed")) for r in rest)
+        lines.append(
+            f"- {run['meta'].get('model')}{' --verify' if run['verify'] else ''} "
+            f"({run['meta'].get('commit')}): without the {len(hinted)} tasks hinted after "
+            f"being seen ({', '.join(seen)}) {passed}/{len(rest)} "
+            f"({100 * passed / len(rest):.0f}%); those {len(hinted)}: "
+            f"{sum(bool(r.get('passed')) for r in hinted)}/{len(hinted)}.")
+    return lines
+
+
 def table(runs: list[dict[str, Any]],
-          holdouts: list[tuple[str, str, str, list[dict[str, Any]]]] | None = None) -> str:
+          holdouts: list[tuple[str, str, str, list[dict[str, Any]]]] | None = None,
+          readings: dict[str, str] | None = None) -> str:
     """The page: the suite's runs, the targets, each held-out round, the failure taxonomy.
 
-    `holdouts`: (folder, title, description, runs) per held-out round."""
+    `holdouts`: (folder, title, description, runs) per held-out round; `readings`: a
+    round's hand-written text by folder, placed after its rows."""
     lines = [
         "# Evaluation: model x kind x verify",
         "",
@@ -248,10 +276,15 @@ def table(runs: list[dict[str, Any]],
     rounds = [("suite", runs)]
     for folder, title, description, holdout in holdouts or []:
         lines += ["", f"## {title}", "", description, ""]
+        text = (readings or {}).get(folder, "").strip()
+        reading = ["", text] if text else []
         if not holdout:
-            lines.append("No complete run yet (unfinished runs are left out).")
+            lines += ["No complete run yet (unfinished runs are left out).", *reading]
             continue
         lines += [*_rows(holdout), "", *_verify_gains(holdout)]
+        if folder in SEEN_SINCE:
+            lines += _without_seen(holdout, SEEN_SINCE[folder])
+        lines += reading
         rounds.append((folder, holdout))
     lines += ["", "## Failure taxonomy", "", *TAXONOMY_LEGEND, "",
               "Failed tasks per class, per run (suite and held-out rounds); each failed task",
@@ -265,13 +298,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     holdouts = []
+    readings = {}
     for folder, title, description in HOLDOUT_ROUNDS:
         found = args.results / folder
+        if (found / READING_FILE).is_file():
+            readings[folder] = (found / READING_FILE).read_text(encoding="utf-8")
         # Round 2 names its runs by what they measured (baseline_<model>.json, ...).
         pattern = "eval_*.json" if folder == "tasks_holdout" else "*.json"
         holdouts.append((folder, title, description,
                          load_runs(found, pattern) if found.is_dir() else []))
-    text = table(load_runs(args.results), holdouts)
+    text = table(load_runs(args.results), holdouts, readings)
     (args.results / "eval_table.md").write_text(text)
     (args.results / "taxonomy.md").write_text(taxonomy_page(args.results))
     print(text)

@@ -62,3 +62,17 @@ def test_machine_paths_are_cut_to_their_last_component():
     assert eval_merge.redact_paths(error) == (
         "FileNotFoundError: '<path>/data.csv' (see <path>/model.gguf)")
     assert eval_merge.redact_paths("a/tmp/b and ~/x") == "a/tmp/b and ~/x"
+
+
+def test_the_table_shows_a_merged_round_without_its_seen_tasks_and_keeps_its_reading(tmp_path):
+    parts = [_part(t.id, passed=t.id in eval_table.SEEN_SINCE[ROUND]) for t in TASKS]
+    meta, results, planned = eval_merge.merge(parts)
+    eval_merge.write_results(tmp_path / ROUND / "now.json", meta, results, planned)
+    (tmp_path / ROUND / eval_table.READING_FILE).write_text("Hand-written reading.\n")
+    eval_table.main(["--results", str(tmp_path)])
+    page = (tmp_path / "eval_table.md").read_text()
+    seen = len(eval_table.SEEN_SINCE[ROUND])
+    assert f"| m | overall | no | {seen}/{len(TASKS)} " in page
+    assert f"without the {seen} tasks hinted after being seen" in page
+    assert f"0/{len(TASKS) - seen} (0%); those {seen}: {seen}/{seen}." in page
+    assert "Hand-written reading." in page
