@@ -40,6 +40,14 @@ QUESTION_SHARE = 8
 DEFINING_MAX_TOKENS = 360
 CELL_SOURCE_CHARS = 1200
 CELL_OUTPUT_CHARS = 240
+# An older cell picked for the question shows its output only when it is one short line
+# (at most this many characters): the question's part is evaluated afresh for every
+# question, and a table of numbers costs a token per digit; the cell's source says what it
+# did, the live variables what it left.
+RELATED_OUTPUT_CHARS = 40
+# ... and the older cells picked for a question take at most this many (estimated) tokens:
+# on a 2-core CPU each costs ~5 ms of every question's first token.
+RELATED_MAX_TOKENS = 120
 TRACEBACK_CHARS = 1200
 
 
@@ -64,12 +72,18 @@ class PromptBudget:
         return self.n_ctx - self.max_tokens - self.reserve
 
 
-def _format_cell(cell: CellRecord) -> str:
+def _format_cell(cell: CellRecord, *, brief: bool = False) -> str:
+    """A cell as the prompt shows it; `brief`: its output only if one short line."""
     source = cell.source if len(cell.source) <= CELL_SOURCE_CHARS else (
         cell.source[:CELL_SOURCE_CHARS] + "\n# ... (cell truncated)")
     parts = [f"# In[{cell.number}]:\n{source.rstrip()}"]
     if cell.error:
-        parts.append(f"# Error: {_one_line(cell.error, CELL_OUTPUT_CHARS)}")
+        limit = RELATED_OUTPUT_CHARS if brief else CELL_OUTPUT_CHARS
+        parts.append(f"# Error: {_one_line(cell.error, limit)}")
+    elif brief:
+        output = cell.output.strip()
+        if output and "\n" not in output and len(output) <= RELATED_OUTPUT_CHARS:
+            parts.append(f"# Out: {output}")
     elif cell.output:
         output = cell.output if len(cell.output) <= CELL_OUTPUT_CHARS else (
             cell.output[:CELL_OUTPUT_CHARS] + " ...")
@@ -120,6 +134,17 @@ def _fit_variables(variables: list[VariableSummary], budget: int) -> list[str]:
 
 def _variable_line(variable: VariableSummary) -> str:
     return f"- {variable.name}: {variable.summary}"
+
+
+# A numeric array's or Series' sample values, as the kernel's summary ends its line.
+_NUMBER_SAMPLE = re.compile(r"; first: \[[-+0-9.,eE\s]*\]$", re.MULTILINE)
+
+
+def _named_line(variable: VariableSummary) -> str:
+    """A variable the request names, in the question's part: as in the list, less a
+    numeric sample (a token per digit, afresh for every question; its dtype and shape
+    are what code needs)."""
+    return _NUMBER_SAMPLE.sub("", _variable_line(variable))
 
 
 def _fit_lines(lines: list[str], budget: int) -> list[str]:
@@ -215,11 +240,14 @@ def context_parts(
         context.cells,
         stable - variable_budget - defining_budget - estimate_tokens(imports_line) - 24)
     listed = set(variable_lines)
-    named = [_variable_line(v) for v in context.variables if v.mentioned]
-    named_lines = _fit_lines([line for line in named if line not in listed], question_budget // 2)
-    related_budget = question_budget - sum(estimate_tokens(line) + 1 for line in named_lines)
-    related_texts = _fit_lines([_format_cell(cell) for cell in context.related_cells],
-                               related_budget)
+    named = [_named_line(v) for v in context.variables
+             if v.mentioned and _variable_line(v) not in listed]
+    named_lines = _fit_lines(named, question_budget // 2)
+    related_budget = min(
+        RELATED_MAX_TOKENS,
+        question_budget - sum(estimate_tokens(line) + 1 for line in named_lines))
+    related_texts = _fit_lines(
+        [_format_cell(cell, brief=True) for cell in context.related_cells], related_budget)
     sections = []
     if cell_texts:
         sections.append("Notebook cells so far (oldest first):\n" + "\n\n".join(cell_texts))

@@ -6,6 +6,7 @@ import pytest
 
 from jupyter_localai.core.context import CellRecord, NotebookContext, VariableSummary
 from jupyter_localai.core.prompt import (
+    RELATED_MAX_TOKENS,
     SYSTEM_PROMPT,
     PromptBudget,
     build_messages,
@@ -119,3 +120,51 @@ def test_chat_history_follows_the_context() -> None:
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant",
                                              "user"]
     assert messages[-1]["content"] == "and now?"
+
+
+def test_an_older_cell_picked_for_the_question_shows_only_a_one_line_output() -> None:
+    """The question's part is evaluated afresh for every question: a related cell brings
+    its source and its output only if that is one short line (a table of numbers costs a
+    token per digit), while the recent cells keep theirs whole."""
+    budget = PromptBudget(n_ctx=8192, max_tokens=256)
+    table = "\n".join(f"2023-{m:02d}-01    {137707.33 + m:.2f}" for m in range(1, 6))
+    context = notebook(20)
+    context.cells[-1].output = table
+    context.related_cells = [CellRecord(2, "monthly.rolling(3).mean()", output=table),
+                             CellRecord(3, "monthly.sum()", error="KeyError: 'revenue'"),
+                             CellRecord(4, "monthly.shape", output="(12,)")]
+    messages = build_messages("plot monthly", context, budget)
+    notebook_turn, question_turn = messages[1]["content"], messages[-1]["content"]
+    assert table.replace("\n", "\n#      ") in notebook_turn  # the recent cell's, whole
+    related = question_turn[question_turn.index("# In[2]:"):question_turn.index("plot monthly")]
+    assert "monthly.rolling(3).mean()" in related and "# Error: KeyError: 'revenue'" in related
+    out_lines = [line for line in related.splitlines() if line.startswith("# Out:")]
+    assert out_lines == ["# Out: (12,)"]
+
+
+def test_the_older_cells_picked_for_a_question_are_capped_however_large_the_budget() -> None:
+    budget = PromptBudget(n_ctx=32768, max_tokens=256, context_tokens=16000)
+    context = notebook(20)
+    context.related_cells = [CellRecord(i, f"total_{i} = sales[{i}].sum()", output=str(i))
+                             for i in range(100, 140)]
+    question_turn = build_messages("plot sales", context, budget)[-1]["content"]
+    related = question_turn[question_turn.index("# In[100]:"):question_turn.index("plot sales")]
+    assert "# In[101]:" in related
+    assert estimate_tokens(related) <= RELATED_MAX_TOKENS + 8
+
+
+def test_a_named_numeric_variable_goes_to_the_question_without_its_digits() -> None:
+    """A variable the request names, listed afresh for the question, keeps its type, shape
+    and dtype; a numeric sample (a token per digit) is left out, text samples stay."""
+    budget = PromptBudget(n_ctx=4096, max_tokens=256, context_tokens=1600)
+    context = notebook(4, variables=200)
+    context.variables[:0] = [  # the oldest: no room for them in the stable part
+        VariableSummary("monthly", "Series", "Series 'revenue', 12 values, dtype float64; "
+                        "first: [160602, 115643.5, -1.2e3]", mentioned=True, relevance=-1),
+        VariableSummary("labels", "Series", "Series, 3 values, dtype object; "
+                        "first: ['north', 'south']", mentioned=True, relevance=-1),
+    ]
+    question_turn = build_messages("plot monthly by labels", context, budget)[-1]["content"]
+    assert "- monthly: Series 'revenue', 12 values, dtype float64\n" in question_turn
+    assert "160602" not in question_turn
+    assert "- labels: Series, 3 values, dtype object; first: ['north', 'south']" in question_turn
