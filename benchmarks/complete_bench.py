@@ -140,7 +140,8 @@ class Typist:
         request = CompletionRequest(context=prompt.context, prefix=prompt.prefix,
                                     suffix=prompt.suffix, max_tokens=MAX_TOKENS,
                                     stop=prompt.stop, max_lines=self.limits.max_lines,
-                                    session_id=self.session)  # fmt: skip
+                                    session_id=self.session,
+                                    keys=prompt.keys)  # fmt: skip  (as the route sends it)
         started = time.perf_counter()
         key.sent_s = started
         generation = self.engine.complete(request)

@@ -1,7 +1,9 @@
 """Notebooks for the inline completion benchmarks, run for real so their variables are real.
 
-`run_cells(sources, before_cell)` executes code cells in a fresh namespace (IPython magics
-and shell lines skipped, matplotlib on its file backend, a cell that raises is recorded and
+`run_cells(sources, before_cell)` executes code cells in a fresh namespace (IPython magic,
+shell and help lines run as `pass`, the rest of their cell runs as a kernel would run it;
+a cell magic other than `%%time`/`%%timeit`/`%%capture` skips its cell; matplotlib on its
+file backend, a cell that raises is recorded and
 the run goes on) and calls `before_cell` before each one with the `NotebookContext` a kernel
 would have sent (the earlier cells and the variable summaries as
 `kernel/context/summaries.py` makes them) and the live namespace, so a harness can check a
@@ -44,6 +46,29 @@ def runnable(source: str) -> bool:
     """Plain Python: no magics or shell lines (the harness has no IPython)."""
     return not any(line.lstrip().startswith(("%", "!", "?")) or line.rstrip().endswith("?")
                    for line in source.splitlines())  # fmt: skip
+
+
+# Cell magics whose body is plain Python, run once here.
+PYTHON_CELL_MAGICS = ("time", "timeit", "capture")
+
+
+def executable(source: str) -> str | None:
+    """The Python a kernel would run for `source`: magic, shell and help lines as `pass`
+    at their indentation (so `import numpy as np` next to `%matplotlib inline` still runs);
+    None for a cell magic whose body is not Python. (The first harness skipped every cell
+    with such a line, so e.g. `plt` and `np` of a notebook's first cell never existed.)"""
+    lines = source.split("\n")
+    if lines and lines[0].startswith("%%"):
+        if lines[0][2:].split(" ", 1)[0] not in PYTHON_CELL_MAGICS:
+            return None
+        lines = ["pass", *lines[1:]]
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!", "?")) or line.rstrip().endswith("?"):
+            line = line[: len(line) - len(stripped)] + "pass"
+        out.append(line)
+    return "\n".join(out)
 
 
 @dataclass
@@ -92,14 +117,15 @@ def run_cells(sources: list[str], before_cell: BeforeCell | None = None,
             )
             if before_cell is not None:
                 before_cell(number, source, context, namespace)
-            ok = runnable(source)
+            code = executable(source)
+            ok = code is not None
             output = ""
-            if ok:
+            if code is not None:
                 buffer = io.StringIO()
                 try:
                     with _time_limit(CELL_TIME_LIMIT_S), contextlib.redirect_stdout(buffer):
                         # Running the notebook is the harness's job (a kernel would).
-                        exec(compile(source, f"<cell {number}>", "exec"), namespace)  # noqa: S102
+                        exec(compile(code, f"<cell {number}>", "exec"), namespace)  # noqa: S102
                 # A public notebook's cell may fail here (missing data, old APIs): recorded,
                 # and the notebook goes on as a kernel would.
                 except BaseException as error:  # noqa: BLE001

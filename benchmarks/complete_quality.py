@@ -1,25 +1,28 @@
 """Inline completion quality on next-line tasks cut from notebooks not written here.
 
     python benchmarks/complete_quality.py NOTEBOOK_DIR|NB.ipynb... [--pattern '03.*.ipynb']
-        [--limit 80] [--per-notebook 8]
+        [--limit 80] [--per-notebook 8] [--name complete_quality] [--label NAME]
 
 NOTEBOOK_DIR holds public notebooks (e.g. jakevdp/PythonDataScienceHandbook's `notebooks/`,
 with its `data/` folder). Each notebook runs for real, cell by cell (`complete_notebooks.py`);
 before a cell runs, every line of it with a cut point (after its first `(`, `[`, `.` or
 `= `) becomes a task: the cell's text up to the cut is the prefix, the rest of the line is
 the answer to find, the cell's later lines are the suffix. The model completes it with the
-completion prompt (`core/completion_prompt.py`) twice: with the hint lines for the live
-variables the cell names (`variable_hints`) and without them (the same prompt otherwise),
-through the stop rules.
+completion prompt (`core/completion_prompt.py`) twice: with the variables (the hint lines
+for the live variables the cell names, `variable_hints`, and the live frames' columns as
+the request's `keys`, which the worker's decoding keeps string subscripts to,
+`worker/key_guide.py`) and without them (the same prompt otherwise), through the stop rules.
 
 Reported per variant: exact match of the line's rest, edit similarity (difflib ratio), and
 the share of suggestions naming only what exists: every name read is defined (the live
 namespace, builtins, or the cell itself), every `name.attr` of a live object exists, and
-every `frame["col"]` of a live DataFrame is a column.
+every `frame["col"]` of a live DataFrame is a column. Each figure is also given for the
+tasks whose cut follows a live variable (`df[`, `df.`, `df(`: the variable is in the
+kernel's summaries), where knowing the variables can matter most.
 
 The model is the worker engine's own `complete` (fill-in-the-middle tokens read from the
 GGUF's vocabulary, the completion sequence), asked as the `complete` route asks it. Writes
-benchmarks/results/complete_quality.json and .md.
+benchmarks/results/NAME.json and .md (`--name`, default complete_quality).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from complete_notebooks import code_cells, run_cells, runnable
 
 from jupyter_localai.config import DEFAULT_MODEL
-from jupyter_localai.core.completion_prompt import completion_prompt
+from jupyter_localai.core.completion_prompt import UNNAMED_HINTS, completion_prompt
 from jupyter_localai.core.completion_rules import Cursor, SuggestionFilter
 from jupyter_localai.core.context import NotebookContext
 from jupyter_localai.core.engine import CompletionRequest
@@ -66,6 +69,8 @@ class Task:
     prefix: str
     suffix: str
     truth: str
+    # The cut follows a live variable's name and `[`, `.` or `(`.
+    after_live: bool = False
 
 
 @dataclass
@@ -77,6 +82,8 @@ class Answer:
     similarity: float
     names_exist: bool
     seconds: float
+    # What does not exist (`names_exist` false): a name, `name.attr` or `name['col']`.
+    missing: str = ""
 
 
 def cut_tasks(notebook: str, number: int, source: str) -> list[Task]:
@@ -108,10 +115,11 @@ class WorkerCompleter:
         if self.engine.status()["fim"] is not True:
             raise SystemExit(f"{path} has no FIM tokens in its vocabulary")
 
-    def complete(self, context: str, prefix: str, suffix: str, stop: list[str]) -> list[str]:
+    def complete(self, context: str, prefix: str, suffix: str, stop: list[str],
+                 keys: dict[str, list[str]]) -> list[str]:
         """The streamed pieces of a completion at temperature 0."""
         request = CompletionRequest(context=context, prefix=prefix, suffix=suffix,
-                                    max_tokens=MAX_TOKENS, stop=stop,
+                                    max_tokens=MAX_TOKENS, stop=stop, keys=keys,
                                     session_id="quality")  # fmt: skip
         return list(self.engine.complete(request))
 
@@ -146,20 +154,26 @@ def _reads(text: str) -> list[tuple[str, str | None, str | None]]:
 
 
 def names_exist(line: str, cell_text: str, namespace: dict[str, Any]) -> bool:
+    return not missing_name(line, cell_text, namespace)
+
+
+def missing_name(line: str, cell_text: str, namespace: dict[str, Any]) -> str:
+    """The first name, `name.attr` or `name["col"]` that `line` reads and that does not
+    exist (the report's reason), or "" when all do."""
     defined = set(re.findall(r"(?m)^\s*([A-Za-z_]\w*)\s*=", cell_text))
     defined |= set(re.findall(r"(?:for|import|as|def|class)\s+([A-Za-z_]\w*)", cell_text))
     for name, attribute, subscript in _reads(line):
         if name in defined or hasattr(builtins, name):
             continue
         if name not in namespace:
-            return False
+            return name
         value = namespace[name]
         if attribute is not None and not hasattr(value, attribute):
-            return False
+            return f"{name}.{attribute}"
         columns = getattr(value, "columns", None)
         if subscript is not None and columns is not None and subscript not in list(columns):
-            return False
-    return True
+            return f"{name}[{subscript!r}]"
+    return ""
 
 
 def notebook_paths(sources: list[str], pattern: str) -> list[Path]:
@@ -175,14 +189,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     model = WorkerCompleter(str(resolve_model(args.model).path), args.threads)
     try:
         answers = answer_tasks(model, notebook_paths(args.notebooks, args.pattern), args.limit,
-                               args.per_notebook)
+                               args.per_notebook, args.unnamed_hints)
     finally:
         model.close()
     return summary(answers, args)
 
 
 def answer_tasks(model: WorkerCompleter, paths: list[Path], limit: int,
-                 per_notebook: int) -> list[Answer]:
+                 per_notebook: int, unnamed_hints: int = UNNAMED_HINTS) -> list[Answer]:
     """Each notebook run for real; its tasks answered with and without the variables,
     interleaved per task (so a cut-off run still compares the two on the same tasks).
     At most `per_notebook` tasks of one notebook, so a small run spans several."""
@@ -197,16 +211,19 @@ def answer_tasks(model: WorkerCompleter, paths: list[Path], limit: int,
                         cap: int = cap) -> None:
             if number < 3 or not runnable(source) or len(answers) >= cap:
                 return
+            live = {variable.name for variable in context.variables}
             for task in cut_tasks(name, number, source):
                 if len(answers) >= cap:
                     return
+                task.after_live = follows_live(task.prefix, live)
                 for variant in ("variables", "no variables"):
                     prompt = completion_prompt(context, task.prefix, task.suffix,
-                                               with_variables=variant == "variables")
+                                               with_variables=variant == "variables",
+                                               unnamed_hints=unnamed_hints)
                     started = time.perf_counter()
                     rules = SuggestionFilter(Cursor(task.prefix, task.suffix))
                     for piece in model.complete(prompt.context, prompt.prefix, prompt.suffix,
-                                                prompt.stop):
+                                                prompt.stop, prompt.keys):
                         rules.push(piece)
                         if rules.done:
                             break
@@ -214,26 +231,48 @@ def answer_tasks(model: WorkerCompleter, paths: list[Path], limit: int,
                         rules.finish()
                     text = rules.text
                     line_start = task.prefix.rsplit("\n", 1)[-1]
+                    missing = missing_name(line_start + text, task.prefix, namespace)
                     answers.append(Answer(
                         task, variant, text, text.strip() == task.truth.strip(),
                         round(difflib.SequenceMatcher(None, text.strip(),
                                                       task.truth.strip()).ratio(), 3),
-                        names_exist(line_start + text, task.prefix, namespace),
-                        round(time.perf_counter() - started, 3)))  # fmt: skip
+                        not missing, round(time.perf_counter() - started, 3),
+                        missing))  # fmt: skip
 
         run_cells(code_cells(path), before_cell, workdir=path.parent)
     return answers
 
 
+_AFTER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*[\[.(]$")
+
+
+def follows_live(prefix: str, live: set[str]) -> bool:
+    """Whether the cut follows a live variable's name and `[`, `.` or `(`."""
+    match = _AFTER.search(prefix.rsplit("\n", 1)[-1])
+    return match is not None and match.group(1) in live
+
+
 def summary(answers: list[Answer], args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"model": args.model, "pattern": args.pattern, "limit": args.limit,
                            "per_notebook": args.per_notebook, "threads": args.threads,
-                           "sources": [_shown(s) for s in args.notebooks],
-                           "load_average": os.getloadavg(), "variants": {}}
+                           "sources": [_shown(s, args.label) for s in args.notebooks],
+                           "name": args.name, "unnamed_hints": args.unnamed_hints,
+                           "load_average": os.getloadavg(),
+                           "variants": figures(answers),
+                           "after_live_variable": figures(
+                               [a for a in answers if a.task.after_live])}
+    out["notebooks"] = sorted({a.task.notebook for a in answers})
+    out["answers"] = [asdict(a) for a in answers]
+    return out
+
+
+def figures(answers: list[Answer]) -> dict[str, Any]:
+    """The figures of each variant over `answers`."""
+    out: dict[str, Any] = {}
     for variant in ("variables", "no variables"):
         rows = [a for a in answers if a.variant == variant]
         n = max(1, len(rows))
-        out["variants"][variant] = {
+        out[variant] = {
             "tasks": len(rows),
             "exact_match": round(sum(a.exact for a in rows) / n, 3),
             "edit_similarity": round(sum(a.similarity for a in rows) / n, 3),
@@ -246,38 +285,48 @@ def summary(answers: list[Answer], args: argparse.Namespace) -> dict[str, Any]:
             "median_seconds": round(statistics.median([a.seconds for a in rows]), 3)
             if rows else 0.0,
         }
-    out["notebooks"] = sorted({a.task.notebook for a in answers})
-    out["answers"] = [asdict(a) for a in answers]
     return out
 
 
-def _shown(source: str) -> str:
-    """A source as the report names it: relative to the repository, or by its last parts
-    (no machine paths in results)."""
+def _shown(source: str, label: str | None = None) -> str:
+    """A source as the report names it: relative to the repository, or `<label>/` and its
+    last part (no machine paths in results)."""
     path = Path(source).resolve()
     root = Path(__file__).resolve().parents[1]
     if path.is_relative_to(root):
         return str(path.relative_to(root))
+    if label:
+        return f"<{label}>/{path.name}"
     return "<PythonDataScienceHandbook>/" + path.name if path.name == "notebooks" else path.name
 
 
 def report(out: dict[str, Any]) -> str:
-    command = (f"`python benchmarks/complete_quality.py {' '.join(out['sources'])} "
+    name = "" if out.get("name", "complete_quality") == "complete_quality" else (
+        f" --name {out['name']}")
+    label = f" --label {out['label']}" if out.get("label") else ""
+    if out.get("unnamed_hints", UNNAMED_HINTS) != UNNAMED_HINTS:
+        label += f" --unnamed-hints {out['unnamed_hints']}"
+    command = (f"`python benchmarks/complete_quality.py {' '.join(repr(s) if ' ' in s else s for s in out['sources'])} "
                f"--pattern '{out['pattern']}' --limit {out['limit']} --per-notebook "
-               f"{out['per_notebook']}`; model {out['model']}, worker engine, "
+               f"{out['per_notebook']}{name}{label}`; model {out['model']}, worker engine, "
                f"{out['threads']} threads; load average at the end "
                f"{', '.join(f'{v:.1f}' for v in out['load_average'])}; notebooks: "
                f"{', '.join(out['notebooks'])}.")
-    lines = ["# Inline completion quality (next-line tasks)", "", command, "",
-             ("| prompt | tasks | exact match | edit similarity | names only what exists (all; "
-              "of non-empty) | non-empty | median s per task |"),
-             "|---|---|---|---|---|---|---|"]
-    for variant, row in out["variants"].items():
-        lines.append(f"| {variant} | {row['tasks']} | {row['exact_match']:.1%} | "
-                     f"{row['edit_similarity']:.3f} | {row['names_exist']:.1%}; "
-                     f"{row['names_exist_nonempty']:.1%} | {row['nonempty']} | "
-                     f"{row['median_seconds']} |")
-    return "\n".join(lines) + "\n"
+    lines = ["# Inline completion quality (next-line tasks)", "", command, ""]
+    for title, rows in (("All tasks", out["variants"]),
+                        ("Tasks whose cut follows a live variable (`df[`, `df.`, `df(`)",
+                         out.get("after_live_variable") or {})):
+        lines += [f"{title}:", "",
+                  ("| prompt | tasks | exact match | edit similarity | names only what exists "
+                   "(all; of non-empty) | non-empty | median s per task |"),
+                  "|---|---|---|---|---|---|---|"]
+        for variant, row in rows.items():
+            lines.append(f"| {variant} | {row['tasks']} | {row['exact_match']:.1%} | "
+                         f"{row['edit_similarity']:.3f} | {row['names_exist']:.1%}; "
+                         f"{row['names_exist_nonempty']:.1%} | {row['nonempty']} | "
+                         f"{row['median_seconds']} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -291,11 +340,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="tasks per variant from one notebook at most")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--threads", type=int, default=physical_cores())
+    parser.add_argument("--name", default="complete_quality",
+                        help="results file name (benchmarks/results/NAME.json, .md)")
+    parser.add_argument("--label", default=None,
+                        help="how the report names the notebooks' folder, e.g. pandas-cookbook")
+    parser.add_argument("--unnamed-hints", type=int, default=UNNAMED_HINTS,
+                        help="DataFrames hinted when the cell names no live variable")
     args = parser.parse_args(argv)
     out = run(args)
+    out["label"] = args.label
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "complete_quality.json").write_text(json.dumps(out, indent=1))
-    (RESULTS / "complete_quality.md").write_text(report(out))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / f"{args.name}.md").write_text(report(out))
     print(report(out))
 
 

@@ -19,6 +19,9 @@ the model's cache. The prompt is split in two:
   The hints change only when the cell names another variable, so a keystroke still costs
   its own few tokens.
 
+The live DataFrames' columns also travel with the request (`keys`, `completion_keys.py`):
+the worker keeps a string key the suggestion writes after `frame[` to one of them.
+
 Everything is redacted exactly as the chat prompt is (`core.redact`), before it is cut.
 """
 
@@ -28,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import defaults
+from .completion_keys import live_keys
 from .context import NotebookContext, VariableSummary
 from .prompt import _fit_cells
 from .redact import redact, redact_context
@@ -42,24 +46,29 @@ PREFIX_CHARS = 4000
 SUFFIX_CHARS = 1000
 # Variables named by the cell that get a hint line, and the most characters of one line.
 MAX_HINTS = 4
+# DataFrames hinted when the cell names no live variable (a fresh `x = ` line).
+UNNAMED_HINTS = 1
 HINT_CHARS = 300
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 # Names the cell binds itself (`x = ...`, `for x in`, `import ... as x`): the live object of
 # that name is an older one, so its hint would mislead.
 _BOUND = re.compile(r"(?m)^\s*([A-Za-z_]\w*)\s*=(?!=)|\bfor\s+([A-Za-z_]\w*)|\bas\s+([A-Za-z_]\w*)")
-# Where a summary's sample values begin: a hint keeps the structure, not data to copy.
-_VALUES = re.compile(r"; first:|: [\[{(]")
+# Where a summary's sample values or a callable's docstring begin: a hint keeps the
+# structure, not data or prose to copy (the 0.5B wrote a function's docstring after its call).
+_VALUES = re.compile(r"; first:|: [\[{(]|  # ")
 _COLUMN = re.compile(r"([^,()]+?) \(([^()]*)\)")
 
 
 @dataclass(frozen=True)
 class CompletionPrompt:
-    """What the engine completes: `context + prefix` before the cursor, `suffix` after it."""
+    """What the engine completes: `context + prefix` before the cursor, `suffix` after it;
+    `keys`: the live frames' columns its decoding keeps string subscripts to."""
 
     context: str
     prefix: str
     suffix: str
     stop: list[str] = field(default_factory=lambda: [CELL_HEADER_STOP])
+    keys: dict[str, list[str]] = field(default_factory=dict)
 
 
 def completion_context(
@@ -85,26 +94,33 @@ def completion_prompt(
     context_tokens: int = defaults.COMPLETION_CONTEXT_TOKENS,
     *,
     with_variables: bool = True,
+    unnamed_hints: int = UNNAMED_HINTS,
 ) -> CompletionPrompt:
     """The whole prompt for a cursor between `prefix` and `suffix` in a new cell;
-    `with_variables=False` leaves out the variable hints (the quality benchmark's baseline:
-    the same prompt otherwise)."""
-    hints = variable_hints(context, prefix, suffix) if with_variables else ""
+    `with_variables=False` leaves out the variable hints and the keys (the quality
+    benchmark's baseline: the same prompt otherwise)."""
+    hints = variable_hints(context, prefix, suffix, unnamed_hints) if with_variables else ""
     return CompletionPrompt(
         context=completion_context(context, context_tokens),
         prefix=hints + cell_prefix(prefix),
         suffix=cell_suffix(suffix),
+        keys=live_keys(context, prefix) if with_variables else {},
     )
 
 
-def variable_hints(context: NotebookContext | None, prefix: str, suffix: str) -> str:
+def variable_hints(
+    context: NotebookContext | None, prefix: str, suffix: str,
+    unnamed_hints: int = UNNAMED_HINTS,
+) -> str:
     """A comment line per live variable the cell names (first named first, at most
-    `MAX_HINTS`), redacted; empty when it names none."""
+    `MAX_HINTS`), redacted; when it names none, the first `unnamed_hints` DataFrames of the
+    context (most relevant, then newest, as the kernel orders them)."""
     if context is None or not context.variables:
         return ""
     live = {variable.name: variable for variable in redact_context(context).variables}
     for bound in _BOUND.finditer(prefix):
         live.pop(next(name for name in bound.groups() if name), None)
+    order = list(live.values())
     named: list[VariableSummary] = []
     for match in _NAME.finditer(f"{prefix}\n{suffix}"):
         variable = live.pop(match.group(1), None)
@@ -112,6 +128,8 @@ def variable_hints(context: NotebookContext | None, prefix: str, suffix: str) ->
             named.append(variable)
             if len(named) >= MAX_HINTS:
                 break
+    if not named:
+        named = [v for v in order if v.type_name == "DataFrame"][:unnamed_hints]
     return "".join(hint_line(variable) + "\n" for variable in named)
 
 

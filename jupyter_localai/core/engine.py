@@ -86,7 +86,9 @@ class CompletionRequest:
     tokens after it. The answer ends at `max_tokens`, at a `stop` string, at the model's end
     of generation, or after `max_lines` lines, whichever comes first. A newer request of
     the same `session_id` cancels an older one still running. `request_id` names the
-    request for the caller (a route that cancels it); engines may ignore it.
+    request for the caller (a route that cancels it); engines may ignore it. `keys`: per
+    live DataFrame its column names; an engine that steers its decoding keeps a string key
+    written after `frame[` to one of them (`worker/key_guide.py`), others ignore it.
     """
 
     context: str = ""
@@ -97,6 +99,7 @@ class CompletionRequest:
     max_lines: int = 6
     session_id: str | None = None
     request_id: str | None = None
+    keys: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form, as sent to the worker or a server."""
@@ -109,6 +112,7 @@ class CompletionRequest:
             "max_lines": self.max_lines,
             "session_id": self.session_id,
             "request_id": self.request_id,
+            "keys": {name: list(columns) for name, columns in self.keys.items()},
         }
 
     @classmethod
@@ -130,7 +134,19 @@ class CompletionRequest:
             max_lines=max(1, int(data.get("max_lines") or 6)),
             session_id=data.get("session_id"),
             request_id=data.get("request_id"),
+            keys=_keys(data.get("keys") or {}),
         )
+
+
+def _keys(data: Any) -> dict[str, list[str]]:
+    """A request's `keys` checked: names to lists of strings."""
+    if not isinstance(data, dict) or not all(
+        isinstance(name, str) and isinstance(columns, list)
+        and all(isinstance(c, str) for c in columns)
+        for name, columns in data.items()
+    ):
+        raise TypeError("keys must map names to lists of strings")
+    return {name: list(columns) for name, columns in data.items()}
 
 
 @dataclass

@@ -179,6 +179,7 @@ class CompleteHandler(StreamingHandler, CompletionHandlerBase):
             max_lines=settings.completion_max_lines,
             session_id=body.session_id,
             request_id=body.request_id,
+            keys=prompt.keys,
         )
         scope = CancelScope()
         try:

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .fim import CompletionPrompt, FimTokens, completion_prompt, find_fim_tokens
+from .key_guide import KeyGuide, last_logits
 from .protocol import BAD_REQUEST, CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel
 from .scheduler import Scheduler
 from .sequences import COMPLETION_SEQ
@@ -86,6 +87,8 @@ class Completer:
         self.served = 0
         self.prefilled_tokens = 0
         self._fim_of: tuple[int, FimTokens | None] | None = None  # (id(model), tokens)
+        # Texts that are one token of the loaded model, for the key guide (id(model), map).
+        self._single_of: tuple[int, dict[str, int | None]] | None = None
 
     # --- what the model offers -----------------------------------------------------------
 
@@ -177,11 +180,12 @@ class Completer:
         stream, produced, finish, first_at = TextStream(stops), 0, "length", 0.0
         sampler, batch = model.sampler(0.0, 0), model.new_batch(1)
         cancelled = self.scheduler.is_cancelled
+        guide = self.guide(model, request)
         cut = False
         try:
             position = len(tokens)
             while produced < max_tokens:
-                token = model.sample(sampler, -1)
+                token = self.next_token(model, sampler, guide, stream.text)
                 if model.is_end_of_generation(token):
                     finish = "stop"
                     break
@@ -213,6 +217,38 @@ class Completer:
                 self.channel.send({"type": "token", "id": job_id, "text": tail})
         self.send_done(job_id, stream.text, finish, len(tokens), produced, keep, started,
                        first_at)
+
+    def guide(self, model: LoadedModel, request: dict[str, Any]) -> KeyGuide | None:
+        """The key guide of a request that names live frames' columns (`key_guide.py`)."""
+        keys = request.get("keys")
+        if not isinstance(keys, dict) or not keys:
+            return None
+        if self._single_of is None or self._single_of[0] != id(model):
+            self._single_of = (id(model), {})
+        known = self._single_of[1]
+
+        def single_token(text: str) -> int | None:
+            if text not in known:
+                ids = model.tokenize_text(text)
+                one = len(ids) == 1 and model.token_bytes(ids[0]) == text.encode("utf-8")
+                known[text] = ids[0] if one else None
+            return known[text]
+
+        return KeyGuide(keys, str(request.get("prefix") or ""), single_token)
+
+    @staticmethod
+    def next_token(
+        model: LoadedModel, sampler: Any, guide: KeyGuide | None, written: str
+    ) -> int:
+        """The next token: the guide's at a frame's key site, else the greedy sampler's."""
+        if guide is not None:
+            token = guide.choose(
+                written, last_logits(model),
+                lambda t: model.token_bytes(t).decode("utf-8", errors="replace"),
+            )
+            if token is not None:
+                return token
+        return model.sample(sampler, -1)
 
     def held(self, model: LoadedModel, tokens: list[int]) -> int:
         """Leading `tokens` the completion sequence really holds (its record trimmed to

@@ -47,8 +47,10 @@ def test_variables_the_cell_names_get_a_hint_line_above_the_cursor():
     ast.parse(prompt.context + hint + "\n")
     both = completion_prompt(notebook(), "x = rate * ", "\nprint(sales)").prefix
     assert both.splitlines()[:2] == ["# rate: float: 0.25", hint]
-    # Names that are only attributes, or not live, get nothing; nor does the baseline.
-    assert completion_prompt(notebook(), "x = df.sales + ratex", "").prefix == "x = df.sales + ratex"
+    # Names that are only attributes, or not live, get nothing (with no frame hinted for a
+    # cell that names none, `unnamed_hints=0`); nor does the baseline.
+    assert completion_prompt(notebook(), "x = df.sales + ratex", "",
+                             unnamed_hints=0).prefix == "x = df.sales + ratex"
     bare = completion_prompt(notebook(), "total = sales[", "", with_variables=False)
     assert bare.prefix == "total = sales[" and bare.context == prompt.context
 
@@ -62,7 +64,7 @@ def test_hints_leave_out_sample_values_and_names_the_cell_binds_itself():
     hints = completion_prompt(context, "y = x + len(items) + ", "").prefix.splitlines()
     assert hints[:2] == ["# x: ndarray shape (10,), dtype int64", "# items: list, 3 items of int"]
     # `x` is bound by the cell before the cursor: the kernel's `x` is an older object.
-    rebound = completion_prompt(context, "x = [1, 2]\nprint(x[", "").prefix
+    rebound = completion_prompt(context, "x = [1, 2]\nprint(x[", "", unnamed_hints=0).prefix
     assert rebound == "x = [1, 2]\nprint(x["
 
 
@@ -117,3 +119,20 @@ def test_no_context_is_just_the_cell_header():
     assert completion_context(None) == CURRENT_CELL_HEADER
     prompt = completion_prompt(None, "import ", "")
     assert prompt.context == CURRENT_CELL_HEADER and prompt.prefix == "import "
+
+
+def test_a_callables_hint_keeps_its_signature_not_its_docstring():
+    context = notebook()
+    context.variables.append(VariableSummary(
+        "show", "function", "function show(*args)  # Display HTML of several objects"))
+    hint = completion_prompt(context, "show(", "").prefix.splitlines()[0]
+    assert hint == "# show: function show(*args)"
+
+
+def test_a_cell_naming_no_live_variable_may_get_the_first_frames_hint():
+    prefix = completion_prompt(notebook(), "x = ", "", unnamed_hints=1).prefix
+    assert prefix.splitlines()[0].startswith("# sales: DataFrame") and prefix.endswith("x = ")
+    assert completion_prompt(notebook(), "x = ", "", unnamed_hints=0).prefix == "x = "
+    # Naming a live variable hints that one only.
+    named = completion_prompt(notebook(), "x = rate * ", "", unnamed_hints=1).prefix
+    assert named.splitlines()[0] == "# rate: float: 0.25" and "sales" not in named

@@ -354,3 +354,15 @@ async def test_a_full_queue_answers_no_suggestion(
     engine.completion_streams[-1].cancel()
     await asyncio.wait_for(pending, timeout=5)
     client.close()
+
+
+async def test_the_engine_gets_the_live_frames_columns_as_keys(raw_fetch, runtime, engine):
+    await _started(raw_fetch, runtime)
+    context = json.loads(json.dumps(CONTEXT))
+    context["variables"][0]["summary"] = (
+        "DataFrame, 5000 rows x 2 columns\ncolumns: region (str), units (int64)")
+    await _complete(raw_fetch, runtime, context=context)
+    assert engine.completions[-1].keys == {"sales": ["region", "units"]}
+    # A summary whose column list is cut sends none (a cut list would force a wrong key).
+    await _complete(raw_fetch, runtime)
+    assert engine.completions[-1].keys == {}
