@@ -65,3 +65,29 @@ class BatchPlan:
         limit = max(0, min(limit, len(tokens)))
         turns = [at for at in self.turn_starts(tokens, limit) if at <= limit]
         return max([limit // PROMPT_CHUNK * PROMPT_CHUNK, *turns])
+
+
+# Inline completions cut their sequence's prompts in batches of this many tokens at
+# multiples of it, plus one place given with each prompt (where its stable context ends):
+# small, because a keystroke evaluates again from the last boundary before its change.
+COMPLETION_CHUNK = 16
+
+
+def split_batches(start: int, end: int, split: int | None,
+                  chunk: int = COMPLETION_CHUNK) -> list[tuple[int, int]]:
+    """The batches `[a, b)` from `start` (a boundary) to `end`: ends at multiples of
+    `chunk`, at `split` and at `end`."""
+    ends = sorted({*range((start // chunk + 1) * chunk, end, chunk), end,
+                   *([split] if split is not None and start < split < end else [])})
+    return list(zip([start, *ends[:-1]], ends))
+
+
+def reusable_with_split(limit: int, held_split: int | None, split: int | None,
+                        chunk: int = COMPLETION_CHUNK) -> int:
+    """How much of `limit` shared tokens a prompt cut at `split` may reuse from a cache
+    cut at `held_split` (both also at the multiples of `chunk`): up to the last boundary
+    of both at or below `limit`, before the first place where their cuts differ."""
+    if split is not None and split == held_split:
+        return max(limit // chunk * chunk, split if split <= limit else 0)
+    differ = [s for s in (held_split, split) if s is not None and s % chunk]
+    return min([limit, *differ]) // chunk * chunk

@@ -11,8 +11,11 @@ the user waits at the cursor, so it never queues behind a chat answer:
 - a newer completion of the same notebook cancels the older at its next token.
 
 The completion sequence keeps the last completion's tokens: a request evaluates only the
-tokens after their longest common prefix with it, so after `prefill_completion` evaluated
-the stable context, a keystroke costs its own few tokens. A completion ends at its
+tokens after their longest common prefix with it, cut back to a batch boundary (a multiple
+of `COMPLETION_CHUNK` or the stable context's end: `batch_plan.split_batches`, the batches a
+cold prompt is evaluated in, so a warm suggestion is the cold one), so after
+`prefill_completion` evaluated the stable context, a keystroke costs its own few tokens
+and at most COMPLETION_CHUNK - 1 before them. A completion ends at its
 `max_tokens`, a stop string, the model's end of generation or after `max_lines` lines.
 
 A completion never holds the chat up either. When its context is not warm yet (the first
@@ -37,6 +40,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .batch_plan import COMPLETION_CHUNK, reusable_with_split, split_batches
 from .fim import CompletionPrompt, FimTokens, completion_prompt, find_fim_tokens
 from .key_guide import KeyGuide, last_logits
 from .protocol import BAD_REQUEST, CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel
@@ -50,7 +54,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("jupyter_localai.worker")
 # A completion stops after this many lines unless the request says otherwise.
 MAX_LINES = 6
-# Tokens per `llama_decode` of a completion's context: an abort loses at most one chunk.
+# Tokens evaluated between two looks at a newer keystroke (each `llama_decode` is one
+# batch of `batch_plan.split_batches`, at most COMPLETION_CHUNK tokens).
 CHUNK = 128
 # Fresh tokens a completion may evaluate between two tokens of a chat answer.
 BETWEEN_TOKENS_BUDGET = 64
@@ -165,8 +170,9 @@ class Completer:
         max_tokens = max(1, int(request.get("max_tokens") or 64))
         max_lines = max(1, int(request.get("max_lines") or MAX_LINES))
         stops = [s for s in request.get("stop") or [] if isinstance(s, str) and s]
-        tokens = self.prompt(model, request).tokens
-        keep = self.evaluate(model, tokens, max_tokens, job_id, budget)
+        prompt = self.prompt(model, request)
+        tokens = prompt.tokens
+        keep = self.evaluate(model, tokens, prompt.stable, max_tokens, job_id, budget)
         if keep < 0:
             self.send_error(
                 job_id, CONTEXT_OVERFLOW,
@@ -262,13 +268,17 @@ class Completer:
         return same
 
     def evaluate(
-        self, model: LoadedModel, tokens: list[int], max_tokens: int, job_id: str,
-        budget: int | None,
+        self, model: LoadedModel, tokens: list[int], stable: int, max_tokens: int,
+        job_id: str, budget: int | None,
     ) -> int:
         """Bring the completion sequence to `tokens` (logits of the last at index -1),
-        evaluating only what follows the longest common prefix; the reused length, or -1
-        when the window has no room for it. Raises `Interrupted` when it gives way."""
-        keep = min(self.held(model, tokens), len(tokens) - 1)  # the last anew: its logits
+        evaluating only what follows the longest common prefix, cut back to a batch
+        boundary (`stable`, where the context ends, is one) so that the batches are those a
+        cold prompt is evaluated in and a warm suggestion is the cold one; the reused
+        length, or -1 when the window has no room for it. Raises `Interrupted` when it
+        gives way."""
+        limit = min(self.held(model, tokens), len(tokens) - 1, model.completion_reusable)
+        keep = reusable_with_split(limit, model.completion_split, stable)
         if len(tokens) - len(model.completion_tokens) + max_tokens > model.free_cells():
             return -1
         model.clear_sequence(COMPLETION_SEQ, keep)
@@ -277,12 +287,12 @@ class Completer:
             raise Interrupted("busy")
         scheduler = self.scheduler
         if fresh < ABORTABLE_FROM:
-            self.eval_chunks(model, tokens[keep:], keep, None)
+            self.eval_chunks(model, tokens, keep, stable, None)
             return keep
-        # A chat job stops it at once; a newer keystroke only between chunks, so that fast
-        # typing still brings the context forward a chunk per keystroke.
+        # A chat job stops it at once; a newer keystroke only every CHUNK tokens, so that
+        # fast typing still brings the context forward a chunk per keystroke.
         self.eval_chunks(
-            model, tokens[keep:], keep, scheduler.urgent_waiting,
+            model, tokens, keep, stable, scheduler.urgent_waiting,
             between=lambda: scheduler.is_cancelled(job_id),
         )
         if len(model.completion_tokens) < len(tokens):
@@ -291,31 +301,40 @@ class Completer:
 
     @staticmethod
     def eval_chunks(
-        model: LoadedModel, tokens: list[int], start: int, give_way: Callable[[], bool] | None,
-        between: Callable[[], bool] = lambda: False,
+        model: LoadedModel, tokens: list[int], start: int, split: int | None,
+        give_way: Callable[[], bool] | None, between: Callable[[], bool] = lambda: False,
     ) -> None:
-        """Evaluate `tokens` on the completion sequence from position `start`, in chunks of
-        `CHUNK`; with `give_way`, stop (between chunks, or inside one through the abort
-        callback) as soon as it is true, keeping the whole chunks evaluated; `between` is
-        asked between chunks only."""
-        batch = model.new_batch(min(CHUNK, max(1, len(tokens))))
+        """Evaluate `tokens[start:]` on the completion sequence in the batches of
+        `batch_plan.split_batches` (cut at `split` too); with `give_way`, stop (between
+        batches, or inside one through the abort callback) as soon as it is true, keeping
+        the whole batches evaluated; `between` is asked every CHUNK tokens only."""
+        batch = model.new_batch(COMPLETION_CHUNK)
+        since = 0
         try:
-            for at in range(0, len(tokens), CHUNK):
+            for at, end in split_batches(start, len(tokens), split):
                 if give_way is None:
-                    model.eval_sequence(COMPLETION_SEQ, tokens[at : at + CHUNK], start + at, batch)
-                    continue
-                if give_way() or (at and between()):
-                    return
-                try:
-                    with model.abort_when(give_way):
-                        model.eval_sequence(
-                            COMPLETION_SEQ, tokens[at : at + CHUNK], start + at, batch)
-                except RuntimeError:
-                    if not give_way():
-                        raise
-                    # Aborted: the cut chunk's cells go, the whole chunks before it stay.
-                    model.clear_sequence(COMPLETION_SEQ, len(model.completion_tokens))
-                    return
+                    model.eval_sequence(COMPLETION_SEQ, tokens[at:end], at, batch)
+                else:
+                    if give_way():
+                        return
+                    if since >= CHUNK:
+                        if between():
+                            return
+                        since = 0
+                    try:
+                        with model.abort_when(give_way):
+                            model.eval_sequence(COMPLETION_SEQ, tokens[at:end], at, batch)
+                    except RuntimeError:
+                        if not give_way():
+                            raise
+                        # Aborted: the cut batch's cells go, the whole batches before stay.
+                        model.clear_sequence(COMPLETION_SEQ, len(model.completion_tokens))
+                        return
+                since += end - at
+                if end % COMPLETION_CHUNK == 0 or end == split:
+                    model.completion_reusable = end
+                    if end == split:
+                        model.completion_split = split
         finally:
             batch.close()
 
@@ -327,13 +346,16 @@ class Completer:
         request = {"context": job.get("context") or "", "prefix": "", "suffix": ""}
         prompt = self.prompt(model, request)
         stable = prompt.tokens[: prompt.stable]
-        same = self.held(model, stable)
+        same = reusable_with_split(
+            min(self.held(model, stable), model.completion_reusable), model.completion_split,
+            len(stable))
         if same >= len(stable) or len(stable) - len(model.completion_tokens) > model.free_cells():
             return
         model.clear_sequence(COMPLETION_SEQ, same)
         self.scheduler.begin_prefill(str(job.get("session_id") or ""))
         try:
-            self.eval_chunks(model, stable[same:], same, self.scheduler.prefill_should_yield)
+            self.eval_chunks(model, stable, same, len(stable),
+                             self.scheduler.prefill_should_yield)
         except RuntimeError:
             log.exception("completion prefill failed")
             model.clear_sequence(COMPLETION_SEQ, same)  # keep nothing past what is known good

@@ -100,6 +100,10 @@ class LoadedModel:
             self._multi_sequence(self.n_seq)
         # Tokens the completion sequence holds (positions 0..len-1), kept with the cache.
         self.completion_tokens: list[int] = []
+        # Its leading positions evaluated in whole batches of its prompts' plan (batch_plan.py
+        # `split_batches`), and where that plan's one extra cut was: what may be reused.
+        self.completion_reusable = 0
+        self.completion_split: int | None = None
         # The chat's leading positions evaluated in whole batches of `plan` (batch_plan.py):
         # the most a later prompt may reuse (an answer's decoded tokens never count).
         self.reusable = 0
@@ -227,6 +231,7 @@ class LoadedModel:
         self.llm.n_tokens = 0
         self.reusable = 0
         self.completion_tokens = []
+        self.completion_reusable, self.completion_split = 0, None
 
     def forget_chat(self) -> None:
         """Empty sequence 0 only (the completion sequence stays warm)."""
@@ -345,6 +350,9 @@ class LoadedModel:
         llama_cpp.llama_memory_seq_rm(memory, seq, keep, -1)
         if seq == COMPLETION_SEQ:
             del self.completion_tokens[keep:]
+            self.completion_reusable = min(self.completion_reusable, keep)
+            if self.completion_split is not None and self.completion_split > keep:
+                self.completion_split = None
 
     def decode(self, entries: list[tuple[int, int, int]], batch: Batch) -> None:
         """One `llama_decode` of `(seq, position, token)` entries, logits for each entry.

@@ -63,6 +63,25 @@ def test_a_prefilled_context_answers_as_a_cold_one_and_reuses_it(
     assert typed.cached_tokens >= context_tokens + 4
 
 
+def test_a_suggestion_while_typing_is_the_cold_one(worker_engine: WorkerEngine) -> None:
+    """Keystrokes reuse the completion sequence only up to a batch boundary (multiples of
+    16 and where the context ends), so each warm suggestion is the cold one token for
+    token, however much of the cell the cache held."""
+    context = CONTEXT + "".join(
+        f"value_{i} = math.sqrt({i}) * df['radius'].sum()\n" for i in range(40))
+    prefixes = ["total = ", "total = val", "total = value_1", "total = value_1 + math.",
+                "total = value_1 + math.sqrt(df["]
+    worker_engine.reset_cache()
+    warm = [worker_engine.complete(_completion(context=context, prefix=p)).result()
+            for p in prefixes]
+    assert all(w.cached_tokens > 0 for w in warm[1:])
+    for prefix, answer in zip(prefixes, warm):
+        worker_engine.reset_cache()
+        cold = worker_engine.complete(_completion(context=context, prefix=prefix)).result()
+        assert cold.cached_tokens == 0
+        assert answer.text == cold.text, prefix
+
+
 def test_stops_and_line_limit_end_a_completion(worker_engine: WorkerEngine) -> None:
     lines = worker_engine.complete(
         _completion(prefix="# print the numbers 1 to 20, one print call per line\n",

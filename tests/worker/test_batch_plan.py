@@ -4,7 +4,12 @@ warm prompt's batches are the cold prompt's wherever the two share tokens."""
 
 from __future__ import annotations
 
-from jupyter_localai.worker.batch_plan import PROMPT_CHUNK, BatchPlan
+from jupyter_localai.worker.batch_plan import (
+    PROMPT_CHUNK,
+    BatchPlan,
+    reusable_with_split,
+    split_batches,
+)
 
 HEADER = [7, 8, 9]  # stands for `<|im_end|>`, newline, `<|im_start|>user`, newline
 
@@ -64,3 +69,22 @@ def test_boundaries_depend_only_on_the_tokens_before_them() -> None:
     cache_ends = {end for end, whole in plan.batches(earlier, 0) if whole}
     assert reuse in cache_ends
     assert reuse == max(end for end in cache_ends if end <= shared)
+
+
+def test_completion_batches_end_at_multiples_of_the_chunk_at_the_split_and_the_end() -> None:
+    assert split_batches(0, 40, 20, chunk=16) == [(0, 16), (16, 20), (20, 32), (32, 40)]
+    assert split_batches(20, 40, 20, chunk=16) == [(20, 32), (32, 40)]
+    assert split_batches(32, 33, None, chunk=16) == [(32, 33)]
+
+
+def test_completion_reuse_stops_where_the_cuts_differ() -> None:
+    # The same stable context: all of it and the whole chunks after it.
+    assert reusable_with_split(50, 20, 20, chunk=16) == 48
+    assert reusable_with_split(25, 20, 20, chunk=16) == 20
+    assert reusable_with_split(19, 20, 20, chunk=16) == 16
+    # Another context end: only whole chunks before the first different cut.
+    assert reusable_with_split(50, 20, 40, chunk=16) == 16
+    assert reusable_with_split(50, None, 40, chunk=16) == 32
+    assert reusable_with_split(50, 20, None, chunk=16) == 16
+    assert reusable_with_split(50, 32, 40, chunk=16) == 32  # a cut at a multiple is no cut
+    assert reusable_with_split(10, None, None, chunk=16) == 0
