@@ -9,7 +9,7 @@ and a cached prefix is reused only up to such a place, so a warm answer is the c
 The places are the multiples of `PROMPT_CHUNK` and the start of every user turn's text (the
 position right after the chat template's separator before a user message). A prefill ends
 exactly there (its last turn is left open), so the question asked next begins on a batch
-boundary and reuses the whole prefill, not only its whole 64-token batches. Because the
+boundary and reuses the whole prefill, not only its whole PROMPT_CHUNK batches. Because the
 places depend on nothing but the tokens, the cache's batches and a new prompt's agree on
 every position the two share, and a restored state needs no record of how it was cut.
 """
@@ -20,7 +20,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-PROMPT_CHUNK = 64
+# 128, not smaller: each batch costs a fixed ~35 ms here (the weights are read once per
+# batch), which at 64 left a cold prompt at 0.93x llama-bench's speed; not larger: a cell
+# run stops a prefill and loses the batch it was in. Warm questions do not depend on it,
+# they begin at a turn boundary.
+PROMPT_CHUNK = 128
 # Part of the saved states' folder name: states cut another way must never be reused.
 LAYOUT = f"b{PROMPT_CHUNK}u"
 
@@ -29,8 +33,9 @@ class BatchPlan:
     """The batch boundaries of prompts for one chat template (`turn_header`: the tokens
     between one message's text and a following user message's text; empty: none known)."""
 
-    def __init__(self, turn_header: Sequence[int]) -> None:
+    def __init__(self, turn_header: Sequence[int], chunk: int = PROMPT_CHUNK) -> None:
         self.turn_header = np.asarray(list(turn_header), dtype=np.int64)
+        self.chunk = chunk
 
     def turn_starts(self, tokens: Sequence[int] | np.ndarray, end: int | None = None) -> list[int]:
         """Positions (at most `end`) where a user turn's text begins: right after each
@@ -52,8 +57,8 @@ class BatchPlan:
         if start >= len(tokens):
             return []
         turns = [at for at in self.turn_starts(tokens) if at > start]
-        ends = sorted({*range((start // PROMPT_CHUNK + 1) * PROMPT_CHUNK, len(tokens) + 1,
-                              PROMPT_CHUNK), *turns})
+        chunk = self.chunk
+        ends = sorted({*range((start // chunk + 1) * chunk, len(tokens) + 1, chunk), *turns})
         plan = [(end, True) for end in ends]
         if not ends or ends[-1] < len(tokens):
             plan.append((len(tokens), False))
@@ -64,7 +69,7 @@ class BatchPlan:
         `limit` shared tokens may be reused."""
         limit = max(0, min(limit, len(tokens)))
         turns = [at for at in self.turn_starts(tokens, limit) if at <= limit]
-        return max([limit // PROMPT_CHUNK * PROMPT_CHUNK, *turns])
+        return max([limit // self.chunk * self.chunk, *turns])
 
 
 # Inline completions cut their sequence's prompts in batches of this many tokens at

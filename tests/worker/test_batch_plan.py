@@ -23,15 +23,15 @@ def prompt(*turns: int) -> list[int]:
 
 
 def test_turn_starts_are_right_after_each_header() -> None:
-    plan = BatchPlan(HEADER)
+    plan = BatchPlan(HEADER, chunk=64)
     tokens = prompt(20, 150) + [1] * 40
     assert plan.turn_starts(tokens) == [20, 150]
     assert plan.turn_starts(tokens, end=149) == [20]
-    assert BatchPlan([]).turn_starts(tokens) == []
+    assert BatchPlan([], chunk=64).turn_starts(tokens) == []
 
 
 def test_batches_end_at_multiples_of_the_chunk_and_at_turn_starts() -> None:
-    plan = BatchPlan(HEADER)
+    plan = BatchPlan(HEADER, chunk=64)
     tokens = prompt(20, 150) + [1] * 40  # 190 tokens
     assert plan.batches(tokens, 0) == [(20, True), (64, True), (128, True), (150, True),
                                        (190, False)]
@@ -42,7 +42,7 @@ def test_batches_end_at_multiples_of_the_chunk_and_at_turn_starts() -> None:
 
 
 def test_a_prefill_ending_at_a_turn_start_is_reusable_whole() -> None:
-    plan = BatchPlan(HEADER)
+    plan = BatchPlan(HEADER, chunk=64)
     prefill = prompt(20, 150)
     assert plan.batches(prefill, 0)[-1] == (150, True)
     question = prefill + [5] * 30
@@ -50,18 +50,23 @@ def test_a_prefill_ending_at_a_turn_start_is_reusable_whole() -> None:
     assert plan.last_boundary(question, 149) == 128  # shared up to 149: a whole batch less
 
 
+def test_the_default_chunk_is_the_prompt_chunk() -> None:
+    assert BatchPlan(HEADER).chunk == PROMPT_CHUNK
+    assert BatchPlan(HEADER).last_boundary([1] * 1000, 999) == 999 // PROMPT_CHUNK * PROMPT_CHUNK
+
+
 def test_last_boundary_without_turns_is_whole_chunks() -> None:
-    plan = BatchPlan(HEADER)
+    plan = BatchPlan(HEADER, chunk=64)
     tokens = [1] * 300
-    assert plan.last_boundary(tokens, 299) == 4 * PROMPT_CHUNK
+    assert plan.last_boundary(tokens, 299) == 4 * 64
     assert plan.last_boundary(tokens, 63) == 0
-    assert plan.last_boundary(tokens, 1000) == 4 * PROMPT_CHUNK
+    assert plan.last_boundary(tokens, 1000) == 4 * 64
 
 
 def test_boundaries_depend_only_on_the_tokens_before_them() -> None:
     """What a warm prompt may reuse is a boundary of the cache's own batches: both are
     cut by the same rule from the same leading tokens."""
-    plan = BatchPlan(HEADER)
+    plan = BatchPlan(HEADER, chunk=64)
     earlier = prompt(20, 100) + [2] * 200
     later = prompt(20, 100, 230) + [3] * 10
     shared = next(i for i, (a, b) in enumerate(zip(earlier, later)) if a != b)

@@ -76,14 +76,14 @@ def test_a_warm_prompt_answers_as_it_does_cold(model: LoadedModel, chars: int,
     cold = answer(model, prompt)
     assert len(cold) >= 8
     tail = model.tokenize_text(" and something else entirely")
-    for shared in (100, 513, len(prompt) - 30):
+    for shared in (200, 513, len(prompt) - 30):
         model.invalidate()
         model.evaluate_prompt(prompt[:shared] + tail, lambda: False)  # an earlier prompt
         reused = model.cached_prefix(prompt)
-        assert reused == shared // PROMPT_CHUNK * PROMPT_CHUNK > 0
+        assert reused == shared // PROMPT_CHUNK * PROMPT_CHUNK > 0  # past the turn start
         assert answer(model, prompt) == cold, f"reusing {reused} tokens changed the answer"
     # After an answer the cache holds only whole prompt batches: the next ask reuses them.
-    assert model.llm.n_tokens == model.reusable == len(prompt) // PROMPT_CHUNK * PROMPT_CHUNK
+    assert model.llm.n_tokens == model.reusable == model.plan.last_boundary(prompt, len(prompt))
     assert answer(model, prompt) == cold
 
 
@@ -91,7 +91,7 @@ def test_a_warm_prompt_answers_as_it_does_cold(model: LoadedModel, chars: int,
 def test_a_question_reuses_its_whole_prefill_and_answers_as_it_does_cold(
         model: LoadedModel) -> None:
     """A prefill ends where the question's turn begins, a batch boundary: the question
-    reuses all of it, not only its whole 64-token batches, and answers as cold."""
+    reuses all of it, not only its whole PROMPT_CHUNK batches, and answers as cold."""
     opening = [
         {"role": "system", "content": "You are a coding assistant."},
         {"role": "user", "content": f"Here is my notebook:\n{NOTEBOOK[:3000]}"},
