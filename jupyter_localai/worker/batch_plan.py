@@ -20,11 +20,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# 128, not smaller: each batch costs a fixed ~35 ms here (the weights are read once per
-# batch), which at 64 left a cold prompt at 0.93x llama-bench's speed; not larger: a cell
-# run stops a prefill and loses the batch it was in. Warm questions do not depend on it,
-# they begin at a turn boundary.
-PROMPT_CHUNK = 128
+# 64: measured in two full perf runs, 128 evaluated a cold prompt no faster (0.930 against
+# 0.931 of llama-bench), and a smaller batch loses less when a cell run stops a prefill and
+# re-evaluates less after a change that is not at a turn's start (a grown notebook).
+PROMPT_CHUNK = 64
 # Part of the saved states' folder name: states cut another way must never be reused.
 LAYOUT = f"b{PROMPT_CHUNK}u"
 
