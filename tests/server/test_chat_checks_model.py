@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from support.column_oracle import python_blocks, unmarked_missing
 from support.kernel_driver import KernelDriver
-
-from jupyter_localai.core.engine import Engine, Generation, GenerationRequest
+from support.logged_engine import LoggedEngine
 
 pytestmark = pytest.mark.model
 
@@ -26,28 +25,9 @@ PANEL_CONTEXT_CALL = ('__import__("jupyter_localai.kernel.context", fromlist=["_
                       ".context_json(get_ipython(), {!r})")
 
 
-class BorrowedEngine(Engine):
-    """The session's worker engine, which the server must not close when it stops."""
-
-    def __init__(self, inner: Engine) -> None:
-        self.inner = inner
-
-    def generate(self, request: GenerationRequest) -> Generation:
-        return self.inner.generate(request)
-
-    def status(self) -> dict[str, Any]:
-        return self.inner.status()
-
-    def n_ctx(self) -> int:
-        return self.inner.n_ctx()
-
-    def models(self) -> list[dict[str, Any]]:
-        return self.inner.models()
-
-
 @pytest.fixture
 def engine_factory(worker_engine):
-    return lambda settings: BorrowedEngine(worker_engine)
+    return lambda settings: LoggedEngine(worker_engine)  # borrowed: never closed
 
 
 @pytest.fixture

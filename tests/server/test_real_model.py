@@ -7,11 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
 
 import pytest
-
-from jupyter_localai.core.engine import Engine, Generation, GenerationRequest
+from support.logged_engine import LoggedEngine
 
 pytestmark = pytest.mark.model
 
@@ -21,28 +19,9 @@ MESSAGES = [
 ]
 
 
-class BorrowedEngine(Engine):
-    """The session's worker engine, which the server must not close when it stops."""
-
-    def __init__(self, inner: Engine) -> None:
-        self.inner = inner
-
-    def generate(self, request: GenerationRequest) -> Generation:
-        return self.inner.generate(request)
-
-    def status(self) -> dict[str, Any]:
-        return self.inner.status()
-
-    def n_ctx(self) -> int:
-        return self.inner.n_ctx()
-
-    def models(self) -> list[dict[str, Any]]:
-        return self.inner.models()
-
-
 @pytest.fixture
 def engine_factory(worker_engine):
-    return lambda settings: BorrowedEngine(worker_engine)
+    return lambda settings: LoggedEngine(worker_engine)  # borrowed: never closed
 
 
 @pytest.fixture
