@@ -284,6 +284,20 @@ def same_program(code: str, other: str) -> bool:
     return program_key(code) == program_key(other)
 
 
+def _undefined(collected: _Names, namespace: NamespaceView) -> list[str]:
+    return sorted({
+        n.id for n in collected.reads
+        if n.id not in collected.defined and n.id not in _BUILTIN_NAMES and not namespace.has(n.id)
+    })
+
+
+def undefined_names(tree: ast.AST, namespace: NamespaceView) -> list[str]:
+    """The names `tree` reads that neither it nor the notebook defines (sorted)."""
+    collected = _Names()
+    collected.visit(tree)
+    return _undefined(collected, namespace)
+
+
 def check_code(
     code: str,
     *,
@@ -305,10 +319,7 @@ def check_code(
     collected = _Names()
     collected.visit(tree)
     issues: list[CheckIssue] = []
-    undefined = sorted({
-        n.id for n in collected.reads
-        if n.id not in collected.defined and n.id not in _BUILTIN_NAMES and not namespace.has(n.id)
-    })
+    undefined = _undefined(collected, namespace)
     if undefined:
         names = ", ".join(f"`{n}`" for n in undefined)
         issues.append(CheckIssue(

@@ -1,4 +1,5 @@
-"""Mechanical repairs of two idioms whose intent is plain and whose effect is not.
+"""Mechanical repairs of idioms whose intent is plain and whose effect is not, and of a
+standard-library module used without its import.
 
 `df['age'].fillna(m, inplace=True)` means "fill the column", but under pandas' copy-on-write
 it fills a temporary copy; `laps = laps.append(3.0)` means "add to the list", but sets `laps`
@@ -11,10 +12,13 @@ rewritten; the result is checked (and, with `--verify`, run in a copy) like any 
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
+from .checks import undefined_names
+from .quickfix import with_import
 
 
 @dataclass(frozen=True)
@@ -77,3 +81,36 @@ def repaired(code: str, namespace: NamespaceView) -> Repair | None:
         lines[statement.lineno - 1:statement.end_lineno] = new_lines
         notes.append(f"`{old}` → `{replacement.replace(chr(10), '; ')}`")
     return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""), notes[::-1])
+
+
+def with_missing_imports(code: str, namespace: NamespaceView) -> Repair | None:
+    """`code` with an import for each standard-library module it uses without importing
+    (`statistics.mean(xs)`, `datetime.date(...)`), or None when some undefined name is not
+    one (then the model must say what it meant). The module is not imported here: a name
+    that some stdlib module also defines as a class (`datetime.now()`) gets `from m import m`
+    only where this process has the module loaded already and that reading fits its uses."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    names = undefined_names(tree, namespace)
+    if not names or not all(name in sys.stdlib_module_names and not name.startswith("_")
+                            for name in names):
+        return None
+    statements = [_import_for(name, tree) for name in names]
+    added = "\n".join(statements)
+    return Repair(with_import(code, added), [f"added `{s}`" for s in statements])
+
+
+def _import_for(name: str, tree: ast.AST) -> str:
+    """`import m`, or `from m import m` where every use reads the class, not the module."""
+    loaded = sys.modules.get(name)
+    inner = getattr(loaded, name, None) if loaded is not None else None
+    if not isinstance(inner, type):
+        return f"import {name}"
+    attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                  and isinstance(node.value, ast.Name) and node.value.id == name}
+    called = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                 and node.func.id == name for node in ast.walk(tree))
+    module_reading = all(hasattr(loaded, attr) for attr in attributes) and not called
+    return f"import {name}" if module_reading else f"from {name} import {name}"

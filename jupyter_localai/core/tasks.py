@@ -22,7 +22,8 @@ from .engine import Engine, Generation, GenerationRequest
 from .prompt import PromptBudget, build_messages, format_error
 from .quickfix import hinted_fixes
 from .redact import redact, redact_context
-from .repairs import repaired
+from .rehearsal_fixes import FailureOf, RehearsalFix, rehearsal_fix
+from .repairs import repaired, with_missing_imports
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
 
 TASKS = ("generate", "explain", "fix", "chat")
@@ -199,9 +200,12 @@ def run_task(
     listener: TaskListener | None = None,
     cancel: CancelScope | None = None,
     verifier: Verifier | None = None,
+    failure_of: FailureOf | None = None,
 ) -> Reply:
     """Answer `request` on `engine`, checking code replies and retrying with feedback.
 
+    `failure_of` (with a verifier) gives the failure a rehearsed code met, so the hints'
+    exact rewrites are applied to a candidate that failed (`core/rehearsal_fixes.py`).
     A KeyboardInterrupt (Ctrl-C in the kernel) cancels the generation and returns the
     partial answer marked "cancelled"; engine errors propagate for the face to report.
     """
@@ -241,7 +245,14 @@ def run_task(
         if not issues and verifier is not None:
             error = verifier(reply.code)
             reply.verified = error is None
-            if error is not None:
+            fixed = None
+            if error is not None and failure_of is not None:
+                fixed = rehearsal_fix(reply.code, failure_of, lambda code: check_code(
+                    code, namespace=namespace, required_names=required, failing_source=failing),
+                    verifier)
+            if fixed is not None:
+                reply = _rehearsal_fixed(reply, fixed)
+            elif error is not None:
                 issues = [CheckIssue("runtime", f"Running it in a copy of the notebook raised: {error}")]
         if not checks_blocks:  # a chat block's issues are marked on the block itself
             reply.warnings = [issue.message for issue in issues]
@@ -251,7 +262,7 @@ def run_task(
         if not issues:
             return _as_whole_task(reply, attempt, first_ttft, started)
         if request.task == "fix" and attempt == 1:
-            quick = _quick_fix(request, reply, namespace, failing, verifier)
+            quick = _quick_fix(request, reply, namespace, failing, verifier, failure_of)
             if quick is not None:
                 return _as_whole_task(quick, attempt, first_ttft, started)
         if time.perf_counter() - started > request.time_budget_s:
@@ -287,25 +298,31 @@ def redacted_request(request: TaskRequest) -> TaskRequest:
     )
 
 
-# Issues whose statements `repairs.repaired` rewrites into the form that does what they say.
-_REPAIRABLE = frozenset({"inplace", "none_result"})
+# Issues `repairs` rewrites: statements into the form that does what they say
+# (`repaired`), a standard-library module used without its import (`with_missing_imports`).
+_REPAIRABLE = frozenset({"inplace", "none_result", "undefined"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
             failing: str | None, issues: list[CheckIssue]) -> tuple[Reply, list[CheckIssue]]:
-    """The reply with its in-place idioms rewritten, when that leaves no issue; else as it was."""
-    repair = repaired(reply.code, namespace or EmptyNamespace())
-    if repair is None:
+    """The reply with its in-place idioms rewritten and missing standard imports added,
+    when that leaves no issue; else as it was."""
+    code, notes = reply.code, []
+    for rewrite in (repaired, with_missing_imports):
+        repair = rewrite(code, namespace or EmptyNamespace())
+        if repair is not None:
+            code, notes = repair.code, [*notes, *repair.notes]
+    if not notes:
         return reply, issues
-    remaining = check_code(repair.code, namespace=namespace, required_names=required,
+    remaining = check_code(code, namespace=namespace, required_names=required,
                            failing_source=failing)
     if remaining:
         return reply, issues
-    note = "Rewritten so it takes effect: " + "; ".join(repair.notes) + "."
-    text = (reply.text.replace(reply.code.strip(), repair.code.strip(), 1)
+    note = "Rewritten so it takes effect: " + "; ".join(notes) + "."
+    text = (reply.text.replace(reply.code.strip(), code.strip(), 1)
             if reply.code.strip() in reply.text
-            else f"{reply.text}\n\n```python\n{repair.code}\n```")
-    return replace(reply, text=f"{text}\n\n{note}", code=repair.code), []
+            else f"{reply.text}\n\n```python\n{code}\n```")
+    return replace(reply, text=f"{text}\n\n{note}", code=code), []
 
 
 def _quick_fix(
@@ -314,25 +331,43 @@ def _quick_fix(
     namespace: NamespaceView | None,
     failing: str | None,
     verifier: Verifier | None,
+    failure_of: FailureOf | None = None,
 ) -> Reply | None:
     """The failing cell with Python's own hint applied, when the model's answer failed.
 
     Costs no model time; the candidate passes the same checks (and verification) as any
-    model answer, or is not offered.
+    model answer, or is not offered. One that fails in the copy may be rewritten again
+    from that failure's hints (`failure_of`: `axes.xlabel` fixed, then `axes.ylabel`).
     """
     error = request.context.last_error if request.context else None
     for fix in hinted_fixes(error, failing or ""):
         if check_code(fix.code, namespace=namespace, failing_source=failing):
             continue
-        verified = None
+        code, reasons, verified = fix.code, [fix.reason], None
         if verifier is not None:
             verified = verifier(fix.code) is None
+            if not verified and failure_of is not None:
+                further = rehearsal_fix(fix.code, failure_of, lambda candidate: check_code(
+                    candidate, namespace=namespace, failing_source=failing), verifier)
+                if further is not None:
+                    code, reasons, verified = further.code, [*reasons, *further.reasons], True
             if not verified:
                 continue
-        return Reply(task="fix", text=f"{fix.reason}\n\n```python\n{fix.code}\n```",
-                     code=fix.code, model=model_reply.model, timings=model_reply.timings,
+        text = " ".join(reasons)
+        return Reply(task="fix", text=f"{text}\n\n```python\n{code}\n```",
+                     code=code, model=model_reply.model, timings=model_reply.timings,
                      verified=verified)
     return None
+
+
+def _rehearsal_fixed(reply: Reply, fixed: RehearsalFix) -> Reply:
+    """The reply with its code rewritten as the rehearsal's hints said, marked verified."""
+    note = ("It raised in the rehearsal; rewritten from the hints there, and the rewrite "
+            "ran: " + " ".join(fixed.reasons))
+    text = (reply.text.replace(reply.code.strip(), fixed.code.strip(), 1)
+            if reply.code.strip() and reply.code.strip() in reply.text
+            else f"{reply.text}\n\n```python\n{fixed.code}\n```")
+    return replace(reply, text=f"{text}\n\n{note}", code=fixed.code, verified=True)
 
 
 def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, started: float) -> Reply:

@@ -122,6 +122,7 @@ class LocalAIMagics(Magics):
                 namespace=None if args.no_context else KernelNamespace(self.shell.user_ns),
                 listener=display,
                 verifier=verifier,
+                failure_of=verifier.failure_of if verifier is not None else None,
             )
             # How the rehearsal went, and what the copy re-ran or refused, under the answer.
             mark_reply(reply, mode, verifier)

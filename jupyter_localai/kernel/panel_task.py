@@ -113,6 +113,7 @@ def _answer(
         namespace=KernelNamespace(shell.user_ns),
         listener=listener,
         verifier=verifier,
+        failure_of=verifier.failure_of if verifier is not None else None,
     )
     mark_reply(reply, mode, verifier)  # how the rehearsal went, what the copy re-ran
     return reply

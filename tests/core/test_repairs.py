@@ -54,3 +54,20 @@ def test_run_task_offers_the_repair_instead_of_retrying() -> None:
     assert reply.code.strip() == "passengers['age'] = passengers['age'].fillna(0)"
     assert "Rewritten so it takes effect" in reply.text
     assert "passengers['age'] = passengers['age'].fillna(0)" in reply.text
+
+
+def test_standard_modules_used_without_their_import_get_one() -> None:
+    from jupyter_localai.core.check_types import EmptyNamespace
+    from jupyter_localai.core.repairs import with_missing_imports
+
+    fixed = with_missing_imports("m = math.sqrt(2)\nr = re.sub('a', 'b', 'abc')", EmptyNamespace())
+    assert fixed is not None and fixed.code.splitlines()[:2] == ["import math", "import re"]
+    # the class of the same name, where the uses read it (this process loaded datetime)
+    import datetime  # noqa: F401 - makes the module known, as any kernel has it
+
+    now = with_missing_imports("t = datetime.now()", EmptyNamespace())
+    assert now is not None and now.code.startswith("from datetime import datetime\n")
+    day = with_missing_imports("d = datetime.date(2024, 1, 2)", EmptyNamespace())
+    assert day is not None and day.code.startswith("import datetime\n")
+    # a name that is no standard module: the model must say what it meant
+    assert with_missing_imports("x = np.ones(3) + math.pi", EmptyNamespace()) is None

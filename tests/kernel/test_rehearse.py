@@ -73,6 +73,29 @@ def test_a_generated_answer_that_raises_is_retried_with_its_error(
     assert "average" not in notebook.user_ns
 
 
+def test_an_answer_that_raises_is_rewritten_from_the_copys_hints_without_a_retry(
+        notebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy's failure comes back as data (issue 19): the hint's edit computed there
+    (the dict entry starts at 0) rewrites the answer itself, rehearsed again and kept; the
+    model is asked once."""
+    engine = scripted(notebook, monkeypatch, "tally = {}\nfor p in prices:\n    tally[p] += 1")
+    ask(notebook, "%ai generate tally of prices")
+    reply = last_reply_of(notebook)
+    assert reply is not None and reply.verified is True and len(engine.requests) == 1
+    assert reply.code == "tally = {}\nfor p in prices:\n    tally[p] = tally.get(p, 0) + 1"
+    assert "rewritten from the hints" in reply.text
+    assert "tally" not in notebook.user_ns
+
+
+def test_a_standard_module_used_without_its_import_gets_it(
+        notebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = scripted(notebook, monkeypatch, "spread = statistics.pstdev(prices)")
+    ask(notebook, "%ai generate spread of prices")
+    reply = last_reply_of(notebook)
+    assert reply is not None and reply.verified is True and len(engine.requests) == 1
+    assert reply.code == "import statistics\nspread = statistics.pstdev(prices)"
+
+
 @pytest.mark.parametrize("how", ["%ai generate --no-verify average of prices",
                                  "%config LocalAI.rehearse = False"])
 def test_no_verify_and_the_setting_skip_the_rehearsal(

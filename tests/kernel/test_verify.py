@@ -92,3 +92,20 @@ def test_a_replayed_cell_that_fails_falls_back_to_the_state_as_it_is(run_cells: 
     context = NotebookContext(last_error=last_error(shell))
     assert ForkVerifier(shell, context)("count = count + 1") is None
     assert shell.user_ns["count"] == 5
+
+
+def test_a_failure_comes_back_as_data_for_rewrites(ipython_shell: Any) -> None:
+    """The copy's hints, as the parent's `failure_of`, for rewrites of the candidate."""
+    ipython_shell.user_ns.update({"pd": pd, "sales": pd.DataFrame({"price": [1.0]}),
+                                  "API_TOKEN": "sk-live-abcdefghijklmnop123456"})
+    verifier = ForkVerifier(ipython_shell, None)
+    code = "mean_price = sales.prices.mean()"
+    assert verifier(code) is not None
+    failure = verifier.failure_of(code)
+    assert failure is not None and failure.exc_type == "AttributeError"
+    assert "Did you mean: 'price'?" in failure.suggestions
+    assert verifier("x = 1") is None and verifier.failure_of("x = 1") is None
+    secret = "raise KeyError(API_TOKEN)"
+    assert verifier(secret) is not None
+    leaked = verifier.failure_of(secret)
+    assert leaked is None or "abcdefghijklmnop" not in leaked.message

@@ -25,7 +25,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ...core.context import NotebookContext
+from ...core.context import ErrorInfo, NotebookContext
 from ...core.prompt import format_error
 from ..context.history import cell_sources
 from ..context.redact import namespace_redactor
@@ -48,6 +48,9 @@ class _Outcome:
     error: str | None = None
     replay_failed: str | None = None
     refusals: tuple[str, ...] = ()
+    # The failure as data (type, message, suggestions, hint edits), for rewrites applied to
+    # the candidate itself (`core/rehearsal_fixes.py`); None when there is none to give.
+    failure: ErrorInfo | None = None
 
 
 class ForkVerifier:
@@ -74,6 +77,12 @@ class ForkVerifier:
         self.notes: list[str] = []
         # Each rehearsed code's result: "ran", "stopped: <why>" or "failed: <error>".
         self.results: dict[str, str] = {}
+        self._failures: dict[str, ErrorInfo] = {}
+
+    def failure_of(self, code: str) -> ErrorInfo | None:
+        """The failure the last rehearsal of `code` met (redacted), None if it ran or was
+        stopped: what `run_task` computes rewrites of the candidate from."""
+        return self._failures.get(code)
 
     def __call__(self, code: str) -> str | None:
         if not hasattr(os, "fork"):
@@ -111,6 +120,8 @@ class ForkVerifier:
         # The report goes to the model with the feedback: no secret of the kernel's in it.
         error = redactor.redact(outcome.error or "it failed without a message")
         self.results[code] = "failed: " + error
+        if outcome.failure is not None:
+            self._failures[code] = _redacted_failure(outcome.failure, redactor)
         return error
 
     def _run(self, code: str, replay: list[tuple[int, str]]) -> _Outcome:
@@ -149,8 +160,24 @@ def describe_failure(shell: Any, code: str, error: BaseException) -> str:
     """The candidate's failure as the fix prompt describes one: the error, Python's hints,
     the signatures called on the failing line and computed hints, without a traceback
     (the candidate is short, and its frames in the copy mean nothing to the user)."""
-    described = error_info(error, code, shell=shell, user_ns=shell.user_ns)
-    return format_error(replace(described, traceback=""))
+    return format_error(_failure_info(shell, code, error))
+
+
+def _failure_info(shell: Any, code: str, error: BaseException) -> ErrorInfo:
+    return replace(error_info(error, code, shell=shell, user_ns=shell.user_ns), traceback="")
+
+
+def _failure_fields(info: ErrorInfo) -> dict[str, Any]:
+    """What the parent needs to rewrite the candidate: its source is the candidate's own."""
+    return {"exc_type": info.exc_type, "message": info.message,
+            "suggestions": info.suggestions, "edits": info.edits}
+
+
+def _redacted_failure(failure: ErrorInfo, redactor: Any) -> ErrorInfo:
+    """The failure with no secret of the kernel's in its texts (the edits' old text is the
+    candidate's own, which the model wrote from a redacted prompt)."""
+    return replace(failure, message=redactor.redact(failure.message),
+                   suggestions=[redactor.redact(s) for s in failure.suggestions])
 
 
 def _replay_for(shell: Any, context: NotebookContext | None) -> list[tuple[int, str]]:
@@ -186,7 +213,11 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
         report = {"ran": True}  # the end marker: the candidate's code returned
     except BaseException as error:  # noqa: BLE001 - every failure is the report
-        report = {"error": _described(shell, code, error, guard)}
+        refused = isinstance(error, GuardRefusal) or (guard is not None and bool(guard.refusals))
+        info = None if refused else _failure_or_none(shell, code, error)
+        report = {"error": _described(shell, code, error, guard, info)}
+        if info is not None:
+            report["failure"] = _failure_fields(info)
     finally:
         if guard is not None:
             report["refusals"] = [refusal[:_MAX_REPORT_CHARS] for refusal in guard.refusals[:5]]
@@ -226,19 +257,30 @@ def _replay_failure(shell: Any, replay: list[tuple[int, str]], namespace: dict[s
     return None
 
 
-def _described(shell: Any, code: str, error: BaseException, guard: Guard | None) -> str:
-    """The failure as the model reads it; a guard refusal comes first even when the code
-    turned it into another error (`requests` wraps a refused connect, say), and alone when
-    it is the error itself (the signatures of the failing line would only distract)."""
+def _described(shell: Any, code: str, error: BaseException, guard: Guard | None,
+               info: ErrorInfo | None = None) -> str:
+    """The failure as the model reads it (from `info` when already described); a guard
+    refusal comes first even when the code turned it into another error (`requests` wraps a
+    refused connect, say), and alone when it is the error itself (the signatures of the
+    failing line would only distract)."""
     if isinstance(error, GuardRefusal):
         return str(error)[:_MAX_REPORT_CHARS]
     try:
-        text = describe_failure(shell, code, error)
+        text = format_error(info) if info is not None else describe_failure(shell, code, error)
     except Exception:  # noqa: BLE001 - the hints failed: the bare error still reports
         text = _one_line(error)
     if guard is not None and guard.refusals and not isinstance(error, GuardRefusal):
         text = f"{guard.refusals[0]}\n{text}"
     return text[:_MAX_REPORT_CHARS]
+
+
+def _failure_or_none(shell: Any, code: str, error: BaseException) -> ErrorInfo | None:
+    """The failure described, or None when its hints could not be computed (the report
+    then carries the bare error)."""
+    try:
+        return _failure_info(shell, code, error)
+    except Exception:  # noqa: BLE001 - any failure here: `_described` falls back
+        return None
 
 
 def _one_line(error: BaseException) -> str:
@@ -320,8 +362,21 @@ def _outcome(pid: int, payload: bytes) -> _Outcome:
     if "replay_failed" in report:
         return _Outcome(replay_failed=str(report["replay_failed"]), refusals=refusals)
     if "error" in report:
-        return _Outcome(error=str(report["error"]), refusals=refusals)
+        return _Outcome(error=str(report["error"]), refusals=refusals,
+                        failure=_failure_from(report.get("failure")))
     return _Outcome(error=_ended_early(pid))
+
+
+def _failure_from(fields: Any) -> ErrorInfo | None:
+    """The copy's failure fields as an ErrorInfo, or None when absent or malformed."""
+    if not isinstance(fields, dict):
+        return None
+    try:
+        return ErrorInfo(source="", exc_type=str(fields["exc_type"]), message=str(fields["message"]),
+                         suggestions=[str(s) for s in fields.get("suggestions", [])],
+                         edits=[[str(old), str(new)] for old, new in fields.get("edits", [])])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _ended_early(pid: int) -> str:
