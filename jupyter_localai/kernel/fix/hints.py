@@ -34,16 +34,25 @@ from .rules.frame_rules import (
     tz_compare_rule,
 )
 from .rules.label_rules import drop_rule, iloc_label_rule
-from .rules.pandas_rules import ambiguous_rule, axis_rule, index_rule, key_rule, pivot_rule
+from .rules.pandas_rules import (
+    ambiguous_rule,
+    axis_rule,
+    index_rule,
+    key_rule,
+    lost_label_rule,
+    pivot_rule,
+)
 from .rules.python_rules import (
     join_rule,
     len_loop_rule,
+    missing_entry_rule,
     mutation_rule,
     sequence_times_rule,
     str_assign_rule,
     str_index_rule,
 )
 from .rules.setter_rules import setter_rule
+from .rules.source_rules import reread_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
 from .rules.value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
 
@@ -60,7 +69,8 @@ _RULES: list[Rule] = [
     nan_int_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
-    sequence_times_rule, fillna_method_rule,
+    sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
+    reread_rule,
 ]  # fmt: skip
 
 

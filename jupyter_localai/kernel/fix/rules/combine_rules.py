@@ -12,6 +12,7 @@ import ast
 import difflib
 import re
 import sys
+from typing import Any
 
 from ..failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
 from ..hint import Hint, replace
@@ -73,6 +74,33 @@ def _key_like(key: str, columns: list[str]) -> list[str]:
     return ids if len(ids) == 1 else []
 
 
+_SAMPLE_KEYS = 2000
+
+
+def _shared_values(keys: Any, frame: Any) -> list[str]:
+    """The one column of `frame` whose values hold most of `keys`' values (at least half),
+    the live data's answer to which column is the same key under another name; [] when
+    none or a tie. Values, not spelling: `agent_id` pairs with `id`, not `agent`."""
+    wanted = set(_plain(keys.iloc[:_SAMPLE_KEYS].dropna().tolist()))
+    if not wanted:
+        return []
+    shares: dict[str, float] = {}
+    for column in str_columns(frame):
+        values = frame[column]
+        if not isinstance(values, type(keys)):  # a duplicated name selects a frame
+            continue
+        found = set(_plain(values.iloc[:_SAMPLE_KEYS].dropna().tolist()))
+        shares[column] = len(wanted & found) / len(wanted)
+    best = max(shares.values(), default=0.0)
+    top = [column for column, share in shares.items() if share == best]
+    return top if best >= 0.5 and len(top) == 1 else []
+
+
+def _plain(values: list[Any]) -> list[Any]:
+    """Only values whose equality and hash run no user code."""
+    return [v for v in values if type(v) in (str, int, float, bool)]
+
+
 @rule(KeyError)
 def merge_key_rule(f: Failure) -> list[str]:
     if len(f.exc.args) != 1 or type(f.exc.args[0]) is not str:
@@ -102,7 +130,9 @@ def merge_key_rule(f: Failure) -> list[str]:
             return [hint + "." for hint in hints]
         side, hint = lacking[0], hints[0]
         on = next((k for k in call.keywords if k.arg == "on"), None)
-        candidates = _key_like(key, str_columns(frames[side]))
+        candidates = (_shared_values(frames[1 - side][key], frames[side])
+                      if has_label(frames[1 - side].columns, key) else [])
+        candidates = candidates or _key_like(key, str_columns(frames[side]))
         match = candidates[0] if candidates else None
         if on is None or constant(on.value) != key or match is None:
             return [hint + "."]

@@ -13,13 +13,16 @@ from datetime import datetime
 
 from ..failure import (
     QUOTED,
+    SAMPLE,
     Failure,
     constant,
     line_calls,
+    pandas_kind,
     short_code,
     show,
+    string_dtype,
 )
-from ..hint import Hint, segment
+from ..hint import Hint, replace, segment
 from . import rule
 
 # Rule 4: a date that does not match its format ---------------------------------------------
@@ -58,7 +61,7 @@ def date_rule(f: Failure) -> list[str]:
     elif pd_:
         value, given = pd_.groups()
     else:
-        return _remainder_hint(f)
+        return _remainder_hint(f) or _column_format_hint(f)
     found = matching_formats(value)
     if not found:
         return []
@@ -77,7 +80,52 @@ def date_rule(f: Failure) -> list[str]:
         else f"datetime.strptime({_converted_date(f)}, {fmt!r})"
     )
     text = f"{show(value)} matches format {fmt!r}, not {given!r}: `{use}`."
-    return [Hint(text, edit=_format_edit(f, given, fmt))]
+    edit = _format_edit(f, given, fmt)
+    if edit is None and pd_:
+        fitting = _column_format(f)
+        edit = fitting[1] if fitting is not None and fitting[0] == fmt else None
+    return [Hint(text, edit=edit)]
+
+
+def _column_format(f: Failure) -> tuple[str, tuple[str, str]] | None:
+    """The one format that parses every sampled value of the text column a `to_datetime`
+    call on the failing line converts, and the edit that passes it as `format=` (replacing
+    the call's own format or date-order options); None when no one format fits."""
+    for call in line_calls(f):
+        if getattr(call.func, "attr", getattr(call.func, "id", "")) != "to_datetime" or not call.args:
+            continue
+        column = f.resolve(call.args[0])
+        if pandas_kind(column) != "Series" or not string_dtype(column):
+            continue
+        texts = [v for v in column.dropna().iloc[:SAMPLE].tolist() if type(v) is str]
+        if not texts:
+            continue
+        fitting = {fmt for fmt, _ in matching_formats(texts[0])}
+        for text in texts[1:]:
+            fitting &= {fmt for fmt, _ in matching_formats(text, sorted(fitting))}
+        if len(fitting) != 1:
+            continue
+        fmt = fitting.pop()
+        kept = [k for k in call.keywords if k.arg not in _DATE_ORDER_OPTIONS]
+        fixed = ast.Call(func=call.func, args=call.args,
+                         keywords=[*kept, ast.keyword(arg="format", value=ast.Constant(fmt))])
+        edit = replace(f, call, ast.unparse(fixed))
+        if edit is not None:
+            return fmt, edit
+    return None
+
+
+_DATE_ORDER_OPTIONS = {"format", "dayfirst", "yearfirst", "infer_datetime_format"}
+
+
+def _column_format_hint(f: Failure) -> list[str]:
+    """A `to_datetime` that failed on a text column (any message: 'is not ISO8601 format',
+    'doesn't match format'): the one format all its sampled values parse with."""
+    fitting = _column_format(f)
+    if fitting is None:
+        return []
+    fmt, (_, new) = fitting
+    return [Hint(f"The values all parse with the format {fmt!r}: `{new}`.", edit=fitting[1])]
 
 
 def _format_literal(f: Failure, given: str) -> ast.Constant | None:

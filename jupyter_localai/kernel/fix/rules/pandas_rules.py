@@ -9,12 +9,15 @@ from typing import Any
 
 from ..failure import (
     Failure,
+    constant,
     count,
+    has_label,
     line_calls,
     pandas_kind,
     short_code,
     show,
 )
+from ..hint import Hint, code, replace
 from . import rule
 
 # Rule 2: KeyError on a DataFrame or Series --------------------------------------------------
@@ -235,3 +238,53 @@ def index_rule(f: Failure) -> list[str]:
                 )
             ]
     return []
+
+
+# An int label that the integer index no longer has (filtered, sorted) ------------------------
+
+
+@rule(KeyError)
+def lost_label_rule(f: Failure) -> list[str]:
+    """`top.loc[0, 'name']` after a filter or sort: the labels are the old row numbers, so
+    the first row by position is `.iloc[0]`; only where `key` is not a label but a position."""
+    if len(f.exc.args) != 1 or type(f.exc.args[0]) is not int:
+        return []
+    key = f.exc.args[0]
+    for node in f.line_nodes:
+        found = _label_lookup(f, node, key)
+        if found is None:
+            continue
+        name, value, column = found
+        if value.index.dtype.kind not in "iu" or has_label(value.index, key):
+            continue
+        if not -len(value) <= key < len(value):
+            continue
+        labels = ", ".join(show(label) for label in value.index[:5].tolist())
+        new = f"{name}.iloc[{key}]" + (f"[{code(f, column)}]" if column is not None else "")
+        text = (f"`{name}` has no label {key}: its index keeps the labels rows had before "
+                f"filtering or sorting (here {labels}). For the row at position {key}: `{new}`.")
+        return [Hint(text, edit=replace(f, node, new))]
+    return []
+
+
+def _label_lookup(f: Failure, node: ast.AST, key: int) -> tuple[str, Any, ast.expr | None] | None:
+    """(name, frame or Series, column node) of `name.loc[key]`, `name.loc[key, col]` or a
+    Series' `name[key]` on the failing line."""
+    if not isinstance(node, ast.Subscript):
+        return None
+    target, index = node.value, node.slice
+    column = None
+    if isinstance(index, ast.Tuple) and len(index.elts) == 2:
+        index, column = index.elts
+    if constant(index) != key or type(constant(index)) is not int:
+        return None
+    if isinstance(target, ast.Attribute) and target.attr == "loc" and isinstance(target.value, ast.Name):
+        value = f.lookup(target.value.id)
+        kind = pandas_kind(value)
+        if kind == "DataFrame" or (kind == "Series" and column is None):
+            return target.value.id, value, column
+    if isinstance(target, ast.Name) and column is None:
+        value = f.lookup(target.id)
+        if pandas_kind(value) == "Series":
+            return target.id, value, None
+    return None

@@ -255,3 +255,41 @@ def sequence_times_rule(f: Failure) -> list[str]:
             f"numbers use a comprehension, `[x * f for x in xs]`, or a numpy array."
         )
     ]
+
+
+# A dict entry updated before it exists ----------------------------------------------------
+
+_START_VALUES = {int: "0", float: "0", str: "''", list: "[]"}
+
+
+@rule(KeyError)
+def missing_entry_rule(f: Failure) -> list[str]:
+    """`counts[w] += 1` on a dict without `w` yet: start the entry at the operand's zero."""
+    if len(f.exc.args) != 1:
+        return []
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript)):
+            continue
+        owner = f.resolve(node.target.value)
+        if type(owner) is not dict or f.exc.args[0] in owner:
+            continue
+        operand_value = constant(node.value)
+        if operand_value is MISSING:
+            operand_value = f.resolve(node.value)
+        start = _START_VALUES.get(type(operand_value))
+        old = segment(f, node)
+        if start is None or old is None or "\n" in old:
+            continue
+        target, key = code(f, node.target.value), code(f, node.target.slice)
+        symbol = _AUG_SYMBOLS.get(type(node.op))
+        if symbol is None:
+            continue
+        value = code(f, node.value) if isinstance(node.value, ast.Constant) else operand(f, node.value)
+        new = f"{target}[{key}] = {target}.get({key}, {start}) {symbol} {value}"
+        text = (f"`{target}` has no entry {show(f.exc.args[0])} yet, so `{old}` cannot read it: "
+                f"start it at {start}, `{new}` (or use `collections.Counter`).")
+        return [Hint(text, edit=(old, new))]
+    return []
+
+
+_AUG_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}

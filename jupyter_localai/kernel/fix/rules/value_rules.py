@@ -21,7 +21,7 @@ from ..failure import (
     show,
     string_dtype,
 )
-from ..hint import Edit, Hint, code, operand, pandas_name, replace, rewrite
+from ..hint import Edit, Hint, code, operand, pandas_name, replace, rewrite, unique_replace
 from . import rule
 from .date_rules import matching_formats
 
@@ -344,10 +344,30 @@ def nan_int_rule(f: Failure) -> list[str]:
     if "NaN to integer" in f.message or "non-finite values" in f.message:
         x = converted(f)
         return [
-            (
+            Hint(
                 f"The data has missing values (NaN), which int cannot hold: fill them "
                 f"(`{x}.fillna(0).astype(int)`), drop them, or use the nullable "
-                f"`{x}.astype('Int64')`."
+                f"`{x}.astype('Int64')`.",
+                edit=_nullable_edit(f),
             )
         ]
     return []
+
+
+_INT_NAMES = {"int", "int64", "int32"}
+
+
+def _nullable_edit(f: Failure) -> Edit | None:
+    """`.astype(int)` -> `.astype('Int64')`: of the three ways out, the one that keeps every
+    value and row (filling or dropping changes the data, which is the user's choice)."""
+    for call in line_calls(f):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "astype"
+                and len(call.args) == 1 and not call.keywords):
+            continue
+        arg = call.args[0]
+        named = arg.id if isinstance(arg, ast.Name) else constant(arg)
+        if named in _INT_NAMES and (not isinstance(arg, ast.Name) or f.lookup(arg.id) is MISSING
+                                    or f.lookup(arg.id) is int):
+            width = "Int32" if named == "int32" else "Int64"
+            return unique_replace(f, arg, repr(width), call)
+    return None
