@@ -98,3 +98,19 @@ def test_without_failure_of_the_failure_is_fed_back_as_before() -> None:
     engine = FakeEngine(lambda request: "```python\nm = sales.prices.mean()\n```")
     reply = run_task(engine, TaskRequest("generate", "mean price", retries=0), verifier=copy)
     assert reply.code == "m = sales.prices.mean()" and reply.verified is False
+
+
+def test_a_quick_fix_that_raises_in_the_copy_is_rewritten_again() -> None:
+    """The failing cell's own hint fixes the first call; the copy shows the second."""
+    failing = 'ax.xlabel("Month")\nax.ylabel("Signups")'
+    context = NotebookContext(
+        variables=[VariableSummary("ax", "Axes", "Axes")],
+        last_error=ErrorInfo(failing, "AttributeError", "'Axes' object has no attribute 'xlabel'",
+                             edits=[["ax.xlabel", "ax.set_xlabel"]]))
+    copy = FakeCopy({"ax.ylabel": failure("AttributeError", "no ylabel",
+                                          [["ax.ylabel", "ax.set_ylabel"]])})
+    engine = FakeEngine(lambda request: f"```python\n{failing}\n```")  # the cell, unchanged
+    reply = run_task(engine, TaskRequest("fix", context=context, retries=0),
+                     verifier=copy, failure_of=copy.failure_of)
+    assert reply.code == 'ax.set_xlabel("Month")\nax.set_ylabel("Signups")'
+    assert reply.verified is True
