@@ -298,6 +298,16 @@ def undefined_names(tree: ast.AST, namespace: NamespaceView) -> list[str]:
     return _undefined(collected, namespace)
 
 
+def _cell_targets(source: str | None) -> set[str]:
+    """The names a cell assigns at its top level (none when it does not parse)."""
+    if not source:
+        return set()
+    try:
+        return _top_level_targets(ast.parse(source))
+    except SyntaxError:
+        return set()
+
+
 def check_code(
     code: str,
     *,
@@ -333,7 +343,9 @@ def check_code(
         issues.append(CheckIssue(
             "missing", f"The request asks for the result in {names}, but the code never assigns it. "
             f"End with `{missing[0]} = ...`."))
-    issues += _check_rebinds(tree, namespace, required)
+    # A fix replaces the failing cell: re-creating what that cell itself assigned
+    # (`counts = {}` before its loop) is the cell's own doing, not made-up data.
+    issues += _check_rebinds(tree, namespace, [*required, *_cell_targets(failing_source)])
     issues += _check_attributes(tree, namespace, collected.defined)
     issues += _check_columns(tree, namespace, collected.defined)
     issues += call_issues(tree, namespace, _assigned_columns(tree))

@@ -138,3 +138,14 @@ def test_a_column_that_is_no_identifier_is_suggested_as_a_key(orders: KernelName
     assert "`orders['Cust Name']`" in issues[0].message
     issues = check_code("names = orders['customer_name']", namespace=orders)
     assert "Did you mean `'Cust Name'`?" in issues[0].message
+
+
+def test_a_fix_may_recreate_what_the_failing_cell_itself_assigned() -> None:
+    """The failing cell ran `counts = {}` before it raised: `counts` exists, and a fix that
+    starts it again is that cell's own doing, not made-up data; an answer that is no fix of
+    that cell is still told."""
+    namespace = KernelNamespace({"words": ["a", "b"], "counts": {}})
+    failing = "counts = {}\nfor w in words:\n    counts[w] += 1"
+    fix = "counts = {}\nfor w in words:\n    counts[w] = counts.get(w, 0) + 1"
+    assert "rebinds" not in kinds(check_code(fix, namespace=namespace, failing_source=failing))
+    assert "rebinds" in kinds(check_code(fix, namespace=namespace))
