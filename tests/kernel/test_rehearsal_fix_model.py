@@ -1,0 +1,50 @@
+"""Rewrites from the rehearsal's hints on the real embedded model, in a real kernel
+(issue 19): a cell with two mistakes, a dict entry updated before it exists and dates in
+another format than the one given. Whatever the model answers, a candidate that fails in
+the guarded copy is rewritten from the hints computed there (chained: the second mistake
+only shows once the first is fixed), and the kept answer ran in the copy and does what the
+cell meant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from support.kernel_driver import KernelDriver, own_worker_env
+
+pytestmark = [pytest.mark.model, pytest.mark.timeout(3600)]  # slow when the machine is shared
+
+REPLY = "__import__('jupyter_localai').last_reply()"
+ASK_TIMEOUT_S = 1200.0
+
+FAILING = """visits = {}
+for day in log["day"]:
+    visits[day] += 1
+log["when"] = pd.to_datetime(log["day"], format="ISO8601")
+"""
+
+
+@pytest.fixture(scope="module")
+def kernel(default_model_path: str) -> Iterator[KernelDriver]:
+    driver = KernelDriver(env=own_worker_env(default_model_path))
+    run = driver.execute("%load_ext jupyter_localai\nimport pandas as pd\n"
+                         "log = pd.DataFrame({'day': ['31.01.2025', '02.02.2025', '31.01.2025'],"
+                         " 'user': ['ann', 'bo', 'cy']})")
+    assert run.status == "ok", run.error
+    yield driver
+    driver.shutdown()
+
+
+def test_a_fix_needing_two_rewrites_from_live_hints_runs(kernel: KernelDriver) -> None:
+    assert kernel.execute(FAILING).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code, text = kernel.value(f"{REPLY}.code"), kernel.value(f"{REPLY}.text")
+    assert kernel.value(f"{REPLY}.verified") is True, (code, kernel.value(f"{REPLY}.warnings"))
+    # The dates' own format came from the live column, not from the model's prompt.
+    assert "%d.%m.%Y" in code, code
+    assert "rewritten from the hints" in text or "Applied the hint" in text, text
+    ran = kernel.execute(code)
+    assert ran.status == "ok", ran.error
+    assert kernel.value("dict(visits)") == {"31.01.2025": 2, "02.02.2025": 1}
+    assert kernel.value("[d.month for d in log['when']]") == [1, 2, 1]
