@@ -39,11 +39,20 @@ TAIL_CHARS = 240
 # Methods whose first argument is a column label or a list of them.
 COLUMN_METHODS = ("groupby", "sort_values", "set_index")
 _STRING = r"""(?:"[^"\n]*"|'[^'\n]*')"""
+# Keyword arguments of a frame's method that take column labels (`df.plot(x="`,
+# `df.drop(columns=["`, `df.merge(other, on="`).
+COLUMN_KEYWORDS = ("by", "subset", "on", "x", "y", "values", "columns", "column", "id_vars",
+                   "value_vars")
+_FRAME = r"(?<![\w.])(?P<name>[A-Za-z_]\w*)(?P<chain>(?:\.\w+\((?:[^()\n]|\([^()\n]*\))*\))*)"
+_KEY = rf"\s*(?:\[(?:\s*{_STRING}\s*,)*)?\s*(?P<quote>[\"']?)(?P<partial>\w*)$"
 _SITE = re.compile(
-    r"(?<![\w.])(?P<name>[A-Za-z_]\w*)(?P<chain>(?:\.\w+\((?:[^()\n]|\([^()\n]*\))*\))*)\s*"
-    rf"(?P<open>\[|\.(?:{'|'.join(COLUMN_METHODS)})\()"
-    rf"\s*(?:\[(?:\s*{_STRING}\s*,)*)?"
-    r"\s*(?P<quote>[\"']?)(?P<partial>\w*)$"
+    rf"{_FRAME}\s*(?P<open>\[|\.(?:{'|'.join(COLUMN_METHODS)})\(){_KEY}"
+)
+# The same key written as a keyword argument, or as the column part of `frame.loc[rows, `.
+_OTHER_SITES = (
+    re.compile(rf"{_FRAME}\.\w+\((?:[^()\n]|\([^()\n]*\))*?"
+               rf"\b(?:{'|'.join(COLUMN_KEYWORDS)})\s*=(?!=){_KEY}"),
+    re.compile(rf"{_FRAME}\.loc\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*?,{_KEY}"),
 )
 
 
@@ -63,13 +72,14 @@ def key_site(text: str, keys: Mapping[str, Sequence[str]]) -> KeySite | None:
     line = text[text.rfind("\n") + 1 :][-TAIL_CHARS:]
     if "[" not in line and "(" not in line:
         return None
-    match = _SITE.search(line)
-    if match is None or match.group("name") not in keys:
+    found = (pattern.search(line) for pattern in (_SITE, *_OTHER_SITES))
+    match = next((m for m in found if m is not None and m.group("name") in keys), None)
+    if match is None:
         return None
     quote, partial = match.group("quote"), match.group("partial")
     columns = keys[match.group("name")]
-    target = match.group("open") == "[" and not line[: match.start()].strip()
-    target = target or bool(match.group("chain"))
+    start = match.re is _SITE and match.group("open") == "[" and not line[: match.start()].strip()
+    target = start or bool(match.group("chain"))
     if quote:
         rests = [c[len(partial) :] + quote for c in columns if c.startswith(partial)]
         return KeySite(rests, True, MARGIN if target else float("inf")) if rests else None

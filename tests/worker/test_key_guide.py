@@ -83,3 +83,23 @@ def test_outside_key_sites_the_guide_stays_out():
     g = guide("x = other[")
     assert g.choose('"', logits(amount=9.0), VOCAB.__getitem__) is None
     assert guide("x = ", {}).choose("", logits(), VOCAB.__getitem__) is None
+
+
+def test_column_keywords_of_a_frames_method_and_the_column_part_of_loc_are_key_sites():
+    for text in ('sales.plot(x="', 'sales.plot(kind="bar", y=["qty_sold", "',
+                 'sales.drop(columns=["', 'sales.boxplot(column="',
+                 'sales.loc[sales["region"] == "x", "', 'sales.loc[:, ["region", "'):
+        site = key_site(text, KEYS)
+        assert site is not None and site.quoted and site.margin == float("inf"), text
+    assert key_site('sales.drop(columns=["q', KEYS).rests == ['ty_sold"']
+    assert key_site("sales.merge(other, on=", KEYS).quoted is False
+    # After a chain the columns may differ; a row label, another frame, a name: no site.
+    assert key_site('sales.groupby("region").sum().plot(y="', KEYS).margin == MARGIN
+    for text in ('sales.loc["', 'pd.merge(a, b, on="', 'other.plot(x="', "sales.plot(x=size",
+                 'sales.plot(xx="', 'sales.plot(x="a").set_title("'):
+        assert key_site(text, KEYS) is None, text
+
+
+def test_an_invented_column_in_a_keyword_argument_is_replaced():
+    g = guide('sales.plot(x="')
+    assert VOCAB[g.choose("", logits(amount=9.0, region=4.0), VOCAB.__getitem__)] == "region"
