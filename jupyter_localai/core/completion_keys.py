@@ -28,12 +28,18 @@ def bound_names(text: str) -> set[str]:
     return {next(name for name in match.groups() if name) for match in _BOUND.finditer(text)}
 
 
+def rebound_names(prefix: str) -> set[str]:
+    """The names the cell binds before the line being written: there the live object of
+    that name is an older one. The line itself may still read it (`df = df[`)."""
+    return bound_names(prefix[: prefix.rfind("\n") + 1])
+
+
 def live_keys(context: NotebookContext | None, prefix: str) -> dict[str, list[str]]:
     """{frame name: its column names} for the live DataFrames whose every column is known,
     most relevant first, redacted as the prompt is; the names `prefix` rebinds left out."""
     if context is None or not context.variables:
         return {}
-    bound = bound_names(prefix)
+    bound = rebound_names(prefix)
     variables = sorted(redact_context(context).variables, key=lambda v: -v.relevance)
     keys: dict[str, list[str]] = {}
     for variable in variables:

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import defaults
-from .completion_keys import live_keys
+from .completion_keys import live_keys, rebound_names
 from .context import NotebookContext, VariableSummary
 from .prompt import _fit_cells
 from .redact import redact, redact_context
@@ -46,13 +46,12 @@ PREFIX_CHARS = 4000
 SUFFIX_CHARS = 1000
 # Variables named by the cell that get a hint line, and the most characters of one line.
 MAX_HINTS = 4
-# DataFrames hinted when the cell names no live variable (a fresh `x = ` line).
-UNNAMED_HINTS = 1
+# DataFrames hinted when the cell names no live variable (a fresh `x = ` line). None by
+# default: such a line usually builds something new, and on pandas-cookbook a hinted frame
+# pulled those lines to it (`df = ` became `fixed_df[...]`; benchmarks/README.md).
+UNNAMED_HINTS = 0
 HINT_CHARS = 300
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
-# Names the cell binds itself (`x = ...`, `for x in`, `import ... as x`): the live object of
-# that name is an older one, so its hint would mislead.
-_BOUND = re.compile(r"(?m)^\s*([A-Za-z_]\w*)\s*=(?!=)|\bfor\s+([A-Za-z_]\w*)|\bas\s+([A-Za-z_]\w*)")
 # Where a summary's sample values or a callable's docstring begin: a hint keeps the
 # structure, not data or prose to copy (the 0.5B wrote a function's docstring after its call).
 _VALUES = re.compile(r"; first:|: [\[{(]|  # ")
@@ -118,8 +117,8 @@ def variable_hints(
     if context is None or not context.variables:
         return ""
     live = {variable.name: variable for variable in redact_context(context).variables}
-    for bound in _BOUND.finditer(prefix):
-        live.pop(next(name for name in bound.groups() if name), None)
+    for name in rebound_names(prefix):  # the live object of that name is an older one
+        live.pop(name, None)
     order = list(live.values())
     named: list[VariableSummary] = []
     for match in _NAME.finditer(f"{prefix}\n{suffix}"):
@@ -141,7 +140,10 @@ def hint_line(variable: VariableSummary) -> str:
     first = first[: cut.start()] if cut else first
     if not first.startswith(variable.type_name):
         first = f"{variable.type_name} {first}"
-    columns = next((line[len("columns:"):] for line in rest if line.startswith("columns:")), "")
+    columns = next((line.split(":", 1)[1] for line in rest if line.startswith("columns")), "")
+    index = next((line[len("index: "):] for line in rest if line.startswith("index: ")), "")
+    if index:
+        first += f", index {index}"  # a DatetimeIndex is what `df.index.` and `resample` need
     listed = _COLUMN.findall(columns)
     if listed:
         first += ": " + ", ".join(f"{name.strip()!r} ({kind})" for name, kind in listed)

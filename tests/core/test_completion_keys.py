@@ -62,3 +62,11 @@ def test_the_request_carries_the_keys_through_json():
         except TypeError:
             continue
         raise AssertionError(f"accepted keys {bad!r}")
+
+
+def test_the_line_being_written_may_read_the_name_it_rebinds():
+    notebook = context(frame("df", ["price"]))
+    assert live_keys(notebook, "df = df[") == {"df": ["price"]}
+    assert completion_prompt(notebook, "df = df[", "").prefix.startswith("# df: DataFrame")
+    # Once bound on an earlier line, the live `df` is the older object.
+    assert live_keys(notebook, "df = df.dropna()\ndf[") == {}

@@ -136,3 +136,20 @@ def test_a_cell_naming_no_live_variable_may_get_the_first_frames_hint():
     # Naming a live variable hints that one only.
     named = completion_prompt(notebook(), "x = rate * ", "", unnamed_hints=1).prefix
     assert named.splitlines()[0] == "# rate: float: 0.25" and "sales" not in named
+
+
+def test_a_frames_hint_names_its_index_and_the_columns_of_a_wide_frame():
+    context = notebook()
+    context.variables.append(VariableSummary(
+        "bikes", "DataFrame",
+        "DataFrame, 310 rows x 30 columns\ncolumns (first 2): Berri 1 (int64), "
+        "Date text (str: date text '%Y-%m-%d')\nindex: DatetimeIndex 'Date'\nhead:\n  x"))
+    hint = completion_prompt(context, "bikes.", "").prefix.splitlines()[0]
+    assert hint == ("# bikes: DataFrame, 310 rows x 30 columns, index DatetimeIndex 'Date': "
+                    "'Berri 1' (int64), 'Date text' (str: date text '%Y-%m-%d')")
+
+
+def test_by_default_a_cell_naming_no_live_variable_gets_no_hint():
+    """A fresh `x = ` line usually builds something new: a frame hinted there pulled the
+    suggestion to that frame (benchmarks/README.md, inline completion quality)."""
+    assert completion_prompt(notebook(), "x = ", "").prefix == "x = "
