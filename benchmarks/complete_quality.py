@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from complete_notebooks import code_cells, run_cells, runnable
 
 from jupyter_localai.config import DEFAULT_MODEL
-from jupyter_localai.core.completion_prompt import UNNAMED_HINTS, completion_prompt
+from jupyter_localai.core.completion_prompt import HINT_TYPES, UNNAMED_HINTS, completion_prompt
 from jupyter_localai.core.completion_rules import Cursor, SuggestionFilter
 from jupyter_localai.core.context import NotebookContext
 from jupyter_localai.core.engine import CompletionRequest
@@ -189,14 +189,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     model = WorkerCompleter(str(resolve_model(args.model).path), args.threads)
     try:
         answers = answer_tasks(model, notebook_paths(args.notebooks, args.pattern), args.limit,
-                               args.per_notebook, args.unnamed_hints)
+                               args.per_notebook, args.unnamed_hints,
+                               tuple(args.hint_types.split(",")) if args.hint_types else HINT_TYPES)
     finally:
         model.close()
     return summary(answers, args)
 
 
 def answer_tasks(model: WorkerCompleter, paths: list[Path], limit: int,
-                 per_notebook: int, unnamed_hints: int = UNNAMED_HINTS) -> list[Answer]:
+                 per_notebook: int, unnamed_hints: int = UNNAMED_HINTS,
+                 hint_types: tuple[str, ...] | None = HINT_TYPES) -> list[Answer]:
     """Each notebook run for real; its tasks answered with and without the variables,
     interleaved per task (so a cut-off run still compares the two on the same tasks).
     At most `per_notebook` tasks of one notebook, so a small run spans several."""
@@ -219,7 +221,8 @@ def answer_tasks(model: WorkerCompleter, paths: list[Path], limit: int,
                 for variant in ("variables", "no variables"):
                     prompt = completion_prompt(context, task.prefix, task.suffix,
                                                with_variables=variant == "variables",
-                                               unnamed_hints=unnamed_hints)
+                                               unnamed_hints=unnamed_hints,
+                                               hint_types=hint_types)
                     started = time.perf_counter()
                     rules = SuggestionFilter(Cursor(task.prefix, task.suffix))
                     for piece in model.complete(prompt.context, prompt.prefix, prompt.suffix,
@@ -257,6 +260,7 @@ def summary(answers: list[Answer], args: argparse.Namespace) -> dict[str, Any]:
                            "per_notebook": args.per_notebook, "threads": args.threads,
                            "sources": [_shown(s, args.label) for s in args.notebooks],
                            "name": args.name, "unnamed_hints": args.unnamed_hints,
+                           "hint_types": args.hint_types,
                            "load_average": os.getloadavg(),
                            "variants": figures(answers),
                            "after_live_variable": figures(
@@ -306,6 +310,8 @@ def report(out: dict[str, Any]) -> str:
     label = f" --label {out['label']}" if out.get("label") else ""
     if out.get("unnamed_hints", UNNAMED_HINTS) != UNNAMED_HINTS:
         label += f" --unnamed-hints {out['unnamed_hints']}"
+    if out.get("hint_types"):
+        label += f" --hint-types {out['hint_types']}"
     command = (f"`python benchmarks/complete_quality.py {' '.join(repr(s) if ' ' in s else s for s in out['sources'])} "
                f"--pattern '{out['pattern']}' --limit {out['limit']} --per-notebook "
                f"{out['per_notebook']}{name}{label}`; model {out['model']}, worker engine, "
@@ -346,6 +352,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="how the report names the notebooks' folder, e.g. pandas-cookbook")
     parser.add_argument("--unnamed-hints", type=int, default=UNNAMED_HINTS,
                         help="DataFrames hinted when the cell names no live variable")
+    parser.add_argument("--hint-types", default="",
+                        help="comma-separated types that get a hint line (default: every type)")
     args = parser.parse_args(argv)
     out = run(args)
     out["label"] = args.label

@@ -50,6 +50,10 @@ MAX_HINTS = 4
 # default: such a line usually builds something new, and on pandas-cookbook a hinted frame
 # pulled those lines to it (`df = ` became `fixed_df[...]`; benchmarks/README.md).
 UNNAMED_HINTS = 0
+# The types of the variables that get a hint line (None: every type). Tried post hoc on
+# pydata-book with ("DataFrame",): there a Series' line was copied after `data.`
+# (`data.index: Series, 9 values, ...`); see benchmarks/README.md.
+HINT_TYPES: tuple[str, ...] | None = None
 HINT_CHARS = 300
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 # Where a summary's sample values or a callable's docstring begin: a hint keeps the
@@ -94,11 +98,13 @@ def completion_prompt(
     *,
     with_variables: bool = True,
     unnamed_hints: int = UNNAMED_HINTS,
+    hint_types: tuple[str, ...] | None = HINT_TYPES,
 ) -> CompletionPrompt:
     """The whole prompt for a cursor between `prefix` and `suffix` in a new cell;
     `with_variables=False` leaves out the variable hints and the keys (the quality
     benchmark's baseline: the same prompt otherwise)."""
-    hints = variable_hints(context, prefix, suffix, unnamed_hints) if with_variables else ""
+    hints = (variable_hints(context, prefix, suffix, unnamed_hints, hint_types)
+             if with_variables else "")
     return CompletionPrompt(
         context=completion_context(context, context_tokens),
         prefix=hints + cell_prefix(prefix),
@@ -110,6 +116,7 @@ def completion_prompt(
 def variable_hints(
     context: NotebookContext | None, prefix: str, suffix: str,
     unnamed_hints: int = UNNAMED_HINTS,
+    hint_types: tuple[str, ...] | None = HINT_TYPES,
 ) -> str:
     """A comment line per live variable the cell names (first named first, at most
     `MAX_HINTS`), redacted; when it names none, the first `unnamed_hints` DataFrames of the
@@ -123,7 +130,7 @@ def variable_hints(
     named: list[VariableSummary] = []
     for match in _NAME.finditer(f"{prefix}\n{suffix}"):
         variable = live.pop(match.group(1), None)
-        if variable is not None:
+        if variable is not None and (hint_types is None or variable.type_name in hint_types):
             named.append(variable)
             if len(named) >= MAX_HINTS:
                 break

@@ -153,3 +153,9 @@ def test_by_default_a_cell_naming_no_live_variable_gets_no_hint():
     """A fresh `x = ` line usually builds something new: a frame hinted there pulled the
     suggestion to that frame (benchmarks/README.md, inline completion quality)."""
     assert completion_prompt(notebook(), "x = ", "").prefix == "x = "
+
+
+def test_hint_lines_may_be_limited_to_some_types():
+    prefix = completion_prompt(notebook(), "x = rate * sales", "", hint_types=("DataFrame",)).prefix
+    assert prefix.splitlines()[0].startswith("# sales: DataFrame") and "# rate" not in prefix
+    assert "# rate: float" in completion_prompt(notebook(), "x = rate * sales", "").prefix
