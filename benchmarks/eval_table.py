@@ -211,10 +211,19 @@ def _rows(runs: list[dict[str, Any]]) -> list[str]:
 
 
 def _verify_gains(runs: list[dict[str, Any]]) -> list[str]:
-    """Per model: points `--verify` adds on fix tasks, and the most it could have added."""
+    """Per model: points `--verify` adds on fix tasks, and the most it could have added; the
+    plain run compared is the one of the verify run's commit where there is one."""
     by_model: dict[str, dict[bool, dict[str, Any]]] = {}
+    verify_commit = {run["meta"].get("model", "?"): run["meta"].get("commit")
+                     for run in runs if run["verify"]}
     for run in runs:
-        by_model.setdefault(run["meta"].get("model", "?"), {})[run["verify"]] = run["summary"]
+        model = run["meta"].get("model", "?")
+        same = {r["meta"].get("commit") for r in runs
+                if not r["verify"] and r["meta"].get("model", "?") == model}
+        if (not run["verify"] and verify_commit.get(model) in same
+                and run["meta"].get("commit") != verify_commit.get(model)):
+            continue  # a later plain run of other code: not what the verify run is set against
+        by_model.setdefault(model, {})[run["verify"]] = run["summary"]
     lines = []
     for model, summaries in sorted(by_model.items()):
         plain, verified = summaries.get(False), summaries.get(True)
