@@ -29,7 +29,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psutil
 
@@ -128,6 +128,38 @@ def wait_until_idle(pids: list[int], *, below_pct: float = 5.0, timeout_s: float
                 used += proc.cpu_percent(None)
         if used < below_pct or time.monotonic() > deadline:
             return round(used, 1)
+
+
+class CpuDuring:
+    """CPU that processes other than the timed one used while it answered (% of one core):
+    a contender's worker prefilling, or the asking kernel busy, would slow the answer.
+
+    `trees`: process trees (a server and its worker); `singles`: one process each (the
+    kernel whose own worker is the one being timed)."""
+
+    def __init__(self, trees: list[int], singles: list[int]) -> None:
+        self.procs: list[psutil.Process] = []
+        for pid in trees:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                root = psutil.Process(pid)
+                self.procs += [root, *root.children(recursive=True)]
+        for pid in singles:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                self.procs.append(psutil.Process(pid))
+        self.used = 0.0
+
+    def __enter__(self) -> Self:
+        for proc in self.procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.cpu_percent(None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        used = 0.0
+        for proc in self.procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                used += proc.cpu_percent(None)
+        self.used = round(used, 1)
 
 
 # --- raw llama-cpp-python ---------------------------------------------------------------
