@@ -64,7 +64,8 @@ def measure(path: str, n_seq: int, threads: int, tokens: int) -> dict[str, float
         stream.close()
         sampler.close()
         return {"n_seq": n_seq, "prompt_tokens": len(prompt),
-                "prompt_tok_s": round(max(rates[1:]), 1), "decode_tok_s": round(decode, 2)}
+                "prompt_tok_s": round(max(rates[1:]), 1), "first_prompt_tok_s": round(rates[0], 1),
+                "decode_tok_s": round(decode, 2)}
     finally:
         del model
 
