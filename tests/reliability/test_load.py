@@ -10,6 +10,7 @@ answer the same request gets alone (temperature 0) and, for `ask`, its own final
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import threading
@@ -18,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import openai
 import pytest
 import requests
@@ -32,13 +34,17 @@ WORDS = [
 ]  # fmt: skip
 MAX_TOKENS = 12
 STAGGER_S = 0.2  # more than a client's own jitter on a loaded machine
+SAME_TIME_S = 0.05
 
 
 @dataclass
 class Outcome:
     kind: str
     word: str
-    submitted: float = 0.0
+    # When its request left this process (just before the bytes were written): under load a
+    # pool thread can start a request later than the next one, so handing it to the pool
+    # (the stagger) does not say which reached the server first.
+    sent: float | None = None
     first_token: float | None = None
     pieces: list[str] = field(default_factory=list)
     final_text: str | None = None
@@ -81,6 +87,7 @@ class StatusPoller(threading.Thread):
 def _ask(server: JupyterServer, out: Outcome) -> None:
     body = {"task": "chat", "prompt": _question(out.word), "max_tokens": MAX_TOKENS,
             "temperature": 0, "format": "text"}
+    out.sent = time.perf_counter()
     response = requests.post(server.url + "api/localai/ask", data=json.dumps(body),
                              headers=server.auth, stream=True, timeout=600)
     if response.status_code != 200:
@@ -101,8 +108,21 @@ def _chat_body(word: str, stream: bool) -> dict[str, Any]:
             "max_tokens": MAX_TOKENS, "temperature": 0, "seed": 0, "stream": stream}
 
 
-def _openai_client(client: openai.OpenAI, out: Outcome) -> None:
-    for chunk in client.chat.completions.create(**_chat_body(out.word, True)):
+class SentClock:
+    """httpx's request hook: when the OpenAI client's last request was about to be sent."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def __call__(self, _request: httpx.Request) -> None:
+        self.at = time.perf_counter()
+
+
+def _openai_client(client: openai.OpenAI, clock: SentClock, out: Outcome) -> None:
+    clock.at = None
+    stream = client.chat.completions.create(**_chat_body(out.word, True))
+    out.sent = clock.at
+    for chunk in stream:
         for choice in chunk.choices:
             if choice.delta.content:
                 out.first_token = out.first_token or time.perf_counter()
@@ -110,6 +130,7 @@ def _openai_client(client: openai.OpenAI, out: Outcome) -> None:
 
 
 def _kernel_style(server: JupyterServer, secret: str, out: Outcome) -> None:
+    out.sent = time.perf_counter()
     response = requests.post(server.url + "api/localai/v1/chat/completions",
                              data=json.dumps(_chat_body(out.word, True)),
                              headers={"Authorization": f"LocalAI {secret}"}, stream=True,
@@ -160,21 +181,22 @@ def test_twenty_concurrent_streams_complete_in_order_without_crosstalk(
         outcomes = [Outcome(kind, word) for kind, word in zip(kinds, WORDS)]
         magic_outcomes = [Outcome("magic", word) for word in WORDS[len(kinds):]]
         # Made beforehand: a client's first use takes longer than the stagger.
+        clocks = [SentClock() for _ in range(kinds.count("openai"))]
         clients = [openai.OpenAI(base_url=model_server.url + "api/localai/v1",
-                                 api_key=model_server.token, max_retries=0, timeout=600)
-                   for _ in range(kinds.count("openai"))]
+                                 api_key=model_server.token, max_retries=0, timeout=600,
+                                 http_client=httpx.Client(event_hooks={"request": [clock]}))
+                   for clock in clocks]
         for client in clients:  # and used once, so their first request is not slower
             client.models.list()
-        unused = list(clients)
+        unused = list(zip(clients, clocks))
         poller = StatusPoller(model_server, secret)
         poller.start()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=len(WORDS)) as pool:
             futures = [pool.submit(_magic, k, o) for k, o in zip(kernels, magic_outcomes)]
             for out in outcomes:
-                out.submitted = time.perf_counter()
                 run = {"ask": lambda o: _ask(model_server, o),
-                       "openai": lambda o: _openai_client(unused.pop(), o),
+                       "openai": lambda o: _openai_client(*unused.pop(), o),
                        "kernel-style": lambda o: _kernel_style(model_server, secret, o)}[out.kind]
                 futures.append(pool.submit(run, out))
                 time.sleep(STAGGER_S)
@@ -190,10 +212,16 @@ def test_twenty_concurrent_streams_complete_in_order_without_crosstalk(
         assert [o.error for o in everyone if o.error] == []
         assert all(o.text.strip() for o in everyone), [o.word for o in everyone if not o.text]
         # Served in arrival order: streams start in the order their requests were sent.
-        arrivals = [o.first_token for o in outcomes]
-        assert all(a is not None for a in arrivals)
-        assert arrivals == sorted(arrivals), [o.word for o in sorted(outcomes,
-                                                                     key=lambda o: o.first_token)]
+        # Two requests sent within SAME_TIME_S of each other may reach the server in either
+        # order (its accept loop shares the CPU with the answers), so only pairs further
+        # apart are ordered.
+        assert all(o.first_token is not None and o.sent is not None for o in outcomes)
+        by_sending = sorted(outcomes, key=lambda o: o.sent)
+        overtaken = [(a.word, b.word) for a, b in itertools.combinations(by_sending, 2)
+                     if b.sent - a.sent > SAME_TIME_S and b.first_token < a.first_token]
+        assert overtaken == [], overtaken
+        started_in_order = sum(a.first_token < b.first_token
+                               for a, b in itertools.pairwise(by_sending))
         # No piece of one answer in another: each stream is its own final text and the
         # answer the same request gets alone.
         for out in outcomes:
@@ -220,7 +248,8 @@ def test_twenty_concurrent_streams_complete_in_order_without_crosstalk(
         "load",
         f"{len(everyone)} concurrent streams (10 ask, 4 OpenAI client, 4 kernel-style with "
         f"the secret, 2 `%%ai` in real kernels); up to {poller.most_active} held at once",
-        f"all completed in {elapsed:.1f} s, in arrival order, each equal to its answer alone; "
+        f"all completed in {elapsed:.1f} s, in arrival order ({started_in_order + 1} of "
+        f"{len(outcomes)} started in the exact order sent), each equal to its answer alone; "
         f"status: {len(poller.timings)} calls, median "
         f"{statistics.median(poller.timings) * 1000:.1f} ms, worst {worst_status * 1000:.1f} ms",
         "no worker restart; both kernels alive",
