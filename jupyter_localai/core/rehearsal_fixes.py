@@ -8,16 +8,20 @@ five attempts), so the rewrite is applied to the failed candidate itself, for an
 is rehearsed, generate as well as fix. The result is checked and rehearsed like any answer;
 when it fails in turn, its own failure may give the next rewrite (`MAX_STEPS` deep, at most
 `MAX_REHEARSALS` copies per failed candidate). It costs no model time, only copies.
+The failing cell's own quick fixes (`quick_fix`, a fix task's first attempt) chain the same
+way when they raise in the copy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .check_types import CheckIssue
+from .check_types import CheckIssue, NamespaceView
+from .checks import check_code
 from .context import ErrorInfo
 from .quickfix import hinted_fixes
+from .reply import Reply
 
 # The failure the last rehearsal of this code met (None: it ran, or was not rehearsed).
 FailureOf = Callable[[str], "ErrorInfo | None"]
@@ -59,3 +63,47 @@ def rehearsal_fix(code: str, failure_of: FailureOf, issues_of: IssuesOf,
                 following.append((fix.code, (*reasons, fix.reason)))
         frontier = following
     return None
+
+
+def quick_fix(
+    error: ErrorInfo | None,
+    model_reply: Reply,
+    namespace: NamespaceView | None,
+    failing: str | None,
+    verifier: Rehearse | None,
+    failure_of: FailureOf | None = None,
+) -> Reply | None:
+    """The failing cell with Python's own hint applied, when the model's answer failed.
+
+    Costs no model time; the candidate passes the same checks (and verification) as any
+    model answer, or is not offered. One that fails in the copy may be rewritten again
+    from that failure's hints (`failure_of`: `axes.xlabel` fixed, then `axes.ylabel`).
+    """
+    for fix in hinted_fixes(error, failing or ""):
+        if check_code(fix.code, namespace=namespace, failing_source=failing):
+            continue
+        code, reasons, verified = fix.code, [fix.reason], None
+        if verifier is not None:
+            verified = verifier(fix.code) is None
+            if not verified and failure_of is not None:
+                further = rehearsal_fix(fix.code, failure_of, lambda candidate: check_code(
+                    candidate, namespace=namespace, failing_source=failing), verifier)
+                if further is not None:
+                    code, reasons, verified = further.code, [*reasons, *further.reasons], True
+            if not verified:
+                continue
+        text = " ".join(reasons)
+        return Reply(task="fix", text=f"{text}\n\n```python\n{code}\n```",
+                     code=code, model=model_reply.model, timings=model_reply.timings,
+                     verified=verified)
+    return None
+
+
+def rewritten_reply(reply: Reply, fixed: RehearsalFix) -> Reply:
+    """The reply with its code rewritten as the rehearsal's hints said, marked verified."""
+    note = ("It raised in the rehearsal; rewritten from the hints there, and the rewrite "
+            "ran: " + " ".join(fixed.reasons))
+    text = (reply.text.replace(reply.code.strip(), fixed.code.strip(), 1)
+            if reply.code.strip() and reply.code.strip() in reply.text
+            else f"{reply.text}\n\n```python\n{fixed.code}\n```")
+    return replace(reply, text=f"{text}\n\n{note}", code=fixed.code, verified=True)

@@ -20,9 +20,8 @@ from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
 from .engine import Engine, Generation, GenerationRequest
 from .prompt import PromptBudget, build_messages, format_error
-from .quickfix import hinted_fixes
 from .redact import redact, redact_context
-from .rehearsal_fixes import FailureOf, RehearsalFix, rehearsal_fix
+from .rehearsal_fixes import FailureOf, quick_fix, rehearsal_fix, rewritten_reply
 from .repairs import repaired, with_missing_imports
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
 
@@ -251,7 +250,7 @@ def run_task(
                     code, namespace=namespace, required_names=required, failing_source=failing),
                     verifier)
             if fixed is not None:
-                reply = _rehearsal_fixed(reply, fixed)
+                reply = rewritten_reply(reply, fixed)
             elif error is not None:
                 issues = [CheckIssue("runtime", f"Running it in a copy of the notebook raised: {error}")]
         if not checks_blocks:  # a chat block's issues are marked on the block itself
@@ -262,7 +261,8 @@ def run_task(
         if not issues:
             return _as_whole_task(reply, attempt, first_ttft, started)
         if request.task == "fix" and attempt == 1:
-            quick = _quick_fix(request, reply, namespace, failing, verifier, failure_of)
+            error = request.context.last_error if request.context else None
+            quick = quick_fix(error, reply, namespace, failing, verifier, failure_of)
             if quick is not None:
                 return _as_whole_task(quick, attempt, first_ttft, started)
         if time.perf_counter() - started > request.time_budget_s:
@@ -323,51 +323,6 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
             if reply.code.strip() in reply.text
             else f"{reply.text}\n\n```python\n{code}\n```")
     return replace(reply, text=f"{text}\n\n{note}", code=code), []
-
-
-def _quick_fix(
-    request: TaskRequest,
-    model_reply: Reply,
-    namespace: NamespaceView | None,
-    failing: str | None,
-    verifier: Verifier | None,
-    failure_of: FailureOf | None = None,
-) -> Reply | None:
-    """The failing cell with Python's own hint applied, when the model's answer failed.
-
-    Costs no model time; the candidate passes the same checks (and verification) as any
-    model answer, or is not offered. One that fails in the copy may be rewritten again
-    from that failure's hints (`failure_of`: `axes.xlabel` fixed, then `axes.ylabel`).
-    """
-    error = request.context.last_error if request.context else None
-    for fix in hinted_fixes(error, failing or ""):
-        if check_code(fix.code, namespace=namespace, failing_source=failing):
-            continue
-        code, reasons, verified = fix.code, [fix.reason], None
-        if verifier is not None:
-            verified = verifier(fix.code) is None
-            if not verified and failure_of is not None:
-                further = rehearsal_fix(fix.code, failure_of, lambda candidate: check_code(
-                    candidate, namespace=namespace, failing_source=failing), verifier)
-                if further is not None:
-                    code, reasons, verified = further.code, [*reasons, *further.reasons], True
-            if not verified:
-                continue
-        text = " ".join(reasons)
-        return Reply(task="fix", text=f"{text}\n\n```python\n{code}\n```",
-                     code=code, model=model_reply.model, timings=model_reply.timings,
-                     verified=verified)
-    return None
-
-
-def _rehearsal_fixed(reply: Reply, fixed: RehearsalFix) -> Reply:
-    """The reply with its code rewritten as the rehearsal's hints said, marked verified."""
-    note = ("It raised in the rehearsal; rewritten from the hints there, and the rewrite "
-            "ran: " + " ".join(fixed.reasons))
-    text = (reply.text.replace(reply.code.strip(), fixed.code.strip(), 1)
-            if reply.code.strip() and reply.code.strip() in reply.text
-            else f"{reply.text}\n\n```python\n{fixed.code}\n```")
-    return replace(reply, text=f"{text}\n\n{note}", code=fixed.code, verified=True)
 
 
 def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, started: float) -> Reply:
