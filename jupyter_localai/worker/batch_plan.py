@@ -20,10 +20,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# 64: measured in two full perf runs, 128 evaluated a cold prompt no faster (0.930 against
-# 0.931 of llama-bench), and a smaller batch loses less when a cell run stops a prefill and
-# re-evaluates less after a change that is not at a turn's start (a grown notebook).
-PROMPT_CHUNK = 64
+# 256: each batch streams every weight from memory once, so small batches cost prompt speed.
+# Measured paired (same process, same 1,186-token notebook prompt, five alternating rounds,
+# `benchmarks/prompt_chunk.py`): 64-token batches evaluated at 0.91x of raw
+# llama-cpp-python's 512-token batches, 128 at 0.97x, 256 at 1.01x. The price of a larger
+# batch: up to 255 tokens evaluated again after a change that is not at a turn's start (a
+# grown notebook) or when a real request stops a prefill mid-batch; both are background
+# work that the next prefill redoes, and a question still begins on a turn boundary.
+PROMPT_CHUNK = 256
 # Part of the saved states' folder name: states cut another way must never be reused.
 LAYOUT = f"b{PROMPT_CHUNK}u"
 

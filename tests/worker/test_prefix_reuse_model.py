@@ -76,7 +76,7 @@ def test_a_warm_prompt_answers_as_it_does_cold(model: LoadedModel, chars: int,
     cold = answer(model, prompt)
     assert len(cold) >= 8
     tail = model.tokenize_text(" and something else entirely")
-    for shared in (200, 513, len(prompt) - 30):
+    for shared in (300, 520, len(prompt) - 30):
         model.invalidate()
         model.evaluate_prompt(prompt[:shared] + tail, lambda: False)  # an earlier prompt
         reused = model.cached_prefix(prompt)
