@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -111,21 +111,10 @@ def wait_until_idle(pids: list[int], *, below_pct: float = 5.0, timeout_s: float
     """
     deadline = time.monotonic() + timeout_s
     while True:
-        procs: list[psutil.Process] = []
-        for pid in pids:
-            try:
-                root = psutil.Process(pid)
-                procs += [root, *root.children(recursive=True)]
-            except psutil.NoSuchProcess:
-                continue
-        for proc in procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.cpu_percent(None)
+        procs = _processes(pids)
+        _cpu_used(procs)  # starts each process's count
         time.sleep(0.5)
-        used = 0.0
-        for proc in procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                used += proc.cpu_percent(None)
+        used = _cpu_used(procs)
         if used < below_pct or time.monotonic() > deadline:
             return round(used, 1)
 
@@ -138,28 +127,38 @@ class CpuDuring:
     kernel whose own worker is the one being timed)."""
 
     def __init__(self, trees: list[int], singles: list[int]) -> None:
-        self.procs: list[psutil.Process] = []
-        for pid in trees:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                root = psutil.Process(pid)
-                self.procs += [root, *root.children(recursive=True)]
-        for pid in singles:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                self.procs.append(psutil.Process(pid))
+        self.procs = _processes(trees, singles)
         self.used = 0.0
 
     def __enter__(self) -> Self:
-        for proc in self.procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.cpu_percent(None)
+        _cpu_used(self.procs)  # starts each process's count
         return self
 
     def __exit__(self, *exc: object) -> None:
-        used = 0.0
-        for proc in self.procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                used += proc.cpu_percent(None)
-        self.used = round(used, 1)
+        self.used = round(_cpu_used(self.procs), 1)
+
+
+def _processes(trees: list[int], singles: Sequence[int] = ()) -> list[psutil.Process]:
+    """The processes of the trees rooted at `trees` and the `singles` themselves (those
+    already gone left out)."""
+    procs: list[psutil.Process] = []
+    for pid in trees:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            root = psutil.Process(pid)
+            procs += [root, *root.children(recursive=True)]
+    for pid in singles:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            procs.append(psutil.Process(pid))
+    return procs
+
+
+def _cpu_used(procs: list[psutil.Process]) -> float:
+    """CPU the processes used since the last call on them (% of one core; 0 the first time)."""
+    used = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            used += proc.cpu_percent(None)
+    return used
 
 
 # --- raw llama-cpp-python ---------------------------------------------------------------

@@ -103,7 +103,4 @@ def rewritten_reply(reply: Reply, fixed: RehearsalFix) -> Reply:
     """The reply with its code rewritten as the rehearsal's hints said, marked verified."""
     note = ("It raised in the rehearsal; rewritten from the hints there, and the rewrite "
             "ran: " + " ".join(fixed.reasons))
-    text = (reply.text.replace(reply.code.strip(), fixed.code.strip(), 1)
-            if reply.code.strip() and reply.code.strip() in reply.text
-            else f"{reply.text}\n\n```python\n{fixed.code}\n```")
-    return replace(reply, text=f"{text}\n\n{note}", code=fixed.code, verified=True)
+    return replace(reply.with_code(fixed.code, note), verified=True)

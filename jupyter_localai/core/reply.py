@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .checks import program_key
@@ -54,6 +54,15 @@ class Reply:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_code(self, code: str, note: str) -> Reply:
+        """This reply with `code` in place of its code (in the text where the old code
+        stands, else as a new block at the end) and `note` after it: a repair the user
+        sees and can read why."""
+        old = self.code.strip()
+        text = (self.text.replace(old, code.strip(), 1) if old and old in self.text
+                else f"{self.text}\n\n```python\n{code}\n```")
+        return replace(self, text=f"{text}\n\n{note}", code=code)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:

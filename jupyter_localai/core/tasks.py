@@ -318,11 +318,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
                            failing_source=failing)
     if remaining:
         return reply, issues
-    note = "Rewritten so it takes effect: " + "; ".join(notes) + "."
-    text = (reply.text.replace(reply.code.strip(), code.strip(), 1)
-            if reply.code.strip() in reply.text
-            else f"{reply.text}\n\n```python\n{code}\n```")
-    return replace(reply, text=f"{text}\n\n{note}", code=code), []
+    return reply.with_code(code, "Rewritten so it takes effect: " + "; ".join(notes) + "."), []
 
 
 def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, started: float) -> Reply:

@@ -164,3 +164,19 @@ def test_the_watch_scans_only_at_line_breaks_fences_and_the_prose_after_a_block(
     assert watch.add("Then") is not None and watch.scans == 9
     watch.add(" more")
     assert watch.scans == 9  # stopped: no further scans
+
+
+def test_with_code_swaps_the_code_where_it_stands_and_adds_the_note() -> None:
+    reply = Reply(task="fix", text="Try this:\n```python\nx = 1\n```\nDone.", code="x = 1\n",
+                  model="m")
+    fixed = reply.with_code("x = 2\n", "Rewritten.")
+    assert fixed.code == "x = 2\n"
+    assert fixed.text == "Try this:\n```python\nx = 2\n```\nDone.\n\nRewritten."
+    assert reply.code == "x = 1\n"  # the original is left as it was
+
+
+def test_with_code_appends_a_block_when_the_text_does_not_hold_the_code() -> None:
+    for old in ("", "y = 1"):  # no code, or code the text does not show
+        reply = Reply(task="generate", text="Some prose.", code=old, model="m")
+        fixed = reply.with_code("x = 2", "Added.")
+        assert fixed.text == "Some prose.\n\n```python\nx = 2\n```\n\nAdded."

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.kernel_driver import CellRun, KernelDriver, own_worker_env
+from support.kernel_driver import CellRun, KernelDriver, assistant_kernel
 
 from jupyter_localai.kernel.agent.state import AGENT_MIME
 
@@ -26,13 +26,11 @@ CHILDREN = ("sorted(int(p) for t in __import__('os').listdir('/proc/self/task') 
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=own_worker_env(default_model_path))
-    run = driver.execute("%load_ext jupyter_localai\nimport pandas as pd\n"
-                         "sales = pd.DataFrame({'region': ['north', 'south', 'east'], "
-                         "'units': [5, 7, 3], 'price': [2.0, 1.5, 4.0]})")
-    assert run.status == "ok", run.error
-    yield driver
-    driver.shutdown()
+    with assistant_kernel(default_model_path,
+                          "import pandas as pd\n"
+                          "sales = pd.DataFrame({'region': ['north', 'south', 'east'], "
+                          "'units': [5, 7, 3], 'price': [2.0, 1.5, 4.0]})") as driver:
+        yield driver
 
 
 def agent_json(run: CellRun) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.kernel_driver import CellRun, KernelDriver, own_worker_env
+from support.kernel_driver import CellRun, KernelDriver, assistant_kernel
 
 from jupyter_localai.config import SERVER_URL_ENV
 from jupyter_localai.core.reply import Reply
@@ -23,11 +23,8 @@ ANSWER_CODE = 'totals = {"north": 15}\nprint(totals)'
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=own_worker_env(default_model_path))
-    run = driver.execute("%load_ext jupyter_localai")
-    assert run.status == "ok", run.error
-    yield driver
-    driver.shutdown()
+    with assistant_kernel(default_model_path) as driver:
+        yield driver
 
 
 def widget_ids(run: CellRun) -> list[str]:

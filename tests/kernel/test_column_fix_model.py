@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.kernel_driver import KernelDriver, own_worker_env
+from support.kernel_driver import KernelDriver, assistant_kernel
 
 from jupyter_localai.core.context import NotebookContext
 from jupyter_localai.core.prompt import format_error
@@ -55,11 +55,8 @@ def test_the_model_is_told_the_real_column_and_uses_it(run_cells: Any, worker_en
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=own_worker_env(default_model_path))
-    run = driver.execute("%load_ext jupyter_localai")
-    assert run.status == "ok", run.error
-    yield driver
-    driver.shutdown()
+    with assistant_kernel(default_model_path) as driver:
+        yield driver
 
 
 def test_ai_fix_in_a_real_kernel_uses_the_real_column(kernel: KernelDriver) -> None:

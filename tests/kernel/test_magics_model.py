@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from support.kernel_driver import KernelDriver, own_worker_env
+from support.kernel_driver import KernelDriver, assistant_kernel
 
 pytestmark = pytest.mark.model
 
@@ -28,11 +28,8 @@ WORKER_PID = ("get_ipython().magics_manager.registry['LocalAIMagics']"
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=own_worker_env(default_model_path))
-    run = driver.execute("%load_ext jupyter_localai\n" + SETUP)
-    assert run.status == "ok", run.error
-    yield driver
-    driver.shutdown()
+    with assistant_kernel(default_model_path, SETUP) as driver:
+        yield driver
 
 
 def last_code(kernel: KernelDriver) -> str:

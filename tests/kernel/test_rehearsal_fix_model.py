@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support.kernel_driver import KernelDriver, own_worker_env
+from support.kernel_driver import KernelDriver, assistant_kernel
 
 pytestmark = [pytest.mark.model, pytest.mark.timeout(3600)]  # slow when the machine is shared
 
@@ -26,13 +26,11 @@ log["when"] = pd.to_datetime(log["day"], format="ISO8601")
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=own_worker_env(default_model_path))
-    run = driver.execute("%load_ext jupyter_localai\nimport pandas as pd\n"
-                         "log = pd.DataFrame({'day': ['31.01.2025', '02.02.2025', '31.01.2025'],"
-                         " 'user': ['ann', 'bo', 'cy']})")
-    assert run.status == "ok", run.error
-    yield driver
-    driver.shutdown()
+    with assistant_kernel(default_model_path,
+                          "import pandas as pd\n"
+                          "log = pd.DataFrame({'day': ['31.01.2025', '02.02.2025', '31.01.2025'],"
+                          " 'user': ['ann', 'bo', 'cy']})") as driver:
+        yield driver
 
 
 def test_a_fix_needing_two_rewrites_from_live_hints_runs(kernel: KernelDriver) -> None:

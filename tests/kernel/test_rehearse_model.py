@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support.kernel_driver import KernelDriver, own_worker_env
+from support.kernel_driver import KernelDriver, assistant_kernel
 
 pytestmark = [pytest.mark.model, pytest.mark.timeout(3600)]  # slow when the machine is shared
 
@@ -22,13 +22,12 @@ FINGERPRINT = ("__import__('hashlib').sha256(repr(sorted((k, type(v).__name__, r
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=own_worker_env(default_model_path))
-    run = driver.execute("%load_ext jupyter_localai\nimport pandas as pd\n"
-                         "temps = [21.5, 23.0, 19.5]\n"
-                         "sales = pd.DataFrame({'region': ['north', 'south'], 'units': [5, 7]})")
-    assert run.status == "ok", run.error
-    yield driver
-    driver.shutdown()
+    with assistant_kernel(default_model_path,
+                          "import pandas as pd\n"
+                          "temps = [21.5, 23.0, 19.5]\n"
+                          "sales = pd.DataFrame({'region': ['north', 'south'], "
+                          "'units': [5, 7]})") as driver:
+        yield driver
 
 
 def shown(run: object) -> str:

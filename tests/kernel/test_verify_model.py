@@ -8,18 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.kernel_driver import KernelDriver, own_worker_env
+from support.kernel_driver import KernelDriver, assistant_kernel
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def kernel(default_model_path: str) -> Iterator[KernelDriver]:
-    driver = KernelDriver(env=own_worker_env(default_model_path))
-    run = driver.execute("%load_ext jupyter_localai")
-    assert run.status == "ok", run.error
-    yield driver
-    driver.shutdown()
+    with assistant_kernel(default_model_path) as driver:
+        yield driver
 
 
 def test_a_fix_verifies_in_the_guarded_copy_without_repeating_a_write(

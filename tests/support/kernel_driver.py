@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,19 @@ def own_worker_env(model_path: str, *, unset: tuple[str, ...] = (), **extra: str
     env[MODEL_ENV] = model_path
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def assistant_kernel(model_path: str, setup: str = "") -> Iterator[KernelDriver]:
+    """A kernel with a worker of its own running `model_path`, the extension loaded and
+    `setup` run (the state a test module's cells share); shut down on leaving."""
+    driver = KernelDriver(env=own_worker_env(model_path))
+    try:
+        run = driver.execute("%load_ext jupyter_localai\n" + setup)
+        assert run.status == "ok", run.error
+        yield driver
+    finally:
+        driver.shutdown()
 
 
 @dataclass
