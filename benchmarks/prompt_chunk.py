@@ -52,7 +52,7 @@ def main() -> None:
                         LlamaLog(io.StringIO()))
     raw = RawModel(path, n_ctx=8192, n_threads=args.threads)
     prompt, _ = model.prompt_tokens(messages(args.cells))
-    header = model.plan.turn_header
+    plan = model.plan
     rates: dict[str, list[float]] = {}
 
     def timed(name: str, evaluate: Callable[[], object]) -> None:
@@ -64,7 +64,7 @@ def main() -> None:
         raw.reset()
         timed("raw_512", lambda: raw.llm.eval(prompt))
         for chunk in args.chunks:
-            model.plan = BatchPlan(header, chunk)
+            model.plan = BatchPlan(plan.turn_header, chunk, answer_header=plan.answer_header)
             model.invalidate()
             timed(f"worker_{chunk}", lambda: model.evaluate_prompt(prompt, lambda: False))
     medians = {name: statistics.median(values) for name, values in rates.items()}

@@ -6,12 +6,15 @@ model: 6 of 9 warm prompts answered differently from cold with llama.cpp's own s
 Every chat prompt and prefill is therefore evaluated in batches that end at fixed places,
 and a cached prefix is reused only up to such a place, so a warm answer is the cold one.
 
-The places are the multiples of `PROMPT_CHUNK` and the start of every user turn's text (the
-position right after the chat template's separator before a user message). A prefill ends
-exactly there (its last turn is left open), so the question asked next begins on a batch
-boundary and reuses the whole prefill, not only its whole PROMPT_CHUNK batches. Because the
-places depend on nothing but the tokens, the cache's batches and a new prompt's agree on
-every position the two share, and a restored state needs no record of how it was cut.
+The places are the multiples of `PROMPT_CHUNK` and the start of every user or assistant
+turn's text (the position right after the chat template's separator before such a message).
+A prefill ends exactly at a user turn's start (its last turn is left open), so the question
+asked next begins on a batch boundary and reuses the whole prefill, not only its whole
+PROMPT_CHUNK batches. A prompt ends where the assistant's turn begins, so a retry (the same
+messages, then the failed answer and what was wrong with it) reuses the whole earlier prompt.
+Because the places depend on nothing but the tokens, the cache's batches and a new prompt's
+agree on every position the two share, and a restored state needs no record of how it was
+cut.
 """
 
 from __future__ import annotations
@@ -29,29 +32,34 @@ import numpy as np
 # work that the next prefill redoes, and a question still begins on a turn boundary.
 PROMPT_CHUNK = 256
 # Part of the saved states' folder name: states cut another way must never be reused.
-LAYOUT = f"b{PROMPT_CHUNK}u"
+LAYOUT = f"b{PROMPT_CHUNK}ua"
 
 
 class BatchPlan:
     """The batch boundaries of prompts for one chat template (`turn_header`: the tokens
-    between one message's text and a following user message's text; empty: none known)."""
+    between one message's text and a following user message's text; `answer_header`: the
+    same before an assistant message's text; empty: none known)."""
 
-    def __init__(self, turn_header: Sequence[int], chunk: int = PROMPT_CHUNK) -> None:
+    def __init__(self, turn_header: Sequence[int], chunk: int = PROMPT_CHUNK, *,
+                 answer_header: Sequence[int] = ()) -> None:
         self.turn_header = np.asarray(list(turn_header), dtype=np.int64)
+        self.answer_header = np.asarray(list(answer_header), dtype=np.int64)
         self.chunk = chunk
 
     def turn_starts(self, tokens: Sequence[int] | np.ndarray, end: int | None = None) -> list[int]:
-        """Positions (at most `end`) where a user turn's text begins: right after each
-        occurrence of the turn header."""
-        header = self.turn_header
-        width = len(header)
+        """Positions (at most `end`) where a user or assistant turn's text begins: right
+        after each occurrence of either header."""
         held = np.asarray(tokens[: len(tokens) if end is None else end], dtype=np.int64)
-        if width == 0 or len(held) < width:
-            return []
-        found = np.ones(len(held) - width + 1, dtype=bool)
-        for offset, token in enumerate(header):
-            found &= held[offset : len(held) - width + 1 + offset] == token
-        return (np.flatnonzero(found) + width).tolist()
+        starts: set[int] = set()
+        for header in (self.turn_header, self.answer_header):
+            width = len(header)
+            if width == 0 or len(held) < width:
+                continue
+            found = np.ones(len(held) - width + 1, dtype=bool)
+            for offset, token in enumerate(header):
+                found &= held[offset : len(held) - width + 1 + offset] == token
+            starts.update((np.flatnonzero(found) + width).tolist())
+        return sorted(starts)
 
     def batches(self, tokens: Sequence[int], start: int) -> list[tuple[int, bool]]:
         """The batch ends from `start` (itself a boundary) to the end of `tokens`, each with

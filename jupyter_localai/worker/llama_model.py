@@ -33,7 +33,7 @@ from llama_cpp._internals import LlamaContext
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter, format_chatml
 
 from . import gpu
-from .batch_plan import BatchPlan
+from .batch_plan import PROMPT_CHUNK, BatchPlan
 from .faults import die_of_sigill_at
 from .protocol import physical_cores
 from .sequences import CHAT_SEQ, COMPLETION_SEQ, N_SEQ
@@ -133,7 +133,8 @@ class LoadedModel:
             if template
             else format_chatml
         )
-        self.plan = BatchPlan(self._turn_header())
+        self.plan = BatchPlan(self._turn_header(),
+                              answer_header=self._turn_header("assistant"))
 
     def _load(self, spec: dict[str, Any]) -> Llama:
         die_of_sigill_at("load")
@@ -142,7 +143,7 @@ class LoadedModel:
             n_ctx=int(spec.get("n_ctx") or 8192),
             n_threads=self.n_threads,
             n_threads_batch=self.n_threads,
-            n_batch=int(spec.get("n_batch") or 512),
+            n_batch=int(spec.get("n_batch") or PROMPT_CHUNK),
             flash_attn=bool(spec.get("flash_attn", False)),
             seed=int(spec.get("seed") or 0),
             verbose=True,  # see LlamaLog
@@ -164,16 +165,18 @@ class LoadedModel:
         llm._ctx = LlamaContext(model=llm._model, params=llm.context_params, verbose=False)
         old.close()
 
-    def _turn_header(self) -> list[int]:
-        """The tokens the chat template puts between a message's text and a following user
-        message's text (`<|im_end|>`, newline, `<|im_start|>user`, newline in ChatML):
-        where a batch boundary lets a question reuse the whole prefill before it."""
+    def _turn_header(self, role: str = "user") -> list[int]:
+        """The tokens the chat template puts between a message's text and a following
+        `role` message's text (`<|im_end|>`, newline, `<|im_start|>user`, newline in ChatML):
+        where a batch boundary lets a question reuse the whole prefill before it (user), or
+        a retry the whole prompt before it (assistant)."""
+        first = "user" if role == "assistant" else "system"
         try:
-            text = self._formatter(messages=[{"role": "system", "content": _MARK},
-                                             {"role": "user", "content": _MARK2}]).prompt
+            text = self._formatter(messages=[{"role": first, "content": _MARK},
+                                             {"role": role, "content": _MARK2}]).prompt
             header = text[text.index(_MARK) + 1 : text.index(_MARK2)]
         except (ValueError, TypeError, LookupError, TemplateError) as exc:  # refused by it
-            log.warning("no user-turn boundary for prompt batches: %s", exc)
+            log.warning("no %s-turn boundary for prompt batches: %s", role, exc)
             return []
         return self.llm.tokenize(header.encode("utf-8"), add_bos=False, special=True)
 

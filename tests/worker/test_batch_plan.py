@@ -76,6 +76,24 @@ def test_boundaries_depend_only_on_the_tokens_before_them() -> None:
     assert reuse == max(end for end in cache_ends if end <= shared)
 
 
+ANSWER = [7, 8, 6]  # stands for `<|im_end|>`, newline, `<|im_start|>assistant`, newline
+
+
+def test_a_prompt_ending_where_the_answer_begins_is_reusable_whole_by_a_retry() -> None:
+    """A retry sends the same messages, then the failed answer and the feedback: the
+    earlier prompt ended on the assistant header, a boundary, so all of it is reused."""
+    plan = BatchPlan(HEADER, chunk=256, answer_header=ANSWER)
+    first = prompt(20, 150) + [1] * 40 + ANSWER  # 193 tokens, the answer starts at the end
+    assert plan.turn_starts(first) == [20, 150, 193]
+    assert plan.batches(first, 0) == [(20, True), (150, True), (193, True)]
+    retry = first + [4] * 30 + HEADER + [5] * 12 + ANSWER
+    assert plan.last_boundary(retry, len(first)) == len(first)
+    # The prompt asked again as it was: its last token is evaluated anew (for the logits).
+    assert plan.last_boundary(first, len(first) - 1) == 150
+    # Without the answer header only the user turn start would be reused.
+    assert BatchPlan(HEADER, chunk=256).last_boundary(retry, len(first)) == 150
+
+
 def test_completion_batches_end_at_multiples_of_the_chunk_at_the_split_and_the_end() -> None:
     assert split_batches(0, 40, 20, chunk=16) == [(0, 16), (16, 20), (20, 32), (32, 40)]
     assert split_batches(20, 40, 20, chunk=16) == [(20, 32), (32, 40)]

@@ -109,3 +109,27 @@ def test_a_question_reuses_its_whole_prefill_and_answers_as_it_does_cold(
     assert model.reusable == model.llm.n_tokens == len(prefill)
     assert model.cached_prefix(prompt) == len(prefill)
     assert answer(model, prompt) == cold, "reusing the whole prefill changed the answer"
+
+
+@pytest.mark.timeout(900)
+def test_a_retry_reuses_the_whole_earlier_prompt_and_answers_as_it_does_cold(
+        model: LoadedModel) -> None:
+    """A retry adds the failed answer and what was wrong with it to the same messages: the
+    earlier prompt ended where the assistant's turn begins, a batch boundary, so the retry
+    reuses all of it and answers as it does cold."""
+    first = [{"role": "system", "content": "You are a coding assistant."},
+             {"role": "user", "content": f"Here is my notebook:\n{NOTEBOOK[:2500]}\n\n"
+                                         f"{CASES[1][1]}"}]
+    earlier, _ = model.prompt_tokens(first)
+    retry, _ = model.prompt_tokens([
+        *first, {"role": "assistant", "content": "```python\nprices.mean()\n```"},
+        {"role": "user", "content": "That raised NameError: name 'prices' is not defined."}])
+    assert retry[: len(earlier)] == earlier
+    assert len(earlier) % PROMPT_CHUNK, "pick a prompt that does not end on a whole batch"
+    model.invalidate()
+    cold = answer(model, retry)
+    assert len(cold) >= 8
+    model.invalidate()
+    answer(model, earlier)  # the first attempt, as the worker answers it
+    assert model.cached_prefix(retry) == len(earlier)
+    assert answer(model, retry) == cold, "reusing the whole earlier prompt changed the answer"
