@@ -31,13 +31,16 @@ from jupyter_localai.models import resolve_model
 from jupyter_localai.worker.batch_plan import BatchPlan
 from jupyter_localai.worker.llama_model import LlamaLog, LoadedModel
 
+QUESTION = "Which column of `daily` has missing values?"
 
-def messages(cells: int) -> list[dict[str, str]]:
+
+def messages(cells: int, question: str = QUESTION) -> list[dict[str, str]]:
+    """The synthetic notebook of `cells` cells as one user turn, then `question`."""
     notebook = "\n\n".join(notebook_cells(cells))
     return [{"role": "system", "content": "You are a coding assistant in a Jupyter notebook."},
             {"role": "user", "content": f"Here is my notebook:\n{notebook}"},
             {"role": "assistant", "content": "I have read the notebook."},
-            {"role": "user", "content": "Which column of `daily` has missing values?"}]
+            {"role": "user", "content": question}]
 
 
 def main() -> None:
