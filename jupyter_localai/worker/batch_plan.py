@@ -24,10 +24,11 @@ from collections.abc import Sequence
 import numpy as np
 
 # 256: each batch streams every weight from memory once, so small batches cost prompt speed.
-# Measured paired (same process, same 1,186-token notebook prompt, five alternating rounds,
-# `benchmarks/prompt_chunk.py`): 64-token batches evaluated at 0.91x of raw
-# llama-cpp-python's 512-token batches, 128 at 0.97x, 256 at 1.01x. The price of a larger
-# batch: up to 255 tokens evaluated again after a change that is not at a turn's start (a
+# Measured paired (one process, alternating rounds; `python benchmarks/prompt_chunk.py
+# --cells 30 --rounds 5`, 1,262 tokens): 64-token batches evaluated at 0.87x of raw
+# llama-cpp-python's 512-token batches, 128 at 0.91x, 256 at 0.94x; through the worker
+# against llama-bench (`benchmarks/perf_paired.py`'s way), 0.854x at 64 and 0.950x at 256.
+# The price of a larger batch: up to 255 tokens evaluated again after a change that is not at a turn's start (a
 # grown notebook) or when a real request stops a prefill mid-batch; both are background
 # work that the next prefill redoes, and a question still begins on a turn boundary.
 PROMPT_CHUNK = 256
