@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .candidates import CandidateDecoder
 from .faults import die_of_sigill_at
 from .kv_policy import KVPolicy
+from .paced_sender import STREAM_INTERVAL_S, PacedSender
 from .protocol import CONTEXT_OVERFLOW, INTERNAL, MODEL_LOAD, Channel
 from .scheduler import Scheduler
 from .sequences import COMPLETION_SEQ, MAX_CANDIDATES
@@ -38,6 +39,7 @@ class Generator:
         kv: KVPolicy,
         warm_stats: Callable[[], dict[str, Any]],
         between_tokens: Callable[[LoadedModel], None] = lambda model: None,
+        stream_interval: float = STREAM_INTERVAL_S,
     ) -> None:
         self.channel = channel
         self.scheduler = scheduler
@@ -46,6 +48,8 @@ class Generator:
         # Called after each streamed token: serves a waiting inline completion on its own
         # sequence (`completion.py`), so completions never queue behind a long answer.
         self.between_tokens = between_tokens
+        # An answer's pieces go out at most this often (the first at once): `paced_sender.py`.
+        self.stream_interval = stream_interval
         self.served = 0
 
     def send_error(self, job_id: Any, error: str, message: str) -> None:
@@ -143,6 +147,9 @@ class Generator:
         candidates, and send `done` with every candidate's text."""
         llm = model.llm
         stream = TextStream(stops)
+        sender = PacedSender(
+            lambda text: self.channel.send({"type": "token", "id": job_id, "text": text}),
+            self.stream_interval)
         finish, produced, first_at = "length", 0, 0.0
         cancelled = self.scheduler.is_cancelled
         source = (
@@ -158,7 +165,7 @@ class Generator:
             if piece:
                 if not first_at:
                     first_at = time.perf_counter()
-                self.channel.send({"type": "token", "id": job_id, "text": piece})
+                sender.add(piece)
             if hit_stop:
                 finish = "stop"
                 break
@@ -175,8 +182,8 @@ class Generator:
         if finish == "cancelled" and produced == 0:
             model.invalidate()  # the prompt's evaluation was cut: keep nothing of it
         tail = "" if finish == "stop" and stream.stopped else stream.flush()
-        if tail:
-            self.channel.send({"type": "token", "id": job_id, "text": tail})
+        sender.add(tail)
+        sender.flush()
         completion: dict[str, Any] = {
             "text": stream.text,
             "finish_reason": finish,
