@@ -64,6 +64,7 @@ log = logging.getLogger("perf")
 RESULTS = Path(__file__).resolve().parent / "results"
 ASK_TOKENS = 32  # cold and warm questions: time to first token is what is measured
 DECODE_TOKENS = 96
+DECODE_PAIRS = 3  # the magic's decode asks measured between llama-bench runs
 FIX_TOKENS = 160
 PEER_SYSTEM = "You are a helpful Jupyter AI assistant. Current time: {now}."
 
@@ -187,6 +188,8 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
         run.add(n_cells, "magic", "fix", timed)
         replies.append(reply)
         sent = kernel.sent_messages()
+        if "llamacpp" not in run.args.skip:
+            decode_beside_llamacpp(run, n_cells, kernel, 2 if run.args.quick else DECODE_PAIRS)
     finally:
         kernel.close()
     n_asks = len(questions) + 1
@@ -195,6 +198,41 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
     bench_peer(run, n_cells, questions, sent, n_asks)
     if "llamacpp" not in run.args.skip:
         bench_llamacpp(run, n_cells)
+
+
+def decode_beside_llamacpp(run: Run, n_cells: int, kernel: BenchKernel, pairs: int) -> None:
+    """The magic's decode ask `pairs` more times, each between two llama-bench decode runs
+    at its depth, so that each ratio compares runs seconds apart.
+
+    This CPU's speed drifts 10-20% over minutes (llama-bench alone: 26-40 tokens/s on
+    adjacent runs here), so a llama-bench figure taken minutes after the magic's ask
+    (`bench_llamacpp`) moves its ratio by as much as the gap being measured. The kernel,
+    its worker and the other contenders are idle before each llama-bench run.
+    """
+    binary = build_llama_bench()
+    others = [run.peer.process.pid, run.server.process.pid, kernel.pid]
+
+    def bench(depth: int) -> float:
+        wait_until_idle(others)
+        return run_llama_bench(binary, run.path, threads=run.threads, n_prompt=16,
+                               n_gen=DECODE_TOKENS, depth=depth, reps=1).decode_tok_s
+
+    depth = next(r["prompt_tokens"] for r in run.rows if r["notebook"] == n_cells
+                 and r["side"] == "magic" and r["measure"] == "decode")
+    benches = [bench(depth)]
+    magic: list[float] = []
+    for _ in range(pairs):
+        wait_until_idle(others)
+        _, reply = magic_ask(kernel, DECODE_QUESTION, f"--max-tokens {DECODE_TOKENS} --retries 0")
+        magic.append(engine_figures(reply)["engine_decode_tok_s"])
+        depth = int(reply["timings"]["prompt_tokens"])
+        benches.append(bench(depth))
+    ratios = [rate / ((benches[i] + benches[i + 1]) / 2) for i, rate in enumerate(magic)]
+    run.extra.setdefault("llamacpp_paired", {})[n_cells] = {
+        "magic_decode_tok_s": magic, "llamacpp_decode_tok_s": [round(b, 2) for b in benches],
+        "ratios": [round(r, 3) for r in ratios], "depth": depth}
+    log.info("%4d cells magic decode beside llama-bench: %s", n_cells,
+             " ".join(f"{r:.3f}" for r in ratios))
 
 
 def bench_llamacpp(run: Run, n_cells: int) -> None:

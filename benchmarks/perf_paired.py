@@ -94,6 +94,12 @@ def main() -> None:
         "median_tok_s": {name: round(value, 1) for name, value in medians.items()},
         "over_llama_bench": {name: round(value / medians["llama_bench_" + name.split("_")[-1]], 3)
                              for name, value in medians.items()},
+        # Each round's figure over the same round's llama-bench, then the median: the drift
+        # between rounds cancels out of this one.
+        "median_of_round_ratios": {
+            name: round(statistics.median(
+                v / b for v, b in zip(values, rates["llama_bench_" + name.split("_")[-1]])), 3)
+            for name, values in rates.items()},
         "all_tok_s": {name: [round(v, 1) for v in values] for name, values in rates.items()},
     }
     args.out.write_text(json.dumps(report, indent=1) + "\n")
