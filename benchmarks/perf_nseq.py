@@ -71,9 +71,10 @@ def measure(path: str, n_seq: int, threads: int, tokens: int) -> dict[str, float
 
 
 def measure_worker(path: str, threads: int, tokens: int, runs: int = 3) -> list[dict[str, float]]:
-    """The same prompt through the worker process (`WorkerEngine`), cold each time: rates
-    from the engine client's timings (as the kernel's magics receive the stream)."""
-    from jupyter_localai.core.engine import GenerationRequest
+    """The same prompt through the worker process (`WorkerEngine`), cold each time
+    (`perf_paired.worker_rates`)."""
+    from perf_paired import worker_rates
+
     from jupyter_localai.engines.worker_client import WorkerEngine
 
     engine = WorkerEngine(path, n_ctx=8192, n_threads=threads)
@@ -81,16 +82,10 @@ def measure_worker(path: str, threads: int, tokens: int, runs: int = 3) -> list[
     out = []
     try:
         for _ in range(runs):
-            engine.reset_cache()
-            generation = engine.generate(GenerationRequest(messages=MESSAGES, max_tokens=tokens))
-            for _piece in generation:
-                pass
-            done = generation.completion
-            assert done is not None
-            out.append({"prompt_tok_s": round(done.prompt_tokens / done.ttft_s, 1),
-                        "decode_tok_s": round((done.completion_tokens - 1)
-                                              / (done.total_s - done.ttft_s), 2),
-                        "tokens": done.completion_tokens})
+            rates = worker_rates(engine, MESSAGES, tokens)
+            out.append({"prompt_tok_s": round(rates.prompt_tok_s, 1),
+                        "decode_tok_s": round(rates.decode_tok_s, 2),
+                        "tokens": rates.completion_tokens})
     finally:
         engine.close()
     return out

@@ -22,6 +22,7 @@ import json
 import statistics
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,9 +41,18 @@ QUESTION = ("Write a function that reports the missing values of every DataFrame
             "notebook, column by column, with a docstring and comments.")
 
 
-def worker_rates(engine: WorkerEngine, prompt: list[dict[str, str]],
-                 tokens: int) -> tuple[float, float, int]:
-    """Prompt and decode tokens per second of one cold ask, and the prompt's length."""
+class WorkerRates(NamedTuple):
+    """One cold ask through the worker: fresh prompt and decode tokens per second."""
+
+    prompt_tok_s: float
+    decode_tok_s: float
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def worker_rates(engine: WorkerEngine, prompt: list[dict[str, str]], tokens: int) -> WorkerRates:
+    """Prompt and decode tokens per second of one cold ask, from the engine client's
+    timings (as the kernel's magics receive the stream)."""
     engine.reset_cache()
     generation = engine.generate(GenerationRequest(messages=prompt, max_tokens=tokens))
     for _piece in generation:
@@ -50,8 +60,9 @@ def worker_rates(engine: WorkerEngine, prompt: list[dict[str, str]],
     done = generation.completion
     assert done is not None
     decode_s = done.total_s - done.ttft_s
-    return ((done.prompt_tokens - done.cached_tokens) / done.ttft_s,
-            (done.completion_tokens - 1) / decode_s if decode_s > 0 else 0.0, done.prompt_tokens)
+    return WorkerRates((done.prompt_tokens - done.cached_tokens) / done.ttft_s,
+                       (done.completion_tokens - 1) / decode_s if decode_s > 0 else 0.0,
+                       done.prompt_tokens, done.completion_tokens)
 
 
 def main() -> None:
@@ -74,7 +85,7 @@ def main() -> None:
     n_prompt = 0
     try:
         for _ in range(args.rounds):
-            prompt_rate, decode_rate, n_prompt = worker_rates(engine, prompt, args.tokens)
+            prompt_rate, decode_rate, n_prompt, _ = worker_rates(engine, prompt, args.tokens)
             rates["worker_prompt"].append(prompt_rate)
             rates["worker_decode"].append(decode_rate)
             raw.reset()
