@@ -232,8 +232,11 @@ def write(run: Run, info: dict[str, Any], values: dict[str, Any],
           args: argparse.Namespace) -> None:
     out: Path = args.out
     plot(run, out / "perf_latency.png")
-    (out / "ratios.json").write_text(json.dumps(
-        {k: v for k, v in values.items() if isinstance(v, (int, float))}, indent=2) + "\n")
+    # Merged: first_ask.py, real_notebooks.py and complete_bench.py keep their keys there.
+    ratios_path = out / "ratios.json"
+    ratios = json.loads(ratios_path.read_text()) if ratios_path.exists() else {}
+    ratios.update({k: v for k, v in values.items() if isinstance(v, (int, float))})
+    ratios_path.write_text(json.dumps(dict(sorted(ratios.items())), indent=2) + "\n")
     raw_rows = [{k: v for k, v in r.items()} for r in run.rows]
     extra = {k: v for k, v in run.extra.items()
              if k not in ("fix_messages", "decode_messages", "server_asks")}
