@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -25,11 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from perf import DECODE_TOKENS, engine_figures, magic_ask
+from perf import DECODE_TOKENS, decode_pairs, magic_ask
 from perf_kernel import BenchKernel
-from perf_llamacpp import build, run_llama_bench
 from perf_notebooks import DECODE_QUESTION, notebook_cells
-from perf_sides import CpuDuring, wait_until_idle
 
 from jupyter_localai.config import DEFAULT_MODEL
 from jupyter_localai.models import resolve_model
@@ -47,7 +44,6 @@ def main() -> None:
     args = parser.parse_args()
     path = str(resolve_model(DEFAULT_MODEL).path)
     threads = physical_cores()
-    binary = build()
     with tempfile.TemporaryDirectory() as cache:
         kernel = BenchKernel(path, cache_dir=Path(cache))
         try:
@@ -56,31 +52,12 @@ def main() -> None:
                     raise RuntimeError(f"notebook cell failed: {error}")
             kernel.start_assistant()
             _, reply = magic_ask(kernel, DECODE_QUESTION, ASK)  # the prompt, warm from now on
-            depth = int(reply["timings"]["prompt_tokens"])
-
-            def bench() -> float:
-                wait_until_idle([kernel.pid])
-                return run_llama_bench(binary, path, threads=threads, n_prompt=16,
-                                       n_gen=DECODE_TOKENS, depth=depth, reps=1).decode_tok_s
-
-            benches, magic, others = [bench()], [], []
-            for _ in range(args.rounds):
-                wait_until_idle([kernel.pid])
-                with CpuDuring([], [kernel.pid, os.getpid()]) as during:
-                    _, reply = magic_ask(kernel, DECODE_QUESTION, ASK)
-                magic.append(engine_figures(reply)["engine_decode_tok_s"])
-                others.append(during.used)
-                benches.append(bench())
+            paired = decode_pairs(kernel, path, threads, int(reply["timings"]["prompt_tokens"]),
+                                  args.rounds, idle=[kernel.pid])
         finally:
             kernel.close()
-    ratios = [rate / ((benches[i] + benches[i + 1]) / 2) for i, rate in enumerate(magic)]
-    report = {
-        "cells": args.cells, "depth": depth, "decoded": DECODE_TOKENS, "threads": threads,
-        "magic_decode_tok_s": magic, "llamacpp_decode_tok_s": [round(b, 2) for b in benches],
-        "ratios": [round(r, 3) for r in ratios],
-        "magic_decode_vs_llamacpp": round(statistics.median(ratios), 3),
-        "kernel_and_benchmark_cpu_pct_during": others,
-    }
+    report = {"cells": args.cells, "decoded": DECODE_TOKENS, "threads": threads, **paired,
+              "magic_decode_vs_llamacpp": round(statistics.median(paired["ratios"]), 3)}
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
 

@@ -201,38 +201,48 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
 
 
 def decode_beside_llamacpp(run: Run, n_cells: int, kernel: BenchKernel, pairs: int) -> None:
-    """The magic's decode ask `pairs` more times, each between two llama-bench decode runs
-    at its depth, so that each ratio compares runs seconds apart.
+    """The magic's decode ask `pairs` more times beside llama-bench (`decode_pairs`), the
+    other contenders idle too.
 
     This CPU's speed drifts 10-20% over minutes (llama-bench alone: 26-40 tokens/s on
     adjacent runs here), so a llama-bench figure taken minutes after the magic's ask
-    (`bench_llamacpp`) moves its ratio by as much as the gap being measured. The kernel,
-    its worker and the other contenders are idle before each llama-bench run.
+    (`bench_llamacpp`) moves its ratio by as much as the gap being measured.
     """
-    binary = build_llama_bench()
-    others = [run.peer.process.pid, run.server.process.pid, kernel.pid]
-
-    def bench(depth: int) -> float:
-        wait_until_idle(others)
-        return run_llama_bench(binary, run.path, threads=run.threads, n_prompt=16,
-                               n_gen=DECODE_TOKENS, depth=depth, reps=1).decode_tok_s
-
     depth = next(r["prompt_tokens"] for r in run.rows if r["notebook"] == n_cells
                  and r["side"] == "magic" and r["measure"] == "decode")
-    benches = [bench(depth)]
-    magic: list[float] = []
+    paired = decode_pairs(kernel, run.path, run.threads, depth, pairs,
+                          idle=[run.peer.process.pid, run.server.process.pid, kernel.pid])
+    run.extra.setdefault("llamacpp_paired", {})[n_cells] = paired
+    log.info("%4d cells magic decode beside llama-bench: %s", n_cells,
+             " ".join(f"{r:.3f}" for r in paired["ratios"]))
+
+
+def decode_pairs(kernel: BenchKernel, model_path: str, threads: int, depth: int, pairs: int,
+                 idle: list[int]) -> dict[str, Any]:
+    """The magic's decode ask `pairs` times, each between two llama-bench decode runs at
+    its depth (the first at `depth`), so that each ratio compares runs seconds apart; the
+    process trees `idle` are idle before each run. Also what the kernel and this process
+    used while each answer ran (% of one core): the receiving side's share of the cores."""
+    binary = build_llama_bench()
+
+    def bench(at: int) -> float:
+        wait_until_idle(idle)
+        return run_llama_bench(binary, model_path, threads=threads, n_prompt=16,
+                               n_gen=DECODE_TOKENS, depth=at, reps=1).decode_tok_s
+
+    benches, magic, cpu = [bench(depth)], [], []
     for _ in range(pairs):
-        wait_until_idle(others)
-        _, reply = magic_ask(kernel, DECODE_QUESTION, f"--max-tokens {DECODE_TOKENS} --retries 0")
+        wait_until_idle(idle)
+        with CpuDuring([], [kernel.pid, os.getpid()]) as during:
+            _, reply = magic_ask(kernel, DECODE_QUESTION, f"--max-tokens {DECODE_TOKENS} --retries 0")
         magic.append(engine_figures(reply)["engine_decode_tok_s"])
+        cpu.append(during.used)
         depth = int(reply["timings"]["prompt_tokens"])
         benches.append(bench(depth))
     ratios = [rate / ((benches[i] + benches[i + 1]) / 2) for i, rate in enumerate(magic)]
-    run.extra.setdefault("llamacpp_paired", {})[n_cells] = {
-        "magic_decode_tok_s": magic, "llamacpp_decode_tok_s": [round(b, 2) for b in benches],
-        "ratios": [round(r, 3) for r in ratios], "depth": depth}
-    log.info("%4d cells magic decode beside llama-bench: %s", n_cells,
-             " ".join(f"{r:.3f}" for r in ratios))
+    return {"magic_decode_tok_s": magic, "llamacpp_decode_tok_s": [round(b, 2) for b in benches],
+            "ratios": [round(r, 3) for r in ratios], "depth": depth,
+            "kernel_and_benchmark_cpu_pct_during": cpu}
 
 
 def bench_llamacpp(run: Run, n_cells: int) -> None:

@@ -2,10 +2,11 @@
 
 On two cores every message costs the model a share of a core: the receiver (the kernel's
 or the server's reader thread, then the caller) wakes, and while it runs one of llama.cpp's
-two compute threads waits. Sending each piece as its own message cost about 1.7 ms per
-decoded token here (`benchmarks/perf_paired.py`). The first piece goes out at once (time
-to first token is unchanged); later ones are joined and sent when `interval` has passed,
-so a reader sees text about every `interval` seconds, which still reads as streaming.
+two compute threads waits. Measured here (an in-process `WorkerEngine` client, 160-token
+answers), the receiving process used 0.19-0.31 ms of CPU per decoded token with one
+message per token and 0.06-0.13 ms paced. The first piece goes out at once (time to first
+token is unchanged); later ones are joined and sent when `interval` has passed, so a
+reader sees text about every `interval` seconds, which still reads as streaming.
 """
 
 from __future__ import annotations
