@@ -149,23 +149,51 @@ def _keys(data: Any) -> dict[str, list[str]]:
     return {name: list(columns) for name, columns in data.items()}
 
 
+# What a prefill may evaluate besides the context: nothing, or `%ai fix`'s first prompt.
+PREFILL_TASKS = ("", "fix")
+
+
 @dataclass
 class PrefillRequest:
     """A notebook's context to warm the model with, ahead of the questions on it.
 
     `max_tokens` and `context_tokens` are the budget later requests will use, so the
     prefix evaluated now is the one they start with (`messages`).
+
+    `task` "fix" (when the cell just run failed): the whole first prompt of `%ai fix` on
+    this context instead, the question the user most likely asks next. Its user turn
+    starts where every other question's does, so they still reuse the context before it;
+    `%ai fix` itself then reuses all of it, logits included (`LoadedModel.cached_prefix`).
     """
 
     context: NotebookContext
     session_id: str | None = None
     max_tokens: int = defaults.MAX_TOKENS
     context_tokens: int = defaults.CONTEXT_TOKENS
+    task: str = ""
+
+    def __post_init__(self) -> None:
+        if self.task not in PREFILL_TASKS:
+            raise ValueError(f"a prefill's task is one of {PREFILL_TASKS}, not {self.task!r}")
+
+    @property
+    def whole(self) -> bool:
+        """Whether `messages` are a whole prompt (else their last turn is left open)."""
+        return bool(self.task)
 
     def messages(self, n_ctx: int) -> list[dict[str, str]]:
-        """How every single-turn request on this context begins, for a window of `n_ctx`."""
+        """How every single-turn request on this context begins, for a window of `n_ctx`;
+        with a `task`, that request's whole first prompt."""
+        if self.task:
+            from .tasks import TaskRequest, first_messages, redacted_request  # tasks imports us
+
+            request = redacted_request(TaskRequest(
+                self.task, context=self.context, max_tokens=self.max_tokens,
+                context_tokens=self.context_tokens, session_id=self.session_id))
+            return first_messages(request, n_ctx)
         budget = PromptBudget(n_ctx, self.max_tokens, self.context_tokens)
         return prefill_messages(self.context, budget)
+
 
 
 @dataclass

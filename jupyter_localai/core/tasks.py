@@ -213,8 +213,7 @@ def run_task(
     if namespace is None and request.context is not None:
         namespace = ContextNamespace(
             [v.name for v in request.context.variables], request.context.imports)
-    budget = PromptBudget(engine.n_ctx(), request.max_tokens, request.context_tokens)
-    messages = build_messages(task_text(request), request.context, budget, request.history)
+    messages = first_messages(request, engine.n_ctx())
     required = asked_names(request.prompt) if request.task == "generate" else []
     failing = _failing_source(request)
     started = time.perf_counter()
@@ -276,6 +275,14 @@ def run_task(
     if verifier is not None and final.verified is None:
         final.verified = False
     return final
+
+
+def first_messages(request: TaskRequest, n_ctx: int) -> list[dict[str, str]]:
+    """The messages of the request's first attempt, for a window of `n_ctx` tokens (the
+    request already redacted: `run_task` does it, and so does a prefill of this request,
+    `PrefillRequest.messages`, which must build the very same prompt)."""
+    budget = PromptBudget(n_ctx, request.max_tokens, request.context_tokens)
+    return build_messages(task_text(request), request.context, budget, request.history)
 
 
 def redacted_request(request: TaskRequest) -> TaskRequest:

@@ -81,6 +81,7 @@ class ServerEngine(RemoteEngine):
                 "session_id": request.session_id,
                 "max_tokens": request.max_tokens,
                 "context_tokens": request.context_tokens,
+                "task": request.task,
             },
             timeout=self.status_timeout,
         )

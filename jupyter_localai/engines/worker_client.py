@@ -207,7 +207,8 @@ class WorkerEngine(Engine):
         """Warm the KV cache with the start of a later request; fire and forget.
 
         The worker evaluates `request.messages(n_ctx)` (the request's messages up to where
-        its task text would go, the last message unfinished) only when no real request
+        its task text would go, the last message unfinished; or, `whole`, a whole prompt
+        as a request would send it) only when no real request
         waits, stops it at the next batch when one arrives, and keeps only the latest
         prefill of each session. Without `start`, nothing happens unless the worker is
         already running (a prefill never loads a model). Returns whether it was sent.
@@ -218,7 +219,8 @@ class WorkerEngine(Engine):
                 return False
             try:
                 worker = self._ensure_worker()
-                worker.send({"op": "prefill", "messages": messages, "session_id": session_id})
+                worker.send({"op": "prefill", "messages": messages, "session_id": session_id,
+                             "whole": request.whole})
             except (LocalAIError, OSError) as exc:
                 log.debug("prefill not sent: %s", exc)
                 return False

@@ -5,7 +5,13 @@ A notebook assistant knows when its context grows: a cell ran. So after every ce
 (`collect_context`), and hands it to a background thread that sends it to the engine as a
 low-priority prefill: the worker evaluates it when idle and drops it for any real request.
 The user's cell is never slowed by the IPC and never broken: errors are logged, not raised.
-Only the newest context is sent (a burst of cells coalesces into one prefill).
+Only the newest context is sent (a burst of cells coalesces into one prefill). After a
+cell of the user's fails, what is sent is the whole first prompt `%ai fix` would send on
+that context: the likely next question then starts its answer at once, and any other
+question still reuses the context before its own turn.
+
+A cell that only asks the assistant (`%%ai`, `%ai ...`) does not pause the prefill: its
+question follows, and the worker lets the prefill run on for it (`asks_the_assistant`).
 
 Loading the extension is the user's signal to get ready (`LocalAI.warm_on_load`, on by
 default): `warm_up` starts loading the model at once, in the background (this kernel's
@@ -31,6 +37,38 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# The assistant's own magics (`magics.py`): `%%ai` / `%%localai` cells, `%ai ...` lines.
+_MAGIC_NAMES = ("ai", "localai")
+
+
+def asks_the_assistant(source: str | None) -> bool:
+    """Whether a cell only talks to the assistant (its magics and comments).
+
+    Such a cell is not the user's computation: its question follows at once and mostly
+    begins with the context being prefilled, so pausing the prefill would throw away the
+    batch in flight that the question is about to need (the worker finishes the prefill
+    for a question from the same notebook: `Scheduler.prefill_should_yield`)."""
+    lines = [line.strip() for line in (source or "").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if not lines:
+        return False
+
+    def magic(line: str, prefix: str) -> bool:
+        name = line[len(prefix):].split(maxsplit=1)[0] if line[len(prefix):] else ""
+        return line.startswith(prefix) and name in _MAGIC_NAMES
+
+    return magic(lines[0], "%%") or all(magic(line, "%") and not line.startswith("%%")
+                                         for line in lines)
+
+
+def _users_cell_failed(result: Any) -> bool:
+    """Whether the cell IPython just ran (its `ExecutionResult`) raised, and was the user's
+    own code rather than a question to the assistant."""
+    if result is None or getattr(result, "success", True):
+        return False
+    return not asks_the_assistant(getattr(getattr(result, "info", None), "raw_cell", ""))
+
+
 class CellPrefill:
     """Sends the notebook's context to the engine after each cell; one per kernel."""
 
@@ -38,7 +76,8 @@ class CellPrefill:
         self.assistant = assistant
         self.sent = 0
         self.failures = 0
-        self._latest: tuple[Any, NotebookContext, str | None] | None = None
+        # The newest context to send: (engine, context, session, task of `PrefillRequest`).
+        self._latest: tuple[Any, NotebookContext, str | None, str] | None = None
         self._to_load: Engine | None = None
         self._loaded: Engine | None = None  # the engine `warm_up` loaded (or tried to)
         self.load_error: str | None = None
@@ -62,7 +101,7 @@ class CellPrefill:
         this notebook until the cell has run. To this kernel's worker that is a few bytes on
         a local socket; to the server's resident model an HTTP call, made off the main
         thread so the cell never waits for it."""
-        if not self.assistant.prefill_armed:
+        if not self.assistant.prefill_armed or asks_the_assistant(getattr(info, "raw_cell", "")):
             return
         engine = self.assistant.prefill_engine()
         if engine is None or not engine.supports_prefill:
@@ -101,12 +140,14 @@ class CellPrefill:
     def after_cell(self, result: Any = None) -> None:
         """IPython's post_run_cell callback: collect the context, queue it, return."""
         try:
-            self._queue_context()
+            self._queue_context(failed=_users_cell_failed(result))
         except Exception:  # a hook must never break the user's cell
             self.failures += 1
             log.warning("prefill after the cell failed", exc_info=True)
 
-    def _queue_context(self) -> None:
+    def _queue_context(self, failed: bool = False) -> None:
+        """Queue the context; after a failing cell, `%ai fix`'s whole first prompt on it
+        (the likely next question; any other still reuses the context before it)."""
         if not self.assistant.prefill_armed:
             return
         engine = self.assistant.prefill_engine()
@@ -116,8 +157,9 @@ class CellPrefill:
 
         # The shell's main thread: summaries rely on its time limits (signals).
         context = collect_context(self.assistant.shell, "")
+        task = "fix" if failed and context.last_error is not None else ""
         with self._lock:
-            self._latest = (engine, context, self.assistant.session_id())
+            self._latest = (engine, context, self.assistant.session_id(), task)
             self._ensure_thread()
         self._wake.set()
 
@@ -142,9 +184,9 @@ class CellPrefill:
                 self._load(to_load)
             if latest is None:
                 continue
-            engine, context, session = latest
+            engine, context, session, task = latest
             try:
-                if self._send(engine, context, session):
+                if self._send(engine, context, session, task):
                     self.sent += 1
             except Exception:  # a background prefill must not end the loop
                 self.failures += 1
@@ -163,7 +205,9 @@ class CellPrefill:
         else:
             self.load_error = None
 
-    def _send(self, engine: Engine, context: NotebookContext, session: str | None) -> bool:
+    def _send(self, engine: Engine, context: NotebookContext, session: str | None,
+              task: str = "") -> bool:
         settings = self.assistant.settings
-        request = PrefillRequest(context, session, settings.max_tokens, settings.context_tokens)
+        request = PrefillRequest(context, session, settings.max_tokens, settings.context_tokens,
+                                 task)
         return bool(engine.prefill(request))

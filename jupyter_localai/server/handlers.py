@@ -193,8 +193,9 @@ class CancelHandler(AssistantHandler):
 
 
 class PrefillHandler(AssistantHandler):
-    """POST prefill {"context", "session_id", "max_tokens"?, "context_tokens"?}: warm the
-    resident model with a notebook's context after a cell ran (`kernel/prefill.py`).
+    """POST prefill {"context", "session_id", "max_tokens"?, "context_tokens"?, "task"?}:
+    warm the resident model with a notebook's context after a cell ran (`kernel/prefill.py`;
+    "task": "fix", after a failing cell: `%ai fix`'s whole first prompt, `PrefillRequest`).
     POST prefill {"pause": true, "session_id"}: a cell starts computing in that notebook's
     kernel; its prefill stops at once, so the model does not compete with the user's code.
 
@@ -224,13 +225,15 @@ class PrefillHandler(AssistantHandler):
             context_tokens = bounded(
                 body, "context_tokens", self.runtime.settings.context_tokens, 0
             )
+            task = body.get("task") or ""
+            request = PrefillRequest(context, session_id, max_tokens, context_tokens,
+                                     task if isinstance(task, str) else repr(task))
         except (KeyError, TypeError, ValueError) as error:
             raise tornado.web.HTTPError(400, f"bad prefill request: {error}") from error
         sent = False
         if self.runtime.settings.prefill and self.runtime.engine_started:
             engine = self.runtime.engine()
             if engine.supports_prefill:
-                request = PrefillRequest(context, session_id, max_tokens, context_tokens)
                 sent = await self.quick(engine.prefill, request)
         self.finish(json.dumps({"sent": bool(sent)}))
 

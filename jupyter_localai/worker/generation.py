@@ -260,7 +260,9 @@ class Generator:
         started = time.perf_counter()
         session = job.get("session_id") or None
         try:
-            tokens = model.prefix_tokens(job["messages"])
+            # A whole prompt (a likely next question) is cut as a request's is.
+            tokens = (model.prompt_tokens(job["messages"])[0] if job.get("whole")
+                      else model.prefix_tokens(job["messages"]))
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("prefill refused: %s", exc)
             return
@@ -269,14 +271,25 @@ class Generator:
         self.kv.use_best_state(model, tokens, session)
         llm = model.llm
         scheduler, warm = self.scheduler, self.scheduler.warm
-        scheduler.begin_prefill(str(session or ""))
+        whole = bool(job.get("whole"))
+        scheduler.begin_prefill(str(session or ""), job["messages"], whole)
         keep = model.cached_prefix(tokens, need_logits=False)
         evaluated = 0
         if keep < len(tokens):
             model.truncate(keep)
+            # A whole prompt's last turn is evaluated apart: a question that shares only
+            # the context before it stops the prefill there (a batch boundary).
+            last_turn = max([at for at in model.plan.turn_starts(tokens) if at < len(tokens)]
+                            or [0]) if whole else 0
             try:
                 with model.abort_when(scheduler.prefill_should_yield):
-                    model.eval_chunks(tokens, keep)
+                    if keep < last_turn:
+                        model.eval_chunks(tokens[:last_turn], keep)
+                    if not scheduler.context_followed():
+                        scheduler.prefill_in_last_turn = True
+                        model.eval_chunks(tokens, max(keep, last_turn))
+                if llm.n_tokens < len(tokens):  # stopped for a question on the context
+                    warm["prefills_preempted"] += 1
             except RuntimeError:
                 # Aborted for a real request, a busy kernel (or failed): keep the whole
                 # batches evaluated.
@@ -295,3 +308,4 @@ class Generator:
             if evaluated:
                 self.kv.save_state(model, session)
         self.channel.send({"type": "warm", "stats": self.warm_stats()})
+

@@ -107,6 +107,11 @@ class LoadedModel:
         # The chat's leading positions evaluated in whole batches of `plan` (batch_plan.py):
         # the most a later prompt may reuse (an answer's decoded tokens never count).
         self.reusable = 0
+        # How many chat tokens the context's last logits follow, when the last `llama_decode`
+        # was the final batch of `eval_chunks` (0: no such logits). A prompt of exactly
+        # these tokens then needs no evaluation at all: its cold evaluation would end in the
+        # same batch (`plan`), with the same logits (`cached_prefix`).
+        self.logits_for = 0
         # Cells the running chat answer may still claim (its candidates' too).
         self.chat_reserve = 0
         # Inline completion as plain continuation even when the vocabulary has FIM tokens.
@@ -232,7 +237,7 @@ class LoadedModel:
         """Forget the KV cache entirely: nothing may be reused after a failed evaluation."""
         self.llm._ctx.kv_cache_clear()
         self.llm.n_tokens = 0
-        self.reusable = 0
+        self.reusable = self.logits_for = 0
         self.completion_tokens = []
         self.completion_reusable, self.completion_split = 0, None
 
@@ -240,13 +245,15 @@ class LoadedModel:
         """Empty sequence 0 only (the completion sequence stays warm)."""
         self.clear_sequence(CHAT_SEQ)
         self.llm.n_tokens = 0
-        self.reusable = 0
+        self.reusable = self.logits_for = 0
 
     def truncate(self, keep: int) -> None:
         """Keep the first `keep` positions of the KV cache, to evaluate what follows anew."""
         self.llm._ctx.kv_cache_seq_rm(-1, keep, -1)
         self.llm.n_tokens = keep
         self.reusable = min(self.reusable, keep)
+        if keep != self.logits_for:
+            self.logits_for = 0
 
     def keep_reusable(self) -> None:
         """Drop the chat's positions past its reusable prefix (an answer's decoded tokens,
@@ -255,6 +262,7 @@ class LoadedModel:
         if self.llm.n_tokens > self.reusable:
             self.clear_sequence(CHAT_SEQ, self.reusable)
             self.llm.n_tokens = self.reusable
+            self.logits_for = 0
 
     def eval_chunks(self, tokens: list[int], start: int) -> None:
         """Evaluate `tokens[start:]` (`start` a boundary of `plan`, the cache holding
@@ -263,10 +271,13 @@ class LoadedModel:
         batches done."""
         at = start
         for end, boundary in self.plan.batches(tokens, start):
+            self.logits_for = 0
             self.llm.eval(tokens[at:end])
             if boundary:
                 self.reusable = end
             at = end
+        if at > start:
+            self.logits_for = at
 
     def make_consistent(self) -> None:
         """Keep only what both llama-cpp-python's token list and the KV cache hold.
@@ -275,6 +286,8 @@ class LoadedModel:
         "reuse" a prefix that is not there. Positions beyond the shorter are removed.
         """
         held = self.kv_positions()
+        if held != self.llm.n_tokens:
+            self.logits_for = 0
         if held < self.llm.n_tokens:
             self.invalidate()
         elif held > self.llm.n_tokens:
@@ -316,7 +329,11 @@ class LoadedModel:
     def cached_prefix(self, tokens: list[int], *, need_logits: bool = True) -> int:
         """Prompt tokens the KV cache holds and may reuse: the shared prefix, cut to the
         last batch boundary in it (`plan`) and, with `need_logits`, leaving the last token
-        to evaluate for its logits."""
+        to evaluate for its logits; all of them when the last evaluation was of exactly
+        these tokens (a prefill of the whole prompt: `logits_for`)."""
+        if (need_logits and self.logits_for == len(tokens) == self.llm.n_tokens
+                and np.array_equal(self.llm.input_ids[: len(tokens)], tokens)):
+            return len(tokens)  # evaluated as this very prompt, its logits still there
         length = min(self.llm.n_tokens, len(tokens), self.reusable)
         # numpy, not a Python loop: this runs before every answer's first token.
         differ = np.flatnonzero(self.llm.input_ids[:length] != np.asarray(tokens[:length]))
@@ -363,6 +380,7 @@ class LoadedModel:
         Raises RuntimeError when llama.cpp refuses (no free cells) or was aborted.
         """
         batch.fill(entries, logits="all")
+        self.logits_for = 0
         code = llama_cpp.llama_decode(self.llm._ctx.ctx, batch.batch)
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
@@ -375,6 +393,7 @@ class LoadedModel:
             chunk = tokens[at : at + batch.size]
             entries = [(seq, start + at + i, token) for i, token in enumerate(chunk)]
             batch.fill(entries, logits="last")
+            self.logits_for = 0
             code = llama_cpp.llama_decode(self.llm._ctx.ctx, batch.batch)
             if code != 0:
                 raise RuntimeError(f"llama_decode returned {code}")
@@ -384,7 +403,8 @@ class LoadedModel:
     def evaluate_prompt(self, tokens: list[int], stop: Callable[[], bool]) -> None:
         """The prompt on the chat's sequence in the batches of `plan`, its cached prefix
         reused up to a boundary (at least the last token is evaluated anew, for its
-        logits); `stop` aborts it between graph nodes. May raise RuntimeError (aborted or
+        logits, unless a prefill evaluated this very prompt last: `logits_for`); `stop`
+        aborts it between graph nodes. May raise RuntimeError (aborted or
         failed), the cache then left for the caller to make consistent."""
         keep = self.cached_prefix(tokens)
         self.truncate(keep)
@@ -407,6 +427,7 @@ class LoadedModel:
         ids = llm.input_ids
         try:
             token = int(sample(chain, ctx, -1))
+            self.logits_for = 0  # the next decode replaces the logits
             while True:
                 yield token
                 position = llm.n_tokens

@@ -49,6 +49,15 @@ class Scheduler:
         # The notebook whose prefill runs now, and whether its kernel asked to stop it.
         self._prefilling: str | None = None
         self.prefill_stop = False
+        # Its messages, whether they are a whole prompt (else the last turn is open), and
+        # the real jobs queued since it began whose prompts begin with it (`_follows`):
+        # all of it, or all but a whole prompt's last turn (guarded by the lock).
+        self._prefill_messages: list[dict[str, Any]] = []
+        self._prefill_whole = False
+        self._followers = 0
+        self._partial_followers = 0
+        # Set by the main thread once a whole prompt's prefill is past its last turn's start.
+        self.prefill_in_last_turn = False
         # What prefill did (and cost); the generation adds its own counts.
         self.warm: dict[str, Any] = {
             "prefills_done": 0,
@@ -65,7 +74,14 @@ class Scheduler:
         """Queue a real job (one of `URGENT_OPS`): a running prefill gives way to it."""
         if message.get("op") == "load":
             self._loads_queued += 1
-        self._urgent_in += 1
+        request = message.get("request") or {}
+        session = request.get("session_id")
+        with self._prefills_lock:
+            if message.get("op") == "generate" and session and self._prefilling == str(session):
+                follows = self._follows(request.get("messages") or [])
+                self._followers += follows == "all"
+                self._partial_followers += follows == "context"
+            self._urgent_in += 1
         self._jobs.put(message)
 
     def cancel(self, job_id: str) -> None:
@@ -165,9 +181,24 @@ class Scheduler:
     def forget_cancel(self, job_id: str) -> None:
         self._cancelled.discard(job_id)
 
-    def begin_prefill(self, session: str) -> None:
+    def _follows(self, messages: list[dict[str, Any]]) -> str:
+        """How much of the running prefill a prompt of `messages` begins with: "all", its
+        "context" (a whole prompt's messages but its last turn), or "" (the lock held)."""
+        held = self._prefill_messages
+        if not held or messages[: len(held) - 1] != held[:-1]:
+            return ""
+        if not self._prefill_whole or messages[: len(held)] == held:
+            return "all"
+        return "context"
+
+    def begin_prefill(self, session: str, messages: list[dict[str, Any]] | None = None,
+                      whole: bool = False) -> None:
         with self._prefills_lock:
             self._prefilling, self.prefill_stop = session, False
+            self._prefill_messages, self._prefill_whole = list(messages or []), whole
+            # Jobs already queued went before this prefill began (`next_job`): none follows it.
+            self._followers = self._partial_followers = 0
+            self.prefill_in_last_turn = False
 
     def end_prefill(self) -> None:
         self._prefilling = None
@@ -176,8 +207,29 @@ class Scheduler:
         return self._urgent_in != self._urgent_out
 
     def prefill_should_yield(self) -> bool:
-        """A real job arrived, or the notebook's kernel started a cell: stop the prefill."""
-        return self.urgent_waiting() or self.prefill_stop or self.completion_waiting()
+        """Whether the prefill gives way now (polled between graph nodes): a cell started
+        in its notebook's kernel, a completion waits, or a real job waits that does not
+        follow it.
+
+        A question asked in the prefill's own notebook whose messages begin with the
+        prefill's follows it: its prompt begins with the prefill's tokens, so it would
+        evaluate the rest of the prefill anyway, in the same batches (`batch_plan`). One
+        that shares only the context of a whole prompt's prefill (`%ai fix`'s, prefilled
+        after a failing cell; then a generate asked) follows it up to its last turn. Abandoning the batch in flight threw that work away: up to 255
+        tokens, measured as a question's first token 1.2 s instead of 0.4 s on real
+        notebooks. The prefill runs on to its end instead, and the question starts there."""
+        if self.prefill_stop or self.completion_waiting():
+            return True
+        with self._prefills_lock:
+            following = self._followers + (
+                0 if self.prefill_in_last_turn else self._partial_followers)
+            return self._urgent_in - self._urgent_out > following
+
+    def context_followed(self) -> bool:
+        """Whether a question waits that shares the prefill's context but not its whole
+        prompt's last turn: the prefill stops where that turn begins."""
+        with self._prefills_lock:
+            return self._partial_followers > 0
 
     # --- either thread -------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from support.server_engines import RecordingEngine
 
-from jupyter_localai.core.context import CellRecord, NotebookContext
+from jupyter_localai.core.context import CellRecord, ErrorInfo, NotebookContext
 from jupyter_localai.core.engine import PrefillRequest
 
 
@@ -83,8 +83,29 @@ async def test_prefill_sends_the_prefix_of_a_later_ask(
     assert messages[3] == {"role": "user", "content": ""}  # the request's turn, cut open
 
 
+async def test_after_a_failing_cell_the_fix_prompt_is_prefilled_as_an_ask_sends_it(
+    raw_fetch: Any, runtime: Any, engine: Any
+) -> None:
+    """"task": "fix" (a kernel's cell just failed): the whole first prompt of the fix."""
+    runtime.engine()
+    failing = NotebookContext(
+        cells=[CellRecord(1, "total = sum(price)", error="NameError: name 'price' is not defined")],
+        last_error=ErrorInfo("total = sum(price)", "NameError", "name 'price' is not defined"),
+    ).to_json()
+    response = await raw_fetch(
+        "api/localai/prefill", method="POST",
+        body={"context": failing, "session_id": "kernel-1", "task": "fix"}, headers=_auth(runtime))
+    assert json.loads(response.body) == {"sent": True}
+    (messages, _session), = engine.prefills
+    await raw_fetch("api/localai/ask", method="POST",
+                    body={"task": "fix", "context": failing, "retries": 0}, headers=_auth(runtime))
+    assert engine.requests[-1].messages == messages
+    assert "total = sum(price)" in messages[-1]["content"]
+
+
 async def test_prefill_refuses_a_bad_body(raw_fetch: Any, runtime: Any) -> None:
-    for body in ({}, {"context": "cells"}, {"context": CONTEXT, "session_id": 5}):
+    for body in ({}, {"context": "cells"}, {"context": CONTEXT, "session_id": 5},
+                 {"context": CONTEXT, "task": "generate"}, {"context": CONTEXT, "task": 1}):
         response = await raw_fetch(
             "api/localai/prefill", method="POST", body=body, headers=_auth(runtime)
         )

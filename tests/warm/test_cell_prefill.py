@@ -13,11 +13,13 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from support.canary import Canary
 
-from jupyter_localai.core.engine import PrefillRequest
+from jupyter_localai.core.engine import Generation, GenerationRequest, PrefillRequest
 from jupyter_localai.core.prompt import PromptBudget, build_messages
+from jupyter_localai.engines.fake import FakeEngine
 from jupyter_localai.kernel import extension
 from jupyter_localai.kernel.assistant import KernelAssistant
 from jupyter_localai.kernel.context.collect import collect_context
+from jupyter_localai.kernel.prefill import asks_the_assistant
 
 
 class PrefillRecorder:
@@ -201,3 +203,81 @@ def test_no_prefill_before_a_question_with_context(shell: Any) -> None:
     shell.run_cell("n = 1", store_history=True)
     time.sleep(0.2)
     assert engine.calls == [] and engine.pauses == [] and canary.touched == []
+
+
+class AskingRecorder(FakeEngine):
+    """Answers questions (a fixed code block) and records them, the prefills and the
+    pauses: what `%ai fix` sends can be compared with what was prefilled before it."""
+
+    supports_prefill = True
+
+    def __init__(self) -> None:
+        super().__init__(lambda _request: "```python\nx = 1\n```", model="fake", n_ctx=4096)
+        self.prefills: list[tuple[list[dict[str, str]], bool]] = []
+        self.pauses: list[str | None] = []
+        self.asked: list[list[dict[str, str]]] = []
+
+    def prefill(self, request: PrefillRequest) -> bool:
+        self.prefills.append((request.messages(self.n_ctx()), request.whole))
+        return True
+
+    def pause_prefill(self, session_id: str | None = None) -> None:
+        self.pauses.append(session_id)
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        self.asked.append(request.messages)
+        return super().generate(request)
+
+
+def asking_engine(shell: Any) -> AskingRecorder:
+    engine = AskingRecorder()
+    assistant = with_engine(shell, engine)  # type: ignore[arg-type]
+    assistant._local_model = assistant.settings.model  # the worker runs the default model
+    return engine
+
+
+def wait_for(condition: Any) -> None:
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_after_a_failing_cell_the_whole_fix_prompt_is_prefilled(shell: Any) -> None:
+    """`%ai fix`, the likely next question, then finds its whole prompt evaluated: the
+    prefill after the failing cell is exactly its first attempt's messages."""
+    engine = asking_engine(shell)
+    shell.run_cell("prices = [3, 4]\ntotal = sum(price)", store_history=True)
+    wait_for(lambda: engine.prefills)
+    prefilled, whole = engine.prefills[-1]
+    assert whole and "total = sum(price)" in prefilled[-1]["content"]
+    shell.run_cell("%ai fix --no-verify", store_history=True)
+    assert engine.asked, "the fix was not asked"
+    assert engine.asked[0] == prefilled
+    assert len(engine.pauses) == 1  # before the failing cell; the question did not pause
+
+
+def test_after_a_cell_that_runs_only_the_context_is_prefilled(shell: Any) -> None:
+    engine = asking_engine(shell)
+    shell.run_cell("def broken():\n    raise ValueError('x')", store_history=True)
+    shell.run_cell("ok = 1", store_history=True)
+    wait_for(lambda: any("ok = 1" in m[1]["content"] for m, _ in engine.prefills))
+    prefilled, whole = engine.prefills[-1]
+    assert not whole and prefilled[-1] == {"role": "user", "content": ""}
+
+
+def test_a_failing_question_to_the_assistant_prefills_no_fix(shell: Any) -> None:
+    """A cell asking the assistant that fails is not the user's code to fix."""
+    engine = asking_engine(shell)
+    shell.run_cell("1 / 0", store_history=True)  # an error a fix could be asked for
+    wait_for(lambda: engine.prefills)
+    assert not shell.run_cell("%ai fix --no-such-option", store_history=True).success
+    wait_for(lambda: len(engine.prefills) >= 2)
+    assert [whole for _, whole in engine.prefills] == [True, False]
+
+
+@pytest.mark.parametrize(("source", "asks"), [
+    ("%%ai\nplot df", True), ("%ai fix", True), ("# why?\n%ai explain 3\n%localai status", True),
+    ("%%localai -m big\nq", True), ("x = 1", False), ("%ai fix\nx = 1", False), ("%aix", False),
+    ("%%time\n%ai fix", False), ("", False), ("%timeit x", False)])
+def test_which_cells_only_ask_the_assistant(source: str, asks: bool) -> None:
+    assert asks_the_assistant(source) is asks

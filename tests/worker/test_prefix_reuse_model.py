@@ -133,3 +133,43 @@ def test_a_retry_reuses_the_whole_earlier_prompt_and_answers_as_it_does_cold(
     answer(model, earlier)  # the first attempt, as the worker answers it
     assert model.cached_prefix(retry) == len(earlier)
     assert answer(model, retry) == cold, "reusing the whole earlier prompt changed the answer"
+
+
+@pytest.mark.timeout(900)
+def test_a_prefilled_whole_prompt_answers_at_once_and_as_it_does_cold(
+        model: LoadedModel) -> None:
+    """After a failing cell the worker prefills `%ai fix`'s whole prompt. Its last batch
+    is the one a cold evaluation ends with, so the question reuses every token and the
+    logits still in the context: nothing is evaluated, and the answer is the cold one.
+    Any other decode in between (here the completion sequence's) replaces those logits,
+    and the prompt's last batch is then evaluated again."""
+    from jupyter_localai.worker.sequences import COMPLETION_SEQ
+
+    messages = [
+        {"role": "system", "content": "You are a coding assistant."},
+        {"role": "user", "content": f"Here is my notebook:\n{NOTEBOOK[:3000]}"},
+        {"role": "assistant", "content": "I have read the notebook. What should I do?"},
+        {"role": "user", "content": "This cell failed:\n```python\ndaily.resmple('M').sum()\n"
+                                    "```\nAttributeError: 'DataFrame' object has no attribute "
+                                    "'resmple'\n\nFix the cell."},
+    ]
+    prompt, _ = model.prompt_tokens(messages)
+    assert len(prompt) % PROMPT_CHUNK, "pick a prompt that does not end on a whole batch"
+    model.invalidate()
+    cold = answer(model, prompt)
+    assert len(cold) >= 8
+    model.invalidate()
+    model.eval_chunks(prompt, 0)  # as the worker's prefill of a whole prompt does
+    assert model.cached_prefix(prompt) == len(prompt)
+    assert model.cached_prefix(prompt[:-1]) < len(prompt) - 1  # another prompt: boundaries
+    assert answer(model, prompt) == cold, "answering from the prefill's logits changed it"
+
+    model.invalidate()
+    model.eval_chunks(prompt, 0)
+    batch = model.new_batch(8)
+    try:
+        model.eval_sequence(COMPLETION_SEQ, model.tokenize_text("x = 1"), 0, batch)
+    finally:
+        batch.close()
+    assert model.cached_prefix(prompt) == model.plan.last_boundary(prompt, len(prompt) - 1)
+    assert answer(model, prompt) == cold
