@@ -234,3 +234,21 @@ def test_a_hostile_object_is_never_touched(source: str) -> None:
     finally:
         Hostile.armed = False
     assert Hostile.touched == []
+
+
+RECORDS = np.array([("Alice", 25, 55.0), ("Bob", 45, 85.5)],
+                   dtype=[("name", "U10"), ("age", "i4"), ("weight", "f8")])
+
+
+@pytest.mark.parametrize("source", ["print(data.mean())", "m = np.sum(data)", "data * 2"])
+def test_arithmetic_on_whole_records_names_the_fields(source: str) -> None:
+    hint = hint_for(source, data=RECORDS)
+    assert "'name', 'age', 'weight'" in hint and "`data['age']`" in hint
+    assert not isinstance(hint, Hint)  # which field is meant is the user's choice: no edit
+    ns = namespace(data=RECORDS)  # the field the hint names runs
+    exec(compile(source.replace("data", "data['age']"), "<cell>", "exec"), ns)  # noqa: S102
+
+
+def test_a_plain_array_type_error_gets_no_records_hint() -> None:
+    ns = namespace(x=np.zeros(3))
+    assert not any("records" in h for h in error_hints(raised("x + 'a'", ns), "x + 'a'", ns))

@@ -88,6 +88,12 @@ def test_name_error_suggests_a_close_name_or_a_forgotten_import(run_cells: Any) 
     assert any("import pandas as pd" in s for s in last_error(shell).suggestions)
 
 
+def test_a_name_error_never_suggests_ipythons_own_history_names(run_cells: Any) -> None:
+    """`ii` is closest to IPython's `_ii` (the input two cells back); the user meant `i`."""
+    shell = run_cells("i = [2, 3]", "x = 1", "total = sum(ii)")
+    assert last_error(shell).suggestions == ["Did you mean: 'i'?"]
+
+
 def test_name_error_inside_a_function_uses_its_locals(run_cells: Any) -> None:
     shell = run_cells("def total(items):\n    subtotal = sum(items)\n    return subtotl\n",
                       "total([1, 2])")  # fmt: skip

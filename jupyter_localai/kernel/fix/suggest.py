@@ -36,6 +36,11 @@ _ALIASES = {
     "mpl": "import matplotlib as mpl", "nx": "import networkx as nx",
     "sk": "import sklearn as sk", "dt": "import datetime as dt",
 }  # fmt: skip
+# Names IPython keeps in the user's namespace for its own history and output cache (`_`,
+# `__`, `_ii`, `_i7`, `_7`, `_oh`, `In`, `Out`, ...). A typo of a user's variable is close to
+# them too (`ii` -> `_ii`, measured on a real notebook: the fix then kept the typo), and no
+# one means them; they are offered only for a name that itself looks like one.
+_SHELL_NAME = re.compile(r"_+|_i{1,3}\d*|_\d+|_(?:oh|ih|dh|sh)|In|Out|get_ipython|exit|quit")
 _NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
 _CANNOT_IMPORT = re.compile(r"cannot import name '([^']+)'")
 
@@ -190,7 +195,10 @@ def _name_hints(exc: NameError, source: str, user_ns: Mapping[str, Any]) -> list
     statement = _import_for(name, source)
     if statement is not None:  # a module's name: the import is meant, not a similar name
         return [f"Did you forget to import it? `{statement}`"]
-    return _did_you_mean(_close(name, itertools.chain(*scopes)))
+    candidates: Iterable[str] = itertools.chain(*scopes)
+    if not _SHELL_NAME.fullmatch(name):
+        candidates = (c for c in candidates if not _SHELL_NAME.fullmatch(c))
+    return _did_you_mean(_close(name, candidates))
 
 
 def _import_for(name: str, source: str = "") -> str | None:

@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from ..failure import MISSING, Failure
+from ..failure import MISSING, Failure, is_safe
 from ..hint import Hint, operand, unique_replace
 from . import rule
 
@@ -129,3 +129,45 @@ def reshape_rule(f: Failure) -> list[str]:
             f"shapes that fit are {size} = {shown}.{minus_one}"
         )
     ]
+
+
+# Arithmetic on a structured array's whole records ---------------------------------------------
+
+def _structured_arrays(f: Failure) -> list[tuple[ast.expr, Any]]:
+    """(node, array) of the structured numpy arrays the failing line reads, in order."""
+    np = sys.modules.get("numpy")
+    if np is None:
+        return []
+    found: list[tuple[ast.expr, Any]] = []
+    for node in f.line_nodes:
+        if not isinstance(node, ast.Name | ast.Attribute | ast.Subscript):
+            continue
+        value = f.resolve(node)
+        if (type(value) is np.ndarray and value.dtype.names
+                and all(v is not value for _, v in found)):
+            found.append((node, value))
+    return found
+
+
+@rule(TypeError)
+def structured_array_rule(f: Failure) -> list[str]:
+    """`data.mean()`, `np.sum(data)` or `data + 1` on an array of records (a structured
+    dtype): numpy has no arithmetic on whole records; a field is an ordinary array."""
+    # numpy's no-loop error keeps the ufunc and dtypes in its args, so `f.message` (plain
+    # args only) is empty: that numpy raised it, with records on the line, is what counts.
+    if not (is_safe(f.exc) and type(f.exc).__module__.startswith("numpy")):
+        return []
+    hints: list[str] = []
+    for node, array in _structured_arrays(f):
+        name = operand(f, node)
+        fields = list(array.dtype.names)
+        numeric = [field for field in fields if array.dtype[field].kind in "biuf"]
+        if not numeric:
+            continue
+        hints.append(
+            f"`{name}` is a structured array of records with fields "
+            f"{', '.join(repr(field) for field in fields)}: numpy cannot add or average whole "
+            f"records. Take one numeric field, an ordinary array: `{name}[{numeric[0]!r}]` "
+            f"(e.g. `{name}[{numeric[0]!r}].mean()`); `{name}.shape` is still the records' shape."
+        )
+    return hints[:1]
