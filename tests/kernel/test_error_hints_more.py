@@ -244,9 +244,19 @@ RECORDS = np.array([("Alice", 25, 55.0), ("Bob", 45, 85.5)],
 def test_arithmetic_on_whole_records_names_the_fields(source: str) -> None:
     hint = hint_for(source, data=RECORDS)
     assert "'name', 'age', 'weight'" in hint and "`data['age']`" in hint
-    assert not isinstance(hint, Hint)  # which field is meant is the user's choice: no edit
     ns = namespace(data=RECORDS)  # the field the hint names runs
     exec(compile(source.replace("data", "data['age']"), "<cell>", "exec"), ns)  # noqa: S102
+
+
+@pytest.mark.parametrize(("source", "result"), [
+    ("m = data.mean()", {"age": 35.0, "weight": 70.25}), ("m = np.sum(data)", {"age": 70, "weight": 140.5})])
+def test_a_reduction_of_whole_records_is_rewritten_per_numeric_field(
+        source: str, result: dict[str, float]) -> None:
+    assert fixed(source, hint_for(source, data=RECORDS), data=RECORDS)["m"] == result
+
+
+def test_records_in_arithmetic_get_no_edit() -> None:
+    assert not isinstance(hint_for("data * 2", data=RECORDS), Hint)  # which field: the user's
 
 
 def test_a_plain_array_type_error_gets_no_records_hint() -> None:

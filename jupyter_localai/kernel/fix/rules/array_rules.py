@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from ..failure import MISSING, Failure, is_safe
-from ..hint import Hint, operand, unique_replace
+from ..hint import Hint, code, operand, unique_replace
 from . import rule
 
 # A 1-D array that does not broadcast against a 2-D one --------------------------------------
@@ -149,10 +149,34 @@ def _structured_arrays(f: Failure) -> list[tuple[ast.expr, Any]]:
     return found
 
 
+_REDUCTIONS = frozenset({"mean", "sum", "std", "var", "min", "max", "median", "prod"})
+
+
+def _reduction_of(f: Failure, array_node: ast.expr) -> tuple[ast.Call, str] | None:
+    """The call on the failing line that reduces the array `array_node` names as a whole
+    (`data.mean()`, `np.sum(data)`), with the reduction's name; else None."""
+    text = code(f, array_node)
+    for node in f.line_nodes:
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        name = node.func.attr
+        if name not in _REDUCTIONS or node.keywords:
+            continue
+        if not node.args and code(f, node.func.value) == text:
+            return node, name
+        owner = f.lookup(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
+        if (len(node.args) == 1 and code(f, node.args[0]) == text
+                and getattr(owner, "__name__", "") == "numpy"):
+            return node, name
+    return None
+
+
 @rule(TypeError)
 def structured_array_rule(f: Failure) -> list[str]:
     """`data.mean()`, `np.sum(data)` or `data + 1` on an array of records (a structured
-    dtype): numpy has no arithmetic on whole records; a field is an ordinary array."""
+    dtype): numpy has no arithmetic on whole records; a field is an ordinary array. A
+    reduction of the whole array is rewritten as the same reduction of each numeric field
+    (`{'age': data['age'].mean(), ...}`), what "the mean of the records" can mean."""
     # numpy's no-loop error keeps the ufunc and dtypes in its args, so `f.message` (plain
     # args only) is empty: that numpy raised it, with records on the line, is what counts.
     if not (is_safe(f.exc) and type(f.exc).__module__.startswith("numpy")):
@@ -164,10 +188,18 @@ def structured_array_rule(f: Failure) -> list[str]:
         numeric = [field for field in fields if array.dtype[field].kind in "biuf"]
         if not numeric:
             continue
-        hints.append(
+        text = (
             f"`{name}` is a structured array of records with fields "
             f"{', '.join(repr(field) for field in fields)}: numpy cannot add or average whole "
             f"records. Take one numeric field, an ordinary array: `{name}[{numeric[0]!r}]` "
             f"(e.g. `{name}[{numeric[0]!r}].mean()`); `{name}.shape` is still the records' shape."
         )
+        reduction = _reduction_of(f, node)
+        edit = None
+        if reduction is not None:
+            call, method = reduction
+            per_field = (f"{{field: {name}[field].{method}() for field in "
+                         f"{tuple(numeric)!r}}}")
+            edit = unique_replace(f, call, per_field)
+        hints.append(Hint(text, edit=edit) if edit is not None else text)
     return hints[:1]
