@@ -56,7 +56,7 @@ from perf_sides import (
 )
 
 from jupyter_localai.config import DEFAULT_MODEL
-from jupyter_localai.core.tasks import TaskRequest, task_text
+from jupyter_localai.core.task_request import TaskRequest, task_text
 from jupyter_localai.models import resolve_model
 from jupyter_localai.worker.protocol import physical_cores
 

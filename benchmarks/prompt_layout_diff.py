@@ -28,7 +28,7 @@ from eval_tasks import TASKS_DIR, load_tasks
 from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_localai.core import prompt as current
-from jupyter_localai.core.tasks import TaskRequest, task_text
+from jupyter_localai.core.task_request import TaskRequest, task_text
 from jupyter_localai.kernel.context.collect import collect_context
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from . import defaults
 from .context import NotebookContext
-from .tasks import TASKS, TaskRequest
+from .task_request import TASKS, TaskRequest
 
 MAX_RETRIES = 10
 # Caps on what one request may ask for, far above any real use, so that a body within the

@@ -23,6 +23,7 @@ from . import defaults
 from .context import NotebookContext
 from .errors import NotSupportedError
 from .prompt import PromptBudget, prefill_messages
+from .task_request import TaskRequest, first_messages, redacted_request
 
 
 @dataclass
@@ -185,8 +186,6 @@ class PrefillRequest:
         """How every single-turn request on this context begins, for a window of `n_ctx`;
         with a `task`, that request's whole first prompt."""
         if self.task:
-            from .tasks import TaskRequest, first_messages, redacted_request  # tasks imports us
-
             request = redacted_request(TaskRequest(
                 self.task, context=self.context, max_tokens=self.max_tokens,
                 context_tokens=self.context_tokens, session_id=self.session_id))

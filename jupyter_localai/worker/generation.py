@@ -308,4 +308,3 @@ class Generator:
             if evaluated:
                 self.kv.save_state(model, session)
         self.channel.send({"type": "warm", "stats": self.warm_stats()})
-
