@@ -24,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from perf import DECODE_TOKENS, decode_pairs, magic_ask
+from perf import DECODE_TOKENS, decode_ask, decode_bench, magic_ask, paired_rates
 from perf_kernel import BenchKernel
+from perf_llamacpp import build
 from perf_notebooks import DECODE_QUESTION, notebook_cells
 
 from jupyter_localai.config import DEFAULT_MODEL
@@ -52,7 +53,8 @@ def main() -> None:
                     raise RuntimeError(f"notebook cell failed: {error}")
             kernel.start_assistant()
             _, reply = magic_ask(kernel, DECODE_QUESTION, ASK)  # the prompt, warm from now on
-            paired = decode_pairs(kernel, path, threads, int(reply["timings"]["prompt_tokens"]),
+            paired = paired_rates(kernel, decode_bench(build(), path, threads),
+                                  decode_ask(kernel), int(reply["timings"]["prompt_tokens"]),
                                   args.rounds, idle=[kernel.pid])
         finally:
             kernel.close()

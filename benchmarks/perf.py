@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from perf_kernel import BenchKernel
 from perf_llamacpp import build as build_llama_bench
-from perf_llamacpp import run_llama_bench
+from perf_llamacpp import llama_bench_prompt, run_llama_bench
 from perf_notebooks import (
     COLD_QUESTION,
     DECODE_QUESTION,
@@ -64,7 +65,7 @@ log = logging.getLogger("perf")
 RESULTS = Path(__file__).resolve().parent / "results"
 ASK_TOKENS = 32  # cold and warm questions: time to first token is what is measured
 DECODE_TOKENS = 96
-DECODE_PAIRS = 3  # the magic's decode asks measured between llama-bench runs
+DECODE_PAIRS = 3  # the magic's cold and decode asks measured between llama-bench runs
 FIX_TOKENS = 160
 PEER_SYSTEM = "You are a helpful Jupyter AI assistant. Current time: {now}."
 
@@ -189,7 +190,7 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
         replies.append(reply)
         sent = kernel.sent_messages()
         if "llamacpp" not in run.args.skip:
-            decode_beside_llamacpp(run, n_cells, kernel, 2 if run.args.quick else DECODE_PAIRS)
+            beside_llamacpp(run, n_cells, kernel, 2 if run.args.quick else DECODE_PAIRS)
     finally:
         kernel.close()
     n_asks = len(questions) + 1
@@ -200,48 +201,85 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
         bench_llamacpp(run, n_cells)
 
 
-def decode_beside_llamacpp(run: Run, n_cells: int, kernel: BenchKernel, pairs: int) -> None:
-    """The magic's decode ask `pairs` more times beside llama-bench (`decode_pairs`), the
-    other contenders idle too.
+def beside_llamacpp(run: Run, n_cells: int, kernel: BenchKernel, pairs: int) -> None:
+    """The magic's cold ask and its decode ask `pairs` more times each, beside llama-bench
+    on the same work (`paired_rates`), the other contenders idle too.
 
-    This CPU's speed drifts 10-20% over minutes (llama-bench alone: 26-40 tokens/s on
-    adjacent runs here), so a llama-bench figure taken minutes after the magic's ask
-    (`bench_llamacpp`) moves its ratio by as much as the gap being measured.
+    This CPU's speed drifts 10-20% over minutes (llama-bench alone: 26-40 decode tokens/s
+    and 151-187 prompt tokens/s on adjacent runs here), so a llama-bench figure taken
+    minutes after the magic's ask (`bench_llamacpp`) moves its ratio by as much as the gap
+    being measured.
     """
-    depth = next(r["prompt_tokens"] for r in run.rows if r["notebook"] == n_cells
-                 and r["side"] == "magic" and r["measure"] == "decode")
-    paired = decode_pairs(kernel, run.path, run.threads, depth, pairs,
-                          idle=[run.peer.process.pid, run.server.process.pid, kernel.pid])
-    run.extra.setdefault("llamacpp_paired", {})[n_cells] = paired
-    log.info("%4d cells magic decode beside llama-bench: %s", n_cells,
-             " ".join(f"{r:.3f}" for r in paired["ratios"]))
-
-
-def decode_pairs(kernel: BenchKernel, model_path: str, threads: int, depth: int, pairs: int,
-                 idle: list[int]) -> dict[str, Any]:
-    """The magic's decode ask `pairs` times, each between two llama-bench decode runs at
-    its depth (the first at `depth`), so that each ratio compares runs seconds apart; the
-    process trees `idle` are idle before each run. Also what the kernel and this process
-    used while each answer ran (% of one core): the receiving side's share of the cores."""
+    idle = [run.peer.process.pid, run.server.process.pid, kernel.pid]
     binary = build_llama_bench()
+    sides = (("llamacpp_paired", "decode", decode_bench(binary, run.path, run.threads),
+              decode_ask(kernel)),
+             ("llamacpp_prompt_paired", "cold", prompt_bench(binary, run.path, run.threads),
+              cold_ask(kernel)))
+    for key, measure, bench, ask in sides:
+        if measure == "cold":  # the cells asked since make the prompt longer: learn its length
+            _, start = ask()
+        else:
+            start = next(r["prompt_tokens"] for r in run.rows if r["notebook"] == n_cells
+                         and r["side"] == "magic" and r["measure"] == measure)
+        paired = paired_rates(kernel, bench, ask, start, pairs, idle)
+        run.extra.setdefault(key, {})[n_cells] = paired
+        log.info("%4d cells magic %s beside llama-bench: %s", n_cells, measure,
+                 " ".join(f"{r:.3f}" for r in paired["ratios"]))
 
-    def bench(at: int) -> float:
-        wait_until_idle(idle)
-        return run_llama_bench(binary, model_path, threads=threads, n_prompt=16,
-                               n_gen=DECODE_TOKENS, depth=at, reps=1).decode_tok_s
 
-    benches, magic, cpu = [bench(depth)], [], []
+def decode_bench(binary: Path, model_path: str, threads: int) -> Callable[[int], float]:
+    """llama-bench's decode rate of `DECODE_TOKENS` after a given depth."""
+    return lambda depth: run_llama_bench(binary, model_path, threads=threads, n_prompt=16,
+                                         n_gen=DECODE_TOKENS, depth=depth, reps=1).decode_tok_s
+
+
+def prompt_bench(binary: Path, model_path: str, threads: int) -> Callable[[int], float]:
+    """llama-bench's prompt rate for a prompt of a given length from an empty cache."""
+    return lambda n_prompt: llama_bench_prompt(binary, model_path, threads=threads,
+                                               n_prompt=n_prompt)
+
+
+def decode_ask(kernel: BenchKernel) -> Callable[[], tuple[float, int]]:
+    """The magic's decode ask: its decode rate and its prompt's length."""
+    def ask() -> tuple[float, int]:
+        _, reply = magic_ask(kernel, DECODE_QUESTION, f"--max-tokens {DECODE_TOKENS} --retries 0")
+        return engine_figures(reply)["engine_decode_tok_s"], int(reply["timings"]["prompt_tokens"])
+    return ask
+
+
+def cold_ask(kernel: BenchKernel) -> Callable[[], tuple[float, int]]:
+    """The magic's cold ask on an emptied cache: its prompt rate and its prompt's length."""
+    def ask() -> tuple[float, int]:
+        kernel.reset_cache()
+        _, reply = magic_ask(kernel, COLD_QUESTION, f"--max-tokens {ASK_TOKENS} --retries 0")
+        if int(reply["timings"]["cached_tokens"]):
+            raise RuntimeError("the paired cold ask found tokens cached after a reset")
+        return engine_figures(reply)["engine_prompt_tok_s"], int(reply["timings"]["prompt_tokens"])
+    return ask
+
+
+def paired_rates(kernel: BenchKernel, bench: Callable[[int], float],
+                 ask: Callable[[], tuple[float, int]], at: int, pairs: int,
+                 idle: list[int]) -> dict[str, Any]:
+    """`ask` (the magic's rate and its prompt's length) `pairs` times, each between two
+    llama-bench runs (`bench`, a rate for that length; the first at `at`), so that each
+    ratio compares runs seconds apart; the process trees `idle` are idle before each run.
+    Also what the kernel and this process used while each answer ran (% of one core): the
+    receiving side's share of the cores."""
+    wait_until_idle(idle)
+    benches, magic, cpu = [bench(at)], [], []
     for _ in range(pairs):
         wait_until_idle(idle)
         with CpuDuring([], [kernel.pid, os.getpid()]) as during:
-            _, reply = magic_ask(kernel, DECODE_QUESTION, f"--max-tokens {DECODE_TOKENS} --retries 0")
-        magic.append(engine_figures(reply)["engine_decode_tok_s"])
+            rate, at = ask()
+        magic.append(rate)
         cpu.append(during.used)
-        depth = int(reply["timings"]["prompt_tokens"])
-        benches.append(bench(depth))
+        wait_until_idle(idle)
+        benches.append(bench(at))
     ratios = [rate / ((benches[i] + benches[i + 1]) / 2) for i, rate in enumerate(magic)]
-    return {"magic_decode_tok_s": magic, "llamacpp_decode_tok_s": [round(b, 2) for b in benches],
-            "ratios": [round(r, 3) for r in ratios], "depth": depth,
+    return {"magic_tok_s": magic, "llamacpp_tok_s": [round(b, 2) for b in benches],
+            "ratios": [round(r, 3) for r in ratios], "tokens": at,
             "kernel_and_benchmark_cpu_pct_during": cpu}
 
 

@@ -129,12 +129,25 @@ class CFigures:
 def run_llama_bench(binary: Path, model: str, *, threads: int, n_prompt: int = 512,
                     n_gen: int = 96, depth: int = 512, reps: int = 5) -> CFigures:
     """Prompt processing of `n_prompt` tokens, and decoding of `n_gen` after `depth`."""
-    common = ["-m", model, "-t", str(threads), "-b", "512", "-ub", "512", "-fa", "0",
-              "-ctk", "f16", "-ctv", "f16", "-r", str(reps), "-o", "json"]
+    common = _common_args(model, threads, reps)
     prompt = _bench(binary, [*common, "-p", str(n_prompt), "-n", "0"])
     decode = _bench(binary, [*common, "-p", "0", "-n", str(n_gen), "-d", str(depth)])
     return CFigures(prompt["avg_ts"], prompt["stddev_ts"], decode["avg_ts"], decode["stddev_ts"],
                     n_prompt, n_gen, depth, str(prompt.get("build_commit", "")))
+
+
+def llama_bench_prompt(binary: Path, model: str, *, threads: int, n_prompt: int,
+                       reps: int = 1) -> float:
+    """Prompt processing of `n_prompt` tokens from an empty cache, tokens per second."""
+    return float(_bench(binary, [*_common_args(model, threads, reps), "-p", str(n_prompt),
+                               "-n", "0"])["avg_ts"])
+
+
+def _common_args(model: str, threads: int, reps: int) -> list[str]:
+    """The settings every run shares with the worker's: threads, 512-token batches, no
+    flash attention, an f16 cache, JSON out."""
+    return ["-m", model, "-t", str(threads), "-b", "512", "-ub", "512", "-fa", "0",
+            "-ctk", "f16", "-ctv", "f16", "-r", str(reps), "-o", "json"]
 
 
 def _bench(binary: Path, args: list[str]) -> dict[str, float]:

@@ -134,15 +134,19 @@ def llamacpp_ratios(run: Run, n: int) -> dict[str, Any]:
         rates = [x for x in map(_prompt_rate, rows) if x]
         return statistics.median(rates) if rates else None
 
-    paired = run.extra.get("llamacpp_paired", {}).get(n)
-    unpaired = _ratio(med("magic", "decode", "engine_decode_tok_s"), decode)
+    def paired(key: str, unpaired: float | None) -> float | None:
+        # Beside llama-bench run just before and after each ask (`beside_llamacpp`): the
+        # median of those ratios; the figure against the run minutes later kept beside it.
+        pairs = run.extra.get(key, {}).get(n)
+        return round(statistics.median(pairs["ratios"]), 3) if pairs else unpaired
+
+    decode_unpaired = _ratio(med("magic", "decode", "engine_decode_tok_s"), decode)
+    prompt_unpaired = _ratio(med("magic", "cold", "engine_prompt_tok_s"), prompt)
     return {
-        # Beside llama-bench run just before and after each ask (`decode_beside_llamacpp`):
-        # the median of those ratios; the figure against the run minutes later beside it.
-        "magic_decode_vs_llamacpp": (round(statistics.median(paired["ratios"]), 3)
-                                     if paired else unpaired),
-        "magic_decode_vs_llamacpp_unpaired": unpaired,
-        "magic_prompt_vs_llamacpp": _ratio(med("magic", "cold", "engine_prompt_tok_s"), prompt),
+        "magic_decode_vs_llamacpp": paired("llamacpp_paired", decode_unpaired),
+        "magic_decode_vs_llamacpp_unpaired": decode_unpaired,
+        "magic_prompt_vs_llamacpp": paired("llamacpp_prompt_paired", prompt_unpaired),
+        "magic_prompt_vs_llamacpp_unpaired": prompt_unpaired,
         "magic_cell_decode_vs_llamacpp": _ratio(med("magic", "decode", "decode_tok_s"), decode),
         "magic_cell_prompt_vs_llamacpp": _ratio(rate("magic"), prompt),
         "server_decode_vs_llamacpp": _ratio(med("server", "decode", "decode_tok_s"), decode),
