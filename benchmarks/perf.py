@@ -217,12 +217,16 @@ def beside_llamacpp(run: Run, n_cells: int, kernel: BenchKernel, pairs: int) -> 
              ("llamacpp_prompt_paired", "cold", prompt_bench(binary, run.path, run.threads),
               cold_ask(kernel)))
     for key, measure, bench, ask in sides:
-        if measure == "cold":  # the cells asked since make the prompt longer: learn its length
+        if measure == "cold":
+            # No prefill between the reset and the ask (a cell run starts one), and the cells
+            # asked since make the prompt longer: an unmeasured first ask learns its length.
+            kernel.execute("%config LocalAI.prefill = False", store_history=False)
             _, start = ask()
         else:
             start = next(r["prompt_tokens"] for r in run.rows if r["notebook"] == n_cells
                          and r["side"] == "magic" and r["measure"] == measure)
         paired = paired_rates(kernel, bench, ask, start, pairs, idle)
+        kernel.execute("%config LocalAI.prefill = True", store_history=False)
         run.extra.setdefault(key, {})[n_cells] = paired
         log.info("%4d cells magic %s beside llama-bench: %s", n_cells, measure,
                  " ".join(f"{r:.3f}" for r in paired["ratios"]))
