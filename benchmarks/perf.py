@@ -255,7 +255,7 @@ def decode_ask(kernel: BenchKernel) -> Callable[[], tuple[float, int]]:
 def cold_ask(kernel: BenchKernel) -> Callable[[], tuple[float, int]]:
     """The magic's cold ask on an emptied cache: its prompt rate and its prompt's length."""
     def ask() -> tuple[float, int]:
-        kernel.reset_cache()
+        kernel.reset_cache(states=True)  # else the notebook's saved state is restored
         _, reply = magic_ask(kernel, COLD_QUESTION, f"--max-tokens {ASK_TOKENS} --retries 0")
         if int(reply["timings"]["cached_tokens"]):
             raise RuntimeError("the paired cold ask found tokens cached after a reset")

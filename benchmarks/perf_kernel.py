@@ -144,8 +144,10 @@ class BenchKernel:
     def worker_pid(self) -> int:
         return int(self.probe("__import__('_localai_bench').engine.status()['pid']"))
 
-    def reset_cache(self) -> None:
-        self.execute("__import__('_localai_bench').engine.reset_cache()", store_history=False)
+    def reset_cache(self, *, states: bool = False) -> None:
+        """Empty the worker's cache (with `states`, its saved notebook states too)."""
+        self.execute(f"__import__('_localai_bench').engine.reset_cache(states={states})",
+                     store_history=False)
 
     def last_reply(self) -> dict[str, Any]:
         return self.probe("__import__('jupyter_localai').last_reply().to_json()")

@@ -275,9 +275,11 @@ class WorkerEngine(Engine):
         """Exact prompt tokens of `messages` after the model's chat template."""
         return int(self._call("tokenize", timeout, messages=messages)["count"])
 
-    def reset_cache(self, timeout: float = 120.0) -> None:
-        """Forget the KV cache, so the next prompt is processed cold (benchmarks, tests)."""
-        self._call("reset", timeout)
+    def reset_cache(self, timeout: float = 120.0, *, states: bool = False) -> None:
+        """Forget the KV cache (benchmarks, tests); with `states`, the notebooks' saved
+        states too, so that the next prompt is processed cold even in a notebook answered
+        before (without, it may restore that notebook's state)."""
+        self._call("reset", timeout, states=states)
 
     def cancel(self, request_id: str) -> bool:
         """Cancel a queued or running request by id; False if it is not pending."""

@@ -164,6 +164,20 @@ class KVStateStore:
             except OSError as exc:
                 log.warning("could not remove %s: %s", state.path, exc)
 
+    def clear(self) -> None:
+        """Drop every state and its file, after the writes already queued, so that the
+        next prompt is evaluated cold (benchmarks and tests measuring a cold answer)."""
+        self.flush()
+        with self._lock:
+            states = list(self._states.values())
+            self._states.clear()
+        for state in states:
+            if state.path is not None:
+                try:
+                    state.path.unlink(missing_ok=True)
+                except OSError as exc:
+                    log.warning("could not remove %s: %s", state.path, exc)
+
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until pending disk writes are done (tests, shutdown)."""
         if self.disk_dir is None:

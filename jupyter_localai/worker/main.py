@@ -167,6 +167,8 @@ class Worker:
             elif op == "reset":
                 if self.model is not None:
                     self.model.invalidate()
+                if job.get("states") and self.kv.states is not None:
+                    self.kv.states.clear()
                 self.channel.send({"type": "reset", "id": job.get("id")})
             else:
                 self.generator.answer(self.model, job)

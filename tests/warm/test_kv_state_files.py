@@ -236,3 +236,16 @@ def test_stale_temporary_files_are_removed(folder: Path, root: Path) -> None:
 
 def test_the_signed_layout_is_in_use() -> None:
     assert signed_format()
+
+
+def test_clear_drops_every_state_and_its_file_after_the_queued_writes(
+    folder: Path, root: Path,
+) -> None:
+    store = store_on(folder, root)
+    store.put("a.ipynb", tokens(1, 2, 3), b"a" * 64)
+    store.put("b.ipynb", tokens(4, 5, 6), b"b" * 64)
+    store.clear()
+    assert store.stats()["kv_states"] == 0
+    assert not list(folder.glob("*.kv"))
+    assert store.best_match(tokens(1, 2, 3)) == (None, 0)
+    assert store_on(folder, root).stats()["kv_states"] == 0  # nothing for a restarted worker

@@ -51,6 +51,23 @@ def test_switching_among_three_notebooks_restores_each_and_answers_as_cold(
     assert warm_engine.ping()["warm"]["kv_restores"] >= 1
 
 
+def test_a_reset_with_states_forgets_the_saved_ones_and_answers_cold_again(
+    warm_engine: WorkerEngine, kv_dir: Path,
+) -> None:
+    reference = cold(warm_engine, "e")
+    warm_engine.generate(request(notebook("e"), QUESTION, "e")).result()  # saves e's state
+    warm_engine.reset_cache()
+    restored = warm_engine.generate(request(notebook("e"), QUESTION, "e")).result()
+    assert restored.cached_tokens > 0  # a plain reset keeps the notebooks' states
+
+    warm_engine.reset_cache(states=True)
+    assert warm_engine.ping()["warm"]["kv_states"] == 0
+    assert not any(kv_dir.rglob("*.kv"))
+    again = warm_engine.generate(request(notebook("e"), QUESTION, "e")).result()
+    assert again.cached_tokens == 0
+    assert again.text == reference.text
+
+
 def test_a_prefilled_notebook_answers_warm_and_as_cold(warm_engine: WorkerEngine) -> None:
     reference = cold(warm_engine, "d")
     warm_engine.reset_cache()
