@@ -65,7 +65,7 @@ log = logging.getLogger("perf")
 RESULTS = Path(__file__).resolve().parent / "results"
 ASK_TOKENS = 32  # cold and warm questions: time to first token is what is measured
 DECODE_TOKENS = 96
-DECODE_PAIRS = 3  # the magic's cold and decode asks measured between llama-bench runs
+LLAMACPP_PAIRS = 3  # the magic's cold and decode asks measured between llama-bench runs
 FIX_TOKENS = 160
 PEER_SYSTEM = "You are a helpful Jupyter AI assistant. Current time: {now}."
 
@@ -190,7 +190,7 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
         replies.append(reply)
         sent = kernel.sent_messages()
         if "llamacpp" not in run.args.skip:
-            beside_llamacpp(run, n_cells, kernel, 2 if run.args.quick else DECODE_PAIRS)
+            beside_llamacpp(run, n_cells, kernel, 2 if run.args.quick else LLAMACPP_PAIRS)
     finally:
         kernel.close()
     n_asks = len(questions) + 1
@@ -212,24 +212,27 @@ def beside_llamacpp(run: Run, n_cells: int, kernel: BenchKernel, pairs: int) -> 
     """
     idle = [run.peer.process.pid, run.server.process.pid, kernel.pid]
     binary = build_llama_bench()
-    sides = (("llamacpp_paired", "decode", decode_bench(binary, run.path, run.threads),
-              decode_ask(kernel)),
-             ("llamacpp_prompt_paired", "cold", prompt_bench(binary, run.path, run.threads),
-              cold_ask(kernel)))
-    for key, measure, bench, ask in sides:
-        if measure == "cold":
-            # No prefill between the reset and the ask (a cell run starts one), and the cells
-            # asked since make the prompt longer: an unmeasured first ask learns its length.
-            kernel.execute("%config LocalAI.prefill = False", store_history=False)
-            _, start = ask()
-        else:
-            start = next(r["prompt_tokens"] for r in run.rows if r["notebook"] == n_cells
-                         and r["side"] == "magic" and r["measure"] == measure)
-        paired = paired_rates(kernel, bench, ask, start, pairs, idle)
-        kernel.execute("%config LocalAI.prefill = True", store_history=False)
+
+    def record(key: str, measure: str, paired: dict[str, Any]) -> None:
         run.extra.setdefault(key, {})[n_cells] = paired
         log.info("%4d cells magic %s beside llama-bench: %s", n_cells, measure,
                  " ".join(f"{r:.3f}" for r in paired["ratios"]))
+
+    depth = next(r["prompt_tokens"] for r in run.rows if r["notebook"] == n_cells
+                 and r["side"] == "magic" and r["measure"] == "decode")
+    record("llamacpp_paired", "decode", paired_rates(
+        kernel, decode_bench(binary, run.path, run.threads), decode_ask(kernel), depth, pairs,
+        idle))
+    # No prefill between the reset and the cold ask (a cell run starts one); the cells
+    # asked since made the prompt longer, so an unmeasured first ask learns its length.
+    kernel.execute("%config LocalAI.prefill = False", store_history=False)
+    try:
+        ask = cold_ask(kernel)
+        _, length = ask()
+        record("llamacpp_prompt_paired", "cold", paired_rates(
+            kernel, prompt_bench(binary, run.path, run.threads), ask, length, pairs, idle))
+    finally:
+        kernel.execute("%config LocalAI.prefill = True", store_history=False)
 
 
 def decode_bench(binary: Path, model_path: str, threads: int) -> Callable[[int], float]:

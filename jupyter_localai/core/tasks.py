@@ -20,11 +20,7 @@ from .engine import Engine, Generation, GenerationRequest
 from .rehearsal_fixes import FailureOf, quick_fix, rehearsal_fix, rewritten_reply
 from .repairs import repaired, with_missing_imports
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
-from .task_request import (
-    TaskRequest,
-    first_messages,
-    redacted_request,
-)
+from .task_request import TaskRequest, first_messages, redacted_request
 
 # Runs a candidate in a copy of the kernel; returns None when it ran, else the error text.
 Verifier = Callable[[str], "str | None"]

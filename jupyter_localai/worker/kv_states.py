@@ -170,13 +170,8 @@ class KVStateStore:
         self.flush()
         with self._lock:
             states = list(self._states.values())
-            self._states.clear()
         for state in states:
-            if state.path is not None:
-                try:
-                    state.path.unlink(missing_ok=True)
-                except OSError as exc:
-                    log.warning("could not remove %s: %s", state.path, exc)
+            self.forget(state)
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until pending disk writes are done (tests, shutdown)."""
