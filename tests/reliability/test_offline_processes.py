@@ -72,6 +72,16 @@ def audited_server(tmp_path: Path, default_model_path: str) -> Iterator[JupyterS
         server.stop()
 
 
+def _remote_addresses(process: psutil.Process) -> list[tuple[int, str]]:
+    """(pid, remote ip) of each connected inet socket `process` holds; none once it ended
+    (another extension's short-lived helper, such as jupyter_lsp's `npm prefix -g`)."""
+    try:
+        connections = process.net_connections(kind="inet")
+    except psutil.NoSuchProcess:
+        return []
+    return [(process.pid, c.raddr.ip) for c in connections if c.raddr]
+
+
 def _is_loopback(host: str) -> bool:
     if host in ("localhost", "ip6-localhost"):
         return True
@@ -103,8 +113,7 @@ def test_server_kernel_and_worker_connect_to_loopback_only(
         # Everything that holds a socket now, C code included: the server's process tree.
         tree = [psutil.Process(server.process.pid)]  # type: ignore[union-attr]
         tree += tree[0].children(recursive=True)
-        held = [(p.pid, c.raddr.ip) for p in tree for c in p.net_connections(kind="inet")
-                if c.raddr]
+        held = [(pid, ip) for p in tree for pid, ip in _remote_addresses(p)]
     finally:
         kernel.shutdown()
     records = [json.loads(line) for line in server.audit_log.read_text().splitlines()]  # type: ignore[attr-defined]

@@ -119,6 +119,24 @@ class KernelChannel:
         return result
 
 
+def _descendants_running(pid: int, module: str) -> list[psutil.Process]:
+    """The processes under `pid` whose command line names `module`. Other extensions start
+    passing children of their own (jupyter_lsp runs `npm prefix -g` at start, for seconds on
+    a slow machine), so a count of all children says nothing about the model's workers."""
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if module in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue  # a short-lived helper ended while it was listed
+    return found
+
+
+def _model_workers(server_pid: int) -> list[int]:
+    return [worker.pid for worker in _descendants_running(server_pid, "jupyter_localai.worker")]
+
+
 async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_server):
     url = jupyter_server.url
     status = await _wait_ready(jupyter_server)
@@ -126,7 +144,7 @@ async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_serv
     served_before = status["requests_served"]
     assert jupyter_server.process is not None
     server_pid = jupyter_server.process.pid
-    workers_before = [p.pid for p in psutil.Process(server_pid).children(recursive=True)]
+    workers_before = _model_workers(server_pid)
     assert len(workers_before) == 1  # the resident model's worker
 
     kernel = await _get(
@@ -167,16 +185,10 @@ async def test_ai_magic_in_a_kernel_uses_the_servers_resident_model(jupyter_serv
     status = await _get(jupyter_server, "api/localai/status")
     assert status["requests_served"] > served_before  # the server's model answered
     # ... and no model worker was started for the kernel
-    kernel_process = [
-        p
-        for p in psutil.Process(server_pid).children(recursive=True)
-        if p.pid not in workers_before and "ipykernel" in " ".join(p.cmdline())
-    ]
+    kernel_process = _descendants_running(server_pid, "ipykernel")
     assert len(kernel_process) == 1
-    assert not any(
-        "jupyter_localai.worker" in " ".join(c.cmdline())
-        for c in kernel_process[0].children(recursive=True)
-    )
+    assert not _descendants_running(kernel_process[0].pid, "jupyter_localai.worker")
+    assert _model_workers(server_pid) == workers_before
 
     # stopping the server stops the worker that owned the model
     worker = psutil.Process(workers_before[0])
