@@ -23,7 +23,10 @@ HOLDOUT = ev.load_tasks(ev.HOLDOUT_DIR)
 # Second held-out round: written blind (without reading the suite, the first held-out set or
 # the assistant's checks and hints), before that session's quality work.
 HOLDOUT2 = ev.load_tasks(BENCH_DIR / "tasks_holdout2")
-ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2
+# Third held-out round: written blind the same way (without reading the suite, the earlier
+# held-out rounds or the assistant's checks, hints and prompts).
+HOLDOUT3 = ev.load_tasks(BENCH_DIR / "tasks_holdout3")
+ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3
 FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
@@ -57,6 +60,16 @@ def test_second_holdout_round_is_new_and_balanced():
     assert len(set(ids)) == len(ids)
     assert not set(ids) & (set(BY_ID) | {t.id for t in HOLDOUT}), "ids must not repeat"
     assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT2}
+
+
+def test_third_holdout_round_is_new_and_balanced():
+    kinds = Counter(t.kind for t in HOLDOUT3)
+    assert kinds == {"fix": 10, "generate": 10}
+    ids = [t.id for t in HOLDOUT3]
+    assert len(set(ids)) == len(ids)
+    earlier = set(BY_ID) | {t.id for t in HOLDOUT} | {t.id for t in HOLDOUT2}
+    assert not set(ids) & earlier, "ids must not repeat"
+    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT3}
 
 
 @pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)
