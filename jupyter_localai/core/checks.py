@@ -18,7 +18,8 @@ from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .name_match import closest_names
 from .targets import asked_names
 
-__all__ = ["ContextNamespace", "asked_names", "check_code", "program_key", "same_program"]
+__all__ = ["ContextNamespace", "asked_names", "cell_targets", "check_code", "made_up_rebinds",
+           "program_key", "same_program", "top_level_targets"]
 
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "display", "get_ipython"}
 
@@ -126,7 +127,7 @@ def _module_scope_stores(node: ast.AST) -> set[str]:
     return names
 
 
-def _top_level_targets(tree: ast.Module) -> set[str]:
+def top_level_targets(tree: ast.Module) -> set[str]:
     """Names the code leaves bound in the notebook: what a request's target must be among."""
     names: set[str] = set()
     for node in tree.body:
@@ -138,9 +139,11 @@ def _names_read(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable[str]) -> list[CheckIssue]:
-    """An existing variable replaced by a value built from none of the user's variables."""
-    issues = []
+def made_up_rebinds(tree: ast.Module, namespace: NamespaceView,
+                    allowed: Iterable[str]) -> list[tuple[ast.Assign, str]]:
+    """Top-level assignments that replace an existing variable by a value built from none
+    of the user's variables (invented sample data), with the name each replaces."""
+    found = []
     allowed_names = set(allowed)
     for node in tree.body:
         if not isinstance(node, ast.Assign):
@@ -156,12 +159,17 @@ def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable
             if name in allowed_names or not namespace.has(name) or uses_user_data:
                 continue
             if _is_literal_data(node.value):
-                issues.append(CheckIssue(
-                    "rebinds",
-                    f"`{name}` already exists in the notebook, but the code replaces it with "
-                    f"made-up data. Use the existing `{name}` as it is; do not create sample data.",
-                ))
-    return issues
+                found.append((node, name))
+    return found
+
+
+def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable[str]) -> list[CheckIssue]:
+    """An existing variable replaced by a value built from none of the user's variables."""
+    return [CheckIssue(
+        "rebinds",
+        f"`{name}` already exists in the notebook, but the code replaces it with "
+        f"made-up data. Use the existing `{name}` as it is; do not create sample data.",
+    ) for _, name in made_up_rebinds(tree, namespace, allowed)]
 
 
 def _module_like(namespace: NamespaceView, name: str) -> set[str]:
@@ -298,12 +306,12 @@ def undefined_names(tree: ast.AST, namespace: NamespaceView) -> list[str]:
     return _undefined(collected, namespace)
 
 
-def _cell_targets(source: str | None) -> set[str]:
+def cell_targets(source: str | None) -> set[str]:
     """The names a cell assigns at its top level (none when it does not parse)."""
     if not source:
         return set()
     try:
-        return _top_level_targets(ast.parse(source))
+        return top_level_targets(ast.parse(source))
     except SyntaxError:
         return set()
 
@@ -336,7 +344,7 @@ def check_code(
             "undefined", f"The code reads {names}, which the notebook does not define and the code "
             "does not import or assign."))
     required = list(required_names)
-    top_level = _top_level_targets(tree)
+    top_level = top_level_targets(tree)
     missing = [name for name in required if name not in top_level]
     if missing:
         names = ", ".join(f"`{n}`" for n in missing)
@@ -345,7 +353,7 @@ def check_code(
             f"End with `{missing[0]} = ...`."))
     # A fix replaces the failing cell: re-creating what that cell itself assigned
     # (`counts = {}` before its loop) is the cell's own doing, not made-up data.
-    issues += _check_rebinds(tree, namespace, [*required, *_cell_targets(failing_source)])
+    issues += _check_rebinds(tree, namespace, [*required, *cell_targets(failing_source)])
     issues += _check_attributes(tree, namespace, collected.defined)
     issues += _check_columns(tree, namespace, collected.defined)
     issues += call_issues(tree, namespace, _assigned_columns(tree))

@@ -2,7 +2,8 @@
 
 "into a variable called total", "make a list evens holding ...", "... and keep it as
 summary", "report should hold ...", "put the result in best", "call it clean_names",
-"a DataFrame named sales", "`total = ...`". The check then requires that name at the top
+"a DataFrame named sales", "I need a dict lookup of ...", "... into a list codes",
+"`total = ...`". The check then requires that name at the top
 level of the answer, so a model that computes the right value but leaves it in `result`
 is told to assign it. Each pattern reads the grammar around the name (a naming verb, a
 storing verb and its preposition, a container noun, a subject of "should hold"); words that
@@ -21,6 +22,10 @@ _CONTAINER = (r"(?:list|dict|dictionary|set|tuple|data ?frame|frame|series|array
               r"string|number|mapping|table|counter|matrix|object|function|class|lambda|"
               r"generator|value|integer|float|boolean|text)")
 _STORE_VERBS = r"(?:store|save|assign|put|place|stash|capture|bind|write|return|collect)"
+# After a name that follows its container noun: the end, punctuation, or a word that starts
+# what the container holds ("a list evens holding ...", "an array grid of shape ...").
+_NAME_ENDS = (r"(?=\s*(?:$|[,.;:=(]|\s(?:holding|with|from|of|that|which|containing|where|for|"
+              r"listing|mapping|counting|and|to|by|using|whose|having|giving|in)\b))")
 _PATTERNS = [
     # a DataFrame named sales / a list called evens / a function called f
     re.compile(rf"\b(?P<kind>[\w-]+)\s+(?:called|named|titled)\s+{_Q}{_NAME}", re.IGNORECASE),
@@ -39,12 +44,15 @@ _PATTERNS = [
     # the answer goes into X / ends up in X
     re.compile(rf"\b(?:goes|go|ends?\s+up|lands?|belongs?)\s+(?:in|into)\s+{_Q}{_NAME}",
                re.IGNORECASE),
-    # make a list X holding ... / create a DataFrame X from ...
-    re.compile(rf"\b(?:make|create|build|define|compute|construct|generate|produce|write|get)\s+"
+    # make a list X holding ... / create a DataFrame X from ... / I need a dict X of ...
+    re.compile(rf"\b(?:make|create|build|define|compute|construct|generate|produce|write|get|"
+               rf"prepare|need|want|like|give\s+me)\s+"
                rf"(?:a|an|the|one)\s+(?:new\s+)?(?:\w+\s+)?{_CONTAINER}\s+{_Q}{_NAME}"
-               r"(?=\s*(?:$|[,.;:=(]|\s(?:holding|with|from|of|that|which|containing|where|for|"
-               r"listing|mapping|counting|and|to|by|using|whose|having|giving)\b))",
-               re.IGNORECASE),
+               rf"{_NAME_ENDS}", re.IGNORECASE),
+    # ... into a list X / ... as a Series X / ... in an array X of shape ... ("a": "in the
+    # table header" names a part of something, not a new variable)
+    re.compile(rf"\b(?:into|in|as)\s+(?:a|an)\s+(?:new\s+)?(?:\w+\s+)?{_CONTAINER}\s+"
+               rf"{_Q}{_NAME}{_NAME_ENDS}", re.IGNORECASE),
     # X should hold / X must contain ... (the subject of a clause)
     re.compile(rf"(?:^|[.;:!?,]\s*|\band\s+|\bso\s+(?:that\s+)?){_Q}{_NAME}\s+(?:should|must|"
                rf"will|shall)\s+(?:hold|contain|store|keep|have|end\s+up|be\s+set\s+to|equal|"

@@ -1,12 +1,15 @@
 """Repairs: chained in-place calls become assignments, assigned in-place results stop
-being assigned; the repaired code does what the original said, and run_task offers it."""
+being assigned, made-up copies of the user's data are dropped, a result under another name
+is bound to the asked-for one; the repaired code does what the original said, and run_task
+offers it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_localai.core.repairs import repaired
+from jupyter_localai.core.repairs import repaired, with_asked_name, without_made_up_data
 from jupyter_localai.core.tasks import TaskRequest, run_task
 from jupyter_localai.engines.fake import FakeEngine
 from jupyter_localai.kernel.context.namespace import KernelNamespace
@@ -52,7 +55,7 @@ def test_run_task_offers_the_repair_instead_of_retrying() -> None:
     reply = run_task(engine, request, namespace=KernelNamespace(namespace))
     assert reply.attempts == 1 and reply.warnings == []
     assert reply.code.strip() == "passengers['age'] = passengers['age'].fillna(0)"
-    assert "Rewritten so it takes effect" in reply.text
+    assert "Rewritten:" in reply.text
     assert "passengers['age'] = passengers['age'].fillna(0)" in reply.text
 
 
@@ -71,3 +74,67 @@ def test_standard_modules_used_without_their_import_get_one() -> None:
     assert day is not None and day.code.startswith("import datetime\n")
     # a name that is no standard module: the model must say what it meant
     assert with_missing_imports("x = np.ones(3) + math.pi", EmptyNamespace()) is None
+
+
+def _labels_namespace() -> dict:
+    return {"np": np, "labels": np.array([2, 0, 1]), "values": [3, 4]}
+
+
+def test_made_up_data_is_dropped_and_the_users_data_used() -> None:
+    namespace = _labels_namespace()
+    code = ("import numpy as np\n"
+            "labels = np.array([0, 1, 2])  # sample data\n"
+            "encoded = np.eye(3)[labels]\n")
+    repair = without_made_up_data(code, KernelNamespace(namespace))
+    assert repair is not None and "labels" in repair.notes[0]
+    assert repair.code == "import numpy as np\nencoded = np.eye(3)[labels]\n"
+    exec(repair.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
+    assert namespace["encoded"].argmax(axis=1).tolist() == [2, 0, 1]
+
+
+@pytest.mark.parametrize(("code", "allowed"), [
+    ("labels = labels + 1\nencoded = np.eye(3)[labels]", ()),  # built from the user's data
+    ("a = labels = [1, 2]\nb = a", ()),  # binds two names: what was meant is unclear
+    ("labels = [1, 2]; b = labels", ()),  # shares its line with other code
+    ("labels = [0, 1, 2]", ()),  # nothing else would be left
+    ("labels = [0, 1, 2]\nb = labels", ("labels",)),  # the request asked to set it
+    ("fresh = [1, 2]\nb = fresh", ()),  # a new name invents nothing of the user's
+])
+def test_no_made_up_data_to_drop(code: str, allowed: tuple[str, ...]) -> None:
+    assert without_made_up_data(code, KernelNamespace(_labels_namespace()), allowed) is None
+
+
+def test_the_one_new_result_is_also_bound_to_the_asked_name() -> None:
+    namespace = _labels_namespace()
+    code = "total_sum = 0\nfor v in values:\n    total_sum += v\n"
+    repair = with_asked_name(code, KernelNamespace(namespace), ["grand_total"])
+    assert repair is not None and repair.code.endswith("\ngrand_total = total_sum\n")
+    exec(repair.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
+    assert namespace["grand_total"] == 7
+
+
+@pytest.mark.parametrize(("code", "asked"), [
+    ("first = values[0]\nlast = values[-1]", ["ends"]),  # two candidates: the model's to say
+    ("grand_total = sum(values)", ["grand_total"]),  # already assigned
+    ("values = sorted(values)", ["ordered"]),  # only an existing variable changed
+    ("a, b = values", ["pair"]),  # unpacked names are no single result
+    ("x = 1\ny = 2", ["p", "q"]),  # two names missing
+])
+def test_no_asked_name_to_add(code: str, asked: list[str]) -> None:
+    assert with_asked_name(code, KernelNamespace(_labels_namespace()), asked) is None
+
+
+def test_run_task_drops_made_up_data_and_binds_the_asked_name_instead_of_retrying() -> None:
+    namespace = _labels_namespace()
+    answer = ("```python\nimport numpy as np\nlabels = np.array([0, 1, 2])\n"
+              "encoded_labels = np.eye(3)[labels]\n```")
+    engine = FakeEngine(answer)
+    request = TaskRequest(task="generate", retries=2,
+                          prompt="one-hot encode labels and store the result in onehot")
+    reply = run_task(engine, request, namespace=KernelNamespace(namespace))
+    assert reply.attempts == 1 and reply.warnings == []
+    assert "labels = np.array" not in reply.code
+    assert reply.code.rstrip().endswith("onehot = encoded_labels")
+    assert "Rewritten:" in reply.text and "made-up data" in reply.text
+    exec(reply.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
+    assert namespace["onehot"].argmax(axis=1).tolist() == [2, 0, 1]

@@ -37,6 +37,11 @@ from jupyter_localai.core.targets import asked_names
         ("assign the median to med_price", ["med_price"]),
         ("keep the result in a variable called kept", ["kept"]),
         ("save as `monthly`", ["monthly"]),
+        ("I need a DataFrame monthly_totals with one row per month", ["monthly_totals"]),
+        ("give me a dict by_city mapping each city to its rows", ["by_city"]),
+        ("collect the ids into a list seen_ids, in order", ["seen_ids"]),
+        ("encode the colours into an array codes of shape (5, 3)", ["codes"]),
+        ("count the words and store the counts as a Series freq", ["freq"]),
         # a quoted name is preferred to an unquoted one found earlier
         ("store the total in grand, as `grand_total`", ["grand_total", "grand"]),
     ],
@@ -68,6 +73,13 @@ def test_asked_names(request_text: str, expected: list[str]) -> None:
         "Plot it and set the title to Sales",
         "convert the column to `float`",
         "show the top 5 customers by revenue",
+        "put them in a list of tuples",
+        "store the values in a column of df",
+        "save it as a new column flag",
+        "convert it into a datetime column",
+        "I want a list of the top five",
+        "store it as a dict with names",
+        "add it in the table header",
     ],
 )
 def test_requests_that_name_no_variable(request_text: str) -> None:
