@@ -34,6 +34,11 @@ HOLDOUT_ROUNDS = (
      "assistant's checks, hints and repairs) before the quality work of issue 19 (0efce74);\n"
      "the run column's commit says which code answered: 9f708eb is the code before that\n"
      "work.")),
+    ("tasks_holdout3", "Held-out round 3 (`benchmarks/tasks_holdout3/`)",
+     ("20 tasks written blind (without reading the suite, the earlier rounds, any results or\n"
+     "the assistant's checks, hints and repairs), committed (164907d) before any model saw\n"
+     "them. The `first_` runs are blind; every failure of the 0.5B's first run was read\n"
+     "afterwards, so the `seen_` runs are on seen tasks (`tasks_holdout3/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
