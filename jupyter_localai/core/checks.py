@@ -18,8 +18,8 @@ from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .name_match import closest_names
 from .targets import asked_names
 
-__all__ = ["ContextNamespace", "asked_names", "cell_targets", "check_code", "made_up_rebinds",
-           "program_key", "same_program", "top_level_targets"]
+__all__ = ["ContextNamespace", "asked_names", "check_code", "program_key", "same_program",
+           "top_level_targets"]
 
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "display", "get_ipython"}
 
@@ -306,7 +306,7 @@ def undefined_names(tree: ast.AST, namespace: NamespaceView) -> list[str]:
     return _undefined(collected, namespace)
 
 
-def cell_targets(source: str | None) -> set[str]:
+def _cell_targets(source: str | None) -> set[str]:
     """The names a cell assigns at its top level (none when it does not parse)."""
     if not source:
         return set()
@@ -353,7 +353,7 @@ def check_code(
             f"End with `{missing[0]} = ...`."))
     # A fix replaces the failing cell: re-creating what that cell itself assigned
     # (`counts = {}` before its loop) is the cell's own doing, not made-up data.
-    issues += _check_rebinds(tree, namespace, [*required, *cell_targets(failing_source)])
+    issues += _check_rebinds(tree, namespace, [*required, *_cell_targets(failing_source)])
     issues += _check_attributes(tree, namespace, collected.defined)
     issues += _check_columns(tree, namespace, collected.defined)
     issues += call_issues(tree, namespace, _assigned_columns(tree))

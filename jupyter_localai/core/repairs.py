@@ -1,6 +1,6 @@
 """Mechanical repairs of idioms whose intent is plain and whose effect is not, of a
-standard-library module used without its import, of the user's data replaced by made-up
-data, and of a result left under another name than the one asked for.
+standard-library module used without its import, and of a result left under another name
+than the one asked for.
 
 `df['age'].fillna(m, inplace=True)` means "fill the column", but under pandas' copy-on-write
 it fills a temporary copy; `laps = laps.append(3.0)` means "add to the list", but sets `laps`
@@ -9,23 +9,23 @@ evaluation tasks, DESIGN.md "Quality is measured"), so the assistant rewrites th
 into the form that does what it says. Only whole statements on lines of their own are
 rewritten; the result is checked (and, with `--verify`, run in a copy) like any answer.
 
-The same holds for two slips that a retry's words rarely cure with a small model (the
-evaluation's failure classes `invented_data` and `wrong_name`): re-creating the notebook's
-`labels` as a literal "for the example", and leaving the asked-for `onehot` in
-`onehot_labels`. Both are undone only where the intent is unambiguous: the check itself
-calls the literal made-up data, and the code leaves exactly one new variable.
+The same holds for a slip that a retry's words rarely cure with a small model (the
+evaluation's failure class `wrong_name`): leaving the asked-for `onehot` in
+`onehot_labels`. It is undone only where the intent is unambiguous: the code leaves
+exactly one new variable. (Made-up data is not dropped the same way: a literal that
+replaces the user's `readings` can carry a conversion the model meant.)
 """
 
 from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
-from .checks import made_up_rebinds, top_level_targets, undefined_names
+from .checks import top_level_targets, undefined_names
 from .quickfix import with_import
 
 
@@ -122,32 +122,6 @@ def _import_for(name: str, tree: ast.AST) -> str:
                  and node.func.id == name for node in ast.walk(tree))
     module_reading = all(hasattr(loaded, attr) for attr in attributes) and not called
     return f"import {name}" if module_reading else f"from {name} import {name}"
-
-
-def without_made_up_data(code: str, namespace: NamespaceView,
-                         allowed: Iterable[str] = ()) -> Repair | None:
-    """`code` without the statements that replace an existing variable by invented sample
-    data (`sales = pd.DataFrame({...})` where the notebook has `sales`; `allowed`: names the
-    request or the failing cell may set), so the code runs on the user's data, as the
-    check's own message asks. None when there is none, when such a statement shares its
-    lines with other code or binds several names, or when nothing else would be left."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return None
-    lines = code.splitlines()
-    flagged = made_up_rebinds(tree, namespace, allowed)
-    statements = {id(node): node for node, _ in flagged}
-    if not statements or any(len(node.targets) != 1 or not _own_lines(node, lines)
-                             for node in statements.values()):
-        return None
-    for node in sorted(statements.values(), key=lambda n: n.lineno, reverse=True):
-        del lines[node.lineno - 1:node.end_lineno]
-    if not "\n".join(lines).strip():
-        return None
-    notes = [f"removed `{name} = ...`, which replaced the notebook's `{name}` with made-up data"
-             for _, name in flagged]
-    return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""), notes)
 
 
 def with_asked_name(code: str, namespace: NamespaceView, asked: Sequence[str]) -> Repair | None:

@@ -14,11 +14,11 @@ from typing import Protocol
 from .block_checks import blocks_feedback, check_blocks
 from .candidates import IssuesOf, checked_issues, first_passing
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
-from .checks import ContextNamespace, asked_names, cell_targets, check_code
+from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
 from .engine import Engine, Generation, GenerationRequest
 from .rehearsal_fixes import FailureOf, quick_fix, rehearsal_fix, rewritten_reply
-from .repairs import Repair, repaired, with_asked_name, with_missing_imports, without_made_up_data
+from .repairs import Repair, repaired, with_asked_name, with_missing_imports
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
 from .task_request import TaskRequest, first_messages, redacted_request
 
@@ -193,19 +193,21 @@ def run_task(
 
 # Issues `repairs` rewrites: statements into the form that does what they say
 # (`repaired`), a standard-library module used without its import (`with_missing_imports`).
-_REPAIRABLE = frozenset({"inplace", "none_result", "undefined", "rebinds", "missing"})
+_REPAIRABLE = frozenset({"inplace", "none_result", "undefined", "missing"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
             failing: str | None, issues: list[CheckIssue]) -> tuple[Reply, list[CheckIssue]]:
-    """The reply with its in-place idioms rewritten, missing standard imports added, the
-    user's data no longer replaced by made-up data and the asked-for name assigned, when
-    that leaves no issue; else as it was."""
+    """The reply with its in-place idioms rewritten, missing standard imports added and
+    the asked-for name assigned, when that leaves no issue; else as it was.
+
+    Made-up data (`rebinds`) is not repaired by dropping it: the literal can carry a
+    conversion the model meant (`readings = [3, 4, 5]` for the strings '3', '4', '5'), so
+    the model is told instead."""
     view = namespace or EmptyNamespace()
     rewrites: list[Callable[[str], Repair | None]] = [
         lambda code: repaired(code, view),
         lambda code: with_missing_imports(code, view),
-        lambda code: without_made_up_data(code, view, [*required, *cell_targets(failing)]),
         lambda code: with_asked_name(code, view, required),
     ]
     code, notes = reply.code, []
