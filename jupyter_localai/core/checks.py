@@ -139,11 +139,9 @@ def _names_read(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def made_up_rebinds(tree: ast.Module, namespace: NamespaceView,
-                    allowed: Iterable[str]) -> list[tuple[ast.Assign, str]]:
-    """Top-level assignments that replace an existing variable by a value built from none
-    of the user's variables (invented sample data), with the name each replaces."""
-    found = []
+def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable[str]) -> list[CheckIssue]:
+    """An existing variable replaced by a value built from none of the user's variables."""
+    issues = []
     allowed_names = set(allowed)
     for node in tree.body:
         if not isinstance(node, ast.Assign):
@@ -159,17 +157,12 @@ def made_up_rebinds(tree: ast.Module, namespace: NamespaceView,
             if name in allowed_names or not namespace.has(name) or uses_user_data:
                 continue
             if _is_literal_data(node.value):
-                found.append((node, name))
-    return found
-
-
-def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable[str]) -> list[CheckIssue]:
-    """An existing variable replaced by a value built from none of the user's variables."""
-    return [CheckIssue(
-        "rebinds",
-        f"`{name}` already exists in the notebook, but the code replaces it with "
-        f"made-up data. Use the existing `{name}` as it is; do not create sample data.",
-    ) for _, name in made_up_rebinds(tree, namespace, allowed)]
+                issues.append(CheckIssue(
+                    "rebinds",
+                    f"`{name}` already exists in the notebook, but the code replaces it with "
+                    f"made-up data. Use the existing `{name}` as it is; do not create sample data.",
+                ))
+    return issues
 
 
 def _module_like(namespace: NamespaceView, name: str) -> set[str]:

@@ -25,15 +25,18 @@ _STORE_VERBS = r"(?:store|save|assign|put|place|stash|capture|bind|write|return|
 # After a name that follows its container noun: the end, punctuation, or a word that starts
 # what the container holds ("a list evens holding ...", "an array grid of shape ...").
 _NAME_ENDS = (r"(?=\s*(?:$|[,.;:=(]|\s(?:holding|with|from|of|that|which|containing|where|for|"
-              r"listing|mapping|counting|and|to|by|using|whose|having|giving|in)\b))")
+              r"listing|mapping|counting|and|to|by|using|whose|having|giving|in|keyed|indexed|"
+              r"sorted|ordered|grouped|per)\b))")
 _PATTERNS = [
     # a DataFrame named sales / a list called evens / a function called f
     re.compile(rf"\b(?P<kind>[\w-]+)\s+(?:called|named|titled)\s+{_Q}{_NAME}", re.IGNORECASE),
     # call it X / name the result X / naming it X
     re.compile(rf"\b(?:call|name)(?:ing)?\s+(?:it|this|that|them|the\s+(?P<kind>[\w-]+))\s+"
                rf"{_Q}{_NAME}", re.IGNORECASE),
-    # store/save/put/assign ... in/into/to/as X (also "in a new variable X")
-    re.compile(rf"\b{_STORE_VERBS}\w*\b[^.\n;]{{0,60}}?\b(?:in|into|to|as|under)\s+"
+    # store/save/put/assign ... in/into/to/as X (also "in a new variable X"); an "in" with an
+    # "into" after it in the sentence says where the input is ("put each word in words into")
+    re.compile(rf"\b{_STORE_VERBS}\w*\b[^.\n;]{{0,60}}?\b(?:in(?![^.\n;]*\binto\b)|into|to|as|"
+               rf"under)\s+"
                rf"(?:a\s+(?:new\s+)?variable\s+(?:named\s+|called\s+)?)?{_Q}{_NAME}",
                re.IGNORECASE),
     # keep it as X / keep the result in a variable X ("keep rows in df" keeps rows, not df)

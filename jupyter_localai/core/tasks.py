@@ -192,7 +192,9 @@ def run_task(
 
 
 # Issues `repairs` rewrites: statements into the form that does what they say
-# (`repaired`), a standard-library module used without its import (`with_missing_imports`).
+# (`repaired`: "inplace", "none_result"), a standard-library module used without its import
+# (`with_missing_imports`: "undefined"), the asked-for name left unbound while exactly one
+# new result was bound under another (`with_asked_name`: "missing").
 _REPAIRABLE = frozenset({"inplace", "none_result", "undefined", "missing"})
 
 

@@ -42,6 +42,10 @@ from jupyter_localai.core.targets import asked_names
         ("collect the ids into a list seen_ids, in order", ["seen_ids"]),
         ("encode the colours into an array codes of shape (5, 3)", ["codes"]),
         ("count the words and store the counts as a Series freq", ["freq"]),
+        ("Put the length of each word in words into a dict lengths keyed by the word.",
+         ["lengths"]),
+        ("collect the rows in df into a list picked sorted by date", ["picked"]),
+        ("I want an array grid indexed by row and column", ["grid"]),
         # a quoted name is preferred to an unquoted one found earlier
         ("store the total in grand, as `grand_total`", ["grand_total", "grand"]),
     ],
