@@ -190,10 +190,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         answers = answer_tasks(model, notebook_paths(args.notebooks, args.pattern), args.limit,
                                args.per_notebook, args.unnamed_hints,
-                               tuple(args.hint_types.split(",")) if args.hint_types else HINT_TYPES)
+                               _hint_types(args.hint_types))
     finally:
         model.close()
     return summary(answers, args)
+
+
+def _hint_types(given: str) -> tuple[str, ...] | None:
+    """`--hint-types`: "" for the product's default, "all" for every type, else a list."""
+    if not given:
+        return HINT_TYPES
+    return None if given == "all" else tuple(given.split(","))
 
 
 def answer_tasks(model: WorkerCompleter, paths: list[Path], limit: int,
@@ -353,7 +360,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--unnamed-hints", type=int, default=UNNAMED_HINTS,
                         help="DataFrames hinted when the cell names no live variable")
     parser.add_argument("--hint-types", default="",
-                        help="comma-separated types that get a hint line (default: every type)")
+                        help="comma-separated types that get a hint line, or 'all' "
+                             "(default: the completion prompt's HINT_TYPES)")
     args = parser.parse_args(argv)
     out = run(args)
     out["label"] = args.label

@@ -50,10 +50,13 @@ MAX_HINTS = 4
 # default: such a line usually builds something new, and on pandas-cookbook a hinted frame
 # pulled those lines to it (`df = ` became `fixed_df[...]`; benchmarks/README.md).
 UNNAMED_HINTS = 0
-# The types of the variables that get a hint line (None: every type). Tried post hoc on
-# pydata-book with ("DataFrame",): there a Series' line was copied after `data.`
-# (`data.index: Series, 9 values, ...`); see benchmarks/README.md.
-HINT_TYPES: tuple[str, ...] | None = None
+# The types of the variables that get a hint line (None: every type). DataFrames only: a
+# frame's line carries what the code above may not show (the columns of a frame read from
+# a file), while a Series' or a GroupBy's mostly repeats that code and gives a small model
+# words to copy (on pydata-book, `data.` went on `index: Series, 9 values, ...`). Chosen by
+# a rule written before the run (pandas-cookbook, not lower on similarity or exact match
+# than every type); see benchmarks/README.md.
+HINT_TYPES: tuple[str, ...] | None = ("DataFrame",)
 HINT_CHARS = 300
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 # Where a summary's sample values or a callable's docstring begin: a hint keeps the
