@@ -16,8 +16,9 @@ with its `data/` folder). For each notebook, as a user would work:
    assigned), each a `%%ai`/`%ai` cell:
    - generate: a one-line request naming it ("Show the first 3 rows of `df`" for tables,
      "Print the shape and the mean of `x`" for arrays);
-   - fix: the newest cell that reads it, run again with a typo in its name (a NameError),
-     then `%ai fix`;
+   - fix: the newest cell that reads it and still runs as written (tried silently, newest
+     first: the newest reader may no longer fit the state later cells left), run again
+     with a typo in its name (a NameError), then `%ai fix`;
    - explain: `%%ai explain` of that cell (its first line the question "What does this cell
      do?").
 
@@ -102,18 +103,19 @@ def _localai_newest():
             kind = next((k for t, k in kinds.items() if isinstance(ns.get(name), t)), None)
             if kind is None or name.startswith("_"):
                 continue
-            reader = None
+            readers = []
             for other in reversed(cells):
                 tree2 = parsed(other)
                 if tree2 is None:
                     continue
                 names = [n for n in ast.walk(tree2) if isinstance(n, ast.Name) and n.id == name]
                 if names and all(isinstance(n.ctx, ast.Load) for n in names):
-                    reader = other
-                    break
-            if reader is not None:
-                return json.dumps({"name": name, "kind": kind, "reader": reader})
-            first = first or {"name": name, "kind": kind, "reader": None}
+                    readers.append(other)
+                    if len(readers) == 4:
+                        break
+            if readers:
+                return json.dumps({"name": name, "kind": kind, "readers": readers})
+            first = first or {"name": name, "kind": kind, "readers": []}
     return json.dumps(first)
 print(_localai_newest())
 del _localai_newest
@@ -230,11 +232,19 @@ def bench_notebook(path: Path, args: argparse.Namespace, model_path: str, raw: R
         if not found:
             run.note = "no DataFrame, Series or array in the notebook"
             return run
-        name, kind, reader = found["name"], found["kind"], found["reader"]
+        name, kind, readers = found["name"], found["kind"], found["readers"]
         run.variable = f"{name} ({kind})"
         request = requests_for(name, kind)
         typo_cell, error = "", ""
-        if reader:
+        # A fix task needs a cell that runs as written in the notebook's state now: the
+        # newest reader may not (02.07: `np.add.at(x, i, 1)` after a later cell made `i`
+        # too large for `x`), and then no typo fix can run either. Tried silently, so the
+        # correct cell never enters the history the assistant reads.
+        reader = next((r for r in readers if not kernel.execute(
+            r, store_history=False, timeout=args.cell_timeout).error), None)
+        run.note = "" if reader or not readers else "no reader of it runs as written: no fix task"
+        reader = reader or (readers[0] if readers else None)
+        if reader and not run.note:
             taken = set(json.loads(kernel.execute(
                 "print(__import__('json').dumps(list(get_ipython().user_ns)))",
                 store_history=False).stdout.strip()))

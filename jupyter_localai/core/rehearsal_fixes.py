@@ -76,27 +76,41 @@ def quick_fix(
     """The failing cell with Python's own hint applied, when the model's answer failed.
 
     Costs no model time; the candidate passes the same checks (and verification) as any
-    model answer, or is not offered. One that fails in the copy may be rewritten again
-    from that failure's hints (`failure_of`: `axes.xlabel` fixed, then `axes.ylabel`).
+    model answer. One that fails in the copy may be rewritten again from that failure's
+    hints (`failure_of`: `axes.xlabel` fixed, then `axes.ylabel`). When none runs, the
+    first that cured the reported error but met another in the copy comes back unverified
+    (`verified` False, the new error in `warnings`): a cell whose `ii` became the `i` the
+    notebook holds, where `i` no longer fits (an older cell, run again after later ones
+    changed `i`), is a better answer than the failing cell unchanged or a rewrite that
+    fails the checks; the caller offers it only when no model answer passes them all.
     """
+    cured: Reply | None = None
     for fix in hinted_fixes(error, failing or ""):
         if check_code(fix.code, namespace=namespace, failing_source=failing):
             continue
-        code, reasons, verified = fix.code, [fix.reason], None
+        code, reasons, verified, raised = fix.code, [fix.reason], None, None
         if verifier is not None:
-            verified = verifier(fix.code) is None
+            raised = verifier(fix.code)
+            verified = raised is None
             if not verified and failure_of is not None:
                 further = rehearsal_fix(fix.code, failure_of, lambda candidate: check_code(
                     candidate, namespace=namespace, failing_source=failing), verifier)
                 if further is not None:
                     code, reasons, verified = further.code, [*reasons, *further.reasons], True
-            if not verified:
-                continue
-        text = " ".join(reasons)
-        return Reply(task="fix", text=f"{text}\n\n```python\n{code}\n```",
-                     code=code, model=model_reply.model, timings=model_reply.timings,
-                     verified=verified)
-    return None
+        reply = Reply(task="fix", text=f"{' '.join(reasons)}\n\n```python\n{code}\n```",
+                      code=code, model=model_reply.model, timings=model_reply.timings,
+                      verified=verified)
+        if verified is not False:
+            return reply
+        if cured is None and raised is not None and _another_error(raised, error):
+            reply.warnings = [f"Running it in a copy of the notebook raised: {raised}"]
+            cured = reply
+    return cured
+
+
+def _another_error(raised: str, reported: ErrorInfo | None) -> bool:
+    """Whether the copy's failure is not the reported one (the hint cured that one)."""
+    return reported is None or not reported.message or reported.message not in raised
 
 
 def rewritten_reply(reply: Reply, fixed: RehearsalFix) -> Reply:

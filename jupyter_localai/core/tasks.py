@@ -136,6 +136,7 @@ def run_task(
     attempts = 1 + (max(0, request.retries) if _wants_code(request) or checks_blocks else 0)
     reason = ""
     first_ttft: float | None = None
+    cured: Reply | None = None
     for attempt in range(1, attempts + 1):
         if listener is not None:
             listener.on_attempt(attempt, reason)
@@ -176,8 +177,9 @@ def run_task(
         if request.task == "fix" and attempt == 1:
             error = request.context.last_error if request.context else None
             quick = quick_fix(error, reply, namespace, failing, verifier, failure_of)
-            if quick is not None:
+            if quick is not None and quick.verified is not False:
                 return _as_whole_task(quick, attempt, first_ttft, started)
+            cured = quick  # the smallest edit that cures the error asked about, if nothing runs
         if time.perf_counter() - started > request.time_budget_s:
             break
         reason = "; ".join(issue.message for issue in issues)
@@ -185,7 +187,7 @@ def run_task(
                     {"role": "user", "content": blocks_feedback(issues) if checks_blocks
                      else _feedback(issues, request)}]
     assert best is not None
-    final = _as_whole_task(best[1], attempt, first_ttft, started)
+    final = _as_whole_task(cured or best[1], attempt, first_ttft, started)
     if verifier is not None and final.verified is None:
         final.verified = False
     return final

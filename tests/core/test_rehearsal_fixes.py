@@ -114,3 +114,49 @@ def test_a_quick_fix_that_raises_in_the_copy_is_rewritten_again() -> None:
                      verifier=copy, failure_of=copy.failure_of)
     assert reply.code == 'ax.set_xlabel("Month")\nax.set_ylabel("Signups")'
     assert reply.verified is True
+
+
+def typo_task(answers: list[str]) -> tuple[TaskRequest, FakeEngine, FakeCopy]:
+    """A cell whose `ii` meant the notebook's `i`, where the corrected cell meets another
+    error in the copy (the notebook changed `i` since the cell last ran)."""
+    failing = "x = np.zeros(10)\nnp.add.at(x, ii, 1)"
+    context = NotebookContext(
+        variables=[VariableSummary("i", "ndarray", "ndarray (100,)"),
+                   VariableSummary("np", "module", "module numpy")],
+        last_error=ErrorInfo(failing, "NameError", "name 'ii' is not defined",
+                             suggestions=["Did you mean: 'i'?"]))
+    copy = FakeCopy({
+        ", ii,": failure("NameError", "name 'ii' is not defined"),
+        "zeros(10)\nnp.add.at(x, i,": failure("IndexError",
+                                              "index 11 is out of bounds for axis 0 with size 10"),
+    })
+    replies = iter(answers)
+    engine = FakeEngine(lambda request: f"```python\n{next(replies)}\n```")
+    return TaskRequest("fix", context=context, retries=len(answers) - 1), engine, copy
+
+
+def test_a_hint_that_cures_the_error_is_offered_unverified_when_nothing_runs() -> None:
+    failing = "x = np.zeros(10)\nnp.add.at(x, ii, 1)"
+    request, engine, copy = typo_task([failing, failing])
+    reply = run_task(engine, request, verifier=copy, failure_of=copy.failure_of)
+    assert reply.code == "x = np.zeros(10)\nnp.add.at(x, i, 1)"
+    assert reply.verified is False and reply.attempts == 2  # the model was asked again
+    raised = "IndexError: index 11 is out of bounds for axis 0 with size 10"
+    assert reply.warnings == [f"Running it in a copy of the notebook raised: {raised}"]
+    assert "Applied Python's hint: `ii` → `i`." in reply.text
+
+
+def test_a_model_answer_that_runs_beats_the_cured_hint() -> None:
+    failing = "x = np.zeros(10)\nnp.add.at(x, ii, 1)"
+    runs = "x = np.zeros(i.max() + 1)\nnp.add.at(x, i, 1)"
+    request, engine, copy = typo_task([failing, runs])
+    reply = run_task(engine, request, verifier=copy, failure_of=copy.failure_of)
+    assert reply.code == runs and reply.verified is True and reply.warnings == []
+
+
+def test_a_hint_that_meets_the_same_error_is_not_offered() -> None:
+    failing = "x = np.zeros(10)\nnp.add.at(x, ii, 1)"
+    request, engine, copy = typo_task([failing])
+    copy.failures["zeros(10)\nnp.add.at(x, i,"] = failure("NameError", "name 'ii' is not defined")
+    reply = run_task(engine, request, verifier=copy, failure_of=copy.failure_of)
+    assert reply.code == failing and reply.verified is False

@@ -46,3 +46,26 @@ def test_a_fix_needing_two_rewrites_from_live_hints_runs(kernel: KernelDriver) -
     assert ran.status == "ok", ran.error
     assert kernel.value("dict(visits)") == {"31.01.2025": 2, "02.02.2025": 1}
     assert kernel.value("[d.month for d in log['when']]") == [1, 2, 1]
+
+
+# A typo in a cell that no longer fits the notebook: `idx` was made larger by a later cell,
+# so with the typo corrected the cell raises IndexError. No answer of the model can both keep
+# the cell and run; the hint's correction is still the answer to the NameError asked about.
+STALE = "counts = [0, 0, 0]\nfor k in idxx:\n    counts[k] += 1"
+
+
+def test_a_typo_fix_that_meets_another_error_is_offered_with_that_error(
+        kernel: KernelDriver) -> None:
+    assert kernel.execute("idx = [0, 2, 7]").status == "ok"
+    assert kernel.execute(STALE).status == "error"
+    run = kernel.execute("%ai fix --max-tokens 96", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code, text = kernel.value(f"{REPLY}.code"), kernel.value(f"{REPLY}.text")
+    warnings = kernel.value(f"{REPLY}.warnings")
+    if kernel.value(f"{REPLY}.verified") is True:  # a model answer that runs is kept first
+        assert "idxx" not in code and kernel.execute(code).status == "ok", code
+        return
+    # Else the failing cell with the hint applied and nothing else, with the copy's error.
+    assert code == STALE.replace("idxx", "idx"), (code, warnings)
+    assert "Applied Python's hint: `idxx` → `idx`." in text
+    assert warnings and "raised: IndexError" in warnings[0], warnings
