@@ -26,7 +26,10 @@ HOLDOUT2 = ev.load_tasks(BENCH_DIR / "tasks_holdout2")
 # Third held-out round: written blind the same way (without reading the suite, the earlier
 # held-out rounds or the assistant's checks, hints and prompts).
 HOLDOUT3 = ev.load_tasks(BENCH_DIR / "tasks_holdout3")
-ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3
+# Fourth held-out round: written blind the same way (without reading the suite, the earlier
+# held-out rounds or the assistant's checks, hints and prompts).
+HOLDOUT4 = ev.load_tasks(BENCH_DIR / "tasks_holdout4")
+ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4
 FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
@@ -70,6 +73,17 @@ def test_third_holdout_round_is_new_and_balanced():
     earlier = set(BY_ID) | {t.id for t in HOLDOUT} | {t.id for t in HOLDOUT2}
     assert not set(ids) & earlier, "ids must not repeat"
     assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT3}
+
+
+def test_fourth_holdout_round_is_new_and_balanced():
+    kinds = Counter(t.kind for t in HOLDOUT4)
+    assert kinds == {"fix": 10, "generate": 10}
+    ids = [t.id for t in HOLDOUT4]
+    assert len(set(ids)) == len(ids)
+    earlier = (set(BY_ID) | {t.id for t in HOLDOUT} | {t.id for t in HOLDOUT2}
+               | {t.id for t in HOLDOUT3})
+    assert not set(ids) & earlier, "ids must not repeat"
+    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT4}
 
 
 @pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)
