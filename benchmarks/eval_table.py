@@ -39,6 +39,9 @@ HOLDOUT_ROUNDS = (
      "the assistant's checks, hints and repairs), committed (164907d) before any model saw\n"
      "them. The `first_` runs are blind; every failure of the 0.5B's first run was read\n"
      "afterwards, so the `seen_` runs are on seen tasks (`tasks_holdout3/README.md`).")),
+    ("tasks_holdout4", "Held-out round 4 (`benchmarks/tasks_holdout4/`)",
+     ("20 tasks written blind the same way, committed (d50729f) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout4/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
