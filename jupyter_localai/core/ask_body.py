@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from . import defaults
 from .context import NotebookContext
+from .context_names import with_name_suggestion
 from .task_request import TASKS, TaskRequest
 
 MAX_RETRIES = 10
@@ -68,7 +69,9 @@ def task_request_from_json(
     return TaskRequest(
         task=task,
         prompt=str(body.get("prompt") or ""),
-        context=NotebookContext.from_json(context_json) if context_json else None,
+        # The panel's document-only error has no "Did you mean": add it from the context.
+        context=with_name_suggestion(NotebookContext.from_json(context_json))
+        if context_json else None,
         target_source=optional_text(body, "target_source"),
         target_output=str(body.get("target_output") or ""),
         history=[{"role": str(m.get("role", "user")), "content": m["content"]} for m in history],

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from .checks import ContextNamespace
 from .context import NotebookContext, VariableSummary
+from .context_names import checkable_names
 from .redact import redact
 
 # A class's member names by its type name (`"DataFrame"` -> dir(pandas.DataFrame)), or None
@@ -77,7 +78,7 @@ class SummaryNamespace(ContextNamespace):
     """Names from the context; DataFrames' columns and attributes from their summaries."""
 
     def __init__(self, context: NotebookContext, class_members: ClassMembers | None = None) -> None:
-        super().__init__([v.name for v in context.variables], context.imports)
+        super().__init__(checkable_names(context), context.imports)
         self._frames: dict[str, tuple[list[str], list[str]]] = {}
         self._types: dict[str, str] = {}
         for variable in context.variables:

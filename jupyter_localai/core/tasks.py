@@ -16,6 +16,7 @@ from .candidates import IssuesOf, checked_issues, first_passing
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
+from .context_names import checkable_names
 from .engine import Engine, Generation, GenerationRequest
 from .rehearsal_fixes import FailureOf, quick_fix, rehearsal_fix, rewritten_reply
 from .repairs import Repair, repaired, with_asked_name, with_missing_imports
@@ -125,8 +126,7 @@ def run_task(
     cancel = cancel or CancelScope()
     request = redacted_request(request)
     if namespace is None and request.context is not None:
-        namespace = ContextNamespace(
-            [v.name for v in request.context.variables], request.context.imports)
+        namespace = ContextNamespace(checkable_names(request.context), request.context.imports)
     messages = first_messages(request, engine.n_ctx())
     required = asked_names(request.prompt) if request.task == "generate" else []
     failing = _failing_source(request)
