@@ -240,15 +240,17 @@ def bench_notebook(path: Path, args: argparse.Namespace, model_path: str, raw: R
         # newest reader may not (02.07: `np.add.at(x, i, 1)` after a later cell made `i`
         # too large for `x`), and then no typo fix can run either. Tried silently, so the
         # correct cell never enters the history the assistant reads.
-        reader = next((r for r in readers if not kernel.execute(
+        runnable = next((r for r in readers if not kernel.execute(
             r, store_history=False, timeout=args.cell_timeout).error), None)
-        run.note = "" if reader or not readers else "no reader of it runs as written: no fix task"
-        reader = reader or (readers[0] if readers else None)
-        if reader and not run.note:
+        if readers and runnable is None:
+            run.note = "no reader of it runs as written: no fix task"
+        # Explain reads the runnable reader, or the newest one when none runs.
+        reader = runnable or (readers[0] if readers else None)
+        if runnable:
             taken = set(json.loads(kernel.execute(
                 "print(__import__('json').dumps(list(get_ipython().user_ns)))",
                 store_history=False).stdout.strip()))
-            typo_cell = with_typo(reader, name, typo_of(name, taken))
+            typo_cell = with_typo(runnable, name, typo_of(name, taken))
             error = kernel.execute(typo_cell, timeout=args.cell_timeout).error
             typo_cell = typo_cell if error else ""
         time.sleep(args.pause)
