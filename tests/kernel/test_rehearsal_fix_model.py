@@ -69,3 +69,20 @@ def test_a_typo_fix_that_meets_another_error_is_offered_with_that_error(
     assert code == STALE.replace("idxx", "idx"), (code, warnings)
     assert "Applied Python's hint: `idxx` → `idx`." in text
     assert warnings and "raised: IndexError" in warnings[0], warnings
+
+
+RENAMED = "per_quarter = daily.resample('Q').sum()\nper_quarter"
+
+
+def test_an_option_the_library_renamed_is_fixed_as_its_message_says(kernel: KernelDriver) -> None:
+    """pandas names the new spelling in its error; the kept fix uses it and runs."""
+    setup = "daily = pd.Series(range(120), index=pd.date_range('2025-01-01', periods=120))"
+    assert kernel.execute(setup).status == "ok"
+    assert kernel.execute(RENAMED).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    assert "resample('Q')" not in code, code
+    ran = kernel.execute(code)
+    assert ran.status == "ok", ran.error
+    assert kernel.value("per_quarter.tolist()") == [sum(range(90)), sum(range(90, 120))]
