@@ -86,3 +86,20 @@ def test_an_option_the_library_renamed_is_fixed_as_its_message_says(kernel: Kern
     ran = kernel.execute(code)
     assert ran.status == "ok", ran.error
     assert kernel.value("per_quarter.tolist()") == [sum(range(90)), sum(range(90, 120))]
+
+
+OVERRUN = ("gaps = []\nfor k in range(len(arrivals)):\n"
+           "    gaps.append(arrivals[k + 1] - arrivals[k])\nlongest_wait = max(gaps)")
+
+
+def test_a_loop_that_reads_past_the_end_stops_one_earlier(kernel: KernelDriver) -> None:
+    """Neighbour differences over the whole range: the kept fix runs and keeps every gap."""
+    assert kernel.execute("arrivals = [0, 7, 9, 20, 26]").status == "ok"
+    assert kernel.execute(OVERRUN).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    ran = kernel.execute(code)
+    assert ran.status == "ok", ran.error
+    assert kernel.value("gaps") == [7, 2, 11, 6], code
+    assert kernel.value("longest_wait") == 11

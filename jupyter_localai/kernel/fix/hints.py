@@ -52,6 +52,7 @@ from .rules.python_rules import (
     str_assign_rule,
     str_index_rule,
 )
+from .rules.range_rules import range_end_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
@@ -67,7 +68,7 @@ MAX_HINT_CHARS = 300
 _RULES: list[Rule] = [
     attribute_rule, key_rule, column_name_rule, replacement_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
     string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
-    nan_int_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
+    nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
