@@ -87,6 +87,20 @@ def test_a_row_vector_is_made_a_column() -> None:
     assert fixed(source, hint)["r"].tolist()[2] == [-1.0] * 4
 
 
+@pytest.mark.parametrize("reduction, per_row", [
+    ("grid.max(axis=1)", [3, 7, 11]), ("np.mean(grid, axis=1)", [1.5, 5.5, 9.5]),
+    ("grid.sum(1)", [6, 22, 38]),
+])
+def test_a_reduction_per_row_is_made_a_column(reduction: str, per_row: list[float]) -> None:
+    """Its shape follows from the array's: (rows,) of a (rows, columns) array."""
+    source = f"grid = np.arange(12.0).reshape(3, 4)\nscaled = grid / {reduction}"
+    hint = hint_for(source)
+    assert hint.edit == (reduction, f"{reduction}[:, None]")
+    scaled = fixed(source, hint)["scaled"]
+    for row, divisor in enumerate(per_row):
+        assert np.allclose(scaled[row], [(4 * row + c) / divisor for c in range(4)])
+
+
 def test_a_vector_fitting_neither_dimension_gets_no_edit() -> None:
     hint = hint_for("m = np.ones((3, 4))\nv = np.arange(5)\nm * v")
     assert "fits neither" in hint and not getattr(hint, "edit", None)

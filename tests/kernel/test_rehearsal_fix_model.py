@@ -103,3 +103,36 @@ def test_a_loop_that_reads_past_the_end_stops_one_earlier(kernel: KernelDriver) 
     assert ran.status == "ok", ran.error
     assert kernel.value("gaps") == [7, 2, 11, 6], code
     assert kernel.value("longest_wait") == 11
+
+
+GRID = ("fig, panels = plt.subplots(2, 2)\nfor k, (site, depth) in enumerate(readings.items()):\n"
+        "    panels[k].plot(depth)\n    panels[k].set_title(site)")
+
+
+def test_a_grid_of_axes_used_as_one_is_counted_in_reading_order(kernel: KernelDriver) -> None:
+    setup = ("import matplotlib.pyplot as plt\nreadings = {'north': [3, 4], 'south': [2, 2],"
+             " 'east': [5, 1], 'west': [0, 3]}")
+    assert kernel.execute(setup).status == "ok"
+    assert kernel.execute(GRID).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    ran = kernel.execute(code)
+    assert ran.status == "ok", ran.error
+    assert kernel.value("[ax.get_title() for ax in panels.flat]") == [
+        "north", "south", "east", "west"], code
+
+
+ROW_SHARE = "shares = counts / counts.sum(axis=1)\nshares"
+
+
+def test_a_total_per_row_divides_its_own_row(kernel: KernelDriver) -> None:
+    setup = "import numpy as np\ncounts = np.array([[2, 6, 2], [1, 1, 2]])"
+    assert kernel.execute(setup).status == "ok"
+    assert kernel.execute(ROW_SHARE).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    ran = kernel.execute(code)
+    assert ran.status == "ok", ran.error
+    assert kernel.value("shares.round(2).tolist()") == [[0.2, 0.6, 0.2], [0.25, 0.25, 0.5]], code

@@ -24,6 +24,7 @@ from .hint import Hint, hint_edits
 from .rules import Rule
 from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_rule
 from .rules.attribute_rules import attribute_rule
+from .rules.axes_rules import axes_grid_rule
 from .rules.column_rules import column_name_rule
 from .rules.combine_rules import merge_key_rule, sequence_rule
 from .rules.date_rules import date_rule
@@ -66,7 +67,7 @@ MAX_HINTS = 3
 MAX_HINT_CHARS = 300
 
 _RULES: list[Rule] = [
-    attribute_rule, key_rule, column_name_rule, replacement_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
+    attribute_rule, axes_grid_rule, key_rule, column_name_rule, replacement_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
     string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
     nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,

@@ -81,6 +81,12 @@ def _close(word: str, candidates: Iterable[Any], n: int = 1) -> list[str]:
     return closest_names(word, sorted(pool), n=n, cutoff=0.6)
 
 
+def _public(word: str, names: Iterable[str]) -> list[str]:
+    """`names` without the private and dunder ones unless `word` is one: `hist` missing on an
+    array is not `__lshift__`, and IPython's `_i3` is no variable the user meant."""
+    return [n for n in names if word.startswith("_") or not n.startswith("_")]
+
+
 def _did_you_mean(matches: list[str]) -> list[str]:
     """Python's wording, for the best match only (more candidates mostly mislead a model)."""
     return [f"Did you mean: {matches[0]!r}?"] if matches else []
@@ -147,7 +153,7 @@ def _attribute_candidates(obj: Any, name: str, source: str) -> list[str]:
     a DataFrame's missing attribute is a column under another name (`qty`) far more often
     than a method (`quantile`): its columns come first, and methods only where it is called."""
     as_value, called, owner = _uses(name, source)
-    names = _safe_dir(obj, 0.1)
+    names = _public(name, _safe_dir(obj, 0.1))
     columns = _frame_columns(obj) if as_value else None
     if columns:
         found = _close(name, columns)
@@ -198,7 +204,7 @@ def _name_hints(exc: NameError, source: str, user_ns: Mapping[str, Any]) -> list
     candidates: Iterable[str] = itertools.chain(*scopes)
     if not _SHELL_NAME.fullmatch(name):
         candidates = (c for c in candidates if not _SHELL_NAME.fullmatch(c))
-    return _did_you_mean(_close(name, candidates))
+    return _did_you_mean(_close(name, _public(name, candidates)))
 
 
 def _import_for(name: str, source: str = "") -> str | None:

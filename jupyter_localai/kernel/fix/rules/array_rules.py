@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from ..failure import MISSING, Failure, is_safe
+from ..failure import MISSING, Failure, constant, is_safe
 from ..hint import Hint, code, operand, unique_replace
 from . import rule
 
@@ -22,9 +22,36 @@ _BROADCAST = re.compile(r"^operands could not be broadcast together with shapes 
                         r"^operands could not be broadcast together with shapes \((\d+),\) \((\d+),(\d+)\)\s*$")  # fmt: skip
 
 
+_REDUCTIONS = {"sum", "mean", "max", "min", "std", "var", "prod", "median", "ptp"}
+
+
+def _reduced(node: ast.expr) -> tuple[ast.expr, int] | None:
+    """(array, axis) of `a.sum(axis=1)`, `a.mean(1)` or `np.sum(a, axis=1)`: a reduction
+    whose shape follows from its array's without running it."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return None
+    if node.func.attr not in _REDUCTIONS:
+        return None
+    module = isinstance(node.func.value, ast.Name) and node.func.value.id in ("np", "numpy")
+    args = list(node.args[1:] if module else node.args)
+    array = node.args[0] if module and node.args else node.func.value
+    axes = [k.value for k in node.keywords if k.arg == "axis"]
+    if any(k.arg not in ("axis", "dtype") for k in node.keywords) or len(args) + len(axes) != 1:
+        return None
+    axis = constant(axes[0] if axes else args[0])
+    return (array, axis) if type(axis) is int else None
+
+
 def _shape(f: Failure, node: ast.expr) -> tuple[int, ...] | None:
-    """The shape of the numpy array `node` names, else None."""
+    """The shape of the numpy array `node` names, or of a reduction of one along an axis."""
     np = sys.modules.get("numpy")
+    reduction = _reduced(node)
+    if reduction is not None:
+        whole = _shape(f, reduction[0])
+        axis = reduction[1]
+        if whole is None or not -len(whole) <= axis < len(whole):
+            return None
+        return tuple(n for i, n in enumerate(whole) if i != axis % len(whole))
     value: Any = f.resolve(node)
     if np is None or value is MISSING or type(value) is not np.ndarray:
         return None
