@@ -29,7 +29,10 @@ HOLDOUT3 = ev.load_tasks(BENCH_DIR / "tasks_holdout3")
 # Fourth held-out round: written blind the same way (without reading the suite, the earlier
 # held-out rounds or the assistant's checks, hints and prompts).
 HOLDOUT4 = ev.load_tasks(BENCH_DIR / "tasks_holdout4")
-ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4
+# Fifth held-out round: written blind the same way (without reading the suite, the earlier
+# held-out rounds or the assistant's checks, hints and prompts).
+HOLDOUT5 = ev.load_tasks(BENCH_DIR / "tasks_holdout5")
+ALL_TASKS = TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5
 FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
@@ -84,6 +87,17 @@ def test_fourth_holdout_round_is_new_and_balanced():
                | {t.id for t in HOLDOUT3})
     assert not set(ids) & earlier, "ids must not repeat"
     assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT4}
+
+
+def test_fifth_holdout_round_is_new_and_balanced():
+    kinds = Counter(t.kind for t in HOLDOUT5)
+    assert kinds == {"fix": 10, "generate": 10}
+    ids = [t.id for t in HOLDOUT5]
+    assert len(set(ids)) == len(ids)
+    earlier = (set(BY_ID) | {t.id for t in HOLDOUT} | {t.id for t in HOLDOUT2}
+               | {t.id for t in HOLDOUT3} | {t.id for t in HOLDOUT4})
+    assert not set(ids) & earlier, "ids must not repeat"
+    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT5}
 
 
 @pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)
