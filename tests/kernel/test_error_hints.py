@@ -148,6 +148,18 @@ def test_currency_percent_and_units() -> None:
     assert "decimal mark" in only(hints("float(d)", d="3,5"))
 
 
+def test_a_column_of_decimal_comma_numbers_is_converted_with_the_comma_as_the_point() -> None:
+    """`1.050,00` and `4,20` read only one way; `'3,5'` alone (a pair?) keeps no edit."""
+    cost = pd.Series(["4,20", "1.050,00", "7,75"])
+    source = "cost = cost.astype(float)"
+    assert run_fixed(source, cost=cost.copy())["cost"].tolist() == [4.2, 1050.0, 7.75]
+    source = "total = pd.to_numeric(cost).sum()"
+    assert run_fixed(source, cost=cost.copy())["total"] == pytest.approx(1061.95)
+    assert hint_edits(hints("cost.astype(float)", cost=pd.Series(["4,20", "n/a"]))) == []
+    # Every value a thousands separator could read: the existing cleaning, not this one.
+    assert run_fixed(source, cost=pd.Series(["1,250", "2,500"]))["total"] == 3750
+
+
 def test_missing_value_tokens_become_nan() -> None:
     hint = only(hints("pd.to_numeric(s)", s=pd.Series(["1", "n/a"])))
     assert "errors='coerce'" in hint and "'n/a'" in hint

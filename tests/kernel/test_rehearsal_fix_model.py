@@ -136,3 +136,18 @@ def test_a_total_per_row_divides_its_own_row(kernel: KernelDriver) -> None:
     ran = kernel.execute(code)
     assert ran.status == "ok", ran.error
     assert kernel.value("shares.round(2).tolist()") == [[0.2, 0.6, 0.2], [0.25, 0.25, 0.5]], code
+
+
+DECIMAL_COMMA = "tariffs['rate'] = tariffs['rate'].astype(float)\ntariffs['rate'].mean()"
+
+
+def test_a_column_with_decimal_commas_is_read_as_numbers(kernel: KernelDriver) -> None:
+    setup = "tariffs = pd.DataFrame({'zone': ['A', 'B', 'C'], 'rate': ['0,75', '1.020,40', '3,05']})"
+    assert kernel.execute(setup).status == "ok"
+    assert kernel.execute(DECIMAL_COMMA).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    ran = kernel.execute(code)
+    assert ran.status == "ok", ran.error
+    assert kernel.value("tariffs['rate'].tolist()") == [0.75, 1020.4, 3.05], code

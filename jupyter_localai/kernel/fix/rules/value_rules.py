@@ -152,8 +152,10 @@ def _number_edit(f: Failure, text: str) -> Edit | None:
             return None
         return replace(f, call, f"{pd}.to_numeric({code(f, x)}, errors='coerce')")
     symbols, grouped = _symbols(t), re.sub(r"[^\d.,+-]", "", t)
-    if "%" in symbols or ("," in grouped and not _THOUSANDS.fullmatch(grouped)):
-        return None  # a percent (divide by 100?) or a decimal comma: not one certain cleaning
+    if "," in grouped and not _THOUSANDS.fullmatch(grouped):
+        return _decimal_comma_edit(f, call, x, value) if series else None
+    if "%" in symbols:
+        return None  # a percent: divide by 100 or not, not one certain cleaning
     if not symbols or not is_float(re.sub(f"[{re.escape(symbols)}]", "", t)):
         return None
     if series:
@@ -162,6 +164,32 @@ def _number_edit(f: Failure, text: str) -> Edit | None:
         cleaned = f"{operand(f, x)}.str.replace({chars!r}, ''{regex})"
     else:
         cleaned = operand(f, x) + "".join(f".replace({c!r}, '')" for c in symbols)
+    return rewrite(f, call, x, cleaned)
+
+
+# `12,50` or `1.249,00`: a comma for the decimal mark, dots (if any) grouping thousands.
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")
+# What only a decimal comma reads: a comma not followed by exactly three digits, or a dot
+# grouping before it (`1,250` alone could be either).
+_ONLY_DECIMAL_COMMA = re.compile(r",(\d{1,2}|\d{4,})$|\.\d{3},")
+
+
+def _decimal_comma_edit(f: Failure, call: ast.Call, x: ast.expr, value: Any) -> Edit | None:
+    """The conversion of a column with dots dropped and the comma made a point, when every
+    value reads as a decimal-comma number and one at least can be read no other way; else
+    None. A lone str (`'3,5'`: a decimal, or two numbers?) is not proof enough."""
+    if value is MISSING or type(value) is str:
+        return None
+    values = value.dropna().iloc[:SAMPLE].tolist()
+    texts = [v.strip() for v in values if type(v) is str]
+    if not texts or len(texts) != len(values):
+        return None
+    if not all(_DECIMAL_COMMA.fullmatch(t) for t in texts):
+        return None
+    if not any(_ONLY_DECIMAL_COMMA.search(t) for t in texts):
+        return None
+    cleaned = (f"{operand(f, x)}.str.replace('.', '', regex=False)"
+               f".str.replace(',', '.', regex=False)")
     return rewrite(f, call, x, cleaned)
 
 
