@@ -103,3 +103,44 @@ def test_a_live_frame_read_again_from_a_missing_file_is_used_as_it_is() -> None:
 def test_a_new_name_read_from_a_missing_file_gets_no_edit() -> None:
     hints = hints_for("fresh = pd.read_csv('nowhere_at_all.csv')")
     assert not any(isinstance(h, Hint) and h.edit for h in hints)
+
+
+def test_and_between_row_conditions_of_a_filter_becomes_element_wise() -> None:
+    crew = pd.DataFrame({"role": ["pilot", "cook", "pilot"], "hours": [900, 1200, 300]})
+    source = "senior = crew[crew['role'] == 'pilot' and crew['hours'] > 500]"
+    hint = next(h for h in hints_for(source, crew=crew) if isinstance(h, Hint) and h.edit)
+    assert edited_run(source, hint, crew=crew)["senior"].index.tolist() == [0]
+    source = "if crew['hours'] > 500 and crew['role'] == 'cook':\n    flag = 1"
+    assert not any(isinstance(h, Hint) and h.edit for h in hints_for(source, crew=crew))
+
+
+def test_text_methods_on_an_integer_column_convert_it_first() -> None:
+    parts = pd.DataFrame({"part": [42, 7, 1300]})
+    source = "parts['label'] = parts['part'].str.zfill(5)"
+    hints = hints_for(source, parts=parts.copy())
+    [hint] = [h for h in hints if isinstance(h, Hint) and h.edit]
+    assert not any("Did you mean" in h for h in hints)
+    assert edited_run(source, hint, parts=parts.copy())["parts"]["label"].tolist() == [
+        "00042", "00007", "01300"]
+    floats = pd.DataFrame({"part": [4.2, None]})
+    assert not any(isinstance(h, Hint) and h.edit
+                   for h in hints_for("floats['part'].str.len()", floats=floats))
+
+
+def test_nan_put_into_an_integer_array_makes_it_float_first() -> None:
+    depth = np.array([12, -1, 30, -1])
+    source = "depth[depth < 0] = np.nan\nmean_depth = np.nanmean(depth)"
+    [hint] = hints_for(source, depth=depth.copy())
+    assert edited_run(source, hint, depth=depth.copy())["mean_depth"] == 21.0
+
+
+def test_a_merge_key_held_as_text_on_one_side_is_read_as_numbers() -> None:
+    visits = pd.DataFrame({"pet_id": [3, 5, 3], "fee": [40, 25, 60]})
+    pets = pd.DataFrame({"pet_id": ["3", "5", "8"], "pet": ["Rex", "Tom", "Kiwi"]})
+    source = "billed = visits.merge(pets, on='pet_id', how='left')"
+    [hint] = hints_for(source, visits=visits, pets=pets)
+    assert edited_run(source, hint, visits=visits, pets=pets)["billed"]["pet"].tolist() == [
+        "Rex", "Tom", "Rex"]
+    coded = pd.DataFrame({"pet_id": ["3", "P5"], "pet": ["Rex", "Tom"]})
+    [hint] = hints_for(source.replace("pets", "coded"), visits=visits, coded=coded)
+    assert isinstance(hint, Hint) and hint.edit is None  # 'P5' reads as no number

@@ -151,3 +151,36 @@ def test_a_column_with_decimal_commas_is_read_as_numbers(kernel: KernelDriver) -
     ran = kernel.execute(code)
     assert ran.status == "ok", ran.error
     assert kernel.value("tariffs['rate'].tolist()") == [0.75, 1020.4, 3.05], code
+
+
+# (setup, failing cell, expression read after the kept fix ran, its value): mistakes whose
+# exact rewrite follows from the error and the live objects (`kernel/fix/rules/`).
+LIVE_EDITS = [
+    ("crew = pd.DataFrame({'role': ['pilot', 'cook', 'pilot'], 'hours': [900, 1200, 300]})",
+     "senior = crew[crew['role'] == 'pilot' and crew['hours'] > 500]\nsenior",
+     "senior.index.tolist()", [0]),
+    ("parts = pd.DataFrame({'part': [42, 7, 1300]})",
+     "parts['label'] = parts['part'].str.zfill(5)\nparts",
+     "parts['label'].tolist()", ["00042", "00007", "01300"]),
+    ("import numpy as np\ndepth = np.array([12, -1, 30, -1])",
+     "depth[depth < 0] = np.nan\nmean_depth = np.nanmean(depth)",
+     "float(mean_depth)", 21.0),
+    (("visits = pd.DataFrame({'pet_id': [3, 5, 3], 'fee': [40, 25, 60]})\n"
+      "pets = pd.DataFrame({'pet_id': ['3', '5', '8'], 'pet': ['Rex', 'Tom', 'Kiwi']})"),
+     "billed = visits.merge(pets, on='pet_id', how='left')\nbilled",
+     "billed['pet'].tolist()", ["Rex", "Tom", "Rex"]),
+]
+
+
+@pytest.mark.parametrize("setup, failing, read, expected", LIVE_EDITS,
+                         ids=["and_in_filter", "str_on_ints", "nan_into_ints", "merge_key_types"])
+def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
+        kernel: KernelDriver, setup: str, failing: str, read: str, expected: object) -> None:
+    assert kernel.execute(setup).status == "ok"
+    assert kernel.execute(failing).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    ran = kernel.execute(code)
+    assert ran.status == "ok", ran.error
+    assert kernel.value(read) == expected, code

@@ -26,7 +26,7 @@ from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_ru
 from .rules.attribute_rules import attribute_rule
 from .rules.axes_rules import axes_grid_rule
 from .rules.column_rules import column_name_rule
-from .rules.combine_rules import merge_key_rule, sequence_rule
+from .rules.combine_rules import merge_dtype_rule, merge_key_rule, sequence_rule
 from .rules.date_rules import date_rule
 from .rules.frame_rules import (
     fillna_method_rule,
@@ -43,6 +43,7 @@ from .rules.pandas_rules import (
     key_rule,
     lost_label_rule,
     pivot_rule,
+    str_accessor_rule,
 )
 from .rules.python_rules import (
     join_rule,
@@ -69,11 +70,11 @@ MAX_HINT_CHARS = 300
 _RULES: list[Rule] = [
     attribute_rule, axes_grid_rule, key_rule, column_name_rule, replacement_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
     string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
-    nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, sequence_rule,
+    nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, merge_dtype_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
-    reread_rule, structured_array_rule,
+    reread_rule, structured_array_rule, str_accessor_rule,
 ]  # fmt: skip
 
 

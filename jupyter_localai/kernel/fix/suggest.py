@@ -172,6 +172,8 @@ def _attribute_candidates(obj: Any, name: str, source: str) -> list[str]:
 
 
 def _attribute_hints(exc: AttributeError, source: str, user_ns: Mapping[str, Any]) -> list[str]:
+    if "has no attribute" not in str(exc):
+        return []  # the attribute exists and refused ("Can only use .str accessor ..."): no typo
     name = getattr(exc, "name", None)
     obj = getattr(exc, "obj", None)
     if not isinstance(name, str):

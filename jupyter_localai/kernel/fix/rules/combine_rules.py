@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from ..failure import Failure, constant, has_label, line_calls, pandas_kind, show, str_columns
-from ..hint import Hint, replace
+from ..hint import Hint, code, replace, unique_replace
 from . import rule
 
 _MAX_CODE = 120  # a rewritten call longer than this is not shown
@@ -144,6 +144,45 @@ def merge_key_rule(f: Failure) -> list[str]:
         use = fixed if len(fixed) <= _MAX_CODE else f"left_on={left!r}, right_on={right!r}"
         text = f"{hint}; if {match!r} holds the same key, name each side: `{use}`."
         return [Hint(text, edit=replace(f, call, fixed) if len(candidates) == 1 else None)]
+    return []
+
+
+# A merge key held as numbers on one side and as text on the other ----------------------------
+
+_KEY_TYPES = re.compile(r"^You are trying to merge on (\w+) and (\w+) columns for key '([^']+)'")
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+
+
+@rule(ValueError)
+def merge_dtype_rule(f: Failure) -> list[str]:
+    """`orders.merge(customers, on='id')` with `id` 11 on one side and '11' on the other:
+    where every text key reads as a whole number and the other side holds integers, the
+    text side is converted (its values read the same; the numbers stay numbers)."""
+    match = _KEY_TYPES.match(f.message)
+    if match is None:
+        return []
+    key = match.group(3)
+    for call in line_calls(f):
+        sides = _merged(f, call)
+        frames = [f.resolve(side) for side in sides] if sides is not None else []
+        if sides is None or not all(pandas_kind(frame) == "DataFrame" for frame in frames):
+            continue
+        if not all(has_label(frame.columns, key) for frame in frames):
+            continue
+        kinds = [frame[key].dtype.kind for frame in frames]
+        if kinds.count("i") != 1 or kinds[1 - kinds.index("i")] not in "OTU":
+            continue
+        text_side = 1 - kinds.index("i")
+        values = frames[text_side][key].dropna().tolist()
+        named = ast.unparse(sides[text_side])
+        text = (f"The key {key!r} holds numbers in `{ast.unparse(sides[1 - text_side])}` and text "
+                f"in `{named}`: merge with `{named}.astype({{{key!r}: 'int64'}})`, nothing "
+                f"else changed (not `pd.concat`, which stacks rows instead of matching keys).")
+        readable = (len(values) == len(frames[text_side]) and values
+                    and all(type(v) is str and _INTEGER_TEXT.fullmatch(v.strip()) for v in values))
+        converted = f"{code(f, sides[text_side])}.astype({{{key!r}: 'int64'}})"
+        return [Hint(text, edit=unique_replace(f, sides[text_side], converted, call)
+                     if readable else None)]
     return []
 
 

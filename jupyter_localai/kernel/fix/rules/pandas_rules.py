@@ -17,7 +17,7 @@ from ..failure import (
     short_code,
     show,
 )
-from ..hint import Hint, code, replace
+from ..hint import Edit, Hint, code, replace, unique_replace
 from . import rule
 
 # Rule 2: KeyError on a DataFrame or Series --------------------------------------------------
@@ -181,6 +181,20 @@ class _ToBitwise(ast.NodeTransformer):
         return self.visit_BoolOp(ast.BoolOp(op=ast.And(), values=parts))
 
 
+def _filter_edit(f: Failure, node: ast.expr, fixed: str) -> Edit | None:
+    """The element-wise rewrite where the condition selects rows (`df[a and b]`,
+    `df.loc[a or b, ...]`): there one True/False per row is meant. In `if a and b:` it
+    could be `.any()` or `.all()`, the user's choice: no edit."""
+    for outer in f.line_nodes:
+        if not isinstance(outer, ast.Subscript):
+            continue
+        index = outer.slice
+        rows = index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
+        if rows is node:
+            return unique_replace(f, node, fixed, outer)
+    return None
+
+
 @rule(ValueError)
 def ambiguous_rule(f: Failure) -> list[str]:
     match = _AMBIGUOUS.search(f.message)
@@ -192,13 +206,10 @@ def ambiguous_rule(f: Failure) -> list[str]:
         ):
             fixed = ast.unparse(_ToBitwise().visit(ast.parse(ast.unparse(node), mode="eval").body))
             if len(fixed) <= 120:
-                return [
-                    (
-                        f"`and`/`or`/`not` need a single True/False but a {match.group(1)} "
+                text = (f"`and`/`or`/`not` need a single True/False but a {match.group(1)} "
                         f"holds many: combine element-wise with `&`, `|`, `~`, each comparison "
-                        f"in parentheses: `{fixed}`."
-                    )
-                ]
+                        f"in parentheses: `{fixed}`.")
+                return [Hint(text, edit=_filter_edit(f, node, fixed))]
     return [
         (
             f"A {match.group(1)} holds many True/False values: combine conditions with `&`, "
@@ -288,3 +299,30 @@ def _label_lookup(f: Failure, node: ast.AST, key: int) -> tuple[str, Any, ast.ex
         if pandas_kind(value) == "Series":
             return target.id, value, None
     return None
+
+
+# `.str` on a column of numbers ---------------------------------------------------------------
+
+_STR_ACCESSOR = re.compile(r"^Can only use \.str accessor with string values")
+
+
+@rule(AttributeError)
+def str_accessor_rule(f: Failure) -> list[str]:
+    """`df['zip'].str.zfill(5)` on integers: text methods need the numbers as text first.
+    The edit is made for integer and bool columns only: a float column's text (`'2116.0'`,
+    `'nan'`) is rarely what a text method was meant for."""
+    if not _STR_ACCESSOR.match(f.message):
+        return []
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Attribute) and node.attr == "str"):
+            continue
+        column = f.resolve(node.value)
+        if pandas_kind(column) not in ("Series", "Index"):
+            continue
+        owner = code(f, node.value)
+        fixed = f"{owner}.astype(str).str"
+        text = (f"`{owner}` holds {column.dtype} values, and `.str` methods need text: "
+                f"convert first, `{fixed}`.")
+        exact = column.dtype.kind in "iub"
+        return [Hint(text, edit=unique_replace(f, node, fixed) if exact else None)]
+    return []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from typing import Any
 
 from ..failure import (
@@ -21,7 +22,7 @@ from ..failure import (
     show,
     string_dtype,
 )
-from ..hint import Edit, Hint, code, operand, pandas_name, replace, rewrite, unique_replace
+from ..hint import Edit, Hint, code, operand, pandas_name, replace, rewrite, segment, unique_replace
 from . import rule
 from .date_rules import matching_formats
 
@@ -363,6 +364,9 @@ def string_arithmetic_rule(f: Failure) -> list[str]:
 @rule(ValueError)
 def nan_int_rule(f: Failure) -> list[str]:
     if f.message == "cannot convert float NaN to integer" and not f.via_pandas:
+        into_array = _nan_into_int_array(f)
+        if into_array is not None:
+            return [into_array]
         return [
             (
                 "The value is NaN (missing), which has no int: check `math.isnan(x)` first, or "
@@ -380,6 +384,29 @@ def nan_int_rule(f: Failure) -> list[str]:
             )
         ]
     return []
+
+
+def _nan_into_int_array(f: Failure) -> Hint | None:
+    """`a[a == 0] = np.nan` on an int array: an int array cannot hold NaN, so the array is
+    made float first, on the line before (the values stay; only their type changes)."""
+    np = sys.modules.get("numpy")
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Subscript)):
+            continue
+        target = node.targets[0].value
+        array = f.resolve(target)
+        if np is None or type(array) is not np.ndarray or array.dtype.kind not in "iub":
+            continue
+        name, statement = code(f, target), segment(f, node)
+        if not isinstance(target, ast.Name) or statement is None or f.source.count(statement) != 1:
+            return Hint(f"`{name}` is an integer array, which cannot hold NaN: make it float "
+                        f"first, `{name} = {name}.astype(float)`.")
+        indent = " " * node.col_offset
+        text = (f"`{name}` is an integer array ({array.dtype}), which cannot hold NaN: make it "
+                f"float first, `{name} = {name}.astype(float)`.")
+        return Hint(text, edit=(statement, f"{name} = {name}.astype(float)\n{indent}{statement}"))
+    return None
 
 
 _INT_NAMES = {"int", "int64", "int32"}
