@@ -42,6 +42,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout4", "Held-out round 4 (`benchmarks/tasks_holdout4/`)",
      ("20 tasks written blind the same way, committed (d50729f) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout4/README.md`).")),
+    ("tasks_holdout5", "Held-out round 5 (`benchmarks/tasks_holdout5/`)",
+     ("20 tasks written blind the same way, committed (c459cce) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout5/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
@@ -53,6 +56,14 @@ SEEN_SINCE = {
                        "axes_xlabel_pyplot_style", "count_words_missing_key", "day_first_dates",
                        "loc_label_after_filter", "merge_key_named_differently",
                        "price_text_to_float"),
+    # The 0.5B's fix failures at ad77b0a, read for the hints of 7977f48-7783528.
+    "tasks_holdout4": ("german_price_strings_to_float", "quarterly_hist_grid_axes",
+                       "site_visits_month_end_alias", "step_count_day_changes_range",
+                       "store_category_share_rows"),
+    # The 0.5B's fix failures in the blind run at c459cce, read for the hints of c03fe6d.
+    "tasks_holdout5": ("crm_orders_merge_customer_id_text", "sales_reps_north_filter_and",
+                       "store_zip_codes_leading_zeros", "thermostat_readings_zero_to_nan",
+                       "weather_station_two_panel_figure"),
 }
 # A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
 READING_FILE = "reading.md"
