@@ -19,6 +19,7 @@ from ..hint import Hint, code, segment
 from . import rule
 
 _NO_ATTRIBUTE = re.compile(r"^'numpy\.ndarray' object has no attribute '(\w+)'$")
+_MAX_PANELS = 256  # a figure's grid is small; a large object array is data, not read here
 
 
 def _axes_class(grid: Any, attribute: str) -> bool:
@@ -47,7 +48,7 @@ def axes_grid_rule(f: Failure) -> list[str]:
         indexed = isinstance(owner, ast.Subscript)
         grid_node = owner.value if isinstance(owner, ast.Subscript) else owner
         grid = f.resolve(grid_node)
-        if type(grid) is not np.ndarray or grid.dtype != object or grid.size == 0:
+        if type(grid) is not np.ndarray or grid.dtype != object or not 0 < grid.size <= _MAX_PANELS:
             continue
         if not _axes_class(grid, attribute):
             continue

@@ -173,13 +173,14 @@ def merge_dtype_rule(f: Failure) -> list[str]:
         if kinds.count("i") != 1 or kinds[1 - kinds.index("i")] not in "OTU":
             continue
         text_side = 1 - kinds.index("i")
-        values = frames[text_side][key].dropna().tolist()
+        keys = frames[text_side][key]
+        values = [] if keys.isna().any() else keys.iloc[:_SAMPLE_KEYS].tolist()
         named = ast.unparse(sides[text_side])
         text = (f"The key {key!r} holds numbers in `{ast.unparse(sides[1 - text_side])}` and text "
                 f"in `{named}`: merge with `{named}.astype({{{key!r}: 'int64'}})`, nothing "
                 f"else changed (not `pd.concat`, which stacks rows instead of matching keys).")
-        readable = (len(values) == len(frames[text_side]) and values
-                    and all(type(v) is str and _INTEGER_TEXT.fullmatch(v.strip()) for v in values))
+        readable = bool(values) and all(type(v) is str and _INTEGER_TEXT.fullmatch(v)
+                                        for v in values)
         converted = f"{code(f, sides[text_side])}.astype({{{key!r}: 'int64'}})"
         return [Hint(text, edit=unique_replace(f, sides[text_side], converted, call)
                      if readable else None)]
