@@ -11,14 +11,12 @@ nothing to apply. The cells' own assignments stand in for what the kernel would 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import replace
 
 from .checks import top_level_targets
 from .context import NotebookContext
 from .name_match import closest_names
-
-_WRONG_NAME = re.compile(r"name '([^']+)' is not defined")
+from .quickfix import WRONG_NAME
 
 
 def cell_bound_names(context: NotebookContext) -> set[str]:
@@ -49,7 +47,7 @@ def with_name_suggestion(context: NotebookContext | None) -> NotebookContext | N
         return context
     if error.exc_type not in ("NameError", "UnboundLocalError"):
         return context
-    match = _WRONG_NAME.search(error.message)
+    match = WRONG_NAME.search(error.message)
     if match is None:
         return context
     wrong = match.group(1)

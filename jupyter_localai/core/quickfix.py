@@ -22,7 +22,7 @@ from .context import ErrorInfo
 _SUGGESTION = re.compile(r"Did you mean:? '([^']+)'\??")
 _IMPORT_SUGGESTION = re.compile(r"`((?:import|from) [^`]+)`")
 _WRONG_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
-_WRONG_NAME = re.compile(r"name '([^']+)' is not defined")
+WRONG_NAME = re.compile(r"name '([^']+)' is not defined")
 _WRONG_KEY = re.compile(r"^\s*(['\"])(.+)\1\s*$")
 
 
@@ -74,7 +74,7 @@ def _wrong_token(error: ErrorInfo) -> tuple[str, str] | None:
         match = _WRONG_ATTRIBUTE.search(error.message)
         return ("attribute", match.group(1)) if match else None
     if error.exc_type in ("NameError", "UnboundLocalError"):
-        match = _WRONG_NAME.search(error.message)
+        match = WRONG_NAME.search(error.message)
         return ("name", match.group(1)) if match else None
     if error.exc_type == "KeyError":
         match = _WRONG_KEY.match(error.message)

@@ -59,45 +59,20 @@ def test_holdout_tasks_are_new():
     assert not {t.id for t in HOLDOUT} & set(BY_ID), "held-out ids must not repeat the suite's"
 
 
-def test_second_holdout_round_is_new_and_balanced():
-    kinds = Counter(t.kind for t in HOLDOUT2)
-    assert kinds == {"fix": 12, "generate": 12}
-    ids = [t.id for t in HOLDOUT2]
+# Held-out rounds 2-5 in the order they were written, with their (fix, generate) counts.
+ROUNDS = [(HOLDOUT2, 12), (HOLDOUT3, 10), (HOLDOUT4, 10), (HOLDOUT5, 10)]
+
+
+@pytest.mark.parametrize("number", range(len(ROUNDS)), ids=lambda n: f"round{n + 2}")
+def test_each_later_holdout_round_is_new_and_balanced(number):
+    tasks, per_kind = ROUNDS[number]
+    assert Counter(t.kind for t in tasks) == {"fix": per_kind, "generate": per_kind}
+    ids = [t.id for t in tasks]
     assert len(set(ids)) == len(ids)
-    assert not set(ids) & (set(BY_ID) | {t.id for t in HOLDOUT}), "ids must not repeat"
-    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT2}
-
-
-def test_third_holdout_round_is_new_and_balanced():
-    kinds = Counter(t.kind for t in HOLDOUT3)
-    assert kinds == {"fix": 10, "generate": 10}
-    ids = [t.id for t in HOLDOUT3]
-    assert len(set(ids)) == len(ids)
-    earlier = set(BY_ID) | {t.id for t in HOLDOUT} | {t.id for t in HOLDOUT2}
-    assert not set(ids) & earlier, "ids must not repeat"
-    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT3}
-
-
-def test_fourth_holdout_round_is_new_and_balanced():
-    kinds = Counter(t.kind for t in HOLDOUT4)
-    assert kinds == {"fix": 10, "generate": 10}
-    ids = [t.id for t in HOLDOUT4]
-    assert len(set(ids)) == len(ids)
-    earlier = (set(BY_ID) | {t.id for t in HOLDOUT} | {t.id for t in HOLDOUT2}
-               | {t.id for t in HOLDOUT3})
-    assert not set(ids) & earlier, "ids must not repeat"
-    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT4}
-
-
-def test_fifth_holdout_round_is_new_and_balanced():
-    kinds = Counter(t.kind for t in HOLDOUT5)
-    assert kinds == {"fix": 10, "generate": 10}
-    ids = [t.id for t in HOLDOUT5]
-    assert len(set(ids)) == len(ids)
-    earlier = (set(BY_ID) | {t.id for t in HOLDOUT} | {t.id for t in HOLDOUT2}
-               | {t.id for t in HOLDOUT3} | {t.id for t in HOLDOUT4})
-    assert not set(ids) & earlier, "ids must not repeat"
-    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in HOLDOUT5}
+    earlier = set(BY_ID) | {t.id for t in HOLDOUT}
+    earlier |= {t.id for before, _ in ROUNDS[:number] for t in before}
+    assert not set(ids) & earlier, "ids must not repeat an earlier round's"
+    assert {"pandas", "numpy", "python", "plotting", "strings", "dates"} <= {t.area for t in tasks}
 
 
 @pytest.mark.parametrize("task", ALL_TASKS, ids=lambda t: t.id)

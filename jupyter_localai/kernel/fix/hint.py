@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # typing.Self is 3.11+
     from typing_extensions import Self
 
 Edit = tuple[str, str]
+# The expressions that bind their own loop variables.
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _ATOMS = (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.List, ast.Dict)
 
 
@@ -59,6 +61,11 @@ def operand(f: Failure, node: ast.expr) -> str:
     text = code(f, node)
     simple = isinstance(node, _ATOMS) or type(getattr(node, "value", None)) is str
     return text if simple else f"({text})"
+
+
+def contains(outer: ast.AST, inner: ast.AST) -> bool:
+    """Whether `inner` is `outer` or one of its descendants (by identity, not equality)."""
+    return any(child is inner for child in ast.walk(outer))
 
 
 def replace(f: Failure, node: ast.AST, new: str) -> Edit | None:

@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from ..failure import MISSING, Failure, static_member
-from ..hint import Hint, code, segment
+from ..hint import Hint, code, contains, segment
 from . import rule
 
 _NO_ATTRIBUTE = re.compile(r"^'numpy\.ndarray' object has no attribute '(\w+)'$")
@@ -74,7 +74,7 @@ def _every_use(f: Failure, owner: ast.Subscript, fixed: str) -> tuple[str, str] 
     uses = [n for n in ast.walk(f.tree) if isinstance(n, ast.Subscript)
             and ast.dump(n) == ast.dump(owner)] if f.tree is not None else []
     holders = [n for n in ast.walk(f.tree) if isinstance(n, ast.stmt)
-               and all(_contains(n, use) for use in uses)] if f.tree is not None else []
+               and all(contains(n, use) for use in uses)] if f.tree is not None else []
     for holder in sorted(holders, key=lambda n: (n.end_lineno or 0) - n.lineno):
         old = segment(f, holder)
         if old is None or f.source.count(old) != 1:
@@ -82,7 +82,3 @@ def _every_use(f: Failure, owner: ast.Subscript, fixed: str) -> tuple[str, str] 
         new = re.sub(rf"(?<![\w.]){re.escape(written)}", lambda _: fixed, old)
         return (old, new) if new != old else None
     return None
-
-
-def _contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return any(child is inner for child in ast.walk(outer))

@@ -14,7 +14,7 @@ import ast
 import re
 
 from ..failure import Failure
-from ..hint import Hint, segment, unique_replace
+from ..hint import Hint, contains, segment, unique_replace
 from . import rule
 
 # The replacement: `use 'ME' instead`, `Did you mean h?`, `Did you mean: 'ME'?`.
@@ -55,16 +55,12 @@ def replacement_rule(f: Failure) -> list[str]:
         return []  # an f-string, a prefixed or a triple-quoted literal: not rewritten here
     quote = written[-1]
     fixed = f"{quote}{new}{quote}"
-    if len(literals) > 1 or fixed == written or (quote in new or "\\" in new):
+    if len(literals) > 1 or quote in new or "\\" in new:
         return []
-    enclosing = sorted((n for n in f.line_nodes if _contains(n, node) and n is not node),
+    enclosing = sorted((n for n in f.line_nodes if contains(n, node) and n is not node),
                        key=_span)
     text = f"The error names the replacement: {written} is now {fixed} here."
     return [Hint(text, edit=unique_replace(f, node, fixed, *enclosing))]
-
-
-def _contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return any(child is inner for child in ast.walk(outer))
 
 
 def _span(node: ast.AST) -> tuple[int, int]:

@@ -12,10 +12,8 @@ import builtins
 import re
 
 from ..failure import MISSING, Failure, constant, line_calls, show
-from ..hint import Hint, code, operand, segment, unique_replace
+from ..hint import COMPREHENSIONS, Hint, code, operand, segment, unique_replace
 from . import rule
-
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _loop_iters(f: Failure) -> list[tuple[ast.AST, ast.expr]]:
@@ -27,7 +25,7 @@ def _loop_iters(f: Failure) -> list[tuple[ast.AST, ast.expr]]:
     for node in ast.walk(f.tree):
         if isinstance(node, ast.For | ast.AsyncFor):
             found.append((node, node.iter))
-        elif isinstance(node, _COMPREHENSIONS):
+        elif isinstance(node, COMPREHENSIONS):
             found += [(node, loop.iter) for loop in node.generators]
     return [(owner, node) for owner, node in found if id(node) in on_line]
 

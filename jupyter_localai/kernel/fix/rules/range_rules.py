@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from ..failure import MISSING, Failure, constant
-from ..hint import Hint, code, unique_replace
+from ..hint import COMPREHENSIONS, Hint, code, unique_replace
 from . import rule
 
 _OUT_OF_RANGE = re.compile(
@@ -46,9 +46,6 @@ def _len_of(node: ast.expr) -> ast.expr | None:
     return None
 
 
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
 def _range_loops(tree: ast.Module) -> list[tuple[ast.AST, str, ast.Call]]:
     """(loop or comprehension, its variable, its `range(...)` call) of every loop of the
     cell over a range, `for` statements and comprehensions alike."""
@@ -57,7 +54,7 @@ def _range_loops(tree: ast.Module) -> list[tuple[ast.AST, str, ast.Call]]:
         heads: list[tuple[ast.expr, ast.expr]] = []
         if isinstance(node, ast.For):
             heads = [(node.target, node.iter)]
-        elif isinstance(node, _COMPREHENSIONS):
+        elif isinstance(node, COMPREHENSIONS):
             heads = [(loop.target, loop.iter) for loop in node.generators]
         for target, call in heads:
             if (isinstance(target, ast.Name) and isinstance(call, ast.Call)
