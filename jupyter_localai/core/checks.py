@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .name_match import closest_names
+from .str_parts import rows_of_parts
 from .targets import asked_names
 
 __all__ = ["ContextNamespace", "asked_names", "check_code", "program_key", "same_program",
@@ -320,9 +321,10 @@ def check_code(
     namespace = namespace or EmptyNamespace()
     if not code.strip():
         return [CheckIssue("empty", "The reply contains no Python code. Reply with a ```python block.")]
+    python = "\n".join(
+        "pass" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines())
     try:
-        tree = ast.parse("\n".join(
-            "pass" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()))
+        tree = ast.parse(python)
     except SyntaxError as error:
         return [CheckIssue("syntax", f"The code does not parse: {error.msg} (line {error.lineno}).")]
     if failing_source is not None and same_program(code, failing_source):
@@ -350,4 +352,7 @@ def check_code(
     issues += _check_attributes(tree, namespace, collected.defined)
     issues += _check_columns(tree, namespace, collected.defined)
     issues += call_issues(tree, namespace, _assigned_columns(tree))
+    issues += [CheckIssue("row_of_parts", f"`{found.written}` takes the whole list of the row "
+                          "labelled by that number, not that part of each value: write "
+                          f"`{found.per_value}`.") for found in rows_of_parts(python, tree)]
     return issues

@@ -8,6 +8,7 @@ to None. A small model told so in a retry often writes the same line again (meas
 evaluation tasks, DESIGN.md "Quality is measured"), so the assistant rewrites the statement
 into the form that does what it says. Only whole statements on lines of their own are
 rewritten; the result is checked (and, with `--verify`, run in a copy) like any answer.
+So is `s.str.split('-')[0]` meant per value, where it takes one row (`str_parts`).
 
 The same holds for a slip that a retry's words rarely cure with a small model (the
 evaluation's failure class `wrong_name`): leaving the asked-for `onehot` in
@@ -27,6 +28,7 @@ from .call_checks import Stores, chained_inplace_target, returns_none, without_i
 from .check_types import NamespaceView
 from .checks import top_level_targets, undefined_names
 from .quickfix import with_import
+from .str_parts import with_parts_per_value
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,16 @@ def _own_lines(statement: ast.stmt, lines: list[str]) -> bool:
 
 
 def repaired(code: str, namespace: NamespaceView) -> Repair | None:
-    """`code` with chained in-place calls and assigned in-place results rewritten, or None
-    when there is nothing to rewrite (or it does not parse)."""
+    """`code` with chained in-place calls, assigned in-place results and a row of parts
+    read for each value (`str_parts`) rewritten, or None when there is nothing to rewrite
+    (or it does not parse)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return None
+    per_value, parts = with_parts_per_value(code)
+    if parts:
+        code, tree = per_value, ast.parse(per_value)
     lines = code.splitlines()
     stores = Stores(tree)
     edits: list[tuple[ast.stmt, str]] = []
@@ -79,16 +85,18 @@ def repaired(code: str, namespace: NamespaceView) -> Repair | None:
             replacement = _rewrite(statement, namespace, stores)
             if replacement is not None:
                 edits.append((statement, replacement))
-    if not edits:
+    if not edits and not parts:
         return None
-    notes = []
+    notes = [f"`{part.written}` → `{part.per_value}`" for part in parts]
+    rewritten: list[str] = []
     for statement, replacement in sorted(edits, key=lambda e: e[0].lineno, reverse=True):
         indent = lines[statement.lineno - 1][:statement.col_offset]
         old = "\n".join(lines[statement.lineno - 1:statement.end_lineno]).strip()
         new_lines = [indent + line for line in replacement.splitlines()]
         lines[statement.lineno - 1:statement.end_lineno] = new_lines
-        notes.append(f"`{old}` → `{replacement.replace(chr(10), '; ')}`")
-    return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""), notes[::-1])
+        rewritten.append(f"`{old}` → `{replacement.replace(chr(10), '; ')}`")
+    return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""),
+                  notes + rewritten[::-1])
 
 
 def with_missing_imports(code: str, namespace: NamespaceView) -> Repair | None:

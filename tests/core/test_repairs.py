@@ -15,7 +15,8 @@ from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 
 def _namespace() -> dict:
-    return {"pd": pd, "passengers": pd.DataFrame({"age": [20.0, None, 40.0]}),
+    return {"pd": pd, "passengers": pd.DataFrame({"age": [20.0, None, 40.0],
+                                                  "name": ["Ada Byron", "Li Wei", "Bo Ek"]}),
             "laps": [61.0, 62.5]}
 
 
@@ -47,15 +48,25 @@ def test_nothing_to_repair(code: str) -> None:
     assert repaired(code, KernelNamespace(_namespace())) is None
 
 
-def test_run_task_offers_the_repair_instead_of_retrying() -> None:
+@pytest.mark.parametrize(("answer", "prompt", "expected", "noted"), [
+    ("passengers['age'].fillna(0, inplace=True)", "fill the missing ages with 0",
+     "passengers['age'] = passengers['age'].fillna(0)",
+     "passengers['age'] = passengers['age'].fillna(0)"),
+    # A row of parts meant per value (`core/str_parts.py`).
+    ("passengers['first'] = passengers['name'].str.split(' ')[0]", "add each first name",
+     "passengers['first'] = passengers['name'].str.split(' ').str[0]",
+     "`passengers['name'].str.split(' ')[0]` → `passengers['name'].str.split(' ').str[0]`"),
+])
+def test_run_task_offers_the_repair_instead_of_retrying(answer: str, prompt: str,
+                                                        expected: str, noted: str) -> None:
     namespace = _namespace()
-    engine = FakeEngine("```python\npassengers['age'].fillna(0, inplace=True)\n```")
-    request = TaskRequest(task="generate", prompt="fill the missing ages with 0", retries=2)
+    engine = FakeEngine(f"```python\n{answer}\n```")
+    request = TaskRequest(task="generate", prompt=prompt, retries=2)
     reply = run_task(engine, request, namespace=KernelNamespace(namespace))
     assert reply.attempts == 1 and reply.warnings == []
-    assert reply.code.strip() == "passengers['age'] = passengers['age'].fillna(0)"
+    assert reply.code.strip() == expected
     assert "Rewritten:" in reply.text
-    assert "passengers['age'] = passengers['age'].fillna(0)" in reply.text
+    assert noted in reply.text
 
 
 def test_standard_modules_used_without_their_import_get_one() -> None:

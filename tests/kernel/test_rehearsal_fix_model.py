@@ -98,6 +98,10 @@ LIVE_EDITS = [
     ("tariffs = pd.DataFrame({'zone': ['A', 'B', 'C'], 'rate': ['0,75', '1.020,40', '3,05']})",
      "tariffs['rate'] = tariffs['rate'].astype(float)\ntariffs['rate'].mean()",
      "tariffs['rate'].tolist()", [0.75, 1020.4, 3.05], None),
+    # A row of parts where each value's part was meant (`core/str_parts.py`).
+    ("routes = pd.DataFrame({'code': ['OSL-BER-7', 'ROM-PAR-12'], 'seats': [180, 150]})",
+     "routes['origin'] = routes['code'].str.split('-')[0]\nroutes",
+     "routes['origin'].tolist()", ["OSL", "ROM"], None),
     ("crew = pd.DataFrame({'role': ['pilot', 'cook', 'pilot'], 'hours': [900, 1200, 300]})",
      "senior = crew[crew['role'] == 'pilot' and crew['hours'] > 500]\nsenior",
      "senior.index.tolist()", [0], None),
@@ -116,7 +120,7 @@ LIVE_EDITS = [
 
 @pytest.mark.parametrize("setup, failing, read, expected, absent", LIVE_EDITS,
                          ids=["renamed_option", "past_the_end", "axes_grid", "row_share",
-                              "decimal_comma", "and_in_filter", "str_on_ints", "nan_into_ints",
+                              "decimal_comma", "row_of_parts", "and_in_filter", "str_on_ints", "nan_into_ints",
                               "merge_key_types"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,

@@ -373,7 +373,7 @@ class AgentRunner:
             self._listener.on_update(self.run_state, status)
 
 
-_REPAIRABLE = frozenset({"inplace", "none_result"})
+_REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts"})
 
 
 def _mentioned(code: str) -> set[str]:

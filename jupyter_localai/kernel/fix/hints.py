@@ -43,6 +43,7 @@ from .rules.pandas_rules import (
     key_rule,
     lost_label_rule,
     pivot_rule,
+    row_of_parts_rule,
     str_accessor_rule,
 )
 from .rules.python_rules import (
@@ -74,7 +75,7 @@ _RULES: list[Rule] = [
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
-    reread_rule, structured_array_rule, str_accessor_rule,
+    reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule,
 ]  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import ast
 import re
 from typing import Any
 
+from ....core.str_parts import rows_of_parts_nodes
 from ..failure import (
     Failure,
     constant,
@@ -325,4 +326,21 @@ def str_accessor_rule(f: Failure) -> list[str]:
                 f"convert first, `{fixed}`.")
         exact = column.dtype.kind in "iub"
         return [Hint(text, edit=unique_replace(f, node, fixed) if exact else None)]
+    return []
+
+
+# A row of parts where each value's part was meant: `s.str.split('-')[0]` -------------------
+
+@rule(ValueError, LookupError, TypeError)
+def row_of_parts_rule(f: Failure) -> list[str]:
+    """`df['sku'].str.split('-')[0]` takes the list of row 0 (`core/str_parts.py`); on a
+    live Series the per-value form is exact. Only the line that raised is rewritten: the
+    next such line, if any, shows in the rehearsal of this one's fix."""
+    on_line = {id(node) for node in f.line_nodes}
+    for found, node in rows_of_parts_nodes(f.source, f.tree) if f.tree is not None else []:
+        if id(node) not in on_line or pandas_kind(f.resolve(node.value.func.value.value)) != "Series":
+            continue
+        text = (f"`{found.written}` takes the whole list of one row (the row labelled by that "
+                f"number), not that part of each value: `{found.per_value}`.")
+        return [Hint(text, edit=unique_replace(f, node, found.per_value))]
     return []
