@@ -86,6 +86,10 @@ def test_the_copy_refuses_the_network_and_writing_files(shell: Any, tmp_path: An
         assert not net.ran and "refused" in net.error
         write = copy.run(f"sales.to_csv({str(target)!r})")
         assert not write.ran and "refused to write" in write.error
+        # A refusal the code went on from is not why its own later error happened.
+        went_on = copy.run(f"try:\n    sales.to_csv({str(target)!r})\nexcept OSError:\n"
+                           "    pass\nlen(sales) + 'units'")
+        assert not went_on.ran and went_on.error.startswith("TypeError"), went_on.error
     assert not target.exists()
 
 

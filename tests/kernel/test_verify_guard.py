@@ -234,3 +234,46 @@ def test_the_answer_of_fix_verify_lists_the_re_run_cells(ipython_shell: Any,
                    for warning in reply.warnings), reply.warnings
     finally:
         extension.unload(ipython_shell)
+
+
+def test_making_a_folder_that_exists_is_no_change_and_passes(ipython_shell: Any,
+                                                             tmp_path: Path) -> None:
+    """Libraries call `makedirs(..., exist_ok=True)` on their cache folder at import
+    (matplotlib): refused, it left a refusal on every plotting candidate."""
+    made = tmp_path / "cache"
+    made.mkdir()
+    verifier = ForkVerifier(ipython_shell, None, timeout_s=10.0)
+    ipython_shell.user_ns.update(MADE=str(made), NEW=str(tmp_path / "new"))
+    assert verifier("import os\nos.makedirs(MADE, exist_ok=True)") is None
+    assert verifier.notes == []
+    report = verifier("import os\nos.makedirs(NEW, exist_ok=True)")
+    assert report is not None and f"refused to create the folder {tmp_path / 'new'}" in report
+    assert not (tmp_path / "new").exists()
+
+
+# A refusal the code went on from, then an error of its own; and an error raised from one.
+WENT_ON = "try:\n    open(TARGET, 'w')\nexcept OSError:\n    pass\ntotal = sum(['a', 1])"
+RAISED_FROM = ("try:\n    open(TARGET, 'w')\nexcept OSError as error:\n"
+               "    raise RuntimeError('could not save') from error")
+
+
+@pytest.mark.parametrize("judge_stops", [False, True], ids=["rehearsal", "verify"])
+def test_an_error_after_a_refusal_the_code_went_on_from_is_the_codes_own(
+        ipython_shell: Any, tmp_path: Path, judge_stops: bool) -> None:
+    ipython_shell.user_ns["TARGET"] = str(tmp_path / "out.txt")
+    verifier = ForkVerifier(ipython_shell, None, timeout_s=10.0, judge_stops=judge_stops)
+    report = verifier(WENT_ON)
+    assert report is not None and report.startswith("TypeError:"), report
+    assert "refused" not in report  # the refusal is not what failed: no word of it
+    assert verifier.results[WENT_ON].startswith("failed: TypeError")
+
+
+def test_an_error_raised_from_a_refusal_stops_a_rehearsal(ipython_shell: Any,
+                                                          tmp_path: Path) -> None:
+    ipython_shell.user_ns["TARGET"] = str(tmp_path / "out.txt")
+    lenient = ForkVerifier(ipython_shell, None, timeout_s=10.0, judge_stops=False)
+    assert lenient(RAISED_FROM) is None
+    assert lenient.results[RAISED_FROM].startswith("stopped: the guarded copy refused to write")
+    strict = ForkVerifier(ipython_shell, None, timeout_s=10.0)(RAISED_FROM)
+    assert strict is not None and strict.startswith("the guarded copy refused to write")
+    assert "RuntimeError: could not save" in strict

@@ -17,7 +17,7 @@ from typing import Any
 from ..context.redact import namespace_redactor
 from ..context.summaries import summarize_variable
 from ..fix.guard import Guard, GuardRefusal
-from ..fix.verify import describe_failure
+from ..fix.verify import came_of_refusal, describe_failure
 
 MAX_OUTPUT_CHARS = 2000
 MAX_VARIABLES = 12
@@ -156,14 +156,15 @@ def _bound_variables(namespace: dict[str, Any], before: dict[str, int]) -> list[
 
 
 def _described(shell: Any, code: str, error: BaseException, guard: Guard) -> str:
-    """The failure as the model reads it; a guard refusal first (see verify.py)."""
+    """The failure as the model reads it; a guard refusal first when the error came of one
+    (see verify.py): a refusal the code went on from (a library's cache folder) is not it."""
     if isinstance(error, GuardRefusal):
         return str(error)
     try:
         text = describe_failure(shell, code, error)
     except Exception:  # noqa: BLE001 - the hints failed: the bare error still reports
         text = "".join(traceback.format_exception_only(type(error), error)).strip()
-    if guard.refusals:
+    if guard.refusals and came_of_refusal(error):
         text = f"{guard.refusals[-1]}\n{text}"
     return _clip(text)
 

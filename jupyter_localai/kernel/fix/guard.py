@@ -208,8 +208,18 @@ def _check_open(guard: Guard, event: str, args: tuple[Any, ...]) -> None:
 def _check_path_event(guard: Guard, event: str, args: tuple[Any, ...]) -> None:
     verb, indexes = _PATH_EVENTS[event]
     paths = [args[index] for index in indexes if index < len(args)]
+    if event == "os.mkdir" and paths and _exists(paths[0]):
+        return  # changes nothing: the call fails with FileExistsError, as it would outside
     if not all(guard.inside(path) for path in paths):
         guard.refuse(f"{verb} {' to '.join(_shown(path) for path in paths)}", _WHY_FILES)
+
+
+def _exists(path: Any) -> bool:
+    """Whether something is at `path` (lstat is not audited, so no re-entry)."""
+    try:
+        return os.path.lexists(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return False
 
 
 def _check_sqlite(guard: Guard, event: str, args: tuple[Any, ...]) -> None:

@@ -48,6 +48,9 @@ class _Outcome:
     error: str | None = None
     replay_failed: str | None = None
     refusals: tuple[str, ...] = ()
+    # Whether the error came of a refusal (it is one, or one is in its chain of causes):
+    # else a refusal the code went on after (matplotlib's cache folder) is no reason for it.
+    refused_error: bool = False
     # The failure as data (type, message, suggestions, hint edits), for rewrites applied to
     # the candidate itself (`core/rehearsal_fixes.py`); None when there is none to give.
     failure: ErrorInfo | None = None
@@ -148,8 +151,10 @@ class ForkVerifier:
 
 def _stop_reason(outcome: _Outcome) -> str | None:
     """Why the copy stopped a candidate it could not judge: the first thing the guard
-    refused (the code may have turned it into another error), or the time limit."""
-    if outcome.refusals:
+    refused, when the error came of a refusal (the code may have turned it into another
+    error), or the time limit. An error of the code's own after a refusal it went on from
+    is no stop: the candidate failed."""
+    if outcome.refusals and outcome.refused_error:
         return outcome.refusals[0]
     if (outcome.error or "").startswith(_TIMED_OUT):
         return outcome.error
@@ -213,9 +218,10 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
         report = {"ran": True}  # the end marker: the candidate's code returned
     except BaseException as error:  # noqa: BLE001 - every failure is the report
-        refused = isinstance(error, GuardRefusal) or (guard is not None and bool(guard.refusals))
+        refused = came_of_refusal(error)
         info = None if refused else _failure_or_none(shell, code, error)
-        report = {"error": _described(shell, code, error, guard, info)}
+        report = {"error": _described(shell, code, error, guard if refused else None, info),
+                  "refused_error": refused}
         if info is not None:
             report["failure"] = _failure_fields(info)
     finally:
@@ -223,6 +229,22 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             report["refusals"] = [refusal[:_MAX_REPORT_CHARS] for refusal in guard.refusals[:5]]
         _send(write_fd, report)
         os._exit(0)
+
+
+def came_of_refusal(error: BaseException) -> bool:
+    """Whether `error` is a guard refusal or was raised while handling one, or from one
+    (`requests` wraps a refused connect in its own ConnectionError)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, GuardRefusal):
+            return True
+        seen.add(id(current))
+        pending += [current.__cause__, current.__context__]
+    return False
 
 
 def quiet_copy(private_dir: str) -> None:
@@ -260,9 +282,9 @@ def _replay_failure(shell: Any, replay: list[tuple[int, str]], namespace: dict[s
 def _described(shell: Any, code: str, error: BaseException, guard: Guard | None,
                info: ErrorInfo | None = None) -> str:
     """The failure as the model reads it (from `info` when already described); a guard
-    refusal comes first even when the code turned it into another error (`requests` wraps a
-    refused connect, say), and alone when it is the error itself (the signatures of the
-    failing line would only distract)."""
+    refusal comes first when `guard` is given (the error came of a refusal, which the code
+    may have turned into another error: `requests` wraps a refused connect), and alone when
+    it is the error itself (the signatures of the failing line would only distract)."""
     if isinstance(error, GuardRefusal):
         return str(error)[:_MAX_REPORT_CHARS]
     try:
@@ -363,6 +385,7 @@ def _outcome(pid: int, payload: bytes) -> _Outcome:
         return _Outcome(replay_failed=str(report["replay_failed"]), refusals=refusals)
     if "error" in report:
         return _Outcome(error=str(report["error"]), refusals=refusals,
+                        refused_error=report.get("refused_error") is True,
                         failure=_failure_from(report.get("failure")))
     return _Outcome(error=_ended_early(pid))
 
