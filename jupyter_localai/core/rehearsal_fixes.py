@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from .check_types import CheckIssue, NamespaceView
 from .checks import check_code
 from .context import ErrorInfo
-from .quickfix import hinted_fixes
+from .quickfix import edited_fixes, hinted_fixes
 from .reply import Reply
 
 # The failure the last rehearsal of this code met (None: it ran, or was not rehearsed).
@@ -106,6 +106,25 @@ def quick_fix(
             reply.warnings = [f"Running it in a copy of the notebook raised: {raised}"]
             cured = reply
     return cured
+
+
+def exact_fix(error: ErrorInfo | None, model_reply: Reply, namespace: NamespaceView | None,
+              failing: str | None, verifier: Rehearse,
+              failure_of: FailureOf | None = None) -> Reply | None:
+    """The failing cell with a computed hint's exact rewrite applied, when it passes the
+    checks and runs in the copy: kept over a model answer that also ran.
+
+    The rules give an edit only where the rewrite follows from the error and the live
+    objects, so it is the smallest change that cures the error, and keeps all else the cell
+    did; a small model's own answer that runs may have dropped part of the cell on the way
+    (the 0.5B "fixed" `depth[depth < 0] = np.nan` on an integer array by deleting it).
+    Python's spelling suggestions are not used here: they are guesses (`df.quantile` for a
+    column `qty`), kept for when the model's answer fails."""
+    if error is None or not edited_fixes(error, failing or ""):
+        return None
+    exact = replace(error, suggestions=[])  # the computed edits only
+    reply = quick_fix(exact, model_reply, namespace, failing, verifier, failure_of)
+    return reply if reply is not None and reply.verified is True else None
 
 
 def _another_error(raised: str, reported: ErrorInfo | None) -> bool:

@@ -18,7 +18,7 @@ from .checks import ContextNamespace, asked_names, check_code
 from .context import NotebookContext
 from .context_names import checkable_names
 from .engine import Engine, Generation, GenerationRequest
-from .rehearsal_fixes import FailureOf, quick_fix, rehearsal_fix, rewritten_reply
+from .rehearsal_fixes import FailureOf, exact_fix, quick_fix, rehearsal_fix, rewritten_reply
 from .repairs import Repair, repaired, with_asked_name, with_missing_imports
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
 from .task_request import TaskRequest, first_messages, redacted_request
@@ -172,6 +172,10 @@ def run_task(
         score = sum(_SEVERITY.get(issue.kind, 1) for issue in issues)
         if best is None or score < best[0]:
             best = (score, reply)
+        if not issues and reply.verified and request.task == "fix" and attempt == 1:
+            assert verifier is not None  # verified: it ran in the copy
+            reported = request.context.last_error if request.context else None
+            reply = exact_fix(reported, reply, namespace, failing, verifier, failure_of) or reply
         if not issues:
             return _as_whole_task(reply, attempt, first_ttft, started)
         if request.task == "fix" and attempt == 1:

@@ -67,3 +67,29 @@ def test_a_missing_public_attribute_is_never_offered_a_dunder() -> None:
     source = "fig, panels = plt.subplots(2, 2)\npanels[0].hist([1, 2, 3])"
     exc, ns = failure(source)
     assert not any("'_" in s for s in suggestions(exc, source, ns))
+
+
+# Tick labels where tick positions go (`tick_labels_rule`), on a Series of this file's own.
+RAINFALL = "import pandas as pd\nrain = pd.Series([41, 12, 30], index=['Jan', 'Feb', 'Mar'])\n"
+
+
+@pytest.mark.parametrize("call, kept", [
+    ("rain.plot(kind='bar', title='Rain', yticks=rain.index)", "rain.plot(kind='bar', title='Rain')"),
+    ("rain.plot(yticks=rain.index, kind='bar')", "rain.plot(kind='bar')"),
+])
+def test_tick_labels_given_as_positions_are_dropped(call: str, kept: str) -> None:
+    source = RAINFALL + f"{call}\nplt.ylabel('mm')"
+    exc, ns = failure(source)
+    [hint] = [h for h in error_hints(exc, source, ns) if isinstance(h, Hint) and h.edit]
+    assert hint.edit == (call, kept)
+    plt.close("all")
+    exec(compile(source.replace(*hint.edit), "<cell>", "exec"), ns)  # noqa: S102
+    [axes] = plt.gcf().axes
+    assert [round(bar.get_height()) for bar in axes.patches] == [41, 12, 30]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["Jan", "Feb", "Mar"]
+
+
+def test_two_tick_keywords_get_no_edit() -> None:
+    source = RAINFALL + "rain.plot.bar(xticks=['a', 'b'], yticks=rain.index)"
+    exc, ns = failure(source)
+    assert not [h for h in error_hints(exc, source, ns) if isinstance(h, Hint) and h.edit]

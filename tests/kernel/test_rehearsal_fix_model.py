@@ -71,6 +71,26 @@ def test_a_typo_fix_that_meets_another_error_is_offered_with_that_error(
     assert warnings and "raised: IndexError" in warnings[0], warnings
 
 
+LEGEND = ("fig_orders, ax_orders = plt.subplots()\n"
+          "ax_orders.plot(months, online, label='Online')\n"
+          "ax_orders.legend(loc='top right')")
+
+
+def test_a_fix_sets_what_the_failing_cell_set(kernel: KernelDriver) -> None:
+    """The failing cell made `ax_orders` before it raised; the kept fix replaces that cell,
+    so it must run where the cell started, without the names its partial run left."""
+    setup = "import matplotlib.pyplot as plt\nmonths = ['Jan', 'Feb', 'Mar']\nonline = [3, 5, 4]"
+    assert kernel.execute(setup).status == "ok"
+    assert kernel.execute(LEGEND).status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    assert kernel.execute("del fig_orders, ax_orders\nplt.close('all')").status == "ok"
+    ran = kernel.execute(code)
+    assert ran.status == "ok", (code, ran.error)
+    assert kernel.value("[t.get_text() for t in ax_orders.get_legend().get_texts()]") == ["Online"]
+
+
 # (setup, failing cell, expression read after the kept fix ran, its value, text the kept fix
 # must not hold): mistakes whose exact rewrite follows from the error and the live objects
 # (`kernel/fix/rules/`).

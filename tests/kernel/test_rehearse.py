@@ -87,6 +87,34 @@ def test_an_answer_that_raises_is_rewritten_from_the_copys_hints_without_a_retry
     assert "tally" not in notebook.user_ns
 
 
+def test_a_fix_keeps_the_exact_edit_over_an_answer_that_dropped_part_of_the_cell(
+        notebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both run in the copy; the hint's exact edit is the smaller change and keeps what the
+    cell did (the model's answer dropped the line that raised)."""
+    ask(notebook, "import numpy as np\ndepth = np.array([12, -1, 30, -1])")
+    failing = "depth[depth < 0] = np.nan\nmean_depth = np.nanmean(depth)"
+    ask(notebook, failing)
+    scripted(notebook, monkeypatch, "depth = depth.astype(float)\nmean_depth = np.nanmean(depth)")
+    ask(notebook, "%ai fix")
+    reply = last_reply_of(notebook)
+    assert reply is not None and reply.verified is True
+    assert "depth[depth < 0] = np.nan" in reply.code and "Applied the hint" in reply.text
+    namespace = {"np": notebook.user_ns["np"], "depth": notebook.user_ns["depth"].copy()}
+    exec(reply.code, namespace)  # noqa: S102 - the test runs the kept fix on purpose
+    assert float(namespace["mean_depth"]) == 21.0
+
+
+def test_a_spelling_guess_does_not_replace_an_answer_that_runs(
+        notebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's "Did you mean" is a guess, not an exact edit: the model's answer stays."""
+    ask(notebook, "total = sum(pricez)")
+    answer = "total = sum(prices) if prices else 0"
+    scripted(notebook, monkeypatch, answer)
+    ask(notebook, "%ai fix")
+    reply = last_reply_of(notebook)
+    assert reply is not None and reply.verified is True and reply.code == answer
+
+
 def test_a_standard_module_used_without_its_import_gets_it(
         notebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = scripted(notebook, monkeypatch, "spread = statistics.pstdev(prices)")

@@ -20,6 +20,9 @@ from .suggest import names_read
 
 MISSING: Any = object()
 _SAFE_ROOTS = frozenset({"builtins", "pandas", "numpy", "datetime"})
+# Libraries whose exceptions' text is their plain arguments (no `__str__` of their own that
+# could run user code): matplotlib's ConversionError names the values it could not place.
+_SAFE_ERROR_ROOTS = frozenset({"matplotlib"})
 SAMPLE = 20  # values of a column looked at, at most
 QUOTED = r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"  # a str literal as repr() writes it
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try,
@@ -72,7 +75,8 @@ class Failure:
     def message(self) -> str:
         """str(exc), but only where that cannot run user code (library type, plain args)."""
         plain = all(type(a) in (str, int, float, bool, type(None)) for a in self.exc.args)
-        return str(self.exc) if is_safe(self.exc) and plain else ""
+        known = is_safe(self.exc) or type(self.exc).__module__.split(".")[0] in _SAFE_ERROR_ROOTS
+        return str(self.exc) if known and plain else ""
 
     @cached_property
     def _cell_traceback(self) -> types.TracebackType | None:

@@ -86,6 +86,26 @@ def rewrite(f: Failure, outer: ast.AST, inner: ast.AST, new_inner: str) -> Edit 
     return replace(f, outer, before + new_inner + after)
 
 
+def drop_argument(f: Failure, call: ast.Call, argument: ast.AST) -> Edit | None:
+    """The edit of `call` without one of its arguments and the comma that joined it."""
+    parts = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+    at = next((i for i, part in enumerate(parts) if part is argument), None)
+    if at is None:
+        return None
+    if at > 0:  # from the end of the argument before it: `, yticks=labels`
+        cut = _position(parts[at - 1], "end_"), _position(argument, "end_")
+    elif len(parts) > 1:  # the first: up to the next one, `yticks=labels, `
+        cut = _position(argument, ""), _position(parts[1], "")
+    else:
+        cut = _position(argument, ""), _position(argument, "end_")
+    before = _between(f, _position(call, ""), cut[0])
+    after = _between(f, cut[1], _position(call, "end_"))
+    if before is None or after is None:
+        return None
+    edit = replace(f, call, before + after)
+    return edit if edit is not None and f.source.count(edit[0]) == 1 else None
+
+
 def _position(node: ast.AST, which: str) -> tuple[int | None, int | None]:
     """Where `node` starts (`which` "") or ends ("end_"): line and UTF-8 column."""
     return getattr(node, f"{which}lineno", None), getattr(node, f"{which}col_offset", None)

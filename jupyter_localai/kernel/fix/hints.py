@@ -24,7 +24,7 @@ from .hint import Hint, hint_edits
 from .rules import Rule
 from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_rule
 from .rules.attribute_rules import attribute_rule
-from .rules.axes_rules import axes_grid_rule
+from .rules.axes_rules import axes_grid_rule, tick_labels_rule
 from .rules.column_rules import column_name_rule
 from .rules.combine_rules import merge_dtype_rule, merge_key_rule, sequence_rule
 from .rules.date_rules import date_rule
@@ -75,7 +75,7 @@ _RULES: list[Rule] = [
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
-    reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule,
+    reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
 ]  # fmt: skip
 
 

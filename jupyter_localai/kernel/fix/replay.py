@@ -13,6 +13,7 @@ writing a file or calling an API, is refused there rather than repeated.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 
 from ..context.history import is_own_magic
@@ -67,3 +68,26 @@ def replay_numbers(inputs: Sequence[str], failing_number: int, failing_source: s
                 chosen.add(number)
                 break
     return sorted(chosen)[-_MAX_REPLAYED_CELLS:]
+
+
+# What can bind a name that no cell's text shows: such a cell makes "only the failing cell
+# binds it" unknowable, so nothing is taken away then.
+_HIDDEN_BINDERS = re.compile(r"import\s+\*|%run\b|%store\b|%load\b|\bexec\s*\(|\bglobals\s*\(|"
+                             r"\blocals\s*\(|\bvars\s*\(|__dict__|setattr\s*\(")
+
+
+def names_only_the_failing_cell_binds(inputs: Sequence[str], failing_number: int,
+                                      failing_source: str) -> list[str]:
+    """The names the failing cell binds that no other cell of the session even mentions.
+
+    They exist in the kernel only because the failing cell ran part way (`fig, ax =
+    plt.subplots()` before the line that raised). A fix replaces that cell, so it must bind
+    them itself: a fix that is only the corrected line runs in the kernel as it is, and
+    fails in the notebook run from the top. The copy takes them away before a fix runs."""
+    others = [source for number, source in enumerate(inputs)
+              if number != failing_number and source.strip() and source != failing_source]
+    if any(_HIDDEN_BINDERS.search(source) for source in [failing_source, *others]):
+        return []
+    return sorted(name for name in names_assigned(failing_source)
+                  if not any(re.search(rf"(?<![\w.]){re.escape(name)}\b", source)
+                             for source in others))

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,11 +32,14 @@ from ..context.history import cell_sources
 from ..context.redact import namespace_redactor
 from .error_info import error_info
 from .guard import Guard, GuardRefusal, install_guard
-from .replay import replay_numbers
+from .replay import names_only_the_failing_cell_binds, replay_numbers
 
 DEFAULT_TIMEOUT_S = 20.0
 _TIMED_OUT = "it did not finish within"
 _MAX_REPORT_CHARS = 3000
+_UNBOUND_NOTE = ("NameError: name '{name}' is not defined. `{name}` is set by the failing cell "
+                 "itself, and the fix replaces that cell: reply with the whole corrected cell, "
+                 "which sets `{name}` too, not only the line that changed.")
 _EXIT_GRACE_S = 2.0  # after the report pipe closes, how long the copy may take to end
 
 
@@ -72,6 +76,10 @@ class ForkVerifier:
         # found (`laps = laps.append(3)` left `laps` None). A generated cell runs after the
         # current state as it is (`replay=False`).
         self._replay = _replay_for(shell, context) if replay else []
+        # What only the failing cell's partial run bound: taken away in the copy before a
+        # fix runs, so a fix that is only the corrected line fails there as it would in
+        # the notebook run from the top (`replay.names_only_the_failing_cell_binds`).
+        self._unbound = _failing_cell_names(shell, context) if replay else []
         # Whether a run the copy had to stop (a guard refusal, the time limit) fails the
         # candidate. Rehearsals (`kernel/fix/rehearse.py`) pass False: writing the file the
         # user asked for is no error of the code, and feeding the refusal back would push
@@ -133,7 +141,7 @@ class ForkVerifier:
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(read_fd)
-            _run_in_child(self._shell, code, replay, write_fd, private_dir)
+            _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound)
         os.close(write_fd)
         try:
             os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
@@ -185,21 +193,40 @@ def _redacted_failure(failure: ErrorInfo, redactor: Any) -> ErrorInfo:
                    suggestions=[redactor.redact(s) for s in failure.suggestions])
 
 
+def _failing_cell(shell: Any, context: NotebookContext | None) -> tuple[list[str], int] | None:
+    """The session's cell sources and the failing cell's number in them, or None."""
+    error = context.last_error if context is not None else None
+    if error is None or error.cell_number is None:
+        return None
+    sources = cell_sources(shell)
+    if not 0 < error.cell_number < len(sources):
+        return None
+    return sources, error.cell_number
+
+
 def _replay_for(shell: Any, context: NotebookContext | None) -> list[tuple[int, str]]:
     """The earlier cells (number, source) to run again in the copy before a fix (none for
     other tasks)."""
-    error = context.last_error if context is not None else None
-    if error is None or error.cell_number is None:
+    found = _failing_cell(shell, context)
+    if found is None:
         return []
-    sources = cell_sources(shell)
-    if not 0 < error.cell_number < len(sources):
+    sources, failing = found
+    return [(number, sources[number])
+            for number in replay_numbers(sources, failing, sources[failing])]
+
+
+def _failing_cell_names(shell: Any, context: NotebookContext | None) -> list[str]:
+    """The names only the failing cell binds that its partial run left in the kernel."""
+    found = _failing_cell(shell, context)
+    if found is None:
         return []
-    numbers = replay_numbers(sources, error.cell_number, sources[error.cell_number])
-    return [(number, sources[number]) for number in numbers]
+    sources, failing = found
+    names = names_only_the_failing_cell_binds(sources, failing, sources[failing])
+    return [name for name in names if name in shell.user_ns]
 
 
 def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
-                  private_dir: str) -> None:
+                  private_dir: str, unbound: Sequence[str] = ()) -> None:
     """Execute `code` in the forked copy, guarded, and report through the pipe; always
     `_exit`s."""
     report: dict[str, Any] = {}
@@ -214,11 +241,17 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
         if failed_replay is not None:
             report = {"replay_failed": failed_replay}
             return
+        for name in unbound:
+            namespace.pop(name, None)
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
         report = {"ran": True}  # the end marker: the candidate's code returned
     except BaseException as error:  # noqa: BLE001 - every failure is the report
         refused = came_of_refusal(error)
+        taken = getattr(error, "name", None) if isinstance(error, NameError) else None
+        if taken in unbound:  # no "Did you mean": the cell's own name is what is missing
+            report = {"error": _UNBOUND_NOTE.format(name=taken)}
+            return
         info = None if refused else _failure_or_none(shell, code, error)
         report = {"error": _described(shell, code, error, guard if refused else None, info),
                   "refused_error": refused}

@@ -1,4 +1,5 @@
-"""Rule for a grid of Axes used as one Axes: `axes[i].hist(...)` after `plt.subplots(2, 2)`.
+"""Rules for plotting calls: a grid of Axes used as one Axes (`axes[i].hist(...)` after
+`plt.subplots(2, 2)`), and tick labels given where tick positions go.
 
 `plt.subplots(rows, columns)` returns a 2-D numpy array of Axes, so `axes[i]` is a whole
 row, an array, and `axes[i].hist` raises "'numpy.ndarray' object has no attribute 'hist'".
@@ -15,7 +16,7 @@ import sys
 from typing import Any
 
 from ..failure import MISSING, Failure, static_member
-from ..hint import Hint, code, contains, segment
+from ..hint import Hint, code, contains, drop_argument, segment
 from . import rule
 
 _NO_ATTRIBUTE = re.compile(r"^'numpy\.ndarray' object has no attribute '(\w+)'$")
@@ -82,3 +83,28 @@ def _every_use(f: Failure, owner: ast.Subscript, fixed: str) -> tuple[str, str] 
         new = re.sub(rf"(?<![\w.]){re.escape(written)}", lambda _: fixed, old)
         return (old, new) if new != old else None
     return None
+
+
+# Tick labels where tick positions go: `series.plot(kind='bar', yticks=series.index)` ----------
+
+_NOT_UNITS = re.compile(r"^Failed to convert value\(s\) to axis units: .*['\"]", re.DOTALL)
+_TICKS = ("xticks", "yticks")
+
+
+@rule(TypeError, ValueError)
+def tick_labels_rule(f: Failure) -> list[str]:
+    """`xticks=`/`yticks=` of pandas' `plot` take positions; matplotlib's message shows the
+    text values it could not place. With one such keyword on the line, dropping it is the
+    exact edit: the plot already labels its category axis from the data."""
+    if not _NOT_UNITS.match(f.message):
+        return []
+    found = [(node, keyword) for node in f.line_nodes if isinstance(node, ast.Call)
+             for keyword in node.keywords if keyword.arg in _TICKS]
+    if len(found) != 1:
+        return []
+    [(call, keyword)] = found
+    written = code(f, keyword)
+    text = (f"`{keyword.arg}=` takes tick positions (numbers), and `{code(f, keyword.value)}` "
+            f"holds text labels: drop `{written}` (the categories label their axis already), or "
+            f"set labels with `ax.set_{keyword.arg}(positions, labels)`.")
+    return [Hint(text, edit=drop_argument(f, call, keyword))]
