@@ -56,14 +56,22 @@ SEEN_SINCE = {
                        "axes_xlabel_pyplot_style", "count_words_missing_key", "day_first_dates",
                        "loc_label_after_filter", "merge_key_named_differently",
                        "price_text_to_float"),
-    # The 0.5B's fix failures at ad77b0a, read for the hints of 7977f48-7783528.
+    # The 0.5B's fix failures at ad77b0a, read for the hints of 7977f48-7783528; the 1.5B's
+    # one-line legend fix, read for the names taken away before a fix runs (4383d78).
     "tasks_holdout4": ("german_price_strings_to_float", "quarterly_hist_grid_axes",
                        "site_visits_month_end_alias", "step_count_day_changes_range",
-                       "store_category_share_rows"),
-    # The 0.5B's fix failures in the blind run at c459cce, read for the hints of c03fe6d.
+                       "store_category_share_rows", "orders_legend_corner_name"),
+    # The 0.5B's fix failures in the blind run at c459cce, read for the hints of c03fe6d;
+    # then every generate answer of both models at c03fe6d, read for the row-of-parts
+    # repair (9e84903), the rehearsal's refusals (2aac566) and the tick-labels hint (4383d78).
     "tasks_holdout5": ("crm_orders_merge_customer_id_text", "sales_reps_north_filter_and",
                        "store_zip_codes_leading_zeros", "thermostat_readings_zero_to_nan",
-                       "weather_station_two_panel_figure"),
+                       "weather_station_two_panel_figure", "cafe_daily_sales_weekly_totals",
+                       "gym_checkins_latest_per_member", "lab_plate_minmax_scale_columns",
+                       "library_loans_branch_month_counts", "museum_visitors_weekday_bar_chart",
+                       "playlist_tracks_chunk_function", "product_sku_split_into_columns",
+                       "recipe_ingredients_shopping_totals",
+                       "signup_names_tidy_spacing_and_case", "stock_prices_two_tickers_line_chart"),
 }
 # A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
 READING_FILE = "reading.md"
