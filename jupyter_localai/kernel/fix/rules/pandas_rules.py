@@ -338,7 +338,8 @@ def row_of_parts_rule(f: Failure) -> list[str]:
     next such line, if any, shows in the rehearsal of this one's fix."""
     on_line = {id(node) for node in f.line_nodes}
     for found, node in rows_of_parts_nodes(f.source, f.tree) if f.tree is not None else []:
-        if id(node) not in on_line or pandas_kind(f.resolve(node.value.func.value.value)) != "Series":
+        owner = node.value.func.value.value  # `s` of `s.str.split(...)[k]`
+        if id(node) not in on_line or pandas_kind(f.resolve(owner)) != "Series":
             continue
         text = (f"`{found.written}` takes the whole list of one row (the row labelled by that "
                 f"number), not that part of each value: `{found.per_value}`.")
