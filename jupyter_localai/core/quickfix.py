@@ -93,7 +93,7 @@ def _apply(source: str, old: str, new: str) -> str | None:
     return pattern.sub(lambda _: new, source)
 
 
-def edited_fixes(error: ErrorInfo, source: str) -> list[QuickFix]:
+def _edited_fixes(error: ErrorInfo, source: str) -> list[QuickFix]:
     """The failing cell with the computed hints' exact rewrites applied (`'%Y-%m-%d'` ->
     `'%m/%d/%Y'`, `df.quantity` -> `df.qty`): all of them together first (a cell with two
     misspelt columns needs both), then each alone."""
@@ -149,7 +149,7 @@ def hinted_fixes(error: ErrorInfo | None, source: str) -> list[QuickFix]:
     is none to apply."""
     if error is None:
         return []
-    fixes: list[QuickFix] = edited_fixes(error, source)
+    fixes: list[QuickFix] = _edited_fixes(error, source)
     wrong = _wrong_token(error)
     for suggestion in error.suggestions:
         match = _SUGGESTION.search(suggestion)

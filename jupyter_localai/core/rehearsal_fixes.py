@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from .check_types import CheckIssue, NamespaceView
 from .checks import check_code
 from .context import ErrorInfo
-from .quickfix import edited_fixes, hinted_fixes
+from .quickfix import hinted_fixes
 from .reply import Reply
 
 # The failure the last rehearsal of this code met (None: it ran, or was not rehearsed).
@@ -120,7 +120,7 @@ def exact_fix(error: ErrorInfo | None, model_reply: Reply, namespace: NamespaceV
     (the 0.5B "fixed" `depth[depth < 0] = np.nan` on an integer array by deleting it).
     Python's spelling suggestions are not used here: they are guesses (`df.quantile` for a
     column `qty`), kept for when the model's answer fails."""
-    if error is None or not edited_fixes(error, failing or ""):
+    if error is None or not error.edits:
         return None
     exact = replace(error, suggestions=[])  # the computed edits only
     reply = quick_fix(exact, model_reply, namespace, failing, verifier, failure_of)

@@ -70,13 +70,11 @@ def repaired(code: str, namespace: NamespaceView) -> Repair | None:
     """`code` with chained in-place calls, assigned in-place results and a row of parts
     read for each value (`str_parts`) rewritten, or None when there is nothing to rewrite
     (or it does not parse)."""
+    code, parts = with_parts_per_value(code)
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return None
-    per_value, parts = with_parts_per_value(code)
-    if parts:
-        code, tree = per_value, ast.parse(per_value)
     lines = code.splitlines()
     stores = Stores(tree)
     edits: list[tuple[ast.stmt, str]] = []

@@ -122,6 +122,10 @@ LIVE_EDITS = [
     ("routes = pd.DataFrame({'code': ['OSL-BER-7', 'ROM-PAR-12'], 'seats': [180, 150]})",
      "routes['origin'] = routes['code'].str.split('-')[0]\nroutes",
      "routes['origin'].tolist()", ["OSL", "ROM"], None),
+    # Tick labels passed where tick positions go.
+    ("rain = pd.Series([41, 12, 30], index=['Jan', 'Feb', 'Mar'])",
+     "ax_rain = rain.plot(kind='bar', title='Rain', yticks=rain.index)\nax_rain.set_ylabel('mm')",
+     "[round(bar.get_height()) for bar in ax_rain.patches]", [41, 12, 30], None),
     ("crew = pd.DataFrame({'role': ['pilot', 'cook', 'pilot'], 'hours': [900, 1200, 300]})",
      "senior = crew[crew['role'] == 'pilot' and crew['hours'] > 500]\nsenior",
      "senior.index.tolist()", [0], None),
@@ -140,7 +144,7 @@ LIVE_EDITS = [
 
 @pytest.mark.parametrize("setup, failing, read, expected, absent", LIVE_EDITS,
                          ids=["renamed_option", "past_the_end", "axes_grid", "row_share",
-                              "decimal_comma", "row_of_parts", "and_in_filter", "str_on_ints", "nan_into_ints",
+                              "decimal_comma", "row_of_parts", "tick_labels", "and_in_filter", "str_on_ints", "nan_into_ints",
                               "merge_key_types"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
