@@ -122,9 +122,11 @@ LIVE_EDITS = [
     ("routes = pd.DataFrame({'code': ['OSL-BER-7', 'ROM-PAR-12'], 'seats': [180, 150]})",
      "routes['origin'] = routes['code'].str.split('-')[0]\nroutes",
      "routes['origin'].tolist()", ["OSL", "ROM"], None),
-    # Tick labels passed where tick positions go.
-    ("rain = pd.Series([41, 12, 30], index=['Jan', 'Feb', 'Mar'])",
-     "ax_rain = rain.plot(kind='bar', title='Rain', yticks=rain.index)\nax_rain.set_ylabel('mm')",
+    # Tick labels passed where tick positions go. The cell makes its own Axes: `plot`
+    # without `ax=` draws on whatever figure an earlier cell left open.
+    ("import matplotlib.pyplot as plt\nrain = pd.Series([41, 12, 30], index=['Jan', 'Feb', 'Mar'])",
+     ("fig_rain, ax_rain = plt.subplots()\n"
+      "rain.plot(kind='bar', ax=ax_rain, title='Rain', yticks=rain.index)\nax_rain.set_ylabel('mm')"),
      "[round(bar.get_height()) for bar in ax_rain.patches]", [41, 12, 30], None),
     ("crew = pd.DataFrame({'role': ['pilot', 'cook', 'pilot'], 'hours': [900, 1200, 300]})",
      "senior = crew[crew['role'] == 'pilot' and crew['hours'] > 500]\nsenior",
