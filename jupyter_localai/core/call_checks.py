@@ -52,6 +52,8 @@ _IN_PLACE: dict[str, tuple[str, ...]] = {
     "update": ("setdefault", "popitem"),
 }
 _ARRAY_SORT_MARKERS = ("ravel", "reshape")
+# Only modules have these: numpy has `sort`, `ravel` and `reshape` too, as functions.
+_MODULE_MARKERS = frozenset({"__file__", "__spec__", "__loader__"})
 
 
 def _string_values(node: ast.expr) -> list[str]:
@@ -211,8 +213,10 @@ def returns_none(call: ast.Call, namespace: NamespaceView, stores: Stores) -> bo
     if method not in _IN_PLACE or not stores.is_live(owner, call.lineno) or not namespace.has(owner):
         return False
     attributes = set(namespace.attribute_names(owner) or ())
+    if _MODULE_MARKERS & attributes:
+        return False  # a module's function (np.append, np.sort) returns a value
     if method in attributes and all(marker in attributes for marker in _IN_PLACE[method]):
-        return "__file__" not in attributes  # a module's function (np.append) returns a value
+        return True
     return method == "sort" and all(marker in attributes for marker in _ARRAY_SORT_MARKERS)
 
 

@@ -84,6 +84,7 @@ def test_assigning_the_none_of_an_in_place_method(code: str, namespace: KernelNa
 @pytest.mark.parametrize("code", [
     "laps.append(63.0)",
     "more = np.append(readings, 4.0)",
+    "ordered = np.sort(readings)",
     "ordered = sorted(laps)",
     "both = seen | {3}",
     "combined = tickets.add(1)",

@@ -17,7 +17,7 @@ from jupyter_localai.kernel.context.namespace import KernelNamespace
 def _namespace() -> dict:
     return {"pd": pd, "passengers": pd.DataFrame({"age": [20.0, None, 40.0],
                                                   "name": ["Ada Byron", "Li Wei", "Bo Ek"]}),
-            "laps": [61.0, 62.5]}
+            "laps": [61.0, 62.5], "np": np, "times": np.array([61.2, 59.8])}
 
 
 @pytest.mark.parametrize(("code", "check"), [
@@ -42,6 +42,8 @@ def test_repaired_code_does_what_it_said(code: str, check) -> None:
     "passengers['age'] = passengers['age'].fillna(0)",
     "laps.append(63.0)",
     "x = 1; laps = laps.append(2.0)",
+    # numpy's module has `sort`, `ravel` and `reshape` like an array: its sort returns a copy.
+    "ordered = np.sort(times)",
     "not python (",
 ])
 def test_nothing_to_repair(code: str) -> None:
