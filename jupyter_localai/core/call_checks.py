@@ -292,6 +292,27 @@ def _member_issues(tree: ast.Module, namespace: NamespaceView, stores: Stores,
     return issues
 
 
+def text_read_as_dates(tree: ast.Module, namespace: NamespaceView,
+                       created: set[str]) -> list[ast.expr]:
+    """Each `X` of `X.dt` where `X` is a live column or Series of text (`.str` works on
+    it, `.dt` does not) that the code does not assign: dates kept as strings."""
+    stores = Stores(tree)
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == "dt"
+                and isinstance(node.ctx, ast.Load)):
+            continue
+        path = _member_path(node.value, stores)
+        if path is None or any(step[1:-1] in created for step in path[1] if step.startswith("[")):
+            continue
+        name, steps = path
+        if (namespace.member_kinds(name, steps) is not None
+                and namespace.member_kinds(name, (*steps, "dt")) is None
+                and namespace.member_kinds(name, (*steps, "str")) is not None):
+            found.append(node.value)
+    return found
+
+
 _ACCESSOR_NEEDS = {"dt": ("datetime", "pd.to_datetime({})"),
                    "str": ("text", "{}.astype(str)")}
 
@@ -305,8 +326,11 @@ def _accessor_issue(node: ast.Attribute, found: tuple[str, tuple[str, ...]],
     assert isinstance(node.value, ast.Attribute)
     column = ast.unparse(node.value.value)
     needs, convert = _ACCESSOR_NEEDS[path[-1]]
+    # Dates kept as text get their own kind: `repairs` parses them (`text_dates`).
+    text = path[-1] == "dt" and namespace.member_kinds(name, (*path[:-1], "str")) is not None
     return [CheckIssue(
-        "attribute", f"`.{path[-1]}` works only on {needs} values and `{column}` does not hold "
+        "dates_as_text" if text else "attribute",
+        f"`.{path[-1]}` works only on {needs} values and `{column}` does not hold "
         f"them: convert first, e.g. `{convert.format(column)}.{path[-1]}.{node.attr}`.")]
 
 

@@ -228,7 +228,8 @@ def _check_attributes(tree: ast.Module, namespace: NamespaceView, redefined: set
     return issues
 
 
-def _assigned_columns(tree: ast.Module) -> set[str]:
+def assigned_columns(tree: ast.Module) -> set[str]:
+    """The column labels the code may create or rename: their live dtype says nothing."""
     columns = set()
     for node in ast.walk(tree):
         if (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
@@ -244,7 +245,7 @@ def _assigned_columns(tree: ast.Module) -> set[str]:
 
 def _check_columns(tree: ast.Module, namespace: NamespaceView, redefined: set[str]) -> list[CheckIssue]:
     issues = []
-    created = _assigned_columns(tree)
+    created = assigned_columns(tree)
     seen: set[tuple[str, str]] = set()
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
@@ -351,7 +352,7 @@ def check_code(
     issues += _check_rebinds(tree, namespace, [*required, *_cell_targets(failing_source)])
     issues += _check_attributes(tree, namespace, collected.defined)
     issues += _check_columns(tree, namespace, collected.defined)
-    issues += call_issues(tree, namespace, _assigned_columns(tree))
+    issues += call_issues(tree, namespace, assigned_columns(tree))
     issues += [CheckIssue("row_of_parts", f"`{found.written}` takes the whole list of the row "
                           "labelled by that number, not that part of each value: write "
                           f"`{found.per_value}`.") for found in rows_of_parts(python, tree)]

@@ -8,7 +8,8 @@ to None. A small model told so in a retry often writes the same line again (meas
 evaluation tasks, DESIGN.md "Quality is measured"), so the assistant rewrites the statement
 into the form that does what it says. Only whole statements on lines of their own are
 rewritten; the result is checked (and, with `--verify`, run in a copy) like any answer.
-So is `s.str.split('-')[0]` meant per value, where it takes one row (`str_parts`).
+So is `s.str.split('-')[0]` meant per value, where it takes one row (`str_parts`), and
+so is `.dt` read on a column of date strings, which is parsed first (`text_dates`).
 
 The same holds for a slip that a retry's words rarely cure with a small model (the
 evaluation's failure class `wrong_name`): leaving the asked-for `onehot` in
@@ -29,6 +30,7 @@ from .check_types import NamespaceView
 from .checks import top_level_targets, undefined_names
 from .quickfix import with_import
 from .str_parts import with_parts_per_value
+from .text_dates import with_dates_parsed
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,11 @@ def _own_lines(statement: ast.stmt, lines: list[str]) -> bool:
 
 
 def repaired(code: str, namespace: NamespaceView) -> Repair | None:
-    """`code` with chained in-place calls, assigned in-place results and a row of parts
-    read for each value (`str_parts`) rewritten, or None when there is nothing to rewrite
-    (or it does not parse)."""
+    """`code` with chained in-place calls, assigned in-place results, a row of parts
+    read for each value (`str_parts`) and text read as dates (`text_dates`) rewritten, or
+    None when there is nothing to rewrite (or it does not parse)."""
     code, parts = with_parts_per_value(code)
+    code, dated = with_dates_parsed(code, namespace)
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -83,9 +86,9 @@ def repaired(code: str, namespace: NamespaceView) -> Repair | None:
             replacement = _rewrite(statement, namespace, stores)
             if replacement is not None:
                 edits.append((statement, replacement))
-    if not edits and not parts:
+    if not edits and not parts and not dated:
         return None
-    notes = [f"`{part.written}` → `{part.per_value}`" for part in parts]
+    notes = [f"`{part.written}` → `{part.per_value}`" for part in parts] + dated
     rewritten: list[str] = []
     for statement, replacement in sorted(edits, key=lambda e: e[0].lineno, reverse=True):
         indent = lines[statement.lineno - 1][:statement.col_offset]
