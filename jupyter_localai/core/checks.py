@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .name_match import closest_names
+from .replace_calls import misread_replaces
 from .str_parts import rows_of_parts
 from .targets import asked_names
 
@@ -356,4 +357,6 @@ def check_code(
     issues += [CheckIssue("row_of_parts", f"`{found.written}` takes the whole list of the row "
                           "labelled by that number, not that part of each value: write "
                           f"`{found.per_value}`.") for found in rows_of_parts(python, tree)]
+    issues += [CheckIssue("replace_call", f"`{call.written}`: {call.why}: write `{call.meant}`.")
+               for call in misread_replaces(python, tree, namespace)]
     return issues

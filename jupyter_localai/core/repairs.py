@@ -9,7 +9,8 @@ evaluation tasks, DESIGN.md "Quality is measured"), so the assistant rewrites th
 into the form that does what it says. Only whole statements on lines of their own are
 rewritten; the result is checked (and, with `--verify`, run in a copy) like any answer.
 So is `s.str.split('-')[0]` meant per value, where it takes one row (`str_parts`), and
-so is `.dt` read on a column of date strings, which is parsed first (`text_dates`).
+so is `.dt` read on a column of date strings, which is parsed first (`text_dates`), and a
+`replace` that reads a pattern as plain text or swaps whole values (`replace_calls`).
 
 The same holds for a slip that a retry's words rarely cure with a small model (the
 evaluation's failure class `wrong_name`): leaving the asked-for `onehot` in
@@ -29,6 +30,7 @@ from .call_checks import Stores, chained_inplace_target, returns_none, without_i
 from .check_types import NamespaceView
 from .checks import top_level_targets, undefined_names
 from .quickfix import with_import
+from .replace_calls import with_replaces_meant
 from .str_parts import with_parts_per_value
 from .text_dates import with_dates_parsed
 
@@ -70,10 +72,12 @@ def _own_lines(statement: ast.stmt, lines: list[str]) -> bool:
 
 def repaired(code: str, namespace: NamespaceView) -> Repair | None:
     """`code` with chained in-place calls, assigned in-place results, a row of parts
-    read for each value (`str_parts`) and text read as dates (`text_dates`) rewritten, or
-    None when there is nothing to rewrite (or it does not parse)."""
+    read for each value (`str_parts`), text read as dates (`text_dates`) and misread
+    `replace` calls (`replace_calls`) rewritten, or None when there is nothing to rewrite
+    (or it does not parse)."""
     code, parts = with_parts_per_value(code)
     code, dated = with_dates_parsed(code, namespace)
+    code, replaces = with_replaces_meant(code, namespace)
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -86,9 +90,10 @@ def repaired(code: str, namespace: NamespaceView) -> Repair | None:
             replacement = _rewrite(statement, namespace, stores)
             if replacement is not None:
                 edits.append((statement, replacement))
-    if not edits and not parts and not dated:
+    if not edits and not parts and not dated and not replaces:
         return None
     notes = [f"`{part.written}` → `{part.per_value}`" for part in parts] + dated
+    notes += [f"`{call.written}` → `{call.meant}`" for call in replaces]
     rewritten: list[str] = []
     for statement, replacement in sorted(edits, key=lambda e: e[0].lineno, reverse=True):
         indent = lines[statement.lineno - 1][:statement.col_offset]

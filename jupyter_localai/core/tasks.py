@@ -198,12 +198,12 @@ def run_task(
 
 
 # Issues `repairs` rewrites: statements into the form that does what they say
-# (`repaired`: "inplace", "none_result", "row_of_parts", "dates_as_text"), a
-# standard-library module used without its import (`with_missing_imports`: "undefined"),
+# (`repaired`: "inplace", "none_result", "row_of_parts", "dates_as_text", "replace_call"),
+# a standard-library module used without its import (`with_missing_imports`: "undefined"),
 # the asked-for name left unbound while exactly one new result was bound under another
 # (`with_asked_name`: "missing").
-_REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text", "undefined",
-                         "missing"})
+_REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
+                         "replace_call", "undefined", "missing"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
@@ -244,7 +244,8 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
-             "row_of_parts": 10, "dates_as_text": 10, "missing": 5}
+             "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10,
+             "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).
