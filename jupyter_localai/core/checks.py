@@ -13,6 +13,7 @@ import ast
 import builtins
 from collections.abc import Iterable
 
+from .axis_intent import axis_messages
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .name_match import closest_names
@@ -318,8 +319,11 @@ def check_code(
     namespace: NamespaceView | None = None,
     required_names: Iterable[str] = (),
     failing_source: str | None = None,
+    request_text: str = "",
 ) -> list[CheckIssue]:
-    """Problems of `code` as a reply; an empty list means it passed every check."""
+    """Problems of `code` as a reply; an empty list means it passed every check.
+    `request_text` is what a generate request asked, for what the code must do per column
+    or per row (`axis_intent`)."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
         return [CheckIssue("empty", "The reply contains no Python code. Reply with a ```python block.")]
@@ -359,4 +363,6 @@ def check_code(
                           f"`{found.per_value}`.") for found in rows_of_parts(python, tree)]
     issues += [CheckIssue("replace_call", f"`{call.written}`: {call.why}: write `{call.meant}`.")
                for call in misread_replaces(python, tree, namespace)]
+    issues += [CheckIssue("axis", message)
+               for message in axis_messages(tree, python, namespace, request_text)]
     return issues

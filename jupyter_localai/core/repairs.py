@@ -26,6 +26,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .axis_intent import with_axis_meant
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
 from .checks import top_level_targets, undefined_names
@@ -176,3 +177,10 @@ def _plainly_bound(tree: ast.Module) -> list[str]:
         if isinstance(target, ast.Name):
             names.append(target.id)
     return names
+
+
+def with_axis(code: str, namespace: NamespaceView, request_text: str) -> Repair | None:
+    """`code` with the axis a per-column (per-row) request asked for passed to each
+    reduction of a whole NumPy array (`axis_intent`), or None when there is none."""
+    rewritten, notes = with_axis_meant(code, namespace, request_text)
+    return Repair(rewritten, notes) if notes else None

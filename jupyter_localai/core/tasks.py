@@ -19,7 +19,7 @@ from .context import NotebookContext
 from .context_names import checkable_names
 from .engine import Engine, Generation, GenerationRequest
 from .rehearsal_fixes import FailureOf, exact_fix, quick_fix, rehearsal_fix, rewritten_reply
-from .repairs import Repair, repaired, with_asked_name, with_missing_imports
+from .repairs import Repair, repaired, with_asked_name, with_axis, with_missing_imports
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
 from .task_request import TaskRequest, first_messages, redacted_request
 
@@ -130,6 +130,12 @@ def run_task(
     messages = first_messages(request, engine.n_ctx())
     required = asked_names(request.prompt) if request.task == "generate" else []
     failing = _failing_source(request)
+    asked = request.prompt if request.task == "generate" else ""
+
+    def issues_of(code: str) -> list[CheckIssue]:
+        return check_code(code, namespace=namespace, required_names=required,
+                          failing_source=failing, request_text=asked)
+
     started = time.perf_counter()
     best: tuple[int, Reply] | None = None
     checks_blocks = _checks_blocks(request)
@@ -141,9 +147,7 @@ def run_task(
         if listener is not None:
             listener.on_attempt(attempt, reason)
         reply = _one_attempt(engine, request, messages, listener, cancel, attempt, None if (
-            checks_blocks or not _wants_code(request)) else checked_issues(lambda code: check_code(
-                code, namespace=namespace, required_names=required, failing_source=failing),
-                verifier))
+            checks_blocks or not _wants_code(request)) else checked_issues(issues_of, verifier))
         first_ttft = reply.timings.ttft_s if first_ttft is None else first_ttft
         reply.attempts = attempt
         if checks_blocks:  # a stopped answer's blocks are offered too: checked, not retried
@@ -151,18 +155,15 @@ def run_task(
         if reply.finish_reason == "cancelled" or not (_wants_code(request) or checks_blocks):
             return reply
         if not checks_blocks:
-            issues = check_code(reply.code, namespace=namespace, required_names=required,
-                                failing_source=failing)
+            issues = issues_of(reply.code)
         if issues and all(issue.kind in _REPAIRABLE for issue in issues) and not checks_blocks:
-            reply, issues = _repair(reply, namespace, required, failing, issues)
+            reply, issues = _repair(reply, namespace, required, asked, issues_of, issues)
         if not issues and verifier is not None:
             error = verifier(reply.code)
             reply.verified = error is None
             fixed = None
             if error is not None and failure_of is not None:
-                fixed = rehearsal_fix(reply.code, failure_of, lambda code: check_code(
-                    code, namespace=namespace, required_names=required, failing_source=failing),
-                    verifier)
+                fixed = rehearsal_fix(reply.code, failure_of, issues_of, verifier)
             if fixed is not None:
                 reply = rewritten_reply(reply, fixed)
             elif error is not None:
@@ -201,13 +202,14 @@ def run_task(
 # (`repaired`: "inplace", "none_result", "row_of_parts", "dates_as_text", "replace_call"),
 # a standard-library module used without its import (`with_missing_imports`: "undefined"),
 # the asked-for name left unbound while exactly one new result was bound under another
-# (`with_asked_name`: "missing").
+# (`with_asked_name`: "missing"), a whole-array reduction where the request asked per column
+# or per row (`with_axis`: "axis").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
-                         "replace_call", "undefined", "missing"})
+                         "replace_call", "axis", "undefined", "missing"})
 
 
-def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
-            failing: str | None, issues: list[CheckIssue]) -> tuple[Reply, list[CheckIssue]]:
+def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
+            issues_of: IssuesOf, issues: list[CheckIssue]) -> tuple[Reply, list[CheckIssue]]:
     """The reply with its in-place idioms rewritten, missing standard imports added and
     the asked-for name assigned, when that leaves no issue; else as it was.
 
@@ -219,6 +221,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
         lambda code: repaired(code, view),
         lambda code: with_missing_imports(code, view),
         lambda code: with_asked_name(code, view, required),
+        lambda code: with_axis(code, view, asked),
     ]
     code, notes = reply.code, []
     for rewrite in rewrites:
@@ -227,9 +230,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str],
             code, notes = repair.code, [*notes, *repair.notes]
     if not notes:
         return reply, issues
-    remaining = check_code(code, namespace=namespace, required_names=required,
-                           failing_source=failing)
-    if remaining:
+    if issues_of(code):
         return reply, issues
     return reply.with_code(code, "Rewritten: " + "; ".join(notes) + "."), []
 
@@ -245,7 +246,7 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10,
-             "missing": 5}
+             "axis": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).
