@@ -45,6 +45,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout5", "Held-out round 5 (`benchmarks/tasks_holdout5/`)",
      ("20 tasks written blind the same way, committed (c459cce) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout5/README.md`).")),
+    ("tasks_holdout6", "Held-out round 6 (`benchmarks/tasks_holdout6/`)",
+     ("20 tasks written blind the same way, committed (11306f1) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout6/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
@@ -72,6 +75,13 @@ SEEN_SINCE = {
                        "playlist_tracks_chunk_function", "product_sku_split_into_columns",
                        "recipe_ingredients_shopping_totals",
                        "signup_names_tidy_spacing_and_case", "stock_prices_two_tickers_line_chart"),
+    # Every failure of both models' blind run at 11306f1, read for the module-sort check
+    # (360b782), the dates-as-text repair (e2cfbc8) and the replace rewrites (2f7575f).
+    "tasks_holdout6": ("race_times_median_float_index", "card_spend_monthly_totals",
+                       "contacts_email_domain_column", "department_budget_horizontal_bars",
+                       "exam_scores_minmax_per_column", "headline_url_slugs",
+                       "hotel_checkin_weekday_names", "region_top_product_by_revenue",
+                       "timesheet_hours_pivot_table"),
 }
 # A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
 READING_FILE = "reading.md"
