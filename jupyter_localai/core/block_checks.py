@@ -55,6 +55,11 @@ class _WithEarlierBlocks:
             return None
         return self._inner.member_kinds(name, path)
 
+    def holds_literal(self, name: str, value: ast.expr) -> bool:
+        if name in self._defined or self._inner is None:
+            return False
+        return self._inner.holds_literal(name, value)
+
     def _ask(self, question: str, name: str) -> list[str] | None:
         if name in self._defined or self._inner is None:
             return None

@@ -6,6 +6,7 @@ Kept apart from the checks themselves so that each family of checks (names and c
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,6 +32,10 @@ class NamespaceView(Protocol):
     def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
         """The keywords the callable reached from the variable by `path` (attribute steps,
         column steps `[col]`) accepts, read from its live signature; None if unknown."""
+
+    def holds_literal(self, name: str, value: ast.expr) -> bool:
+        """Whether the answer's literal expression rebuilds the variable exactly as it is
+        (`kernel/context/literal_copy.py`); False when unknown."""
 
 
 @dataclass(frozen=True)
@@ -72,3 +77,6 @@ class EmptyNamespace:
 
     def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
         return None
+
+    def holds_literal(self, name: str, value: ast.expr) -> bool:
+        return False

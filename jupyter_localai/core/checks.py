@@ -159,13 +159,46 @@ def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable
             name = target.id
             if name in allowed_names or not namespace.has(name) or uses_user_data:
                 continue
-            if _is_literal_data(node.value):
+            if _is_literal_data(node.value) and is_exact_copy(tree, node, namespace):
+                issues.append(CheckIssue(
+                    "copies_data",
+                    f"`{name} = ...` re-types `{name}` exactly as the notebook already holds "
+                    f"it: drop that line and use the existing `{name}`."))
+            elif _is_literal_data(node.value):
                 issues.append(CheckIssue(
                     "rebinds",
                     f"`{name}` already exists in the notebook, but the code replaces it with "
                     f"made-up data. Use the existing `{name}` as it is; do not create sample data.",
                 ))
     return issues
+
+
+def is_exact_copy(tree: ast.Module, node: ast.Assign, namespace: NamespaceView) -> bool:
+    """Whether `name = <literal>` re-types the live variable exactly, as data: not empty
+    (`counts = {}` starts an accumulator again), and, for a list, dict or set, not changed
+    in place afterwards (the assignment is then a reset the code relies on)."""
+    target = node.targets[0] if len(node.targets) == 1 else None
+    if not isinstance(target, ast.Name) or not namespace.holds_literal(target.id, node.value):
+        return False
+    if isinstance(node.value, ast.List | ast.Dict | ast.Set | ast.Tuple):
+        return bool(node.value.keys if isinstance(node.value, ast.Dict) else node.value.elts) \
+            and not _changed_in_place(tree, target.id)
+    return True
+
+
+def _changed_in_place(tree: ast.Module, name: str) -> bool:
+    """`name[k] = ...`, `name.append(...)` and the like anywhere in the code."""
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del)
+                and isinstance(node.value, ast.Name) and node.value.id == name):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == name):
+            return True
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) \
+                and node.target.id == name:
+            return True
+    return False
 
 
 def _module_like(namespace: NamespaceView, name: str) -> set[str]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from .axis_intent import with_axis_meant
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
-from .checks import top_level_targets, undefined_names
+from .checks import is_exact_copy, top_level_targets, undefined_names
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
 from .str_parts import with_parts_per_value
@@ -184,3 +184,25 @@ def with_axis(code: str, namespace: NamespaceView, request_text: str) -> Repair 
     reduction of a whole NumPy array (`axis_intent`), or None when there is none."""
     rewritten, notes = with_axis_meant(code, namespace, request_text)
     return Repair(rewritten, notes) if notes else None
+
+
+def without_data_copies(code: str, namespace: NamespaceView) -> Repair | None:
+    """`code` without the top-level assignments that re-type a live variable exactly as it
+    is (`x = np.array([...])` copied from the notebook), or None when it has none: the
+    rest of the answer then works on the user's own object, unchanged."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    lines = code.splitlines()
+    copies: list[tuple[ast.Assign, str]] = [
+        (node, node.targets[0].id) for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+        and _own_lines(node, lines) and is_exact_copy(tree, node, namespace)]
+    if not copies:
+        return None
+    for node, _ in reversed(copies):
+        del lines[node.lineno - 1:node.end_lineno]
+    names = ", ".join(f"`{name}`" for _, name in copies)
+    return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""),
+                  [f"dropped the re-typed copy of {names} (the notebook holds it already)"])

@@ -19,7 +19,14 @@ from .context import NotebookContext
 from .context_names import checkable_names
 from .engine import Engine, Generation, GenerationRequest
 from .rehearsal_fixes import FailureOf, exact_fix, quick_fix, rehearsal_fix, rewritten_reply
-from .repairs import Repair, repaired, with_asked_name, with_axis, with_missing_imports
+from .repairs import (
+    Repair,
+    repaired,
+    with_asked_name,
+    with_axis,
+    with_missing_imports,
+    without_data_copies,
+)
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
 from .task_request import TaskRequest, first_messages, redacted_request
 
@@ -203,9 +210,10 @@ def run_task(
 # a standard-library module used without its import (`with_missing_imports`: "undefined"),
 # the asked-for name left unbound while exactly one new result was bound under another
 # (`with_asked_name`: "missing"), a whole-array reduction where the request asked per column
-# or per row (`with_axis`: "axis").
+# or per row (`with_axis`: "axis"), the user's data re-typed exactly as it is
+# (`without_data_copies`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
-                         "replace_call", "axis", "undefined", "missing"})
+                         "replace_call", "axis", "copies_data", "undefined", "missing"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -215,9 +223,11 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
 
     Made-up data (`rebinds`) is not repaired by dropping it: the literal can carry a
     conversion the model meant (`readings = [3, 4, 5]` for the strings '3', '4', '5'), so
-    the model is told instead."""
+    the model is told instead. A copy equal to the live value (`copies_data`) carries
+    nothing, and is dropped."""
     view = namespace or EmptyNamespace()
     rewrites: list[Callable[[str], Repair | None]] = [
+        lambda code: without_data_copies(code, view),
         lambda code: repaired(code, view),
         lambda code: with_missing_imports(code, view),
         lambda code: with_asked_name(code, view, required),
@@ -246,7 +256,7 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10,
-             "axis": 10, "missing": 5}
+             "axis": 10, "copies_data": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

@@ -104,6 +104,9 @@ class StepNamespace:
     def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
         return self._live_only(name, lambda: self._live.call_keywords(name, path))
 
+    def holds_literal(self, name: str, value: ast.expr) -> bool:
+        return bool(self._live_only(name, lambda: self._live.holds_literal(name, value)))
+
 
 class AgentRunner:
     """One run of the agent over one goal; `run()` returns the finished `AgentRun`."""

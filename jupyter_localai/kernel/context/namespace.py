@@ -8,6 +8,7 @@ else answers "unknown", so a user's odd `__dir__` or `__getattr__` never runs.
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import types
@@ -16,6 +17,7 @@ from typing import Any
 
 from ...core.check_types import CallKeywords
 from ..fix.call_hints import call_keywords
+from .literal_copy import rebuilds
 
 _SAFE_MODULE_ROOTS = {"pandas", "numpy", "builtins", "datetime", "collections", "decimal"}
 _MAX_KEYS = 2000
@@ -77,6 +79,10 @@ class KernelNamespace:
 
     def call_keywords(self, name: str, path: tuple[str, ...]) -> CallKeywords | None:
         return call_keywords(self._user_ns, name, path)
+
+    def holds_literal(self, name: str, value: ast.expr) -> bool:
+        live = self._user_ns.get(name)
+        return live is not None and _is_safe_to_list(live) and rebuilds(live, value)
 
 
 def _step(value: Any, step: str) -> Any:
