@@ -1,7 +1,8 @@
 """Generate answers on the real embedded model, in a real kernel, for requests whose usual
 wrong answers run without error: text patterns given to `replace` as plain text
-(`core/replace_calls.py`) and whole-array reductions where each column was asked for
-(`core/axis_intent.py`). Each kept answer must compute what was asked."""
+(`core/replace_calls.py`), whole-array reductions where each column was asked for
+(`core/axis_intent.py`), and the user's data re-typed into the answer (`copies_data`).
+Each kept answer must compute what was asked."""
 
 from __future__ import annotations
 
@@ -48,3 +49,13 @@ def test_digits_kept_from_each_phone_number(kernel: KernelDriver) -> None:
                          "that is not a digit removed, by a regular-expression replace.")
     assert kernel.value("crew['digits'].tolist()") == ["0205550101", "0205550199",
                                                        "0205550123"], code
+
+
+def test_the_kept_answer_works_on_the_users_own_frame(kernel: KernelDriver) -> None:
+    # A re-typed copy of the cell's data is dropped when exact, and fed back when not:
+    # either way the kept answer reads the live frame.
+    assert kernel.execute("tolls = pd.DataFrame({'gate': ['A', 'B', 'A', 'C'], "
+                          "'fee': [4.5, 3.0, 4.5, 6.0]})").status == "ok"
+    code = _kept(kernel, "Group `tolls` by `gate` and sum `fee`; store the result as `fee_per_gate`.")
+    assert "pd.DataFrame(" not in code, code
+    assert kernel.value("fee_per_gate.to_dict()") == {"A": 9.0, "B": 3.0, "C": 6.0}, code
