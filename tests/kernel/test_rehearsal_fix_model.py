@@ -122,10 +122,11 @@ LIVE_EDITS = [
     ("routes = pd.DataFrame({'code': ['OSL-BER-7', 'ROM-PAR-12'], 'seats': [180, 150]})",
      "routes['origin'] = routes['code'].str.split('-')[0]\nroutes",
      "routes['origin'].tolist()", ["OSL", "ROM"], None),
-    # Date strings read through `.dt` (`core/text_dates.py`).
-    ("visits = pd.DataFrame({'when': ['2024-05-06', '2024-05-11'], 'n': [3, 4]})",
-     "visits['month'] = visits['when'].dt.month_name()\nvisits",
-     "visits['month'].tolist()", ["May", "May"], None),
+    # Date strings read through `.dt` (`core/text_dates.py`). A name no other case uses:
+    # the module's first test binds `visits` to a dict, and that cell would come along.
+    ("checkins = pd.DataFrame({'when': ['2024-05-06', '2024-05-11'], 'n': [3, 4]})",
+     "checkins['month'] = checkins['when'].dt.month_name()\ncheckins",
+     "checkins['month'].tolist()", ["May", "May"], None),
     # Tick labels passed where tick positions go. The cell makes its own Axes: `plot`
     # without `ax=` draws on whatever figure an earlier cell left open.
     ("import matplotlib.pyplot as plt\nrain = pd.Series([41, 12, 30], index=['Jan', 'Feb', 'Mar'])",
