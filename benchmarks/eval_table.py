@@ -76,7 +76,7 @@ SEEN_SINCE = {
                        "recipe_ingredients_shopping_totals",
                        "signup_names_tidy_spacing_and_case", "stock_prices_two_tickers_line_chart"),
     # Every failure of both models' blind run at 11306f1, read for the module-sort check
-    # (360b782), the dates-as-text repair (e2cfbc8) and the replace rewrites (2f7575f).
+    # (360b782), the dates-as-text repair (60e4c2d) and the replace rewrites (2f7575f).
     "tasks_holdout6": ("race_times_median_float_index", "card_spend_monthly_totals",
                        "contacts_email_domain_column", "department_budget_horizontal_bars",
                        "exam_scores_minmax_per_column", "headline_url_slugs",
