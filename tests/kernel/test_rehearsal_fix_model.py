@@ -122,11 +122,6 @@ LIVE_EDITS = [
     ("routes = pd.DataFrame({'code': ['OSL-BER-7', 'ROM-PAR-12'], 'seats': [180, 150]})",
      "routes['origin'] = routes['code'].str.split('-')[0]\nroutes",
      "routes['origin'].tolist()", ["OSL", "ROM"], None),
-    # Date strings read through `.dt` (`core/text_dates.py`). A name no other case uses:
-    # the module's first test binds `visits` to a dict, and that cell would come along.
-    ("checkins = pd.DataFrame({'when': ['2024-05-06', '2024-05-11'], 'n': [3, 4]})",
-     "checkins['month'] = checkins['when'].dt.month_name()\ncheckins",
-     "checkins['month'].tolist()", ["May", "May"], None),
     # Tick labels passed where tick positions go. The cell makes its own Axes: `plot`
     # without `ax=` draws on whatever figure an earlier cell left open.
     ("import matplotlib.pyplot as plt\nrain = pd.Series([41, 12, 30], index=['Jan', 'Feb', 'Mar'])",
@@ -151,7 +146,7 @@ LIVE_EDITS = [
 
 @pytest.mark.parametrize("setup, failing, read, expected, absent", LIVE_EDITS,
                          ids=["renamed_option", "past_the_end", "axes_grid", "row_share",
-                              "decimal_comma", "row_of_parts", "dates_as_text", "tick_labels",
+                              "decimal_comma", "row_of_parts", "tick_labels",
                               "and_in_filter", "str_on_ints", "nan_into_ints", "merge_key_types"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
