@@ -17,6 +17,7 @@ import ast
 import re
 
 from .check_types import NamespaceView
+from .source_rewrites import char_offset
 
 _COLUMNS = re.compile(r"\b(?:per|each|every)[\s-]+(?:\w+\s+)?columns?\b|\bcolumn[- ]?wise\b|"
                       r"\b(?:within|across)\s+(?:each|every)\s+columns?\b", re.IGNORECASE)
@@ -87,7 +88,7 @@ def with_axis_meant(code: str, namespace: NamespaceView, request_text: str) -> t
         if written is None or call.end_lineno is None or call.end_col_offset is None:
             continue
         line = lines[call.end_lineno - 1]
-        end = len(line.encode("utf-8")[:call.end_col_offset].decode("utf-8", errors="ignore"))
+        end = char_offset(line, call.end_col_offset)
         separator = ", " if call.args else ""
         lines[call.end_lineno - 1] = f"{line[:end - 1]}{separator}{axis_keywords(axis)}){line[end:]}"
         notes.append(f"`{written}` → `{written[:-1]}{separator}{axis_keywords(axis)})`")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from .check_types import NamespaceView
 from .quickfix import with_import
+from .source_rewrites import rewritten_innermost_first
 
 # A negated class, a class with a range, a repeated class, or a class escape.
 _REGEX_MARKS = re.compile(
@@ -36,7 +37,6 @@ _TEXT_RESULTS = frozenset({
     "swapcase", "replace", "slice", "zfill", "pad", "center", "ljust", "rjust", "normalize",
     "removeprefix", "removesuffix", "get"})
 _PANDAS_KINDS = frozenset({"DataFrame", "Series"})
-_MOST_REWRITES = 16  # each rewrite removes one; the code is read again after each
 
 
 @dataclass(frozen=True)
@@ -126,17 +126,9 @@ def with_replaces_meant(code: str, namespace: NamespaceView) -> tuple[str, list[
     """The code with every misread `replace` rewritten (the innermost first, the code read
     again after each), and what was rewritten; `import re` is added where `re.sub` came in
     and the code does not import it."""
-    done: list[ReplaceCall] = []
-    for _ in range(_MOST_REWRITES):
-        try:
-            found = misread_replaces(code, ast.parse(code), namespace)
-        except SyntaxError:
-            break
-        if not found:
-            break
-        innermost = min(found, key=lambda r: len(r.written))
-        code = code.replace(innermost.written, innermost.meant)
-        done.append(innermost)
+    code, done = rewritten_innermost_first(
+        code, lambda text, tree: misread_replaces(text, tree, namespace),
+        lambda call: call.written, lambda call: call.meant)
     if any(call.meant.startswith("re.sub(") for call in done) and not _imports_re(code):
         code = with_import(code, "import re")
     return code, done

@@ -15,10 +15,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from .source_rewrites import rewritten_innermost_first
+
 # Methods of the `.str` accessor whose result holds a list or tuple per row.
 _PARTS_PER_ROW = frozenset({"split", "rsplit", "findall", "partition", "rpartition"})
-# A bound on rewrites of one code (each rewrite removes one; the code is re-read after each).
-_MOST_REWRITES = 16
 
 
 @dataclass(frozen=True)
@@ -69,15 +69,5 @@ def with_parts_per_value(code: str) -> tuple[str, list[RowOfParts]]:
     The same text means the same mistake wherever it stands, so each is replaced
     everywhere, the innermost first and the code read again after each
     (`….str.split(',')[0].str.split(':')[1]` holds two)."""
-    done: list[RowOfParts] = []
-    for _ in range(_MOST_REWRITES):
-        try:
-            found = rows_of_parts(code, ast.parse(code))
-        except SyntaxError:
-            break
-        if not found:
-            break
-        innermost = min(found, key=lambda r: len(r.written))
-        code = code.replace(innermost.written, innermost.per_value)
-        done.append(innermost)
-    return code, done
+    return rewritten_innermost_first(code, rows_of_parts, lambda row: row.written,
+                                     lambda row: row.per_value)

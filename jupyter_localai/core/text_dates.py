@@ -15,6 +15,7 @@ import ast
 from .call_checks import text_read_as_dates
 from .check_types import NamespaceView
 from .checks import assigned_columns
+from .source_rewrites import char_offset
 
 # Names a notebook binds pandas to, tried in order; a name counts only if it holds a
 # module that has `to_datetime` (the namespace lists a module's `__file__`).
@@ -48,13 +49,9 @@ def with_dates_parsed(code: str, namespace: NamespaceView) -> tuple[str, list[st
         if node.end_lineno != node.lineno or node.end_col_offset is None:
             continue  # a column read across lines: left to the model
         line = lines[node.lineno - 1]
-        start, end = _byte_to_char(line, node.col_offset), _byte_to_char(line, node.end_col_offset)
+        start, end = char_offset(line, node.col_offset), char_offset(line, node.end_col_offset)
         written = line[start:end]
         lines[node.lineno - 1] = f"{line[:start]}{module}.to_datetime({written}){line[end:]}"
         notes.append(f"`{written}.dt` → `{module}.to_datetime({written}).dt` (it holds text)")
     return "".join(lines), notes[::-1]
 
-
-def _byte_to_char(line: str, offset: int) -> int:
-    """ast's column offsets count UTF-8 bytes; the line's text counts characters."""
-    return len(line.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
