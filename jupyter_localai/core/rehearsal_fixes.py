@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from .check_types import CheckIssue, NamespaceView
 from .checks import check_code
 from .context import ErrorInfo
-from .quickfix import hinted_fixes
+from .quickfix import QuickFix, hinted_fixes
+from .repairs import repaired
 from .reply import Reply
 
 # The failure the last rehearsal of this code met (None: it ran, or was not rehearsed).
@@ -72,8 +73,13 @@ def quick_fix(
     failing: str | None,
     verifier: Rehearse | None,
     failure_of: FailureOf | None = None,
+    with_repairs: bool = True,
 ) -> Reply | None:
-    """The failing cell with Python's own hint applied, when the model's answer failed.
+    """The failing cell with Python's own hint applied, when the model's answer failed;
+    then (`with_repairs`) the failing cell with the static repairs' rewrites
+    (`repairs.repaired`: dates kept as text parsed before `.dt`, a row of parts read per
+    value, ...), which follow from the live objects: a small model often hands such a
+    cell back unchanged five times, told each time that it raises.
 
     Costs no model time; the candidate passes the same checks (and verification) as any
     model answer. One that fails in the copy may be rewritten again from that failure's
@@ -85,7 +91,10 @@ def quick_fix(
     fails the checks; the caller offers it only when no model answer passes them all.
     """
     cured: Reply | None = None
-    for fix in hinted_fixes(error, failing or ""):
+    fixes = hinted_fixes(error, failing or "")
+    if with_repairs:
+        fixes += _repaired_cell(failing, namespace)
+    for fix in fixes:
         if check_code(fix.code, namespace=namespace, failing_source=failing):
             continue
         code, reasons, verified, raised = fix.code, [fix.reason], None, None
@@ -123,8 +132,19 @@ def exact_fix(error: ErrorInfo | None, model_reply: Reply, namespace: NamespaceV
     if error is None or not error.edits:
         return None
     exact = replace(error, suggestions=[])  # the computed edits only
-    reply = quick_fix(exact, model_reply, namespace, failing, verifier, failure_of)
+    reply = quick_fix(exact, model_reply, namespace, failing, verifier, failure_of,
+                      with_repairs=False)
     return reply if reply is not None and reply.verified is True else None
+
+
+def _repaired_cell(failing: str | None, namespace: NamespaceView | None) -> list[QuickFix]:
+    """The failing cell with the static repairs applied, when they change it."""
+    if not failing or namespace is None:
+        return []
+    repair = repaired(failing, namespace)
+    if repair is None:
+        return []
+    return [QuickFix(repair.code, "Rewritten: " + "; ".join(repair.notes) + ".")]
 
 
 def _another_error(raised: str, reported: ErrorInfo | None) -> bool:

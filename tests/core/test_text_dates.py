@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from jupyter_localai.core.context import ErrorInfo, NotebookContext
 from jupyter_localai.core.repairs import repaired
 from jupyter_localai.core.tasks import TaskRequest, run_task
 from jupyter_localai.core.text_dates import pandas_name, with_dates_parsed
@@ -63,5 +64,33 @@ def test_run_task_offers_the_parsed_dates_instead_of_retrying() -> None:
     request = TaskRequest(task="generate", retries=1, prompt="Add the weekday of each arrival.")
     reply = run_task(engine, request, namespace=KernelNamespace(namespace))
     assert reply.attempts == 1 and "Rewritten:" in reply.text and not reply.warnings
+    exec(reply.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
+    assert list(namespace["stays"]["weekday"]) == ["Monday", "Saturday"]
+
+
+def _copy_of(namespace: dict):
+    """A verifier that runs code in a copy of `namespace`: None when it ran, else the error."""
+    def verify(code: str) -> str | None:
+        copy = {name: value.copy() if isinstance(value, pd.DataFrame) else value
+                for name, value in namespace.items()}
+        try:
+            exec(code, copy)  # noqa: S102 - the fake copy of the notebook runs code on purpose
+        except Exception as error:  # noqa: BLE001 - any failure is the copy's answer
+            return f"{type(error).__name__}: {error}"
+        return None
+    return verify
+
+
+def test_a_fix_handed_back_unchanged_gets_the_failing_cell_repaired() -> None:
+    # The 0.5B handed `.dt` on date strings back unchanged five times, told it raised.
+    namespace = _live()
+    failing = "stays['weekday'] = stays['arrived'].dt.day_name()"
+    context = NotebookContext(last_error=ErrorInfo(
+        failing, "AttributeError", "Can only use .dt accessor with datetimelike values"))
+    engine = FakeEngine(f"```python\n{failing}\n```")
+    reply = run_task(engine, TaskRequest(task="fix", context=context, retries=2),
+                     namespace=KernelNamespace(namespace), verifier=_copy_of(namespace))
+    assert reply.verified is True and reply.attempts == 1, reply
+    assert "pd.to_datetime(stays['arrived'])" in reply.code
     exec(reply.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
     assert list(namespace["stays"]["weekday"]) == ["Monday", "Saturday"]
