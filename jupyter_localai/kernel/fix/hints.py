@@ -26,7 +26,12 @@ from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_ru
 from .rules.attribute_rules import attribute_rule
 from .rules.axes_rules import axes_grid_rule, tick_labels_rule
 from .rules.column_rules import column_name_rule
-from .rules.combine_rules import merge_dtype_rule, merge_key_rule, sequence_rule
+from .rules.combine_rules import (
+    merge_dtype_rule,
+    merge_key_rule,
+    merge_suffix_rule,
+    sequence_rule,
+)
 from .rules.date_rules import date_rule
 from .rules.frame_rules import (
     fillna_method_rule,
@@ -47,10 +52,13 @@ from .rules.pandas_rules import (
     str_accessor_rule,
 )
 from .rules.python_rules import (
+    dict_pairs_rule,
+    float_index_rule,
     join_rule,
     len_loop_rule,
     missing_entry_rule,
     mutation_rule,
+    record_order_rule,
     sequence_times_rule,
     str_assign_rule,
     str_index_rule,
@@ -76,6 +84,7 @@ _RULES: list[Rule] = [
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
     reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
+    dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
 ]  # fmt: skip
 
 

@@ -1,5 +1,5 @@
-"""Rules for combining frames and arrays: a `merge` key one frame lacks, and arrays passed
-one by one to `np.concatenate`/`np.stack`/`pd.concat`, which take one sequence.
+"""Rules for combining frames and arrays: a `merge` key one frame lacks, the shared columns
+of a merge read under suffixes it did not give, and arrays passed one by one to `np.concatenate`/`np.stack`/`pd.concat`, which take one sequence.
 
 Each hint rewrites the call from the cell's own AST (`left_on=`/`right_on=`, the arrays in
 one list), so the model sees the corrected call with its own variable names; the rewrite is
@@ -144,6 +144,72 @@ def merge_key_rule(f: Failure) -> list[str]:
         use = fixed if len(fixed) <= _MAX_CODE else f"left_on={left!r}, right_on={right!r}"
         text = f"{hint}; if {match!r} holds the same key, name each side: `{use}`."
         return [Hint(text, edit=replace(f, call, fixed) if len(candidates) == 1 else None)]
+    return []
+
+
+# Names of a merge's shared columns read with suffixes the merge did not give ------------------
+
+_DEFAULT_SUFFIXES = ("_x", "_y")
+
+
+def _merges_bound(f: Failure) -> list[tuple[str, ast.Call]]:
+    """(name, call) of each `name = <merge>` in the cell that leaves `suffixes` to pandas."""
+    if f.tree is None:
+        return []
+    return [(node.targets[0].id, node.value) for node in ast.walk(f.tree)
+            if isinstance(node, ast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
+            and _merged(f, node.value) is not None
+            and not any(k.arg == "suffixes" for k in node.value.keywords)]
+
+
+def _read_labels(f: Failure, name: str) -> set[str]:
+    """The str labels the cell reads from `name` as `name['label']`."""
+    return {node.slice.value for node in ast.walk(f.tree or ast.Module(body=[], type_ignores=[]))
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and node.value.id == name and isinstance(node.slice, ast.Constant)
+            and type(node.slice.value) is str}
+
+
+def _side_of(suffix: str, left: str, right: str) -> int | None:
+    """0 or 1 when the suffix's word names only the left or only the right frame."""
+    word = suffix.strip("_ ").lower()
+    in_left, in_right = bool(word) and word in left.lower(), bool(word) and word in right.lower()
+    return 0 if in_left and not in_right else 1 if in_right and not in_left else None
+
+
+@rule(KeyError)
+def merge_suffix_rule(f: Failure) -> list[str]:
+    """`m = a.merge(b, on=k)`, then `m['units_a']`: a column both frames hold comes out as
+    `units_x` and `units_y` unless `suffixes=` names them. The edit passes the suffixes the
+    cell reads, when each one's word names exactly one of the frames (`_2024` and
+    `sales_2024`), so which side gets which follows from the cell itself."""
+    if len(f.exc.args) != 1 or type(f.exc.args[0]) is not str:
+        return []
+    missing = f.exc.args[0]
+    for name, call in _merges_bound(f):
+        merged = f.lookup(name)
+        if pandas_kind(merged) != "DataFrame":
+            continue
+        columns = str_columns(merged)
+        shared = [c[:-2] for c in columns if c.endswith("_x") and f"{c[:-2]}_y" in columns]
+        column = next((c for c in shared if missing.startswith(c) and missing != c), None)
+        if column is None:
+            continue
+        read = sorted({label[len(column):] for label in _read_labels(f, name)
+                       if label.startswith(column) and label not in columns})
+        left, right = (code(f, side) for side in _merged(f, call) or ())
+        text = (f"`{left}` and `{right}` both have a column {column!r}, so the merge named them "
+                f"{column + _DEFAULT_SUFFIXES[0]!r} and {column + _DEFAULT_SUFFIXES[1]!r}; "
+                f"pass the names you read, `suffixes=(...)`")
+        sides = [_side_of(suffix, left, right) for suffix in read]
+        if len(read) != 2 or sorted(sides, key=str) != [0, 1]:
+            return [text + "."]
+        ordered = tuple(read) if sides == [0, 1] else (read[1], read[0])
+        old = code(f, call)
+        fixed = f"{old[:-1].rstrip().rstrip(',')}, suffixes={ordered!r})"
+        edit = (old, fixed) if old.endswith(")") and f.source.count(old) == 1 else None
+        return [Hint(f"{text}: `suffixes={ordered!r}`.", edit=edit)]
     return []
 
 

@@ -11,7 +11,7 @@ import ast
 import builtins
 import re
 
-from ..failure import MISSING, Failure, constant, line_calls, show
+from ..failure import MISSING, SAMPLE, Failure, constant, line_calls, show
 from ..hint import COMPREHENSIONS, Hint, code, operand, segment, unique_replace
 from . import rule
 
@@ -291,3 +291,150 @@ def missing_entry_rule(f: Failure) -> list[str]:
 
 
 _AUG_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+
+
+# Two loop variables over a dict -------------------------------------------------------------
+
+_UNPACK = re.compile(r"^(too many|not enough) values to unpack \(expected 2")
+
+
+@rule(ValueError)
+def dict_pairs_rule(f: Failure) -> list[str]:
+    """`for name, amount in prices:` over a dict: a dict iterates its keys, `.items()` its
+    pairs (each key is then unpacked into two and fails, or worse, a 2-letter key fits)."""
+    if not _UNPACK.match(f.message):
+        return []
+    for loop, node in _loop_iters(f):
+        target = loop.target if isinstance(loop, ast.For | ast.AsyncFor) else next(
+            (g.target for g in loop.generators if g.iter is node), None)  # type: ignore[attr-defined]
+        if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
+            continue
+        if type(f.resolve(node)) is not dict:
+            continue
+        text = operand(f, node)
+        return [
+            Hint(
+                f"`{code(f, node)}` is a dict, and looping over a dict gives its keys only: "
+                f"loop over its (key, value) pairs, `{text}.items()`.",
+                edit=unique_replace(f, node, f"{text}.items()", loop),
+            )
+        ]
+    return []
+
+
+# A float where an index or slice bound goes --------------------------------------------------
+
+_FLOAT_INDEX = re.compile(r"^(slice indices must be integers|list indices must be integers or "
+                          r"slices, not float|only integers, slices)")
+
+
+def _float_bounds(node: ast.Subscript) -> list[ast.expr]:
+    """The positions of a subscript that must be integers: a slice's bounds, or the index."""
+    if isinstance(node.slice, ast.Slice):
+        return [b for b in (node.slice.lower, node.slice.upper, node.slice.step) if b is not None]
+    return [node.slice]
+
+
+def _bound_targets(node: ast.AST) -> list[ast.expr]:
+    """What a statement binds: an assignment's targets, a loop's target."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
+        return [node.target]
+    return []
+
+
+def _single_assignment(f: Failure, name: str) -> ast.Assign | None:
+    """The one statement of the cell that binds `name`, when it is a plain `name = ...`."""
+    if f.tree is None:
+        return None
+    binds = [node for node in ast.walk(f.tree) if any(
+        isinstance(t, ast.Name) and t.id == name
+        for target in _bound_targets(node) for t in ast.walk(target))]
+    single = binds[0] if len(binds) == 1 else None
+    plain = isinstance(single, ast.Assign) and len(single.targets) == 1 and isinstance(
+        single.targets[0], ast.Name)
+    return single if plain else None  # type: ignore[return-value]
+
+
+@rule(TypeError, IndexError)
+def float_index_rule(f: Failure) -> list[str]:
+    """`xs[:len(xs) * 0.8]`: a product or quotient is a float even when it is whole, and
+    positions must be ints; `int(...)` where the float is made (the name's assignment, so
+    every use is fixed), else around the bound itself."""
+    if not _FLOAT_INDEX.match(f.message):
+        return []
+    for node in f.line_nodes:
+        if not isinstance(node, ast.Subscript):
+            continue
+        for bound in _float_bounds(node):
+            value = f.resolve(bound) if isinstance(bound, ast.Name) else MISSING
+            if isinstance(bound, ast.Name):
+                assign = _single_assignment(f, bound.id)
+                if not isinstance(value, float) or assign is None:
+                    continue
+                made = code(f, assign.value)
+                return [Hint(f"`{bound.id}` is a float ({show(value)}), and positions must be "
+                             f"ints: make it one where it is computed, `int({made})`.",
+                             edit=unique_replace(f, assign.value, f"int({made})", assign))]
+            if isinstance(bound, ast.BinOp) and isinstance(bound.op, ast.Div | ast.Mult):
+                text = code(f, bound)
+                return [Hint(f"`{text}` is a float, and positions must be ints: `int({text})`.",
+                             edit=unique_replace(f, bound, f"int({text})", node))]
+    return []
+
+
+# Records sorted without a key ---------------------------------------------------------------
+
+_ORDER_DICTS = re.compile(r"^'[<>]=?' not supported between instances of 'dict' and 'dict'")
+_ORDERING = frozenset({"sorted", "max", "min"})
+
+
+def _numeric_fields(records: list[dict]) -> list[str]:
+    """Keys every record has with an int or float value (not a bool): what an order can use."""
+    if not records or not all(type(r) is dict for r in records):
+        return []
+    shared = set(records[0]).intersection(*records[1:])
+    return sorted(k for k in shared if type(k) is str
+                  and all(type(r[k]) in (int, float) for r in records))
+
+
+def _ordering_calls(f: Failure) -> list[tuple[ast.Call, ast.expr]]:
+    """(call, the sequence it orders) for `sorted(xs)`, `max(xs)`, `min(xs)`, `xs.sort()`
+    on the failing line, without a `key=` already."""
+    found = []
+    for call in line_calls(f):
+        if any(k.arg == "key" for k in call.keywords):
+            continue
+        if isinstance(call.func, ast.Name) and call.func.id in _ORDERING and len(call.args) == 1:
+            found.append((call, call.args[0]))
+        elif isinstance(call.func, ast.Attribute) and call.func.attr == "sort" and not call.args:
+            found.append((call, call.func.value))
+    return found
+
+
+@rule(TypeError)
+def record_order_rule(f: Failure) -> list[str]:
+    """`sorted(players)` of dicts: dicts have no order; `key=` names the field to order by,
+    given as an edit when exactly one field is a number in every record."""
+    if not _ORDER_DICTS.match(f.message):
+        return []
+    for call, sequence in _ordering_calls(f):
+        records = f.resolve(sequence)
+        if type(records) not in (list, tuple):
+            continue
+        fields = _numeric_fields(list(records[:SAMPLE]))
+        name = code(f, sequence)
+        if len(fields) != 1:
+            listed = ", ".join(f"`{k}`" for k in fields) or "a field"
+            return [(f"`{name}` holds dicts, which have no order: say which field to order "
+                     f"by, `key=lambda row: row[...]` ({listed}).")]
+        key = f"key=lambda row: row[{fields[0]!r}]"
+        parts = [code(f, part) for part in [*call.args, *call.keywords]]
+        if isinstance(call.func, ast.Name):
+            new = f"{code(f, call.func)}({', '.join([parts[0], key, *parts[1:]])})"
+        else:
+            new = f"{code(f, call.func)}({', '.join([key, *parts])})"
+        return [Hint(f"`{name}` holds dicts, which have no order: order them by their number "
+                     f"field, `{key}`.", edit=unique_replace(f, call, new))]
+    return []

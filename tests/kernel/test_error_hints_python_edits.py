@@ -1,0 +1,129 @@
+"""Exact edits for plain-Python mistakes (`kernel/fix/rules/python_rules.py`): two loop
+variables over a dict, a float where a position goes, dicts ordered without a key. Each edit
+is applied and the cell run again; a case where the rewrite does not follow gets none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jupyter_localai.kernel.fix.hints import Hint, error_hints
+
+
+def hints_for(source: str, **values: Any) -> list[str]:
+    ns: dict[str, Any] = {"pd": pd, "np": np, **values}
+    try:
+        exec(compile(source, "<cell>", "exec"), ns)  # noqa: S102 - a notebook cell
+    except Exception as exc:  # noqa: BLE001 - the test wants whatever the cell raises
+        return error_hints(exc, source, ns)
+    raise AssertionError(f"{source!r} did not raise")
+
+
+def edit_of(hints: list[str]) -> tuple[str, str]:
+    edits = [h.edit for h in hints if isinstance(h, Hint) and h.edit]
+    assert len(edits) == 1, hints
+    return edits[0]
+
+
+def edited_run(source: str, hints: list[str], **values: Any) -> dict[str, Any]:
+    old, new = edit_of(hints)
+    assert source.count(old) == 1, (old, source)
+    ns: dict[str, Any] = {"pd": pd, "np": np, **values}
+    exec(compile(source.replace(old, new), "<cell>", "exec"), ns)  # noqa: S102
+    return ns
+
+
+def no_edits(hints: list[str]) -> bool:
+    return not any(isinstance(h, Hint) and h.edit for h in hints)
+
+
+# Two loop variables over a dict
+
+def test_a_loop_over_a_dict_with_two_names_gets_its_pairs() -> None:
+    stock = {"bolts": 40, "nuts": 75}
+    source = "doubled = {}\nfor part, count in stock:\n    doubled[part] = count * 2\n"
+    hints = hints_for(source, stock=stock)
+    assert ".items()" in hints[0]
+    assert edited_run(source, hints, stock=stock)["doubled"] == {"bolts": 80, "nuts": 150}
+
+
+def test_a_comprehension_over_a_dict_gets_its_pairs() -> None:
+    rates = {"eur": 1.1, "gbp": 1.3}
+    source = "labels = [f'{code}={rate}' for code, rate in rates]\n"
+    hints = hints_for(source, rates=rates)
+    assert edited_run(source, hints, rates=rates)["labels"] == ["eur=1.1", "gbp=1.3"]
+
+
+def test_a_list_of_triples_unpacked_into_two_gets_no_edit() -> None:
+    rows = [(1, 2, 3), (4, 5, 6)]
+    assert no_edits(hints_for("for a, b in rows:\n    pass\n", rows=rows))
+
+
+# A float where a position goes
+
+def test_a_split_point_made_as_a_float_becomes_an_int_where_it_is_made() -> None:
+    samples = list(range(10))
+    source = ("cut = len(samples) * 0.8\n"
+              "train, held = samples[:cut], samples[cut:]\n")
+    hints = hints_for(source, samples=samples)
+    ns = edited_run(source, hints, samples=samples)
+    assert (ns["train"], ns["held"]) == (list(range(8)), [8, 9])
+
+
+def test_a_halved_length_as_an_index_becomes_an_int() -> None:
+    heights = [150, 162, 171, 180, 191]
+    source = "middle = heights[len(heights) / 2]\n"
+    assert edited_run(source, hints_for(source, heights=heights), heights=heights)["middle"] == 171
+
+
+def test_a_float_bound_assigned_twice_gets_no_edit() -> None:
+    xs = list(range(6))
+    source = "k = 2\nk = k * 1.5\nhead = xs[:k]\n"
+    assert no_edits(hints_for(source, xs=xs))
+
+
+# Dicts ordered without a key
+
+def test_records_sorted_without_a_key_are_ordered_by_their_one_number_field() -> None:
+    runners = [{"bib": "A7", "minutes": 41.5}, {"bib": "C2", "minutes": 38.0},
+               {"bib": "B4", "minutes": 44.25}]
+    source = "order = sorted(runners, reverse=True)\nslowest = order[0]['bib']\n"
+    hints = hints_for(source, runners=runners)
+    assert "key=lambda row: row['minutes']" in hints[0]
+    assert edited_run(source, hints, runners=runners)["slowest"] == "B4"
+
+
+def test_records_sorted_in_place_and_the_maximum_get_the_key_too() -> None:
+    boxes = [{"label": "x", "kg": 3}, {"label": "y", "kg": 9}]
+    ns = edited_run("boxes.sort()\n", hints_for("boxes.sort()\n", boxes=boxes), boxes=boxes)
+    assert [b["label"] for b in ns["boxes"]] == ["x", "y"]
+    source = "heaviest = max(boxes)['label']\n"
+    assert edited_run(source, hints_for(source, boxes=boxes), boxes=boxes)["heaviest"] == "y"
+
+
+def test_records_with_two_number_fields_get_no_edit_but_both_are_named() -> None:
+    games = [{"home": 2, "away": 1}, {"home": 0, "away": 3}]
+    hints = hints_for("ranked = sorted(games)\n", games=games)
+    assert no_edits(hints) and "`away`" in hints[0] and "`home`" in hints[0]
+
+
+# A merge's shared columns read under suffixes it did not give (`combine_rules.py`)
+
+def test_suffixes_the_cell_reads_are_passed_to_the_merge_side_by_side() -> None:
+    sales_2023 = pd.DataFrame({"shop": ["n", "s"], "revenue": [10, 20]})
+    sales_2024 = pd.DataFrame({"shop": ["s", "n"], "revenue": [26, 11]})
+    source = ("both = sales_2023.merge(sales_2024, on='shop')\n"
+              "both['growth'] = both['revenue_2024'] - both['revenue_2023']\n")
+    hints = hints_for(source, sales_2023=sales_2023, sales_2024=sales_2024)
+    ns = edited_run(source, hints, sales_2023=sales_2023, sales_2024=sales_2024)
+    assert ns["both"].set_index("shop")["growth"].to_dict() == {"n": 1, "s": 6}
+
+
+def test_suffixes_that_name_neither_frame_get_no_edit() -> None:
+    a = pd.DataFrame({"k": [1], "v": [2]})
+    b = pd.DataFrame({"k": [1], "v": [3]})
+    source = "m = a.merge(b, on='k')\nd = m['v_old'] - m['v_new']\n"
+    hints = hints_for(source, a=a, b=b)
+    assert no_edits(hints) and any("'v_x'" in h for h in hints)
