@@ -24,7 +24,7 @@ from .hint import Hint, hint_edits
 from .rules import Rule
 from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_rule
 from .rules.attribute_rules import attribute_rule
-from .rules.axes_rules import axes_grid_rule, tick_labels_rule
+from .rules.axes_rules import axes_grid_rule, plot_length_rule, tick_labels_rule
 from .rules.column_rules import column_name_rule
 from .rules.combine_rules import (
     merge_dtype_rule,
@@ -32,7 +32,7 @@ from .rules.combine_rules import (
     merge_suffix_rule,
     sequence_rule,
 )
-from .rules.date_rules import date_rule
+from .rules.date_rules import calendar_timedelta_rule, date_rule
 from .rules.frame_rules import (
     fillna_method_rule,
     frame_reduction_rule,
@@ -44,11 +44,13 @@ from .rules.message_rules import replacement_rule
 from .rules.pandas_rules import (
     ambiguous_rule,
     axis_rule,
+    column_tuple_rule,
     index_rule,
     key_rule,
     lost_label_rule,
     pivot_rule,
     row_of_parts_rule,
+    series_format_rule,
     str_accessor_rule,
 )
 from .rules.python_rules import (
@@ -85,6 +87,7 @@ _RULES: list[Rule] = [
     sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
     reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
+    series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
 ]  # fmt: skip
 
 

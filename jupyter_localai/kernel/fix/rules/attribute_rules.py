@@ -4,7 +4,8 @@
 the type that has the attribute and the way from this value to it (`.str`, `str(n)`,
 `pd.concat`), looked up statically so no user-defined attribute code runs. Where the way is
 certain (`str(n)`, the accessor a Series' dtype needs, `pd.concat` of a row or frame) the
-hint carries it as an edit of the failing expression.
+hint carries it as an edit of the failing expression; `arr.append(v)` on a 1-D numpy array
+becomes `arr = np.append(arr, v)`.
 """
 
 from __future__ import annotations
@@ -215,6 +216,37 @@ def _concat_edit(f: Failure, obj: Any) -> Edit | None:
     return replace(f, call, f"{pd}.concat([{code(f, receiver)}, {other}]{keywords})")
 
 
+def _np_append_edit(f: Failure, obj: Any) -> Edit | None:
+    """`arr.append(v)`, a statement of its own, as `arr = np.append(arr, v)`: numpy returns
+    a new array, so the name is bound to it. Only for a 1-D array (`np.append` flattens
+    others) named at the cell's top level (in a function the assignment would make the
+    name local), with numpy bound to a name."""
+    np = sys.modules.get("numpy")
+    if np is None or not _is_ndarray(obj) or obj.ndim != 1 or f.tree is None:
+        return None
+    alias = "np" if f.lookup("np") is np else next(
+        (k for k, v in list(f.user_ns.items()) if v is np and type(k) is str and k.isidentifier()),
+        None)  # fmt: skip
+    inside = {id(n) for d in ast.walk(f.tree) if isinstance(d, _SCOPES) for n in ast.walk(d)}
+    for node in f.line_nodes:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "append" and isinstance(call.func.value, ast.Name)
+                and len(call.args) == 1 and not call.keywords
+                and not isinstance(call.args[0], ast.Starred)):  # fmt: skip
+            continue
+        name = call.func.value.id
+        if alias is None or id(node) in inside or f.lookup(name) is not obj:
+            return None
+        new = f"{name} = {alias}.append({name}, {code(f, call.args[0])})"
+        edit = replace(f, node, new)
+        return edit if edit is not None and f.source.count(edit[0]) == 1 else None
+    return None
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
 def _column_for(frame: Any, owner: str) -> str:
     """A real column the Series method suits (text for `.str`, dates for `.dt`), quoted."""
     for column in str_columns(frame)[:200]:
@@ -287,7 +319,9 @@ def attribute_rule(f: Failure) -> list[str]:
         for label, kind in owners:
             hint = _convert_hint(f, obj, label, name, static_member(kind, name))
             if hint:
-                return [Hint(hint, edit=_convert_edit(f, obj, label, name))]
+                edit = (_np_append_edit(f, obj) if label == "list" and name == "append"
+                        else _convert_edit(f, obj, label, name))  # fmt: skip
+                return [Hint(hint, edit=edit)]
     what = "method" if callable(static_member(owners[0][1], name)) else "attribute"
     labels = " and ".join(label for label, _ in owners[:3])
     return [f"`{name}` is a {what} of {labels}, not of {type_name}."]

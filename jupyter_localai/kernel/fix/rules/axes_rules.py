@@ -1,5 +1,6 @@
 """Rules for plotting calls: a grid of Axes used as one Axes (`axes[i].hist(...)` after
-`plt.subplots(2, 2)`), and tick labels given where tick positions go.
+`plt.subplots(2, 2)`), tick labels given where tick positions go, and an x range one
+value longer or shorter than the y values it is plotted against.
 
 `plt.subplots(rows, columns)` returns a 2-D numpy array of Axes, so `axes[i]` is a whole
 row, an array, and `axes[i].hist` raises "'numpy.ndarray' object has no attribute 'hist'".
@@ -15,8 +16,8 @@ import re
 import sys
 from typing import Any
 
-from ..failure import MISSING, Failure, static_member
-from ..hint import Hint, code, contains, drop_argument, segment
+from ..failure import MISSING, Failure, constant, line_calls, pandas_kind, static_member
+from ..hint import Hint, code, contains, drop_argument, segment, unique_replace
 from . import rule
 
 _NO_ATTRIBUTE = re.compile(r"^'numpy\.ndarray' object has no attribute '(\w+)'$")
@@ -108,3 +109,95 @@ def tick_labels_rule(f: Failure) -> list[str]:
             f"holds text labels: drop `{written}` (the categories label their axis already), or "
             f"set labels with `ax.set_{keyword.arg}(positions, labels)`.")
     return [Hint(text, edit=drop_argument(f, call, keyword))]
+
+
+# An x range of the wrong length: `plt.plot(range(1, 30), daily)` with 30 values ------------
+
+_SHAPES = re.compile(r"^x and y must have same first dimension, but have shapes "
+                     r"\((\d+),[^)]*\) and \((\d+),[^)]*\)")
+
+
+@rule(ValueError)
+def plot_length_rule(f: Failure) -> list[str]:
+    """`plot(x, y)` needs one x per y value. Where x is a `range` of int literals (written
+    in the call, or once assigned to the name passed), the y values decide its length: its
+    stop is moved so it has as many items, the start kept (`range(1, 30)` for 30 values
+    becomes `range(1, 31)`)."""
+    match = _SHAPES.match(f.message)
+    if match is None:
+        return []
+    n, m = int(match.group(1)), int(match.group(2))
+    text = (f"`plot` needs one x value per y value, and x has {n} while y has {m}: make them "
+            f"the same length (e.g. `range(len(y))` as x).")
+    for call in line_calls(f):
+        if getattr(call.func, "attr", getattr(call.func, "id", "")) != "plot":
+            continue
+        fmt = call.args[2:3] and type(constant(call.args[2])) is str  # `plot(x, y, "o-")`
+        if not (len(call.args) == 2 or len(call.args) == 3 and fmt):
+            continue
+        x, y = call.args[:2]
+        written = _range_call(f, x)
+        if written is None or m == 0 or _length(f.resolve(y)) not in (None, m):
+            continue
+        *start, stop = written.args
+        numbers = [constant(a) for a in written.args]
+        if len(range(*numbers)) != n:  # not the pair the message is about
+            continue
+        new = str((numbers[0] if start else 0) + m)
+        fixed = f"range({numbers[0]}, {new})" if start else f"range({new})"
+        text = (f"`plot` needs one x value per y value: `{code(f, x)}` has {n} values and "
+                f"`{code(f, y)}` has {m}; `{fixed}` has {m} (the stop is left out).")
+        outers = [written, *_statements_of(f, stop)]
+        return [Hint(text, edit=unique_replace(f, stop, new, *outers))]
+    return [text]
+
+
+def _length(value: Any) -> int | None:
+    """len(value) for a list, tuple, range, 1-D or wider numpy array or pandas object."""
+    np = sys.modules.get("numpy")
+    array = np is not None and type(value) is np.ndarray and value.ndim > 0
+    if type(value) in (list, tuple, range) or array or pandas_kind(value):
+        return len(value)
+    return None
+
+
+def _range_call(f: Failure, x: ast.expr) -> ast.Call | None:
+    """The `range(...)` call of int literals `x` is, or the one assignment of its name."""
+    if isinstance(x, ast.Name) and f.tree is not None:
+        bound = [n for n in ast.walk(f.tree) if _binds(n, x.id)]
+        assigns = [n for n in bound if isinstance(n, ast.Assign) and len(n.targets) == 1
+                   and isinstance(n.targets[0], ast.Name)]  # fmt: skip
+        if len(bound) != 1 or len(assigns) != 1:
+            return None
+        x = assigns[0].value
+    builtin = f.lookup("range") in (MISSING, range)
+    if not (builtin and isinstance(x, ast.Call) and getattr(x.func, "id", None) == "range"):
+        return None
+    if x.keywords or not 1 <= len(x.args) <= 2:
+        return None
+    if not all(isinstance(a, ast.Constant) and type(a.value) is int for a in x.args):
+        return None
+    return x
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    """Whether `node` binds `name`: an assignment (of any kind), loop, import or def."""
+    if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor
+                  | ast.With | ast.AsyncWith | ast.NamedExpr | ast.comprehension):
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [i.optional_vars for i in node.items] if isinstance(node, ast.With | ast.AsyncWith)
+                   else [node.target])  # fmt: skip
+        return any(isinstance(t, ast.Name) and t.id == name
+                   for target in targets if target is not None for t in ast.walk(target))
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name == name
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return any((a.asname or a.name.split(".")[0]) == name for a in node.names)
+    return False
+
+
+def _statements_of(f: Failure, node: ast.AST) -> list[ast.stmt]:
+    """The statements of the cell holding `node`, innermost first: wider texts for a unique edit."""
+    holders = [n for n in ast.walk(f.tree) if isinstance(n, ast.stmt) and contains(n, node)] \
+        if f.tree is not None else []  # fmt: skip
+    return sorted(holders, key=lambda n: (n.end_lineno or 0) - n.lineno)

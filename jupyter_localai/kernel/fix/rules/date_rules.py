@@ -1,4 +1,5 @@
-"""Rule 4: a date that does not match its format, answered with the format it does match.
+"""Rule 4: a date that does not match its format, answered with the format it does match;
+and a `pd.Timedelta(months=3)`, a calendar step that only `pd.DateOffset` takes.
 
 `matching_formats` is also what the attribute and string-arithmetic rules use to tell that a
 text holds dates, and in which format. Where one format fits, the hint's edit swaps the
@@ -12,17 +13,19 @@ import re
 from datetime import datetime
 
 from ..failure import (
+    MISSING,
     QUOTED,
     SAMPLE,
     Failure,
     constant,
     line_calls,
     pandas_kind,
+    pandas_module,
     short_code,
     show,
     string_dtype,
 )
-from ..hint import Hint, replace, segment
+from ..hint import Hint, contains, pandas_name, replace, rewrite, segment, unique_replace
 from . import rule
 
 # Rule 4: a date that does not match its format ---------------------------------------------
@@ -196,3 +199,55 @@ def _remainder_hint(f: Failure) -> list[str]:
     fixed = given + suffixes[0]
     edit = _format_edit(f, given, fixed) if len(suffixes) == 1 else None
     return [Hint(f"{lead}: use the format {fixed!r}.", edit=edit)]
+
+
+# A calendar step given to `pd.Timedelta`: `pd.Timedelta(months=3)` ------------------------
+
+_NO_TIMEDELTA = "cannot construct a Timedelta from the passed arguments"
+_CALENDAR = {"years", "months"}
+# The keywords `DateOffset` adds as amounts (its singular ones, `month=`, set a field).
+_OFFSET_AMOUNTS = {*_CALENDAR, "weeks", "days", "hours", "minutes", "seconds",
+                   "milliseconds", "microseconds", "nanoseconds"}  # fmt: skip
+
+
+@rule(ValueError)
+def calendar_timedelta_rule(f: Failure) -> list[str]:
+    """A Timedelta is a fixed length, and months and years have none: `pd.DateOffset`
+    with the same arguments adds calendar months, what `months=` meant. Not rewritten where
+    the value is compared or its attributes read: there a length was meant."""
+    if not f.message.startswith(_NO_TIMEDELTA):
+        return []
+    pd = pandas_module()
+    for call in line_calls(f):
+        words = {k.arg for k in call.keywords}
+        alias = _timedelta_alias(f, call.func, pd)
+        if alias is None or call.args or not words & _CALENDAR or not words <= _OFFSET_AMOUNTS:
+            continue
+        fixed = rewrite(f, call, call.func, f"{alias}.DateOffset")
+        text = (f"A Timedelta is a fixed length, and months and years vary: "
+                f"`{alias}.DateOffset(...)` with the same arguments adds calendar months/years.")
+        used = [n for n in f.line_nodes if isinstance(n, ast.Compare | ast.Attribute)
+                and any(part is call for part in ast.iter_child_nodes(n))]  # fmt: skip
+        if used:
+            return [("A Timedelta is a fixed length, and months and years have none: give the "
+                     "length in weeks or days (e.g. `days=90`); to step calendar months from a "
+                     f"date, add `{alias}.DateOffset(months=...)`.")]
+        if fixed is None:
+            return [text]
+        statements = [n for n in f.line_nodes if isinstance(n, ast.stmt) and contains(n, call)]
+        return [Hint(text, edit=unique_replace(f, call, fixed[1], *statements))]
+    return []
+
+
+def _timedelta_alias(f: Failure, func: ast.expr, pd: object) -> str | None:
+    """The name pandas is called by in `<alias>.Timedelta`, or where `Timedelta` itself is
+    the name, the one pandas is bound to; None when `func` is not pandas' Timedelta."""
+    if pd is None:
+        return None
+    if isinstance(func, ast.Attribute) and func.attr == "Timedelta":
+        owner = func.value
+        if isinstance(owner, ast.Name) and f.lookup(owner.id) is pd:
+            return owner.id
+    if isinstance(func, ast.Name) and f.lookup(func.id) is getattr(pd, "Timedelta", MISSING):
+        return pandas_name(f)
+    return None

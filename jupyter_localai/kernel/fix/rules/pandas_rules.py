@@ -1,5 +1,6 @@
 """Rules for pandas and numpy lookups and shapes: KeyError (wrong separator, label vs
-position), pivot duplicates, axis out of range, ambiguous truth value, index out of range."""
+position), pivot duplicates, axis out of range, ambiguous truth value, index out of range;
+a format spec applied to a whole Series, a tuple of columns selected after `groupby`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ..failure import (
     short_code,
     show,
 )
-from ..hint import Edit, Hint, code, replace, unique_replace
+from ..hint import Edit, Hint, code, contains, operand, replace, unique_replace
 from . import rule
 
 # Rule 2: KeyError on a DataFrame or Series --------------------------------------------------
@@ -345,3 +346,82 @@ def row_of_parts_rule(f: Failure) -> list[str]:
                 f"number), not that part of each value: `{found.per_value}`.")
         return [Hint(text, edit=unique_replace(f, node, found.per_value))]
     return []
+
+
+# A str format applied to a whole Series: `"{:.1f}".format(s)` -----------------------------
+
+_SERIES_FORMAT = re.compile(r"^unsupported format string passed to Series\.__format__")
+
+
+@rule(TypeError)
+def series_format_rule(f: Failure) -> list[str]:
+    """A format spec is for one number, and a Series holds many: formatting each value
+    (`s.map("{:.1f}".format)`) is what `"{:.1f}".format(s)` meant, the same text per value.
+    Only the `.format` call of a literal with the Series as its one argument is rewritten;
+    an f-string gets the advice (its other parts may not be meant per value)."""
+    if not _SERIES_FORMAT.match(f.message):
+        return []
+    for call in line_calls(f):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "format"
+                and type(constant(func.value)) is str and len(call.args) == 1
+                and not call.keywords and not isinstance(call.args[0], ast.Starred)):  # fmt: skip
+            continue
+        series = call.args[0]
+        if pandas_kind(f.resolve(series)) != "Series":
+            continue
+        fixed = f"{operand(f, series)}.map({code(f, func.value)}.format)"
+        text = (f"`{code(f, series)}` is a Series, and a format spec formats one value: format "
+                f"each value, `{fixed}`.")
+        return [Hint(text, edit=unique_replace(f, call, fixed, *_statements(f, call)))]
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.FormattedValue) and node.format_spec is not None):
+            continue
+        parts = node.format_spec.values if isinstance(node.format_spec, ast.JoinedStr) else []
+        spec = "".join(str(p.value) for p in parts if isinstance(p, ast.Constant))
+        literal = all(isinstance(p, ast.Constant) for p in parts)
+        if not (spec and literal) or pandas_kind(f.resolve(node.value)) != "Series":
+            continue
+        name = short_code(node.value, "s")
+        return [(f"`{name}` is a Series, and the format spec `:{spec}` formats one value: "
+                 f"format each value, e.g. `{name}.map({'{:' + spec + '}'!r}.format)`.")]
+    return [("A format spec formats one value, and a Series holds many: format each value "
+             "(`s.map('{:.1f}'.format)`), or format one number of it (`s.iloc[0]`, `s.sum()`).")]
+
+
+# A tuple of columns after `groupby`: `df.groupby('k')['a', 'b']` ---------------------------
+
+_TUPLE_COLUMNS = "Cannot subset columns with a tuple with more than one element"
+
+
+@rule(ValueError)
+def column_tuple_rule(f: Failure) -> list[str]:
+    """pandas 2 no longer reads `g['a', 'b']` as a list of columns: the list is the
+    selection meant, `g[['a', 'b']]`. Only a tuple subscript of a groupby (a `.groupby(...)`
+    call or a name bound to its result) is rewritten, and only where the line has one."""
+    if not f.message.startswith(_TUPLE_COLUMNS):
+        return []
+    found = [node for node in f.line_nodes if isinstance(node, ast.Subscript)
+             and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) > 1
+             and _grouped(f, node.value)]  # fmt: skip
+    if len(found) != 1:
+        return ["Select several columns with a list, not a tuple: `g[['a', 'b']]`."]
+    [node] = found
+    fixed = "[" + ", ".join(code(f, elt) for elt in node.slice.elts) + "]"
+    text = f"Select several columns with a list, not a tuple: `{code(f, node.value)}[{fixed}]`."
+    edit = unique_replace(f, node.slice, fixed, node, *_statements(f, node))
+    return [Hint(text, edit=edit)]
+
+
+def _grouped(f: Failure, node: ast.expr) -> bool:
+    """Whether `node` is a `.groupby(...)` call or a name bound to a pandas groupby."""
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute) and node.func.attr == "groupby"
+    value = f.lookup(node.id) if isinstance(node, ast.Name) else None
+    kind = type(value)
+    return kind.__module__.startswith("pandas.") and "GroupBy" in kind.__name__
+
+
+def _statements(f: Failure, node: ast.AST) -> list[ast.stmt]:
+    """The statements of the failing line that hold `node`: wider texts for a unique edit."""
+    return [n for n in f.line_nodes if isinstance(n, ast.stmt) and contains(n, node)]
