@@ -199,3 +199,11 @@ def test_a_range_of_names_or_assigned_twice_gets_the_lengths_only() -> None:
     assert no_edit(hints) and "29" in hints[0] and "30" in hints[0]
     source = "days = range(29)\ndays = range(1, 30)\nplt.plot(days, rain)"
     assert no_edit(hints_for(source, rain=RAIN))
+
+
+def test_a_formatted_expression_of_a_series_is_formatted_per_value() -> None:
+    kilns = pd.DataFrame({"frac": [0.25, 0.5]})
+    source = 'kilns["pct"] = "{:.0f}%".format(kilns["frac"] * 100)\n'
+    hints = hints_for(source, kilns=kilns)
+    ns = edited_run(source, next(h for h in hints if isinstance(h, Hint) and h.edit), kilns=kilns)
+    assert list(ns["kilns"]["pct"]) == ["25%", "50%"]

@@ -127,3 +127,17 @@ def test_suffixes_that_name_neither_frame_get_no_edit() -> None:
     source = "m = a.merge(b, on='k')\nd = m['v_old'] - m['v_new']\n"
     hints = hints_for(source, a=a, b=b)
     assert no_edits(hints) and any("'v_x'" in h for h in hints)
+
+
+def test_of_two_number_fields_the_one_the_cell_names_orders_the_records() -> None:
+    games = [{"team": "ox", "goals": 3, "played": 9}, {"team": "elk", "goals": 7, "played": 8},
+             {"team": "yak", "goals": 5, "played": 10}]
+    source = "# most goals first\ntable = sorted(games, reverse=True)\nleader = table[0]['team']\n"
+    hints = hints_for(source, games=games)
+    assert edited_run(source, hints, games=games)["leader"] == "elk"
+
+
+def test_a_field_read_for_display_does_not_choose_the_order() -> None:
+    games = [{"team": "ox", "goals": 3, "played": 9}, {"team": "elk", "goals": 7, "played": 8}]
+    source = "table = sorted(games)\nshown = [g['played'] for g in table]\n"
+    assert no_edits(hints_for(source, games=games))

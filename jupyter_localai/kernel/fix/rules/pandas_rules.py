@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from typing import Any
 
 from ....core.str_parts import rows_of_parts_nodes
 from ..failure import (
+    MISSING,
     Failure,
     constant,
     count,
@@ -368,7 +370,7 @@ def series_format_rule(f: Failure) -> list[str]:
                 and not call.keywords and not isinstance(call.args[0], ast.Starred)):  # fmt: skip
             continue
         series = call.args[0]
-        if pandas_kind(f.resolve(series)) != "Series":
+        if not _formats_a_series(f, series, constant(func.value)):
             continue
         fixed = f"{operand(f, series)}.map({code(f, func.value)}.format)"
         text = (f"`{code(f, series)}` is a Series, and a format spec formats one value: format "
@@ -387,6 +389,20 @@ def series_format_rule(f: Failure) -> list[str]:
                  f"format each value, e.g. `{name}.map({'{:' + spec + '}'!r}.format)`.")]
     return [("A format spec formats one value, and a Series holds many: format each value "
              "(`s.map('{:.1f}'.format)`), or format one number of it (`s.iloc[0]`, `s.sum()`).")]
+
+
+def _formats_a_series(f: Failure, argument: ast.expr, template: str) -> bool:
+    """Whether `template.format(argument)` is what passed a Series to `__format__`: the
+    argument is one, or (an expression such as `s * 100`, not evaluated here) it is the one
+    value of a template with one field, so the error says it is."""
+    value = f.resolve(argument)
+    if value is not MISSING:
+        return pandas_kind(value) == "Series"
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError:
+        return False
+    return len(fields) == 1 and fields[0] in ("", "0")
 
 
 # A tuple of columns after `groupby`: `df.groupby('k')['a', 'b']` ---------------------------

@@ -413,10 +413,18 @@ def _ordering_calls(f: Failure) -> list[tuple[ast.Call, ast.expr]]:
     return found
 
 
+def _words(source: str) -> str:
+    """The cell's comments and text, where it says what it orders by ("highest score
+    first"): its code lines' field subscripts (`p["name"]`) are left out, they say what is
+    shown, not the order."""
+    return re.sub(r"\[\s*['\"][^'\"]*['\"]\s*\]", " ", source)
+
+
 @rule(TypeError)
 def record_order_rule(f: Failure) -> list[str]:
     """`sorted(players)` of dicts: dicts have no order; `key=` names the field to order by,
-    given as an edit when exactly one field is a number in every record."""
+    given as an edit when exactly one field is a number in every record, or when the cell's
+    own words (a comment, "highest score first") name exactly one of those that are."""
     if not _ORDER_DICTS.match(f.message):
         return []
     for call, sequence in _ordering_calls(f):
@@ -424,6 +432,8 @@ def record_order_rule(f: Failure) -> list[str]:
         if type(records) not in (list, tuple):
             continue
         fields = _numeric_fields(list(records[:SAMPLE]))
+        named = [k for k in fields if re.search(rf"\b{re.escape(k)}\b", _words(f.source))]
+        fields = named if len(fields) > 1 and len(named) == 1 else fields
         name = code(f, sequence)
         if len(fields) != 1:
             listed = ", ".join(f"`{k}`" for k in fields) or "a field"
