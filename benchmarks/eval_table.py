@@ -48,6 +48,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout6", "Held-out round 6 (`benchmarks/tasks_holdout6/`)",
      ("20 tasks written blind the same way, committed (11306f1) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout6/README.md`).")),
+    ("tasks_holdout7", "Held-out round 7 (`benchmarks/tasks_holdout7/`)",
+     ("20 tasks written blind the same way, committed (b4c2541) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout7/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
@@ -82,6 +85,17 @@ SEEN_SINCE = {
                        "exam_scores_minmax_per_column", "headline_url_slugs",
                        "hotel_checkin_weekday_names", "region_top_product_by_revenue",
                        "timesheet_hours_pivot_table"),
+    # Every failure of both models' blind run at de4af4d, read (the 0.5B's fix attempts
+    # traced one by one) for the hint edits of f97e66c and the API edits after it.
+    "tasks_holdout7": ("brand_share_labels_format_series", "feature_rows_split_float_slice",
+                       "june_visits_plot_range_short", "leaderboard_sorted_dicts_no_key",
+                       "pressure_volts_ndarray_append", "recipe_scale_dict_unpack",
+                       "returns_by_category_column_tuple", "trial_end_timedelta_months",
+                       "weekly_units_merge_suffixes", "bottle_names_and_volume_ml",
+                       "card_numbers_mask_all_but_four", "class_scores_rank_within_class",
+                       "merge_overlapping_room_bookings", "nested_config_flatten_dotted",
+                       "orders_working_days_to_ship", "region_revenue_bars_biggest_first",
+                       "store_quarters_wide_to_long", "ticker_prices_daily_returns"),
 }
 # A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
 READING_FILE = "reading.md"
