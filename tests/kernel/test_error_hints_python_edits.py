@@ -141,3 +141,46 @@ def test_a_field_read_for_display_does_not_choose_the_order() -> None:
     games = [{"team": "ox", "goals": 3, "played": 9}, {"team": "elk", "goals": 7, "played": 8}]
     source = "table = sorted(games)\nshown = [g['played'] for g in table]\n"
     assert no_edits(hints_for(source, games=games))
+
+
+# A sum or a mean over strings of numbers
+
+
+def test_a_sum_of_integer_strings_converts_each_to_int() -> None:
+    readings = ["3", "4", "5"]
+    source = "total = sum(readings)\n"
+    hints = hints_for(source, readings=readings)
+    ran = edited_run(source, hints, readings=readings)
+    assert ran["total"] == 12 and type(ran["total"]) is int
+
+
+def test_a_sum_of_decimal_strings_with_a_start_converts_each_to_float() -> None:
+    prices = pd.Series(["1.5", "2.25", "3"])
+    source = "grand = 10 + sum(prices, start=0)\n"
+    hints = hints_for(source, prices=prices)
+    assert edited_run(source, hints, prices=prices)["grand"] == 16.75
+
+
+def test_a_sum_of_strings_that_are_not_all_numbers_gets_no_edit() -> None:
+    readings = ["3", "four", "5"]
+    hints = hints_for("total = sum(readings)\n", readings=readings)
+    assert hints and no_edits(hints)
+
+
+def test_a_statistics_mean_and_a_numpy_mean_of_number_strings_convert_each() -> None:
+    import statistics
+
+    readings = ["3", "4.5", "6"]
+    for source, name in [("average = statistics.mean(readings)\n", "average"),
+                         ("centre = np.mean(readings, axis=0)\n", "centre")]:
+        hints = hints_for(source, readings=readings, statistics=statistics)
+        assert edited_run(source, hints, readings=readings,
+                          statistics=statistics)[name] == 4.5, source
+
+
+def test_a_function_the_notebook_named_sum_is_not_taken_for_the_builtin() -> None:
+    def sum(values: list[str]) -> str:
+        return values[0] + 1  # type: ignore[operator]
+
+    hints = hints_for("total = sum(readings)\n", readings=["3", "4"], sum=sum)
+    assert no_edits(hints)

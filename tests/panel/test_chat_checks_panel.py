@@ -17,6 +17,7 @@ from support.lab_helpers import Lab, screenshot, write_notebook
 from support.panel_page import (
     LAST_ANSWER,
     PANEL,
+    RENDERED_REPLY,
     ask,
     cell_sources,
     open_notebook,
@@ -51,7 +52,7 @@ def test_a_magic_answer_marks_the_block_that_failed(page: Any, lab: Lab) -> None
                    [f"from IPython.display import display\ndisplay({bundle!r}, raw=True)"])
     open_notebook(page, lab, "marks.ipynb")
     run_all_and_wait(page)
-    reply = page.locator(".jp-OutputArea .jp-localai-reply")
+    reply = page.locator(RENDERED_REPLY)
     reply.wait_for()
     failed = reply.locator(".jp-localai-check-failed")
     assert failed.count() == 1 and "'quantity'" in failed.inner_text()

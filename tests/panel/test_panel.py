@@ -16,6 +16,7 @@ from support.lab_helpers import Lab, running_lab, screenshot, write_notebook
 from support.panel_page import (
     LAST_ANSWER,
     PANEL,
+    RENDERED_REPLY,
     ask,
     cell_outputs,
     cell_sources,
@@ -60,7 +61,7 @@ def test_reply_renderer_inserts_replaces_and_copies(page: Any, lab: Lab) -> None
     )
     open_notebook(page, lab, "renderer.ipynb")
     run_all_and_wait(page)
-    reply = page.locator(".jp-OutputArea .jp-localai-reply")
+    reply = page.locator(RENDERED_REPLY)
     reply.wait_for()
     # Rendered by our renderer (not the Markdown fallback): prose, highlighted code, buttons.
     assert "Adds up the numbers below ten." in reply.inner_text()

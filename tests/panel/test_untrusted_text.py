@@ -37,6 +37,7 @@ from support.lab_helpers import Lab, running_lab, screenshot, write_notebook
 from support.panel_page import (
     LAST_ANSWER,
     PANEL,
+    RENDERED_REPLY,
     ask,
     command,
     open_notebook,
@@ -181,7 +182,7 @@ def test_hostile_reply_runs_nothing_in_cell_outputs(
     open_notebook(page, hostile_lab, NOTEBOOK)
     watch_streaming(page)
     run_all_and_wait(page)
-    replies = page.locator(".jp-OutputArea .jp-localai-reply")
+    replies = page.locator(RENDERED_REPLY)
     replies.nth(1).wait_for(timeout=30_000)
     screenshot(page, "hostile-cell-outputs")
     assert page.evaluate("() => window.__streamed"), "no streamed state was ever on screen"
@@ -217,7 +218,7 @@ def test_hostile_reply_runs_nothing_in_cell_outputs(
     )
     page.reload()
     open_notebook(page, hostile_lab, NOTEBOOK)
-    page.locator(".jp-OutputArea .jp-localai-reply").nth(1).wait_for(timeout=30_000)
+    page.locator(RENDERED_REPLY).nth(1).wait_for(timeout=30_000)
     assert page.evaluate("() => window.jupyterapp.shell.currentWidget.model.cells.get(1).trusted")
     assert_nothing_ran(page, "when the notebook was reopened")
     assert_nothing_loaded(leak_listener, "when the notebook was reopened")

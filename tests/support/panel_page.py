@@ -12,6 +12,10 @@ from support.lab_helpers import Lab
 
 PANEL = ".jp-localai-panel"
 LAST_ANSWER = f"{PANEL} .jp-localai-assistant >> nth=-1"
+# An answer rendered in a cell's output, once its rendering is done: the renderer awaits the
+# Markdown rendering of each part and appends its toolbar last, so the element exists (empty)
+# before its text does.
+RENDERED_REPLY = ".jp-OutputArea .jp-localai-reply:has(> .jp-localai-code-toolbar)"
 
 
 def open_notebook(page: Any, lab: Lab, name: str) -> None:

@@ -69,7 +69,13 @@ from .rules.range_rules import range_end_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
-from .rules.value_rules import nan_int_rule, number_rule, string_arithmetic_rule, zero_rule
+from .rules.value_rules import (
+    nan_int_rule,
+    number_rule,
+    number_strings_rule,
+    string_arithmetic_rule,
+    zero_rule,
+)
 
 __all__ = ["MAX_HINTS", "MAX_HINT_CHARS", "Hint", "error_hints", "hint_edits"]
 
@@ -80,7 +86,7 @@ MAX_HINT_CHARS = 300
 
 _RULES: list[Rule] = [
     attribute_rule, axes_grid_rule, key_rule, column_name_rule, replacement_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
-    string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
+    number_strings_rule, string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
     nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, merge_dtype_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,

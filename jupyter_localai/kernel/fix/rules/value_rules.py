@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import types
 from typing import Any
 
 from ..failure import (
@@ -310,6 +311,80 @@ def _string_operand_hint(f: Failure, node: ast.expr) -> str | None:
         numbers = "numbers" if series else "a number"
         return f"`{x}` {holds}, not {numbers}: convert {them} first, {use}."
     return None
+
+
+_MAX_CHECKED_STRINGS = 100_000  # a longer container is sampled, not read whole
+
+
+def _number_strings(value: Any) -> list[str] | None:
+    """The values of a list, tuple or string Series that holds only strings of numbers, or
+    None: what `sum` cannot add, though each converts."""
+    if type(value) in (list, tuple):
+        items = list(value[:_MAX_CHECKED_STRINGS])
+    elif pandas_kind(value) == "Series" and string_dtype(value):
+        items = value.iloc[:_MAX_CHECKED_STRINGS].tolist()
+    else:
+        return None
+    if items and all(type(v) is str and is_float(v) for v in items):
+        return items
+    return None
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+# The reductions that add or average their argument's items, by module: given strings of
+# numbers each raises TypeError (sum: "unsupported operand", statistics: "can't convert type
+# 'str'", numpy: "not compatible with add.reduce").
+_REDUCTIONS = {
+    "builtins": {"sum"},
+    "math": {"fsum", "prod"},
+    "statistics": {"mean", "fmean", "geometric_mean", "harmonic_mean", "stdev", "pstdev",
+                   "variance", "pvariance"},
+    "numpy": {"sum", "mean", "average", "median", "std", "var", "prod", "nansum", "nanmean",
+              "cumsum"},
+}
+
+
+def _reduction_module(f: Failure, func: ast.expr) -> str | None:
+    """The module of the reduction `func` names (`sum`, `statistics.mean`, `np.mean`)."""
+    if isinstance(func, ast.Name):
+        builtin = f.lookup(func.id) is MISSING and func.id in _REDUCTIONS["builtins"]
+        return "builtins" if builtin else None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        module = f.lookup(func.value.id)
+        name = getattr(module, "__name__", None) if isinstance(module, types.ModuleType) else None
+        return name if func.attr in _REDUCTIONS.get(name or "", ()) else None
+    return None
+
+
+@rule(TypeError)
+def number_strings_rule(f: Failure) -> list[str]:
+    """A sum or mean over strings of numbers (a CSV's or a form's text): each converted
+    first, to `int` when every one is an integer's text (the result keeps the type the text
+    meant), else to `float`."""
+    for call in line_calls(f):
+        if not call.args or isinstance(call.args[0], ast.Starred):
+            continue
+        if _reduction_module(f, call.func) is None:
+            continue
+        values = call.args[0]
+        texts = _number_strings(f.resolve(values))
+        if texts is None:
+            continue
+        kind = "int" if all(_is_int(v) for v in texts) else "float"
+        xs = code(f, values)
+        converted_items = f"[{kind}(v) for v in {xs}]"
+        edit = rewrite(f, call, values, converted_items)
+        new = edit[1] if edit else converted_items
+        return [Hint(f"`{xs}` holds strings like {show(texts[0])}, not numbers: convert each "
+                     f"first, `{new}`.", edit)]
+    return []
 
 
 @rule(TypeError)
