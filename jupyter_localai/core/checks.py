@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterable
 
 from .axis_intent import axis_messages
@@ -374,9 +375,12 @@ def check_code(
     undefined = _undefined(collected, namespace)
     if undefined:
         names = ", ".join(f"`{n}`" for n in undefined)
+        asked = _asked_functions(tree, undefined, request_text)
+        write = (f" The request asks for `{asked[0]}(...)` itself: define it with "
+                 f"`def {asked[0]}(...):` before the code calls it.") if asked else ""
         issues.append(CheckIssue(
             "undefined", f"The code reads {names}, which the notebook does not define and the code "
-            "does not import or assign."))
+            f"does not import or assign.{write}"))
     required = list(required_names)
     top_level = top_level_targets(tree)
     missing = [name for name in required if name not in top_level]
@@ -399,3 +403,12 @@ def check_code(
     issues += [CheckIssue("axis", message)
                for message in axis_messages(tree, python, namespace, request_text)]
     return issues
+
+
+def _asked_functions(tree: ast.AST, undefined: list[str], request_text: str) -> list[str]:
+    """The undefined names the code calls that the request writes as a call, `flatten(d)`:
+    a function the user asked to have written, which the answer only used."""
+    called = {node.func.id for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    return [name for name in undefined if name in called
+            and re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", request_text)]

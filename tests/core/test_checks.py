@@ -47,6 +47,16 @@ def test_undefined_names(namespace: KernelNamespace) -> None:
     assert "`data`" in issues[0].message
 
 
+def test_a_function_the_request_asks_for_but_the_code_only_calls_is_named() -> None:
+    request = "Write slugify(title) that lowercases and joins words with '-'; set slug."
+    issues = check_code("slug = slugify('Hello World')", request_text=request)
+    undefined = next(issue for issue in issues if issue.kind == "undefined")
+    assert "`def slugify(...):`" in undefined.message
+    # A name the request does not write as a call gets the plain message.
+    plain = check_code("slug = slugify('Hello World')", request_text="Make a slug.")
+    assert "def slugify" not in next(i for i in plain if i.kind == "undefined").message
+
+
 def test_names_defined_in_the_code_are_not_undefined() -> None:
     code = (
         "import numpy as np\n"

@@ -207,3 +207,28 @@ def test_a_formatted_expression_of_a_series_is_formatted_per_value() -> None:
     hints = hints_for(source, kilns=kilns)
     ns = edited_run(source, next(h for h in hints if isinstance(h, Hint) and h.edit), kilns=kilns)
     assert list(ns["kilns"]["pct"]) == ["25%", "50%"]
+
+
+# An accessor read on a single value
+
+
+def test_dt_on_one_timedelta_is_dropped_for_its_own_attribute() -> None:
+    stays = pd.DataFrame({"arrive": pd.to_datetime(["2024-03-01", "2024-03-04"]),
+                          "leave": pd.to_datetime(["2024-03-05", "2024-03-06"])})
+    source = "nights = (stays['leave'][0] - stays['arrive'][0]).dt.days\n"
+    hints = hints_for(source, stays=stays)
+    assert edited_run(source, hints[0], stays=stays)["nights"] == 4
+
+
+def test_str_on_each_string_of_a_loop_is_dropped() -> None:
+    names = pd.Series(["ada lovelace", "alan turing"])
+    source = "titled = [n.str.title() for n in names]\n"
+    hints = hints_for(source, names=names)
+    assert edited_run(source, hints[0], names=names)["titled"] == ["Ada Lovelace",
+                                                                    "Alan Turing"]
+
+
+def test_two_dt_reads_on_the_line_get_no_edit() -> None:
+    when = pd.Timestamp("2024-03-01")
+    hints = hints_for("parts = (when.dt.year, when.dt.month)\n", when=when)
+    assert hints and no_edit(hints)

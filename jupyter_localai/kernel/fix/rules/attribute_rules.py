@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..failure import (
@@ -82,6 +82,17 @@ def _call_suffix(f: Failure, name: str, member: Any) -> str:
         if isinstance(call.func, ast.Attribute) and call.func.attr == name:
             return ast.unparse(call)[len(ast.unparse(call.func)) :]
     return "(...)" if callable(member) and not isinstance(member, property) else ""
+
+
+def _accessor_dropped(f: Failure, name: str) -> Edit | None:
+    """`x.dt.days` as `x.days` (a Timedelta's own attribute), `s.str.upper()` as
+    `s.upper()`: the edit when the line reads the accessor once, so it is the one that
+    raised."""
+    nodes = [node for node in f.line_nodes
+             if isinstance(node, ast.Attribute) and node.attr == name]
+    if len(nodes) != 1:
+        return None
+    return replace(f, nodes[0], operand(f, nodes[0].value))
 
 
 def _owner_code(f: Failure, name: str) -> str:
@@ -304,12 +315,12 @@ def attribute_rule(f: Failure) -> list[str]:
             f"use {replacement} instead."
         )
         return [Hint(text, edit=_concat_edit(f, obj) if name == "append" else None)]
-    if (name == "str" and type(obj) is str) or (name == "dt" and isinstance(obj, datetime)):
+    if (name == "str" and type(obj) is str) or (
+            name == "dt" and isinstance(obj, datetime | timedelta)):
         return [
-            (
+            Hint(
                 f"`{_owner_code(f, name)}` is a single value, not a Series: drop `.{name}` and use "
-                f"its methods directly (e.g. inside `apply`)."
-            )
+                f"its methods directly (e.g. inside `apply`).", _accessor_dropped(f, name))
         ]
     owners = [(label, kind) for label, kind in kinds
               if kind is not cls and static_member(kind, name) is not MISSING]  # fmt: skip
