@@ -38,8 +38,11 @@ HOLDOUT6 = ev.load_tasks(BENCH_DIR / "tasks_holdout6")
 # Seventh held-out round: written blind the same way (without reading the suite, the earlier
 # held-out rounds or the assistant's checks, hints and prompts).
 HOLDOUT7 = ev.load_tasks(BENCH_DIR / "tasks_holdout7")
+# Eighth held-out round: written blind the same way (without reading the suite, the earlier
+# held-out rounds or the assistant's checks, hints and prompts).
+HOLDOUT8 = ev.load_tasks(BENCH_DIR / "tasks_holdout8")
 ALL_TASKS = (TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
-             + HOLDOUT7)
+             + HOLDOUT7 + HOLDOUT8)
 FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
@@ -66,9 +69,9 @@ def test_holdout_tasks_are_new():
     assert not {t.id for t in HOLDOUT} & set(BY_ID), "held-out ids must not repeat the suite's"
 
 
-# Held-out rounds 2-7 in the order they were written, with their (fix, generate) counts.
+# Held-out rounds 2-8 in the order they were written, with their (fix, generate) counts.
 ROUNDS = [(HOLDOUT2, 12), (HOLDOUT3, 10), (HOLDOUT4, 10), (HOLDOUT5, 10), (HOLDOUT6, 10),
-          (HOLDOUT7, 10)]
+          (HOLDOUT7, 10), (HOLDOUT8, 10)]
 
 
 @pytest.mark.parametrize("number", range(len(ROUNDS)), ids=lambda n: f"round{n + 2}")
