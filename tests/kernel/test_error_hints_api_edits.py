@@ -232,3 +232,96 @@ def test_two_dt_reads_on_the_line_get_no_edit() -> None:
     when = pd.Timestamp("2024-03-01")
     hints = hints_for("parts = (when.dt.year, when.dt.month)\n", when=when)
     assert hints and no_edit(hints)
+
+
+# A reduction over every column of a frame that has text columns
+
+
+def test_a_group_mean_over_text_columns_gets_numeric_only() -> None:
+    laps = pd.DataFrame({"crew": ["red", "blue", "red"], "driver": ["Ann", "Bo", "Cy"],
+                         "seconds": [61.0, 64.0, 59.0]})
+    source = "per_crew = laps.groupby('crew').mean()\n"
+    hints = hints_for(source, laps=laps)
+    per_crew = edited_run(source, edited(hints), laps=laps)["per_crew"]
+    assert per_crew["seconds"].to_dict() == {"blue": 64.0, "red": 60.0}
+
+
+def test_a_reduction_that_already_says_numeric_only_gets_no_edit() -> None:
+    laps = pd.DataFrame({"driver": ["Ann", "Bo"], "seconds": [61.0, 64.0]})
+    hints = hints_for("average = laps.mean(numeric_only=False)\n", laps=laps)
+    assert hints and no_edit(hints)
+
+
+# A merge whose result's name starts with a side's name
+
+
+def test_a_text_key_side_is_converted_though_the_result_name_repeats_it() -> None:
+    staff = pd.DataFrame({"badge": [7, 8], "name": ["Ivo", "Ula"]})
+    shifts = pd.DataFrame({"badge": ["8", "7", "8"], "hours": [6, 8, 4]})
+    source = "shifts_named = shifts.merge(staff, on='badge')\n"
+    hints = hints_for(source, staff=staff, shifts=shifts)
+    merged = edited_run(source, edited(hints), staff=staff, shifts=shifts)["shifts_named"]
+    assert sorted(merged["name"]) == ["Ivo", "Ula", "Ula"]
+
+
+# A naive date compared with timezone-aware dates
+
+
+def test_a_naive_cutoff_made_in_the_cell_gets_the_zone_where_it_is_made() -> None:
+    logins = pd.DataFrame({"at": pd.to_datetime(["2023-11-30T22:00:00+01:00",
+                                                 "2023-12-01T09:00:00+01:00"])})
+    logins["at"] = logins["at"].dt.tz_convert("Europe/Oslo")
+    source = "start = pd.Timestamp('2023-12-01')\nlate = logins[logins['at'] >= start]\n"
+    hints = hints_for(source, logins=logins)
+    old, new = edited(hints).edit
+    assert old == "pd.Timestamp('2023-12-01')" and "tz='Europe/Oslo'" in new
+    assert len(edited_run(source, edited(hints), logins=logins)["late"]) == 1
+
+
+def test_a_naive_cutoff_from_another_cell_is_localized_where_it_is_compared() -> None:
+    logins = pd.DataFrame({"at": pd.to_datetime(["2023-11-30T23:00:00Z",
+                                                 "2023-12-01T09:00:00Z"])})
+    start = pd.Timestamp("2023-12-01")
+    source = "late = logins[logins['at'] >= start]\n"
+    hints = hints_for(source, logins=logins, start=start)
+    assert len(edited_run(source, edited(hints), logins=logins, start=start)["late"]) == 1
+
+
+# A time-based method on a frame whose dates are a column
+
+
+def test_resample_on_the_one_datetime_column() -> None:
+    rides = pd.DataFrame({"day": pd.date_range("2024-01-01", periods=10, freq="D"),
+                          "km": range(10)})
+    source = "monthly = rides.resample('MS').sum()\n"
+    hints = hints_for(source, rides=rides)
+    assert edited_run(source, edited(hints), rides=rides)["monthly"]["km"].tolist() == [45]
+
+
+def test_resample_with_two_datetime_columns_names_both_without_an_edit() -> None:
+    rides = pd.DataFrame({"start": pd.date_range("2024-01-01", periods=3, freq="D"),
+                          "end": pd.date_range("2024-01-02", periods=3, freq="D"),
+                          "km": [1, 2, 3]})
+    hints = hints_for("weekly = rides.resample('W').sum()\n", rides=rides)
+    assert "'start', 'end'" in hints[0] and no_edit(hints)
+
+
+# Drawing calls on the whole array of Axes
+
+
+def test_one_drawing_per_panel_goes_to_the_panels_in_order() -> None:
+    source = ("fig, axes = plt.subplots(1, 3)\n"
+              "axes.bar(['a', 'b'], [3, 5])\n"
+              "axes.scatter([1, 2], [2, 1])\n"
+              "axes.set_title('third')\n")
+    hints = hints_for(source)
+    assert not any("Series" in hint for hint in hints)  # the Axes have it, not a pandas type
+    axes = edited_run(source, edited(hints))["axes"]
+    assert len(axes[0].patches) == 2 and len(axes[1].collections) == 1
+    assert axes[2].get_title() == "third"
+
+
+def test_more_drawings_than_panels_get_no_edit() -> None:
+    source = "fig, axes = plt.subplots(1, 2)\naxes.plot([1, 2])\naxes.plot([2, 1])\naxes.hist([1])\n"
+    hints = hints_for(source)
+    assert hints and no_edit(hints)

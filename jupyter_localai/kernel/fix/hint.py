@@ -86,6 +86,16 @@ def rewrite(f: Failure, outer: ast.AST, inner: ast.AST, new_inner: str) -> Edit 
     return replace(f, outer, before + new_inner + after)
 
 
+def with_keyword(f: Failure, call: ast.Call, keyword: str, *outers: ast.AST) -> Edit | None:
+    """The edit of `call` with `keyword` (`numeric_only=True`) passed after its arguments."""
+    written = segment(f, call)
+    if not written or not written.endswith(")"):
+        return None
+    head = written[:-1].rstrip()
+    joiner = "" if head.endswith(("(", ",")) else ", "
+    return unique_replace(f, call, f"{head}{joiner}{keyword})", *outers)
+
+
 def drop_argument(f: Failure, call: ast.Call, argument: ast.AST) -> Edit | None:
     """The edit of `call` without one of its arguments and the comma that joined it."""
     parts = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
@@ -137,13 +147,12 @@ def pandas_name(f: Failure) -> str | None:
 def unique_replace(f: Failure, inner: ast.AST, new: str, *outers: ast.AST) -> Edit | None:
     """The edit replacing `inner` by `new`, widened to the first of `outers` (each enclosing
     it) whose text occurs once: the edit is applied to the first occurrence, so `v` in
-    `r = m - v` must not hit the `v = ...` above it."""
-    edit = replace(f, inner, new)
-    for outer in outers:
-        if edit is None or f.source.count(edit[0]) == 1:
-            break
-        edit = through(f, outer, inner, new)
-    return edit if edit is not None and f.source.count(edit[0]) == 1 else None
+    `r = m - v` must not hit the `v = ...` above it. Each outer is tried up to `inner`'s end
+    first, then whole (`orders` at the start of `orders.merge(...)` is as ambiguous as
+    `orders` alone where `orders_named = ` precedes it)."""
+    widened = (way(f, outer, inner, new) for outer in outers for way in (through, rewrite))
+    return next((edit for edit in (replace(f, inner, new), *widened)
+                 if edit is not None and f.source.count(edit[0]) == 1), None)
 
 
 def through(f: Failure, outer: ast.AST, inner: ast.AST, new_inner: str) -> Edit | None:

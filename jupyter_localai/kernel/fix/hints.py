@@ -32,7 +32,7 @@ from .rules.combine_rules import (
     merge_suffix_rule,
     sequence_rule,
 )
-from .rules.date_rules import calendar_timedelta_rule, date_rule
+from .rules.date_rules import calendar_timedelta_rule, date_rule, time_index_rule
 from .rules.frame_rules import (
     fillna_method_rule,
     frame_reduction_rule,
@@ -89,7 +89,7 @@ _RULES: list[Rule] = [
     number_strings_rule, string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
     nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, merge_dtype_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
-    int_dates_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
+    int_dates_rule, time_index_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
     reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,

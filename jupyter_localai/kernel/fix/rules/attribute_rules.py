@@ -20,6 +20,7 @@ from ..failure import (
     MISSING,
     SAMPLE,
     Failure,
+    a_or_an,
     is_safe,
     line_calls,
     pandas_kind,
@@ -304,7 +305,7 @@ def attribute_rule(f: Failure) -> list[str]:
     if obj is MISSING or obj is None or not (prefix or is_safe(obj)):
         return []
     cls = obj if prefix else type(obj)
-    if static_member(cls, name) is not MISSING:
+    if static_member(cls, name) is not MISSING or _elements_have(obj, name):
         return []
     removed = _PANDAS_REMOVED.get(name)
     if removed and pandas_kind(obj) in removed[2]:
@@ -335,4 +336,19 @@ def attribute_rule(f: Failure) -> list[str]:
                 return [Hint(hint, edit=edit)]
     what = "method" if callable(static_member(owners[0][1], name)) else "attribute"
     labels = " and ".join(label for label, _ in owners[:3])
-    return [f"`{name}` is a {what} of {labels}, not of {type_name}."]
+    return [f"`{name}` is {a_or_an(what)} of {labels}, not of {type_name}."]
+
+
+_MAX_ELEMENTS_READ = 256  # an object array's elements are read only when it is this small
+
+
+def _elements_have(obj: Any, name: str) -> bool:
+    """Whether `obj` is a small numpy object array whose elements all have `name` (the
+    Axes of `plt.subplots(1, 2)`): the grid rule's case, where naming the types that have
+    `name` (Series, DataFrame) would mislead."""
+    np = sys.modules.get("numpy")
+    if np is None or type(obj) is not np.ndarray or obj.dtype != object:
+        return False
+    if not 0 < obj.size <= _MAX_ELEMENTS_READ:
+        return False
+    return all(static_member(type(element), name) is not MISSING for element in obj.flat)

@@ -65,8 +65,43 @@ def axes_grid_rule(f: Failure) -> list[str]:
         size = " x ".join(str(n) for n in grid.shape) if grid.ndim > 1 else str(grid.size)
         text = (f"`{name}` is an array of {size} Axes, not one Axes: pick one "
                 f"(`{name}.flat[i]`, `{name}[row, column]`) or loop `for ax in {name}.flat:`.")
-        return [text]
+        if indexed:
+            return [text]
+        return [Hint(text, edit=_one_panel_each(f, grid_node, grid))]
     return []
+
+
+def _one_panel_each(f: Failure, grid_node: ast.expr, grid: Any) -> tuple[str, str] | None:
+    """Where the cell has one top-level statement per panel, each a call on the whole grid
+    (`ax.plot(...)`, then `ax.hist(...)` after `plt.subplots(1, 2)`), the statements drawn
+    on the panels in order (`ax[0].plot`, `ax[1].hist`; `ax.flat[i]` for a grid): the
+    figure was made with as many panels as there are drawings."""
+    if f.tree is None or not isinstance(grid_node, ast.Name):
+        return None
+    name = grid_node.id
+    drawings = [statement for statement in f.tree.body  # type: ignore[attr-defined]
+                if isinstance(statement, ast.Expr | ast.Assign)
+                and isinstance(statement.value, ast.Call)
+                and isinstance(statement.value.func, ast.Attribute)
+                and isinstance(statement.value.func.value, ast.Name)
+                and statement.value.func.value.id == name]
+    if len(drawings) != grid.size or not all(
+            _axes_class(grid, drawing.value.func.attr) for drawing in drawings):  # type: ignore[attr-defined]
+        return None
+    lines = f.source.splitlines(keepends=True)
+    first, last = drawings[0].lineno - 1, (drawings[-1].end_lineno or drawings[-1].lineno)
+    old = "".join(lines[first:last])
+    changed = list(lines)
+    for panel, drawing in enumerate(drawings):
+        line = changed[drawing.lineno - 1]
+        at = drawing.value.func.value.col_offset  # type: ignore[attr-defined]
+        pick = f"{name}[{panel}]" if grid.ndim == 1 else f"{name}.flat[{panel}]"
+        if line.encode()[at:].decode(errors="replace").startswith(f"{name}.") is False:
+            return None
+        prefix = line.encode()[:at].decode()
+        changed[drawing.lineno - 1] = prefix + pick + line[len(prefix) + len(name):]
+    new = "".join(changed[first:last])
+    return (old, new) if new != old and f.source.count(old) == 1 else None
 
 
 def _every_use(f: Failure, owner: ast.Subscript, fixed: str) -> tuple[str, str] | None:

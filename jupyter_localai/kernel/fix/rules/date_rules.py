@@ -25,7 +25,16 @@ from ..failure import (
     show,
     string_dtype,
 )
-from ..hint import Hint, contains, pandas_name, replace, rewrite, segment, unique_replace
+from ..hint import (
+    Hint,
+    contains,
+    pandas_name,
+    replace,
+    rewrite,
+    segment,
+    unique_replace,
+    with_keyword,
+)
 from . import rule
 
 # Rule 4: a date that does not match its format ---------------------------------------------
@@ -251,3 +260,40 @@ def _timedelta_alias(f: Failure, func: ast.expr, pd: object) -> str | None:
     if isinstance(func, ast.Name) and f.lookup(func.id) is getattr(pd, "Timedelta", MISSING):
         return pandas_name(f)
     return None
+
+
+# A time-based method on a frame whose dates are a column, not the index ---------------------
+
+_NOT_TIME_INDEX = re.compile(
+    r"^Only valid with DatetimeIndex, TimedeltaIndex or PeriodIndex, but got an instance of "
+    r"'(\w+)'"
+)
+_TIME_METHODS_ON = {"resample"}  # the methods that take the dates' column as `on=`
+
+
+@rule(TypeError)
+def time_index_rule(f: Failure) -> list[str]:
+    """`visits.resample('W')` where the dates are the column `date`: where the frame has
+    exactly one datetime column, `on='date'` names it (the index stays as it is)."""
+    match = _NOT_TIME_INDEX.match(f.message)
+    if not match:
+        return []
+    for call in line_calls(f):
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in _TIME_METHODS_ON:
+            continue
+        if any(keyword.arg in ("on", "level") for keyword in call.keywords):
+            continue
+        frame = f.resolve(func.value)
+        if pandas_kind(frame) != "DataFrame":
+            continue
+        dates = [c for c in frame.columns if type(c) is str and frame[c].dtype.kind == "M"]
+        if len(dates) != 1:
+            named = ", ".join(map(repr, dates[:3])) or "none"
+            return [(f"`{func.attr}` needs dates in the index (it has a {match.group(1)}); "
+                     f"the datetime columns are {named}: pass one as `on=`, or "
+                     f"`.set_index(...)` first.")]
+        return [Hint(f"`{func.attr}` needs dates in the index (it has a {match.group(1)}); "
+                     f"the dates are the column {dates[0]!r}: name it, `...{func.attr}(..., "
+                     f"on={dates[0]!r})`.", with_keyword(f, call, f"on={dates[0]!r}"))]
+    return []

@@ -9,11 +9,12 @@ hints give it with the cell's own names and, where the intent is plain, as an ed
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from typing import Any
 
 from ..failure import Failure, constant, line_calls, pandas_kind, pandas_module, str_columns
-from ..hint import Hint, code, operand, pandas_name, segment, unique_replace
+from ..hint import Edit, Hint, code, operand, pandas_name, segment, unique_replace, with_keyword
 from . import rule
 
 # A tz-aware column compared with a naive date -----------------------------------------------
@@ -48,18 +49,51 @@ def tz_compare_rule(f: Failure) -> list[str]:
         f"compare with an aware value, `{pd}.Timestamp('2024-03-01', tz='{tz}')`, or drop the "
         f"zone first, `.dt.tz_localize(None)`."
     )
+    if not _TZ_NAME.match(tz):
+        return [text]
     calls = [(call, _naive_date_call(f, call)) for call in line_calls(f)]
     calls = [(call, kind) for call, kind in calls if kind]
-    if len(calls) != 1 or not _TZ_NAME.match(tz):
+    if len(calls) > 1:
         return [text]
-    call, kind = calls[0]
+    if calls:
+        return [Hint(text, edit=_aware_date_edit(f, *calls[0], tz))]
+    return [Hint(text, edit=_aware_name_edit(f, tz))]
+
+
+def _aware_date_edit(f: Failure, call: ast.Call, kind: str, tz: str,
+                     *outers: ast.AST) -> Edit | None:
+    """`pd.Timestamp('2024-05-02')` given the zone: `pd.Timestamp('2024-05-02', tz='UTC')`."""
     written = segment(f, call)
     if not written or not written.endswith(")"):
-        return [text]
+        return None
     fixed = (
         f"{written[:-1]}, tz={tz!r})" if kind == "Timestamp" else f"{written}.tz_localize({tz!r})"
     )
-    return [Hint(text, edit=unique_replace(f, call, fixed))]
+    return unique_replace(f, call, fixed, *outers)
+
+
+def _aware_name_edit(f: Failure, tz: str) -> Edit | None:
+    """The naive date a name on the failing line holds (`cutoff`) given the zone: where the
+    cell makes it from a literal, there (so later lines get the aware value too), else
+    where it is compared, `cutoff.tz_localize('UTC')`."""
+    pd = pandas_module()
+    names = {node.id for node in f.line_nodes if isinstance(node, ast.Name)
+             and pd is not None and type(f.lookup(node.id)) is pd.Timestamp
+             and f.lookup(node.id).tzinfo is None}
+    if len(names) != 1 or f.tree is None:
+        return None
+    name = names.pop()
+    made = [node for node in ast.walk(f.tree) if isinstance(node, ast.Assign)
+            and [ast.unparse(t) for t in node.targets] == [name]]
+    if len(made) == 1 and isinstance(made[0].value, ast.Call):
+        kind = _naive_date_call(f, made[0].value)
+        if kind:
+            return _aware_date_edit(f, made[0].value, kind, tz, made[0])
+    if made:
+        return None  # made some other way, or more than once: not rewritten here
+    compared = next(node for node in f.line_nodes if isinstance(node, ast.Name) and node.id == name)
+    enclosing = [node for node in f.line_nodes if isinstance(node, ast.Compare)]
+    return unique_replace(f, compared, f"{name}.tz_localize({tz!r})", *enclosing)
 
 
 # Integers added to dates --------------------------------------------------------------------
@@ -119,6 +153,21 @@ _REDUCTIONS = {"sum", "mean", "median", "std", "var", "prod", "cumsum", "cumprod
 _NUMERIC_SHOWN = 4
 
 
+def _numeric_only_edit(f: Failure, call: ast.Call, frame: Any, grouped: bool) -> Edit | None:
+    """The reduction with `numeric_only=True` added, where the installed pandas' method
+    takes it (read from its signature) and the call does not pass it already: the
+    smallest edit that leaves the text columns out, as the hint's selection does."""
+    if any(keyword.arg == "numeric_only" for keyword in call.keywords):
+        return None
+    method_name = call.func.attr  # type: ignore[union-attr]
+    owner = frame.groupby(frame.columns[0]) if grouped else frame
+    try:
+        parameters = inspect.signature(getattr(type(owner), method_name)).parameters
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return with_keyword(f, call, "numeric_only=True") if "numeric_only" in parameters else None
+
+
 def _reduced_frame(f: Failure, call: ast.Call) -> tuple[ast.expr, Any, list[str]] | None:
     """(frame node, frame, group keys) of `df.<reduction>()` or `df.groupby(k).<reduction>()`."""
     if not isinstance(call.func, ast.Attribute) or call.func.attr not in _REDUCTIONS:
@@ -158,11 +207,10 @@ def frame_reduction_rule(f: Failure) -> list[str]:
         else:
             use = f"`{name}[{picked}].{method}()`"
         return [
-            (
+            Hint(
                 f"`{method}` runs on every column of `{name}`, and {', '.join(map(repr, other[:3]))} "
                 f"{'is' if len(other) == 1 else 'are'} not numeric: select the numeric column(s) "
-                f"first, {use}."
-            )
+                f"first, {use}.", _numeric_only_edit(f, call, frame, grouped=bool(keys)))
         ]
     return []
 
