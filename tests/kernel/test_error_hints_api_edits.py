@@ -325,3 +325,26 @@ def test_more_drawings_than_panels_get_no_edit() -> None:
     source = "fig, axes = plt.subplots(1, 2)\naxes.plot([1, 2])\naxes.plot([2, 1])\naxes.hist([1])\n"
     hints = hints_for(source)
     assert hints and no_edit(hints)
+
+
+# An Axes' label given to a drawing call
+
+
+def test_a_title_given_to_plt_hist_moves_to_plt_title() -> None:
+    waits = np.array([3.0, 4.5, 4.0, 7.5, 5.0])
+    source = "counts, edges, bars = plt.hist(waits, bins=3, title='Waits')\n"
+    hints = hints_for(source, waits=waits)
+    ran = edited_run(source, edited(hints), waits=waits)
+    assert ran["plt"].gca().get_title() == "Waits" and len(ran["counts"]) == 3
+
+
+def test_an_xlabel_given_to_an_axes_plot_moves_to_set_xlabel() -> None:
+    source = "fig, ax = plt.subplots()\nax.plot([1, 2, 3], xlabel='day')\nax.grid(True)\n"
+    hints = hints_for(source)
+    assert edited_run(source, edited(hints))["ax"].get_xlabel() == "day"
+
+
+def test_a_title_given_inside_a_loop_gets_no_edit() -> None:
+    source = "fig, ax = plt.subplots()\nfor k in (1, 2):\n    ax.plot([k, k], title=str(k))\n"
+    hints = hints_for(source)
+    assert "set_title" in hints[0] and no_edit(hints)

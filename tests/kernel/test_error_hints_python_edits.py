@@ -184,3 +184,28 @@ def test_a_function_the_notebook_named_sum_is_not_taken_for_the_builtin() -> Non
 
     hints = hints_for("total = sum(readings)\n", readings=["3", "4"], sum=sum)
     assert no_edits(hints)
+
+
+# Arithmetic on text columns: each text side converted
+
+
+def test_two_text_timestamp_columns_are_parsed_before_subtracting() -> None:
+    trips = pd.DataFrame({"out": ["2024-02-28 21:10", "2024-03-01 08:00"],
+                          "back": ["2024-02-29 01:40", "2024-03-01 09:30"]})
+    source = "trips['minutes'] = (trips['back'] - trips['out']).dt.total_seconds() / 60\n"
+    hints = hints_for(source, trips=trips)
+    ran = edited_run(source, hints, trips=trips)
+    assert ran["trips"]["minutes"].tolist() == [270.0, 90.0]
+
+
+def test_a_number_minus_a_text_column_converts_the_column() -> None:
+    stock = pd.DataFrame({"sold": ["3", "12"]})
+    source = "stock['left'] = 20 - stock['sold']\n"
+    hints = hints_for(source, stock=stock)
+    assert edited_run(source, hints, stock=stock)["stock"]["left"].tolist() == [17, 8]
+
+
+def test_text_dates_whose_day_and_month_are_ambiguous_get_no_edit() -> None:
+    visits = pd.DataFrame({"a": ["03/04/2024", "05/06/2024"], "b": ["04/04/2024", "06/06/2024"]})
+    hints = hints_for("gap = visits['b'] - visits['a']\n", visits=visits)
+    assert hints and no_edits(hints)

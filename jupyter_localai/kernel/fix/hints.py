@@ -24,7 +24,12 @@ from .hint import Hint, hint_edits
 from .rules import Rule
 from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_rule
 from .rules.attribute_rules import attribute_rule
-from .rules.axes_rules import axes_grid_rule, plot_length_rule, tick_labels_rule
+from .rules.axes_rules import (
+    axes_grid_rule,
+    drawing_label_rule,
+    plot_length_rule,
+    tick_labels_rule,
+)
 from .rules.column_rules import column_name_rule
 from .rules.combine_rules import (
     merge_dtype_rule,
@@ -94,6 +99,7 @@ _RULES: list[Rule] = [
     reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
+    drawing_label_rule,
 ]  # fmt: skip
 
 

@@ -236,3 +236,71 @@ def _statements_of(f: Failure, node: ast.AST) -> list[ast.stmt]:
     holders = [n for n in ast.walk(f.tree) if isinstance(n, ast.stmt) and contains(n, node)] \
         if f.tree is not None else []  # fmt: skip
     return sorted(holders, key=lambda n: (n.end_lineno or 0) - n.lineno)
+
+
+# An Axes' label given to a drawing call: `plt.hist(x, title='...')` -----------------------
+
+_ARTIST_KEYWORD = re.compile(r"^(\w+)\.set\(\) got an unexpected keyword argument '(\w+)'$")
+_AXES_LABELS = ("title", "xlabel", "ylabel")  # what the Axes has and a drawing has not
+
+
+@rule(AttributeError, TypeError)
+def drawing_label_rule(f: Failure) -> list[str]:
+    """matplotlib's drawing calls pass unknown keywords on to the artists they draw
+    (`Rectangle.set()`), which have no title or axis label: the label belongs to the
+    Axes. The keyword is moved to its own statement after the drawing's: `plt.title(...)`
+    on pyplot, `ax.set_title(...)` on an Axes."""
+    match = _ARTIST_KEYWORD.match(f.message)
+    if match is None or match.group(2) not in _AXES_LABELS:
+        return []
+    label = match.group(2)
+    text = (f"`{label}=` is not a keyword of the drawing call (matplotlib passed it on to a "
+            f"{match.group(1)}): set it on the Axes after drawing, `plt.{label}(...)` or "
+            f"`ax.set_{label}(...)`.")
+    found = [(call, keyword) for call in line_calls(f) for keyword in call.keywords
+             if keyword.arg == label and isinstance(call.func, ast.Attribute)]
+    if len(found) != 1:
+        return [text]
+    [(call, keyword)] = found
+    setter = _label_setter(f, call.func, label)  # type: ignore[arg-type]
+    statement = _top_statement(f, call)
+    dropped = drop_argument(f, call, keyword)
+    written = segment(f, statement) if statement is not None else None
+    if setter is None or dropped is None or written is None or dropped[0] not in written:
+        return [text]
+    indent = " " * statement.col_offset  # type: ignore[union-attr]
+    new = (written.replace(dropped[0], dropped[1], 1)
+           + f"\n{indent}{setter}({code(f, keyword.value)})")
+    edit = (written, new) if f.source.count(written) == 1 else None
+    return [Hint(text, edit=edit)]
+
+
+def _label_setter(f: Failure, func: ast.Attribute, label: str) -> str | None:
+    """`plt.title` where the drawing was `plt.<draw>`, `ax.set_title` where it was
+    `ax.<draw>` on an Axes; None for anything else."""
+    if not isinstance(func.value, ast.Name):
+        return None
+    owner = f.lookup(func.value.id)
+    module = getattr(owner, "__name__", None) if type(owner).__name__ == "module" else None
+    if module == "matplotlib.pyplot":
+        return f"{func.value.id}.{label}"
+    if _is_axes(owner, label):
+        return f"{func.value.id}.set_{label}"
+    return None
+
+
+def _is_axes(value: Any, label: str) -> bool:
+    """Whether `value` is a matplotlib object with a `set_<label>` method (read statically)."""
+    module = type(value).__dict__.get("__module__") or type(value).__module__
+    return (type(module) is str and module.split(".")[0] == "matplotlib"
+            and static_member(type(value), f"set_{label}") is not MISSING)
+
+
+def _top_statement(f: Failure, node: ast.AST) -> ast.stmt | None:
+    """The simple top-level statement of the cell (an expression or an assignment) that
+    holds `node`; None inside a loop or a function, where a line after it would run apart."""
+    if f.tree is None:
+        return None
+    return next((statement for statement in f.tree.body  # type: ignore[attr-defined]
+                 if isinstance(statement, ast.Expr | ast.Assign) and contains(statement, node)),
+                None)

@@ -387,6 +387,44 @@ def number_strings_rule(f: Failure) -> list[str]:
     return []
 
 
+def _text_conversion(f: Failure, node: ast.expr) -> str | None:
+    """`node` converted from the text it holds to what the text says: numbers
+    (`pd.to_numeric(s)`, `float(x)`) or dates in the one format every sampled value has
+    (`pd.to_datetime(s, format=...)`); "" for an operand that holds no text (kept as it
+    is); None where the conversion is not certain (mixed text, ambiguous day and month)."""
+    value = node.value if isinstance(node, ast.Constant) else f.resolve(node)
+    strings = _strings_of(value)
+    if strings is None:
+        return "" if value is not MISSING and type(value) is not str else None
+    x, series = code(f, node), type(value) is not str
+    pd = pandas_name(f)
+    if all(is_float(text) for text in strings):
+        return f"{pd}.to_numeric({x})" if series and pd else (None if series else f"float({x})")
+    common = [fmt for fmt, _ in matching_formats(strings[0])
+              if all(matching_formats(other, [fmt]) for other in strings[1:])]  # fmt: skip
+    if len(common) == 1 and pd and series:  # a lone date string: strptime or pandas, a choice
+        return f"{pd}.to_datetime({x}, format={common[0]!r})"
+    return None
+
+
+def _converted_operands(f: Failure, node: ast.BinOp) -> Edit | None:
+    """`end - start` over text columns with each text side converted: the edit, when each
+    side's conversion is certain and the operation is written as one `left op right`."""
+    written, left, right = segment(f, node), segment(f, node.left), segment(f, node.right)
+    if not written or not left or not right:
+        return None
+    if not written.startswith(left) or not written.endswith(right) or len(written) < len(
+            left) + len(right):
+        return None
+    sides = [_text_conversion(f, node.left), _text_conversion(f, node.right)]
+    if None in sides or not any(sides):
+        return None
+    middle = written[len(left):len(written) - len(right)]
+    new_left = sides[0] or left
+    new_right = sides[1] or right
+    return unique_replace(f, node, f"{new_left}{middle}{new_right}")
+
+
 @rule(TypeError)
 def string_arithmetic_rule(f: Failure) -> list[str]:
     operands, concat = _OPERAND_TYPES.search(f.message), _CONCATENATE.search(f.message)
@@ -402,10 +440,11 @@ def string_arithmetic_rule(f: Failure) -> list[str]:
                 if isinstance(node, ast.AugAssign)
                 else (node.left, node.right)
             )
-            for side in sides:
-                hint = _string_operand_hint(f, side)
-                if hint and hint not in hints:
-                    hints.append(hint)
+            found = [hint for side in sides if (hint := _string_operand_hint(f, side))]
+            edit = _converted_operands(f, node) if isinstance(node, ast.BinOp) else None
+            for hint in found:
+                if hint not in hints:
+                    hints.append(Hint(hint, edit) if edit and not hints else hint)
     if hints:
         return hints[:2]
     if concat:
