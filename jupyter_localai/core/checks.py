@@ -389,6 +389,7 @@ def check_code(
         issues.append(CheckIssue(
             "missing", f"The request asks for the result in {names}, but the code never assigns it. "
             f"End with `{missing[0]} = ...`."))
+    issues += _check_aliases(tree, namespace, required)
     # A fix replaces the failing cell: re-creating what that cell itself assigned
     # (`counts = {}` before its loop) is the cell's own doing, not made-up data.
     issues += _check_rebinds(tree, namespace, [*required, *_cell_targets(failing_source)])
@@ -412,3 +413,25 @@ def _asked_functions(tree: ast.AST, undefined: list[str], request_text: str) -> 
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     return [name for name in undefined if name in called
             and re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", request_text)]
+
+
+def _check_aliases(tree: ast.Module, namespace: NamespaceView,
+                   required: list[str]) -> list[CheckIssue]:
+    """An asked-for name whose last assignment is only another name for a live variable
+    (`long_sales = quarterly`): the same object, so nothing the request asked was computed
+    (and a later change through either name changes both)."""
+    issues = []
+    bound_here = top_level_targets(tree)
+    for name in required:
+        assigned = [node for node in tree.body if isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)]
+        if not assigned or not isinstance(assigned[-1].value, ast.Name):
+            continue
+        source = assigned[-1].value.id
+        if source == name or source in bound_here or not namespace.has(source):
+            continue
+        issues.append(CheckIssue(
+            "alias", f"`{name} = {source}` only gives the notebook's `{source}` a second name "
+            f"(the same object, unchanged): compute what the request asks from `{source}` "
+            f"and assign that result to `{name}`."))
+    return issues

@@ -256,7 +256,7 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10,
-             "axis": 10, "copies_data": 10, "missing": 5}
+             "axis": 10, "copies_data": 10, "alias": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

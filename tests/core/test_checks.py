@@ -57,6 +57,18 @@ def test_a_function_the_request_asks_for_but_the_code_only_calls_is_named() -> N
     assert "def slugify" not in next(i for i in plain if i.kind == "undefined").message
 
 
+def test_an_asked_name_that_only_renames_a_live_variable_is_an_issue() -> None:
+    namespace = ContextNamespace(["wide"])
+    issues = check_code("import pandas as pd\nlong = wide\n", namespace=namespace,
+                        required_names=["long"])
+    assert kinds(issues) == {"alias"} and "`long = wide`" in issues[0].message
+    # A name computed in the code, or the live variable transformed, is a result.
+    computed = "tmp = wide.melt(id_vars='k')\nlong = tmp\n"
+    assert check_code(computed, namespace=namespace, required_names=["long"]) == []
+    assert check_code("long = wide.melt(id_vars='k')", namespace=namespace,
+                      required_names=["long"]) == []
+
+
 def test_names_defined_in_the_code_are_not_undefined() -> None:
     code = (
         "import numpy as np\n"
