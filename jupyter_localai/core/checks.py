@@ -12,13 +12,14 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from .axis_intent import axis_messages
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .name_match import closest_names
 from .replace_calls import misread_replaces
+from .reruns import rerun_names
 from .str_parts import rows_of_parts
 from .targets import asked_names
 
@@ -143,8 +144,11 @@ def _names_read(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable[str]) -> list[CheckIssue]:
-    """An existing variable replaced by a value built from none of the user's variables."""
+def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable[str],
+                   ran: Collection[str] = ()) -> list[CheckIssue]:
+    """An existing variable replaced by a value built from none of the user's variables:
+    made-up data, a literal copy of it, or the notebook's own earlier statement run again
+    (`ran`, core/reruns.py)."""
     issues = []
     allowed_names = set(allowed)
     for node in tree.body:
@@ -154,6 +158,14 @@ def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable
         uses_user_data = any(namespace.has(name) and namespace.column_names(name) is not None
                              or namespace.has(name) and name not in _module_like(namespace, name)
                              for name in reads)
+        rerun = [] if uses_user_data else rerun_names(node, ran, namespace)
+        if rerun and not allowed_names & set(rerun):
+            names = ", ".join(f"`{name}`" for name in rerun)
+            issues.append(CheckIssue(
+                "copies_data", f"`{ast.unparse(node)[:60]}` runs the notebook's own earlier "
+                f"statement again: {names} already holds its result (and what later cells did "
+                "to it); drop that line and use it as it is."))
+            continue
         for target in node.targets:
             if not isinstance(target, ast.Name):
                 continue
@@ -337,7 +349,7 @@ def undefined_names(tree: ast.AST, namespace: NamespaceView) -> list[str]:
     return _undefined(collected, namespace)
 
 
-def _cell_targets(source: str | None) -> set[str]:
+def cell_targets(source: str | None) -> set[str]:
     """The names a cell assigns at its top level (none when it does not parse)."""
     if not source:
         return set()
@@ -354,10 +366,12 @@ def check_code(
     required_names: Iterable[str] = (),
     failing_source: str | None = None,
     request_text: str = "",
+    ran: Collection[str] = (),
 ) -> list[CheckIssue]:
     """Problems of `code` as a reply; an empty list means it passed every check.
     `request_text` is what a generate request asked, for what the code must do per column
-    or per row (`axis_intent`)."""
+    or per row (`axis_intent`); `ran` the notebook's own top-level assignments
+    (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
         return [CheckIssue("empty", "The reply contains no Python code. Reply with a ```python block.")]
@@ -392,7 +406,8 @@ def check_code(
     issues += _check_aliases(tree, namespace, required)
     # A fix replaces the failing cell: re-creating what that cell itself assigned
     # (`counts = {}` before its loop) is the cell's own doing, not made-up data.
-    issues += _check_rebinds(tree, namespace, [*required, *_cell_targets(failing_source)])
+    issues += _check_rebinds(tree, namespace, [*required, *cell_targets(failing_source)],
+                             ran)
     issues += _check_attributes(tree, namespace, collected.defined)
     issues += _check_columns(tree, namespace, collected.defined)
     issues += call_issues(tree, namespace, assigned_columns(tree))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .axis_intent import with_axis_meant
@@ -32,6 +32,7 @@ from .check_types import NamespaceView
 from .checks import is_exact_copy, top_level_targets, undefined_names
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
+from .reruns import rerun_names
 from .str_parts import with_parts_per_value
 from .text_dates import with_dates_parsed
 
@@ -206,3 +207,25 @@ def without_data_copies(code: str, namespace: NamespaceView) -> Repair | None:
     names = ", ".join(f"`{name}`" for _, name in copies)
     return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""),
                   [f"dropped the re-typed copy of {names} (the notebook holds it already)"])
+
+
+def without_reruns(code: str, namespace: NamespaceView, ran: Collection[str],
+                   keep: Collection[str]) -> Repair | None:
+    """`code` without the top-level statements that run the notebook's own earlier
+    assignments again (`reruns.py`), or None when it has none; a statement binding a name
+    in `keep` (asked for, or the failing cell's own) stays."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    lines = code.splitlines()
+    reruns = [(node, names) for node in tree.body
+              if (names := rerun_names(node, ran, namespace)) and not set(names) & set(keep)
+              and _own_lines(node, lines)]
+    if not reruns:
+        return None
+    for node, _ in reversed(reruns):
+        del lines[node.lineno - 1:node.end_lineno]
+    names = ", ".join(f"`{name}`" for _, found in reruns for name in found)
+    return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""),
+                  [f"dropped the notebook's own earlier statement run again (it reset {names})"])

@@ -14,7 +14,7 @@ from typing import Protocol
 from .block_checks import blocks_feedback, check_blocks
 from .candidates import IssuesOf, checked_issues, first_passing
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
-from .checks import ContextNamespace, asked_names, check_code
+from .checks import ContextNamespace, asked_names, cell_targets, check_code
 from .context import NotebookContext
 from .context_names import checkable_names
 from .engine import Engine, Generation, GenerationRequest
@@ -26,8 +26,10 @@ from .repairs import (
     with_axis,
     with_missing_imports,
     without_data_copies,
+    without_reruns,
 )
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
+from .reruns import ran_statements
 from .task_request import TaskRequest, first_messages, redacted_request
 
 # Runs a candidate in a copy of the kernel; returns None when it ran, else the error text.
@@ -89,6 +91,14 @@ def _quotable_sources(request: TaskRequest) -> list[str]:
     return [request.target_source or "", *cells]
 
 
+def _ran_sources(request: TaskRequest) -> list[str]:
+    """The notebook's cells that ran without error: their assignments are what an answer
+    must not run again (core/reruns.py)."""
+    context = request.context or NotebookContext()
+    return [cell.source for cell in (*context.defining_cells, *context.related_cells,
+                                     *context.cells) if not cell.error]
+
+
 def _failing_source(request: TaskRequest) -> str | None:
     if request.task != "fix":
         return None
@@ -138,10 +148,12 @@ def run_task(
     required = asked_names(request.prompt) if request.task == "generate" else []
     failing = _failing_source(request)
     asked = request.prompt if request.task == "generate" else ""
+    ran = ran_statements(_ran_sources(request))
+    keep = [*required, *cell_targets(failing)]
 
     def issues_of(code: str) -> list[CheckIssue]:
         return check_code(code, namespace=namespace, required_names=required,
-                          failing_source=failing, request_text=asked)
+                          failing_source=failing, request_text=asked, ran=ran)
 
     started = time.perf_counter()
     best: tuple[int, Reply] | None = None
@@ -164,7 +176,8 @@ def run_task(
         if not checks_blocks:
             issues = issues_of(reply.code)
         if issues and all(issue.kind in _REPAIRABLE for issue in issues) and not checks_blocks:
-            reply, issues = _repair(reply, namespace, required, asked, issues_of, issues)
+            reply, issues = _repair(reply, namespace, required, asked, issues_of, issues,
+                                    ran, keep)
         if not issues and verifier is not None:
             error = verifier(reply.code)
             reply.verified = error is None
@@ -211,23 +224,27 @@ def run_task(
 # the asked-for name left unbound while exactly one new result was bound under another
 # (`with_asked_name`: "missing"), a whole-array reduction where the request asked per column
 # or per row (`with_axis`: "axis"), the user's data re-typed exactly as it is
-# (`without_data_copies`: "copies_data").
+# (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
+# again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
                          "replace_call", "axis", "copies_data", "undefined", "missing"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
-            issues_of: IssuesOf, issues: list[CheckIssue]) -> tuple[Reply, list[CheckIssue]]:
+            issues_of: IssuesOf, issues: list[CheckIssue], ran: frozenset[str] = frozenset(),
+            keep: list[str] | None = None) -> tuple[Reply, list[CheckIssue]]:
     """The reply with its in-place idioms rewritten, missing standard imports added and
     the asked-for name assigned, when that leaves no issue; else as it was.
 
     Made-up data (`rebinds`) is not repaired by dropping it: the literal can carry a
     conversion the model meant (`readings = [3, 4, 5]` for the strings '3', '4', '5'), so
-    the model is told instead. A copy equal to the live value (`copies_data`) carries
-    nothing, and is dropped."""
+    the model is told instead. A copy equal to the live value, or the notebook's own
+    earlier statement run again (`ran`; names in `keep` excepted), carries nothing, and is
+    dropped (`copies_data`)."""
     view = namespace or EmptyNamespace()
     rewrites: list[Callable[[str], Repair | None]] = [
         lambda code: without_data_copies(code, view),
+        lambda code: without_reruns(code, view, ran, keep or required),
         lambda code: repaired(code, view),
         lambda code: with_missing_imports(code, view),
         lambda code: with_asked_name(code, view, required),
