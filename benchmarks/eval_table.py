@@ -51,6 +51,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout7", "Held-out round 7 (`benchmarks/tasks_holdout7/`)",
      ("20 tasks written blind the same way, committed (b4c2541) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout7/README.md`).")),
+    ("tasks_holdout8", "Held-out round 8 (`benchmarks/tasks_holdout8/`)",
+     ("20 tasks written blind the same way, committed (77b1f94) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout8/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
@@ -96,6 +99,15 @@ SEEN_SINCE = {
                        "merge_overlapping_room_bookings", "nested_config_flatten_dotted",
                        "orders_working_days_to_ship", "region_revenue_bars_biggest_first",
                        "store_quarters_wide_to_long", "ticker_prices_daily_returns"),
+    # Every failure of both models' blind run at 7a5e59e (the 1.5B's are among the 0.5B's),
+    # read for the edits of 6bf997d and 82e1caf and the checks of bf6aa10 and 41b4c9b.
+    "tasks_holdout8": ("merge_customer_id_text_vs_int", "team_mean_with_player_names",
+                       "utc_events_naive_cutoff", "weather_two_panel_axes_array",
+                       "weekly_visitors_resample_column", "age_completed_years_on_date",
+                       "category_median_price_fill", "latency_iqr_outliers",
+                       "log_errors_per_day_count", "quarterly_wide_to_long_regions",
+                       "response_time_histogram_labeled", "review_top_three_words",
+                       "shift_length_hours_overnight", "top_two_salaries_each_dept"),
 }
 # A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
 READING_FILE = "reading.md"

@@ -121,3 +121,24 @@ def test_a_generated_answer_that_raises_in_the_copy_is_retried_with_the_error(
         assert verified is False and warnings
         if ran.status == "error":
             assert any(f"raised: {ran.error['ename']}" in warning for warning in warnings)
+
+
+def test_a_generated_answer_marked_verified_holds_the_kind_the_request_names(
+        kernel: KernelDriver) -> None:
+    # "Keep the Axes in `ax`": `ax = plt.hist(...)` runs but holds a tuple; the copy reads
+    # what `ax` holds, so an answer is marked verified only when it is an Axes.
+    assert kernel.execute("import matplotlib\nmatplotlib.use('Agg')\n"
+                          "waits = [3.0, 4.5, 4.0, 7.5, 5.0]").status == "ok"
+    run = kernel.execute("%%ai --max-tokens 128\nDraw a histogram of waits with 3 bins. "
+                         "Keep the Axes in a variable `ax`.", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    verified = kernel.value(f"{REPLY}.verified")
+    warnings = kernel.value(f"{REPLY}.warnings")
+    ran = kernel.execute(kernel.value(f"{REPLY}.code"))
+    if verified is True:
+        assert ran.status == "ok", ran.error
+        assert kernel.value("type(ax).__name__") == "Axes"
+    else:  # not verified, and it says why: what `ax` held, or what the code raised
+        assert verified is False and warnings
+        if ran.status == "ok" and kernel.value("type(ax).__name__") != "Axes":
+            assert any("where the request asks for an Axes" in w for w in warnings), warnings

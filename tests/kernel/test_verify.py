@@ -114,3 +114,13 @@ def test_a_failure_comes_back_as_data_for_rewrites(ipython_shell: Any) -> None:
     assert verifier(secret) is not None
     leaked = verifier.failure_of(secret)
     assert leaked is None or "abcdefghijklmnop" not in leaked.message
+
+
+def test_a_candidate_that_leaves_an_asked_name_of_another_kind_fails(ipython_shell: Any) -> None:
+    ipython_shell.user_ns["waits"] = [3.0, 4.5, 4.0]
+    verifier = ForkVerifier(ipython_shell, None, kinds={"ax": "Axes"})
+    report = verifier("import matplotlib.pyplot as plt\nax = plt.hist(waits, bins=2)")
+    assert report == "TypeError: `ax` holds a tuple where the request asks for an Axes."
+    fixed = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.hist(waits, bins=2)"
+    assert verifier(fixed) is None
+    assert "ax" not in ipython_shell.user_ns

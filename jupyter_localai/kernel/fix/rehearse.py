@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ...core.kind_intent import asked_kinds
 from ...core.reply import Reply
 from ...core.tasks import TaskRequest
 from .verify import ForkVerifier
@@ -66,8 +67,9 @@ def rehearsal_verifier(shell: Any, request: TaskRequest, mode: str | None,
     `mark_reply` says so)."""
     if mode is None or fork_unavailable() is not None:
         return None
+    kinds = asked_kinds(request.prompt) if request.task == "generate" else {}
     return ForkVerifier(shell, request.context, float(settings.rehearse_timeout),
-                        replay=request.task == "fix", judge_stops=mode == STRICT)
+                        replay=request.task == "fix", judge_stops=mode == STRICT, kinds=kinds)
 
 
 def mark_reply(reply: Reply, mode: str | None, verifier: ForkVerifier | None) -> None:

@@ -22,15 +22,17 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ...core.context import ErrorInfo, NotebookContext
+from ...core.kind_intent import kind_mismatch
 from ...core.prompt import format_error
 from ..context.history import cell_sources
 from ..context.redact import namespace_redactor
 from .error_info import error_info
+from .failure import a_or_an
 from .guard import Guard, GuardRefusal, install_guard
 from .replay import names_only_the_failing_cell_binds, replay_numbers
 
@@ -68,8 +70,11 @@ class ForkVerifier:
 
     def __init__(self, shell: Any, context: NotebookContext | None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, replay: bool = True,
-                 judge_stops: bool = True) -> None:
+                 judge_stops: bool = True, kinds: Mapping[str, str] | None = None) -> None:
         self._shell = shell
+        # The kinds the request states for its names (`core/kind_intent.py`): a candidate
+        # that runs but leaves a name holding another kind fails, with what it holds.
+        self._kinds = dict(kinds or {})
         self._timeout_s = timeout_s
         # A fix replaces the failing cell: in the copy, the cells that last assigned what the
         # failing cell changed run again first, so the fix meets the state the failing cell
@@ -141,7 +146,8 @@ class ForkVerifier:
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(read_fd)
-            _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound)
+            _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound,
+                          self._kinds)
         os.close(write_fd)
         try:
             os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
@@ -226,7 +232,8 @@ def _failing_cell_names(shell: Any, context: NotebookContext | None) -> list[str
 
 
 def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
-                  private_dir: str, unbound: Sequence[str] = ()) -> None:
+                  private_dir: str, unbound: Sequence[str] = (),
+                  kinds: Mapping[str, str] | None = None) -> None:
     """Execute `code` in the forked copy, guarded, and report through the pipe; always
     `_exit`s."""
     report: dict[str, Any] = {}
@@ -245,7 +252,9 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             namespace.pop(name, None)
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
-        report = {"ran": True}  # the end marker: the candidate's code returned
+        wrong = _wrong_kinds(namespace, kinds or {})
+        # The end marker: the candidate's code returned (and holds what was asked).
+        report = {"error": wrong} if wrong else {"ran": True}
     except BaseException as error:  # noqa: BLE001 - every failure is the report
         refused = came_of_refusal(error)
         taken = getattr(error, "name", None) if isinstance(error, NameError) else None
@@ -262,6 +271,16 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             report["refusals"] = [refusal[:_MAX_REPORT_CHARS] for refusal in guard.refusals[:5]]
         _send(write_fd, report)
         os._exit(0)
+
+
+def _wrong_kinds(namespace: Mapping[str, Any], kinds: Mapping[str, str]) -> str | None:
+    """The asked-for names the candidate left holding another kind than the request
+    states, as the failure the model is told; None when each holds its kind (or is unset:
+    the static checks say so)."""
+    wrong = [f"`{name}` holds {found} where the request asks for {a_or_an(kind)}"
+             for name, kind in kinds.items()
+             if name in namespace and (found := kind_mismatch(namespace[name], kind))]
+    return ("TypeError: " + "; ".join(wrong) + ".") if wrong else None
 
 
 def came_of_refusal(error: BaseException) -> bool:

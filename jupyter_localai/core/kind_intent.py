@@ -1,0 +1,94 @@
+"""The kind of value a generate request says its variable holds, and whether a value is it.
+
+"Keep the Axes in a variable `ax`", "make a list evens holding ...", "a DataFrame named
+sales", "counts should be a dict": the request names the kind as well as the name. An
+answer can assign the name and still hold something else (`ax = plt.hist(...)` is the
+histogram's counts, bins and patches, a tuple), which no static check sees and nothing
+raises for. The rehearsal (kernel/fix/verify.py) reads the value the copy ended with, and
+a mismatch fails the candidate with a message the model can act on.
+
+Only the names `targets.asked_names` finds are considered, and only a kind written right
+next to the name (see `_PATTERNS`), so a kind elsewhere in the sentence ("a list of the
+rows ... in total") is not taken for it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .targets import asked_names
+
+# Kind words, as written, to the kind they ask for.
+_KIND_WORDS = {
+    "list": "list", "dict": "dict", "dictionary": "dict", "mapping": "dict", "set": "set",
+    "tuple": "tuple", "dataframe": "DataFrame", "data frame": "DataFrame",
+    "series": "Series", "array": "array", "numpy array": "array", "matrix": "array",
+    "axes": "Axes", "axes object": "Axes", "figure": "Figure", "string": "str",
+    "str": "str", "integer": "int", "int": "int", "float": "number", "number": "number",
+    "boolean": "bool", "bool": "bool",
+}  # fmt: skip
+_KIND = "(?P<kind>" + "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+")
+                                       for w in _KIND_WORDS), key=len, reverse=True)) + ")"
+_VARIABLE = r"(?:a\s+(?:new\s+)?variable\s+(?:named\s+|called\s+)?)?"
+
+
+def _patterns(name: str) -> list[re.Pattern[str]]:
+    """Where a kind word stands right next to `name` (quoted or not)."""
+    n = rf"`?{re.escape(name)}`?(?![\w`])"
+    return [re.compile(p, re.IGNORECASE) for p in (
+        # the Axes in a variable `ax` / a list into evens
+        rf"\b(?:the|a|an)\s+(?:new\s+)?{_KIND}\s+(?:in|into|as)\s+{_VARIABLE}{n}",
+        # a DataFrame named sales
+        rf"\b{_KIND}\s+(?:named|called)\s+{n}",
+        # make a list evens / into a dict lookup
+        rf"\b(?:a|an)\s+(?:new\s+)?{_KIND}\s+{n}",
+        # counts should be a dict
+        rf"(?<![\w`]){n}\s+(?:should|must|will)\s+(?:be|hold|contain)\s+(?:a|an|the)\s+{_KIND}\b",
+    )]
+
+
+def asked_kinds(request: str) -> dict[str, str]:
+    """Each asked-for name whose kind the request states next to it: name -> kind."""
+    kinds: dict[str, str] = {}
+    for name in asked_names(request):
+        for pattern in _patterns(name):
+            match = pattern.search(request)
+            if match:
+                kinds[name] = _KIND_WORDS[" ".join(match.group("kind").lower().split())]
+                break
+    return kinds
+
+
+def _classes(value: Any) -> set[tuple[str, str]]:
+    """(top-level module, class name) of each class the value is an instance of: pandas,
+    numpy and matplotlib types are known by name, never imported here."""
+    return {(getattr(cls, "__module__", "").split(".")[0], cls.__name__)
+            for cls in type(value).__mro__}
+
+
+def kind_mismatch(value: Any, kind: str) -> str | None:
+    """What `value` is, when it is not of `kind` ("a tuple"); None when it is."""
+    classes = _classes(value)
+    plain = type(value)
+    fits = {
+        "list": isinstance(value, list),
+        "dict": isinstance(value, dict),
+        "set": isinstance(value, set | frozenset),
+        "tuple": isinstance(value, tuple),
+        "DataFrame": ("pandas", "DataFrame") in classes,
+        "Series": ("pandas", "Series") in classes,
+        "array": ("numpy", "ndarray") in classes,
+        "Axes": any(module == "matplotlib" and name == "Axes" for module, name in classes),
+        "Figure": any(module == "matplotlib" and name == "Figure" for module, name in classes),
+        "str": isinstance(value, str),
+        "int": (isinstance(value, int) and plain is not bool) or ("numpy", "integer") in classes,
+        "number": (isinstance(value, int | float) and plain is not bool)
+        or ("numpy", "number") in classes,
+        "bool": plain is bool or ("numpy", "bool") in classes,
+    }.get(kind, True)
+    if fits:
+        return None
+    module = plain.__module__.split(".")[0]
+    shown = plain.__name__ if module == "builtins" else f"{module} {plain.__name__}"
+    return f"{'an' if shown[:1].lower() in 'aeiou' else 'a'} {shown}"
