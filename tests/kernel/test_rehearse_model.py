@@ -77,18 +77,24 @@ def test_no_verify_and_the_setting_skip_the_rehearsal(kernel: KernelDriver, setu
         kernel.execute("%config LocalAI.rehearse = True")
 
 
+def asked_in_copy(kernel: KernelDriver, setup: str, ask: str) -> object:
+    """`setup` run, then `%%ai ask`: the cell's run, once it is checked that every
+    rehearsal ran in a copy only (the user's variables as before, by fingerprint)."""
+    assert kernel.execute(setup).status == "ok"
+    before = kernel.value(FINGERPRINT)
+    run = kernel.execute(f"%%ai --max-tokens 96\n{ask}", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error  # type: ignore[attr-defined]
+    assert kernel.value(FINGERPRINT) == before
+    return run
+
+
 def test_a_generated_sum_of_number_strings_that_raises_in_the_copy_is_rewritten_and_runs(
         kernel: KernelDriver) -> None:
     # The readings are strings: the plain `sum(readings)` raises TypeError, which only
     # running the code shows (no static check knows what the list holds); the failure's
     # exact edit (each converted first) is applied to the failed candidate and rehearsed.
-    assert kernel.execute("readings = ['3', '4', '5']").status == "ok"
-    before = kernel.value(FINGERPRINT)
-    run = kernel.execute("%%ai --max-tokens 96\nSet total to the sum of readings.",
-                         timeout=ASK_TIMEOUT_S)
-    assert run.status == "ok", run.error
+    asked_in_copy(kernel, "readings = ['3', '4', '5']", "Set total to the sum of readings.")
     assert kernel.value(f"{REPLY}.verified") is True, kernel.value(f"{REPLY}.warnings")
-    assert kernel.value(FINGERPRINT) == before  # rehearsed in the copy only
     ran = kernel.execute(kernel.value(f"{REPLY}.code"))
     assert ran.status == "ok", ran.error
     assert kernel.value("float(total)") == 12.0
@@ -100,16 +106,12 @@ def test_a_generated_answer_that_raises_in_the_copy_is_retried_with_the_error(
     # rule rewrites it, so the model is asked again with the error. Whether the small model
     # then repairs it differs between CPUs (their float rounding steers greedy decoding), so
     # what is asserted is the mechanism and that the answer's mark tells the truth.
-    assert kernel.execute("prices = {'apple': 1.25, 'pear': None, 'fig': 2.0}").status == "ok"
-    before = kernel.value(FINGERPRINT)
-    run = kernel.execute("%%ai --max-tokens 96\nSet total to the sum of the prices.",
-                         timeout=ASK_TIMEOUT_S)
-    assert run.status == "ok", run.error
+    run = asked_in_copy(kernel, "prices = {'apple': 1.25, 'pear': None, 'fig': 2.0}",
+                        "Set total to the sum of the prices.")
     attempts = kernel.value(f"{REPLY}.attempts")
     retried = [m for m in run.of_type("display_data", "update_display_data", "stream")
                if "Running it in a copy of the notebook raised: TypeError" in str(m["content"])]
     assert attempts >= 2 and retried, (attempts, kernel.value(f"{REPLY}.code"))
-    assert kernel.value(FINGERPRINT) == before  # every attempt ran in a copy only
     verified = kernel.value(f"{REPLY}.verified")
     ran = kernel.execute(kernel.value(f"{REPLY}.code"))
     if verified is True:

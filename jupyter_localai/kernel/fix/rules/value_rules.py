@@ -9,6 +9,7 @@ import ast
 import re
 import sys
 import types
+from collections.abc import Callable
 from typing import Any
 
 from ..failure import (
@@ -112,8 +113,13 @@ def _number_hint(text: str, x: str, pandas: bool, to_int: bool) -> str | None:
 
 
 def is_float(text: str) -> bool:
+    return _parses(float, text)
+
+
+def _parses(convert: Callable[[str], object], text: str) -> bool:
+    """Whether `convert` (float, int) reads `text` without a ValueError."""
     try:
-        float(text)
+        convert(text)
     except ValueError:
         return False
     return True
@@ -330,14 +336,6 @@ def _number_strings(value: Any) -> list[str] | None:
     return None
 
 
-def _is_int(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
-
-
 # The reductions that add or average their argument's items, by module: given strings of
 # numbers each raises TypeError (sum: "unsupported operand", statistics: "can't convert type
 # 'str'", numpy: "not compatible with add.reduce").
@@ -377,7 +375,7 @@ def number_strings_rule(f: Failure) -> list[str]:
         texts = _number_strings(f.resolve(values))
         if texts is None:
             continue
-        kind = "int" if all(_is_int(v) for v in texts) else "float"
+        kind = "int" if all(_parses(int, v) for v in texts) else "float"
         xs = code(f, values)
         converted_items = f"[{kind}(v) for v in {xs}]"
         edit = rewrite(f, call, values, converted_items)
