@@ -8,7 +8,7 @@ raises for. The rehearsal (kernel/fix/verify.py) reads the value the copy ended 
 a mismatch fails the candidate with a message the model can act on.
 
 Only the names `targets.asked_names` finds are considered, and only a kind written right
-next to the name (see `_PATTERNS`), so a kind elsewhere in the sentence ("a list of the
+next to the name (see `_patterns`), so a kind elsewhere in the sentence ("a list of the
 rows ... in total") is not taken for it.
 """
 

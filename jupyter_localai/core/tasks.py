@@ -231,8 +231,8 @@ _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_tex
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
-            issues_of: IssuesOf, issues: list[CheckIssue], ran: frozenset[str] = frozenset(),
-            keep: list[str] | None = None) -> tuple[Reply, list[CheckIssue]]:
+            issues_of: IssuesOf, issues: list[CheckIssue], ran: frozenset[str],
+            keep: list[str]) -> tuple[Reply, list[CheckIssue]]:
     """The reply with its in-place idioms rewritten, missing standard imports added and
     the asked-for name assigned, when that leaves no issue; else as it was.
 
@@ -244,7 +244,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
     view = namespace or EmptyNamespace()
     rewrites: list[Callable[[str], Repair | None]] = [
         lambda code: without_data_copies(code, view),
-        lambda code: without_reruns(code, view, ran, keep or required),
+        lambda code: without_reruns(code, view, ran, keep),
         lambda code: repaired(code, view),
         lambda code: with_missing_imports(code, view),
         lambda code: with_asked_name(code, view, required),

@@ -59,3 +59,14 @@ def test_the_kept_answer_works_on_the_users_own_frame(kernel: KernelDriver) -> N
     code = _kept(kernel, "Group `tolls` by `gate` and sum `fee`; store the result as `fee_per_gate`.")
     assert "pd.DataFrame(" not in code, code
     assert kernel.value("fee_per_gate.to_dict()") == {"A": 9.0, "B": 3.0, "C": 6.0}, code
+
+
+def test_the_kept_answer_does_not_run_the_notebooks_setup_again(kernel: KernelDriver) -> None:
+    # The notebook made `waits` and then dropped its long ones; an answer that re-types the
+    # setup statement (`core/reruns.py`) would bring them back. Whether the model re-types
+    # it or not, the kept answer must work on `waits` as the later cell left it.
+    assert kernel.execute("waits = np.random.default_rng(3).exponential(4.0, 50).round(2)"
+                          ).status == "ok"
+    assert kernel.execute("waits = waits[waits < 10]").status == "ok"
+    code = _kept(kernel, "Set `longest` to the longest wait in `waits`, as a float.")
+    assert kernel.value("float(longest) < 10 and len(waits) < 50"), code

@@ -16,6 +16,7 @@ import re
 import sys
 from typing import Any
 
+from ....core.source_rewrites import char_offset
 from ..failure import MISSING, Failure, constant, line_calls, pandas_kind, static_member
 from ..hint import Hint, code, contains, drop_argument, segment, unique_replace
 from . import rule
@@ -94,12 +95,11 @@ def _one_panel_each(f: Failure, grid_node: ast.expr, grid: Any) -> tuple[str, st
     changed = list(lines)
     for panel, drawing in enumerate(drawings):
         line = changed[drawing.lineno - 1]
-        at = drawing.value.func.value.col_offset  # type: ignore[attr-defined]
-        pick = f"{name}[{panel}]" if grid.ndim == 1 else f"{name}.flat[{panel}]"
-        if line.encode()[at:].decode(errors="replace").startswith(f"{name}.") is False:
+        at = char_offset(line, drawing.value.func.value.col_offset)  # type: ignore[attr-defined]
+        if not line.startswith(f"{name}.", at):
             return None
-        prefix = line.encode()[:at].decode()
-        changed[drawing.lineno - 1] = prefix + pick + line[len(prefix) + len(name):]
+        pick = f"{name}[{panel}]" if grid.ndim == 1 else f"{name}.flat[{panel}]"
+        changed[drawing.lineno - 1] = line[:at] + pick + line[at + len(name):]
     new = "".join(changed[first:last])
     return (old, new) if new != old and f.source.count(old) == 1 else None
 

@@ -62,14 +62,12 @@ def tz_compare_rule(f: Failure) -> list[str]:
 
 def _aware_date_edit(f: Failure, call: ast.Call, kind: str, tz: str,
                      *outers: ast.AST) -> Edit | None:
-    """`pd.Timestamp('2024-05-02')` given the zone: `pd.Timestamp('2024-05-02', tz='UTC')`."""
+    """`pd.Timestamp('2024-05-02')` given the zone: `pd.Timestamp('2024-05-02', tz='UTC')`;
+    `pd.to_datetime(...)` localized after."""
+    if kind == "Timestamp":
+        return with_keyword(f, call, f"tz={tz!r}", *outers)
     written = segment(f, call)
-    if not written or not written.endswith(")"):
-        return None
-    fixed = (
-        f"{written[:-1]}, tz={tz!r})" if kind == "Timestamp" else f"{written}.tz_localize({tz!r})"
-    )
-    return unique_replace(f, call, fixed, *outers)
+    return unique_replace(f, call, f"{written}.tz_localize({tz!r})", *outers) if written else None
 
 
 def _aware_name_edit(f: Failure, tz: str) -> Edit | None:
