@@ -65,7 +65,9 @@ log = logging.getLogger("perf")
 RESULTS = Path(__file__).resolve().parent / "results"
 ASK_TOKENS = 32  # cold and warm questions: time to first token is what is measured
 DECODE_TOKENS = 96
-LLAMACPP_PAIRS = 3  # the magic's cold and decode asks measured between llama-bench runs
+# The magic's cold and decode asks measured between llama-bench runs: a single pair spreads
+# 0.8-1.06 on this CPU, so 3 pairs judged a 5% margin only roughly.
+LLAMACPP_PAIRS = 5
 FIX_TOKENS = 160
 PEER_SYSTEM = "You are a helpful Jupyter AI assistant. Current time: {now}."
 
@@ -190,7 +192,8 @@ def bench_notebook(run: Run, n_cells: int, n_warm: int) -> None:
         replies.append(reply)
         sent = kernel.sent_messages()
         if "llamacpp" not in run.args.skip:
-            beside_llamacpp(run, n_cells, kernel, 2 if run.args.quick else LLAMACPP_PAIRS)
+            with run.rss.paused():  # both sides of each pair measured with nothing sampling
+                beside_llamacpp(run, n_cells, kernel, 2 if run.args.quick else LLAMACPP_PAIRS)
     finally:
         kernel.close()
     n_asks = len(questions) + 1
