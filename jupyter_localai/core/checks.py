@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 from .axis_intent import axis_messages
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
+from .fill_alignment import misaligned_fills
 from .name_match import closest_names
 from .replace_calls import misread_replaces
 from .reruns import rerun_names
@@ -416,6 +417,10 @@ def check_code(
                           f"`{found.per_value}`.") for found in rows_of_parts(python, tree)]
     issues += [CheckIssue("replace_call", f"`{call.written}`: {call.why}: write `{call.meant}`.")
                for call in misread_replaces(python, tree, namespace)]
+    issues += [CheckIssue("fill_alignment", f"`{fill.written}`: `fillna` lines the values up "
+                          "by index, and a groupby result is indexed by its groups, not by the "
+                          f"rows, so nothing is filled: write `{fill.meant}` (each row's own "
+                          f"`{fill.key}` group).") for fill in misaligned_fills(python, tree)]
     issues += [CheckIssue("axis", message)
                for message in axis_messages(tree, python, namespace, request_text)]
     return issues

@@ -30,6 +30,8 @@ from .axis_intent import with_axis_meant
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
 from .checks import is_exact_copy, top_level_targets, undefined_names
+from .current_axes import with_current_axes
+from .fill_alignment import with_fills_aligned
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
@@ -74,12 +76,14 @@ def _own_lines(statement: ast.stmt, lines: list[str]) -> bool:
 
 def repaired(code: str, namespace: NamespaceView) -> Repair | None:
     """`code` with chained in-place calls, assigned in-place results, a row of parts
-    read for each value (`str_parts`), text read as dates (`text_dates`) and misread
-    `replace` calls (`replace_calls`) rewritten, or None when there is nothing to rewrite
+    read for each value (`str_parts`), text read as dates (`text_dates`), misread
+    `replace` calls (`replace_calls`) and columns filled from a per-group result by index
+    (`fill_alignment`) rewritten, or None when there is nothing to rewrite
     (or it does not parse)."""
     code, parts = with_parts_per_value(code)
     code, dated = with_dates_parsed(code, namespace)
     code, replaces = with_replaces_meant(code, namespace)
+    code, fills = with_fills_aligned(code)
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -92,10 +96,11 @@ def repaired(code: str, namespace: NamespaceView) -> Repair | None:
             replacement = _rewrite(statement, namespace, stores)
             if replacement is not None:
                 edits.append((statement, replacement))
-    if not edits and not parts and not dated and not replaces:
+    if not edits and not parts and not dated and not replaces and not fills:
         return None
     notes = [f"`{part.written}` → `{part.per_value}`" for part in parts] + dated
     notes += [f"`{call.written}` → `{call.meant}`" for call in replaces]
+    notes += [f"`{fill.written}` → `{fill.meant}`" for fill in fills]
     rewritten: list[str] = []
     for statement, replacement in sorted(edits, key=lambda e: e[0].lineno, reverse=True):
         indent = lines[statement.lineno - 1][:statement.col_offset]
@@ -105,6 +110,13 @@ def repaired(code: str, namespace: NamespaceView) -> Repair | None:
         rewritten.append(f"`{old}` → `{replacement.replace(chr(10), '; ')}`")
     return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""),
                   notes + rewritten[::-1])
+
+
+def with_axes_bound(code: str, namespace: NamespaceView) -> Repair | None:
+    """`code` with an unbound `ax` (`fig`) used only as an Axes (a Figure) bound to the
+    one pyplot draws on (`current_axes`), or None when there is none."""
+    rewritten, notes = with_current_axes(code, namespace)
+    return Repair(rewritten, notes) if notes else None
 
 
 def with_missing_imports(code: str, namespace: NamespaceView) -> Repair | None:

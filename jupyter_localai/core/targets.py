@@ -28,8 +28,9 @@ _NAME_ENDS = (r"(?=\s*(?:$|[,.;:=(]|\s(?:holding|with|from|of|that|which|contain
               r"listing|mapping|counting|and|to|by|using|whose|having|giving|in|keyed|indexed|"
               r"sorted|ordered|grouped|per)\b))")
 _PATTERNS = [
-    # a DataFrame named sales / a list called evens / a function called f
-    re.compile(rf"\b(?P<kind>[\w-]+)\s+(?:called|named|titled)\s+{_Q}{_NAME}", re.IGNORECASE),
+    # a DataFrame named sales / a list called evens / a function called f ("titled" names a
+    # title: "a histogram titled Durations")
+    re.compile(rf"\b(?P<kind>[\w-]+)\s+(?:called|named)\s+{_Q}{_NAME}", re.IGNORECASE),
     # call it X / name the result X / naming it X
     re.compile(rf"\b(?:call|name)(?:ing)?\s+(?:it|this|that|them|the\s+(?P<kind>[\w-]+))\s+"
                rf"{_Q}{_NAME}", re.IGNORECASE),

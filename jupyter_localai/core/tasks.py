@@ -23,6 +23,7 @@ from .repairs import (
     Repair,
     repaired,
     with_asked_name,
+    with_axes_bound,
     with_axis,
     with_missing_imports,
     without_data_copies,
@@ -219,15 +220,18 @@ def run_task(
 
 
 # Issues `repairs` rewrites: statements into the form that does what they say
-# (`repaired`: "inplace", "none_result", "row_of_parts", "dates_as_text", "replace_call"),
+# (`repaired`: "inplace", "none_result", "row_of_parts", "dates_as_text", "replace_call",
+# "fill_alignment"),
 # a standard-library module used without its import (`with_missing_imports`: "undefined"),
+# an Axes or Figure used under a name nothing binds (`with_axes_bound`: "undefined"),
 # the asked-for name left unbound while exactly one new result was bound under another
 # (`with_asked_name`: "missing"), a whole-array reduction where the request asked per column
 # or per row (`with_axis`: "axis"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
-                         "replace_call", "axis", "copies_data", "undefined", "missing"})
+                         "replace_call", "fill_alignment", "axis", "copies_data", "undefined",
+                         "missing"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -246,6 +250,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: without_data_copies(code, view),
         lambda code: without_reruns(code, view, ran, keep),
         lambda code: repaired(code, view),
+        lambda code: with_axes_bound(code, view),
         lambda code: with_missing_imports(code, view),
         lambda code: with_asked_name(code, view, required),
         lambda code: with_axis(code, view, asked),
@@ -272,7 +277,7 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
-             "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10,
+             "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10, "fill_alignment": 10,
              "axis": 10, "copies_data": 10, "alias": 10, "missing": 5}
 
 

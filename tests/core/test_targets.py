@@ -84,6 +84,7 @@ def test_asked_names(request_text: str, expected: list[str]) -> None:
         "I want a list of the top five",
         "store it as a dict with names",
         "add it in the table header",
+        "a histogram of durations titled Durations",
     ],
 )
 def test_requests_that_name_no_variable(request_text: str) -> None:
