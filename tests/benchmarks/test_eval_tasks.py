@@ -41,8 +41,10 @@ HOLDOUT7 = ev.load_tasks(BENCH_DIR / "tasks_holdout7")
 # Eighth held-out round: written blind the same way (without reading the suite, the earlier
 # held-out rounds or the assistant's checks, hints and prompts).
 HOLDOUT8 = ev.load_tasks(BENCH_DIR / "tasks_holdout8")
+# Ninth: the same way, after 03db372 (neither seen by the other).
+HOLDOUT9 = ev.load_tasks(BENCH_DIR / "tasks_holdout9")
 ALL_TASKS = (TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
-             + HOLDOUT7 + HOLDOUT8)
+             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9)
 FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
@@ -71,7 +73,7 @@ def test_holdout_tasks_are_new():
 
 # Held-out rounds 2-8 in the order they were written, with their (fix, generate) counts.
 ROUNDS = [(HOLDOUT2, 12), (HOLDOUT3, 10), (HOLDOUT4, 10), (HOLDOUT5, 10), (HOLDOUT6, 10),
-          (HOLDOUT7, 10), (HOLDOUT8, 10)]
+          (HOLDOUT7, 10), (HOLDOUT8, 10), (HOLDOUT9, 10)]
 
 
 @pytest.mark.parametrize("number", range(len(ROUNDS)), ids=lambda n: f"round{n + 2}")
