@@ -6,13 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402 - after the backend is chosen
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt  # after the backend is chosen
+import pytest
 
-from jupyter_localai.core.current_axes import with_current_axes  # noqa: E402
-from jupyter_localai.core.tasks import TaskRequest, run_task  # noqa: E402
-from jupyter_localai.engines.fake import FakeEngine  # noqa: E402
-from jupyter_localai.kernel.context.namespace import KernelNamespace  # noqa: E402
+from jupyter_localai.core.current_axes import with_current_axes
+from jupyter_localai.core.tasks import TaskRequest, run_task
+from jupyter_localai.engines.fake import FakeEngine
+from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 
 def _notebook() -> KernelNamespace:

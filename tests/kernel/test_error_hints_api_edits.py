@@ -1,6 +1,7 @@
 """Hint edits for library calls used the wrong way (`kernel/fix/rules/`): a format spec on a
 whole Series, a tuple of groupby columns, months given to a Timedelta, `append` on a numpy
-array and a plot's x range one value short; each edit is applied and the cell run again,
+array, a plot's x range one value short, numpy numbers given to json and fractions written
+into an int column; each edit is applied and the cell run again,
 on data of this file's own."""
 
 from __future__ import annotations
@@ -348,3 +349,52 @@ def test_a_title_given_inside_a_loop_gets_no_edit() -> None:
     source = "fig, ax = plt.subplots()\nfor k in (1, 2):\n    ax.plot([k, k], title=str(k))\n"
     hints = hints_for(source)
     assert "set_title" in hints[0] and no_edit(hints)
+
+
+# A value its holder cannot take: numpy numbers to json, fractions into an int column
+
+
+def test_numpy_numbers_given_to_json_are_converted_by_default() -> None:
+    import json
+
+    stats = {"visits": np.int64(41), "share": np.float64(0.25), "by_day": np.array([3, 5])}
+    source = "text = json.dumps(stats, sort_keys=True)\n"
+    hints = hints_for(source, json=json, stats=stats)
+    ran = edited_run(source, edited(hints), json=json, stats=stats)
+    assert json.loads(ran["text"]) == {"visits": 41, "share": 0.25, "by_day": [3, 5]}
+
+
+def test_a_type_json_cannot_write_that_is_not_numpy_gets_no_edit() -> None:
+    import json
+
+    hints = hints_for("text = json.dumps({'tags': {'a', 'b'}})\n", json=json)
+    assert no_edit(hints)
+
+
+def test_fractions_written_into_an_int_column_make_it_float_first() -> None:
+    stock = pd.DataFrame({"shelf": ["a", "b", "a"], "units": [10, 4, 7]})
+    source = ("sale = stock['shelf'] == 'a'\n"
+              "stock.loc[sale, 'units'] = stock.loc[sale, 'units'] * 0.5\n")
+    hints = hints_for(source, stock=stock.copy())
+    ran = edited_run(source, edited(hints), stock=stock.copy())
+    assert ran["stock"]["units"].tolist() == [5.0, 4.0, 3.5]
+
+
+def test_a_write_into_an_int_column_inside_a_loop_gets_no_edit() -> None:
+    stock = pd.DataFrame({"units": [10, 4]})
+    source = "for row in stock.index:\n    stock.loc[row, 'units'] = stock.loc[row, 'units'] / 3\n"
+    assert no_edit(hints_for(source, stock=stock.copy()))
+
+
+def test_a_mean_of_amounts_written_as_text_reads_them_as_numbers_first() -> None:
+    bills = pd.DataFrame({"total": ["€1,050.00", "€ 20.50", "€300"]})
+    source = "average = bills['total'].mean()\n"
+    hints = hints_for(source, bills=bills)
+    assert edited_run(source, edited(hints), bills=bills)["average"] == pytest.approx(1370.5 / 3)
+
+
+@pytest.mark.parametrize("values", [["12%", "30%"], ["12,5", "3,25"], ["$12", "twelve"]])
+def test_percents_decimal_commas_and_words_get_no_amounts_edit(values: list[str]) -> None:
+    shares = pd.DataFrame({"value": values})
+    hints = hints_for("m = shares['value'].mean()\n", shares=shares)
+    assert no_edit(hints)

@@ -44,6 +44,7 @@ from .rules.frame_rules import (
     int_dates_rule,
     tz_compare_rule,
 )
+from .rules.holder_rules import int_column_write_rule, json_numbers_rule
 from .rules.label_rules import drop_rule, iloc_label_rule
 from .rules.message_rules import replacement_rule
 from .rules.pandas_rules import (
@@ -75,6 +76,7 @@ from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
 from .rules.value_rules import (
+    amounts_reduction_rule,
     nan_int_rule,
     number_rule,
     number_strings_rule,
@@ -99,7 +101,7 @@ _RULES: list[Rule] = [
     reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
-    drawing_label_rule,
+    drawing_label_rule, json_numbers_rule, int_column_write_rule, amounts_reduction_rule,
 ]  # fmt: skip
 
 

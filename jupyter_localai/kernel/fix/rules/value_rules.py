@@ -385,6 +385,50 @@ def number_strings_rule(f: Failure) -> list[str]:
     return []
 
 
+# A pandas reduction over amounts written as text: `orders['amount'].mean()` on "$1,200.50" --
+
+_TEXT_REDUCED = re.compile(r"^(Cannot perform reduction '\w+' with|.* does not support "
+                           r"operation '\w+'|Could not convert .* to numeric)")
+_SERIES_REDUCTIONS = frozenset({"mean", "sum", "median", "min", "max", "std", "var", "prod",
+                                "sem", "quantile", "cumsum"})
+
+
+@rule(TypeError)
+def amounts_reduction_rule(f: Failure) -> list[str]:
+    """A Series of amounts as text (a currency symbol, thousands commas) reduced: the marks
+    are stripped and the text read as numbers first, `pd.to_numeric(s.str.replace(...))`.
+    Not for percents (divide by 100 or not is the user's call) nor decimal commas."""
+    if not _TEXT_REDUCED.match(f.message):
+        return []
+    pd = pandas_name(f)
+    for call in line_calls(f):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in _SERIES_REDUCTIONS):
+            continue
+        series = f.resolve(func.value)
+        if pandas_kind(series) != "Series" or not _all_text(series):
+            continue
+        texts = [v.strip() for v in series.dropna().iloc[:SAMPLE].tolist() if v.strip()]
+        marks = "".join(sorted({c for t in texts for c in _symbols(t)}))
+        if not texts or not marks or "%" in marks or not all(_amount(t) for t in texts):
+            continue
+        # None of these marks is special inside a character class; a space is any space.
+        pattern = "[" + marks.replace(" ", "\\s") + "]"
+        xs = operand(f, func.value)
+        numbers = f"{pd or 'pd'}.to_numeric({xs}.str.replace(r'{pattern}', '', regex=True))"
+        edit = rewrite(f, call, func.value, numbers) if pd else None
+        return [Hint(f"`{xs}` holds amounts as text like {show(texts[0])}: strip the marks and "
+                     f"read them as numbers first, `{numbers}`.", edit)]
+    return []
+
+
+def _amount(text: str) -> bool:
+    """Whether `text` is a number once its currency symbols and spaces are dropped, with
+    commas only grouping thousands."""
+    bare = re.sub(f"[{re.escape(_SYMBOLS)}\\s\u00a0]", "", text)
+    return is_float(bare) or bool(_THOUSANDS.fullmatch(bare))
+
+
 def _text_conversion(f: Failure, node: ast.expr) -> str | None:
     """`node` converted from the text it holds to what the text says: numbers
     (`pd.to_numeric(s)`, `float(x)`) or dates in the one format every sampled value has
