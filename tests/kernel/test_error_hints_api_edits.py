@@ -1,7 +1,8 @@
 """Hint edits for library calls used the wrong way (`kernel/fix/rules/`): a format spec on a
 whole Series, a tuple of groupby columns, months given to a Timedelta, `append` on a numpy
-array, a plot's x range one value short, numpy numbers given to json and fractions written
-into an int column; each edit is applied and the cell run again,
+array, a plot's x range one value short, numpy numbers given to json, fractions written
+into an int column, amounts written as text and weights of dropped rows; each edit is
+applied and the cell run again,
 on data of this file's own."""
 
 from __future__ import annotations
@@ -398,3 +399,16 @@ def test_percents_decimal_commas_and_words_get_no_amounts_edit(values: list[str]
     shares = pd.DataFrame({"value": values})
     hints = hints_for("m = shares['value'].mean()\n", shares=shares)
     assert no_edit(hints)
+
+
+def test_weights_of_rows_dropped_from_the_values_only_are_dropped_too() -> None:
+    shops = pd.DataFrame({"score": [2.0, np.nan, 4.0, 5.0], "visits": [10, 99, 30, 60]})
+    source = "kept = shops['score'].dropna()\nmean = np.average(kept, weights=shops['visits'])\n"
+    hints = hints_for(source, shops=shops)
+    ran = edited_run(source, edited(hints), shops=shops)
+    assert ran["mean"] == pytest.approx((2 * 10 + 4 * 30 + 5 * 60) / 100)
+
+
+def test_weights_of_another_length_that_share_no_rows_get_no_edit() -> None:
+    source = "mean = np.average(pd.Series([1.0, 2.0]), weights=pd.Series([1, 2, 3], index=[7, 8, 9]))\n"
+    assert no_edit(hints_for(source))

@@ -58,6 +58,7 @@ from .rules.pandas_rules import (
     row_of_parts_rule,
     series_format_rule,
     str_accessor_rule,
+    weights_rows_rule,
 )
 from .rules.python_rules import (
     dict_pairs_rule,
@@ -102,6 +103,7 @@ _RULES: list[Rule] = [
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
     drawing_label_rule, json_numbers_rule, int_column_write_rule, amounts_reduction_rule,
+    weights_rows_rule,
 ]  # fmt: skip
 
 

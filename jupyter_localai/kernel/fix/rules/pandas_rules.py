@@ -441,3 +441,33 @@ def _grouped(f: Failure, node: ast.expr) -> bool:
 def _statements(f: Failure, node: ast.AST) -> list[ast.stmt]:
     """The statements of the failing line that hold `node`: wider texts for a unique edit."""
     return [n for n in f.line_nodes if isinstance(n, ast.stmt) and contains(n, node)]
+
+
+# Weights that no longer line up: `np.average(ratings, weights=df['n'])` after a dropna --
+
+_WEIGHTS_DIFFER = re.compile(r"^(Axis must be specified when shapes of a and weights differ|"
+                             r"Length of weights not compatible with specified axis)")
+
+
+@rule(TypeError, ValueError)
+def weights_rows_rule(f: Failure) -> list[str]:
+    """`np.average(values, weights=w)` where rows were dropped from the values (a dropna, a
+    filter) and not from the weights: the weights of the rows kept, `w.loc[values.index]`."""
+    if not _WEIGHTS_DIFFER.match(f.message):
+        return []
+    for call in line_calls(f):
+        func = call.func
+        weights = next((k.value for k in call.keywords if k.arg == "weights"),
+                       call.args[2] if len(call.args) > 2 else None)
+        if not (isinstance(func, ast.Attribute) and func.attr == "average"
+                and call.args and weights is not None):
+            continue
+        values, kept = f.resolve(call.args[0]), f.resolve(weights)
+        if not (pandas_kind(values) == "Series" and pandas_kind(kept) == "Series"
+                and len(values) < len(kept) and values.index.isin(kept.index).all()):
+            continue
+        fixed = f"{operand(f, weights)}.loc[{operand(f, call.args[0])}.index]"
+        return [Hint(f"`{code(f, call.args[0])}` has {len(values)} rows and the weights "
+                     f"{len(kept)}: rows were dropped from the values only; weigh the rows kept, "
+                     f"`{fixed}`.", unique_replace(f, weights, fixed, call))]
+    return []
