@@ -54,6 +54,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout8", "Held-out round 8 (`benchmarks/tasks_holdout8/`)",
      ("20 tasks written blind the same way, committed (77b1f94) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout8/README.md`).")),
+    ("tasks_holdout9", "Held-out round 9 (`benchmarks/tasks_holdout9/`)",
+     ("20 tasks written blind the same way, committed (558a010) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout9/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
@@ -108,6 +111,14 @@ SEEN_SINCE = {
                        "log_errors_per_day_count", "quarterly_wide_to_long_regions",
                        "response_time_histogram_labeled", "review_top_three_words",
                        "shift_length_hours_overnight", "top_two_salaries_each_dept"),
+    # Every failure of both models' blind run at 558a010 (the 1.5B's are among the 0.5B's),
+    # read for the edits of 49a7629 and 892537b.
+    "tasks_holdout9": ("csv_header_line", "currency_strings_mean", "discount_int_price_column",
+                       "json_numpy_int", "standardize_wrong_axis", "weighted_mean_dropped_rows",
+                       "basket_pair_counts", "csv_per_team", "email_domain_counts",
+                       "fill_temp_by_city_mean", "latency_zscore_outliers", "log_level_counts",
+                       "monthly_totals_with_gaps", "rolling_mean_full_windows",
+                       "session_length_histogram"),
 }
 # A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
 READING_FILE = "reading.md"
