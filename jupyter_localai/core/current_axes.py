@@ -40,8 +40,9 @@ def with_current_axes(code: str, namespace: NamespaceView) -> tuple[str, list[st
     if pyplot is None:
         return code, []
     bindings: list[tuple[int, str]] = []  # (line of the first use, the statement to add)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for name in undefined_names(tree, namespace):
-        getter = _getter_for(_members_read(tree, name))
+        getter = _getter_for(_members_read(tree, parents, name))
         first = _first_statement_using(tree, name)
         if getter is not None and first is not None:
             bindings.append((first.lineno, f"{name} = {pyplot}.{getter}()"))
@@ -71,10 +72,10 @@ def _pyplot_name(tree: ast.Module, namespace: NamespaceView) -> str | None:
     return None
 
 
-def _members_read(tree: ast.Module, name: str) -> set[str] | None:
+def _members_read(tree: ast.Module, parents: dict[ast.AST, ast.AST],
+                  name: str) -> set[str] | None:
     """The attributes every use of `name` reads; None if it is used any other way."""
     attributes: set[str] = set()
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id == name:
             parent = parents.get(node)

@@ -69,13 +69,17 @@ def _misaligned(code: str, node: ast.Call, bound: dict[str, ast.expr]) -> GroupF
     if key is None or written is None or value_text is None or receiver is None:
         return None
     lookup = f"{frame}[{key!r}].map({value_text})"
-    parts = [lookup if arg is value else ast.get_source_segment(code, arg) for arg in node.args]
-    parts += [f"{k.arg}={lookup}" if k.value is value else
-              (f"{k.arg}=" if k.arg else "**") + str(ast.get_source_segment(code, k.value))
-              for k in node.keywords]
-    if any(part is None for part in parts):
+
+    def text(argument: ast.expr) -> str | None:
+        return lookup if argument is value else ast.get_source_segment(code, argument)
+
+    positional = [text(arg) for arg in node.args]
+    keywords = [(k.arg, text(k.value)) for k in node.keywords]
+    if None in positional or any(part is None for _, part in keywords):
         return None
-    return GroupFill(written, f"{receiver}.fillna({', '.join(str(p) for p in parts)})", key)
+    arguments = [str(part) for part in positional]
+    arguments += [f"{name}={part}" if name else f"**{part}" for name, part in keywords]
+    return GroupFill(written, f"{receiver}.fillna({', '.join(arguments)})", key)
 
 
 def _column_of(node: ast.expr) -> str | None:

@@ -141,13 +141,31 @@ LIVE_EDITS = [
       "pets = pd.DataFrame({'pet_id': ['3', '5', '8'], 'pet': ['Rex', 'Tom', 'Kiwi']})"),
      "billed = visits.merge(pets, on='pet_id', how='left')\nbilled",
      "billed['pet'].tolist()", ["Rex", "Tom", "Rex"], None),
+    # numpy values given to json (`holder_rules`).
+    ("import json\nimport numpy as np\nstats = {'visits': np.int64(41), 'by_day': np.array([3, 5])}",
+     "payload = json.dumps(stats)\npayload",
+     "json.loads(payload)", {"visits": 41, "by_day": [3, 5]}, None),
+    # Fractions written into part of an int column, which pandas 3 refuses (`holder_rules`).
+    ("stock = pd.DataFrame({'shelf': ['a', 'b', 'a'], 'units': [10, 4, 7]})",
+     "sale = stock['shelf'] == 'a'\nstock.loc[sale, 'units'] = stock.loc[sale, 'units'] * 0.5\nstock",
+     "stock['units'].tolist()", [5.0, 4.0, 3.5], None),
+    # Amounts written as text, averaged (`value_rules.amounts_reduction_rule`).
+    ("bills = pd.DataFrame({'total': ['$1,050.00', '$20.50', '$300']})",
+     "average = bills['total'].mean()\naverage",
+     "round(float(average), 3)", 456.833, None),
+    # Weights of rows dropped from the values only (`pandas_rules.weights_rows_rule`).
+    ("import numpy as np\nshops = pd.DataFrame({'score': [2.0, np.nan, 4.0, 5.0], 'visits': [10, 99, 30, 60]})",
+     "kept = shops['score'].dropna()\nmean_score = np.average(kept, weights=shops['visits'])",
+     "round(float(mean_score), 3)", 4.4, None),
 ]
 
 
 @pytest.mark.parametrize("setup, failing, read, expected, absent", LIVE_EDITS,
                          ids=["renamed_option", "past_the_end", "axes_grid", "row_share",
                               "decimal_comma", "row_of_parts", "tick_labels",
-                              "and_in_filter", "str_on_ints", "nan_into_ints", "merge_key_types"])
+                              "and_in_filter", "str_on_ints", "nan_into_ints", "merge_key_types",
+                              "json_numbers", "int_column_write", "amounts_as_text",
+                              "weights_of_dropped_rows"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:
@@ -160,3 +178,18 @@ def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
     ran = kernel.execute(code)
     assert ran.status == "ok", ran.error
     assert kernel.value(read) == expected, code
+
+
+def test_an_ax_nothing_made_titles_the_histogram_drawn_through_plt(kernel: KernelDriver) -> None:
+    # `plt.hist(...)` then `ax.set_title(...)`: the 0.5B hands the cell back with `ax` still
+    # unbound; the repair binds it to the Axes pyplot drew on (`core/current_axes.py`).
+    # A fresh figure: the cases above left their drawings on pyplot's current one.
+    assert kernel.execute("import matplotlib.pyplot as plt\nplt.close('all')\n"
+                          "waits = [3, 4, 4, 7, 5]").status == "ok"
+    assert kernel.execute("plt.hist(waits, bins=2)\nax.set_title('Waits')").status == "error"
+    run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    ran = kernel.execute(f"{code}\n_drawn = (plt.gca().get_title(), len(plt.gca().patches))")
+    assert ran.status == "ok", (code, ran.error)
+    assert kernel.value("list(_drawn)") == ["Waits", 2], code

@@ -142,7 +142,8 @@ def int_dates_rule(f: Failure) -> list[str]:
 
 # A reduction over a whole frame with non-numeric columns ------------------------------------
 
-_NOT_NUMERIC = re.compile(
+# What pandas says when a reduction meets text (also read by `value_rules`).
+NOT_NUMERIC = re.compile(
     r"^(Accumulation \w+ not supported for|.* does not support operation '\w+'|"
     r"Could not convert .* to numeric|Cannot perform reduction '\w+' with)"
 )
@@ -186,7 +187,7 @@ def _reduced_frame(f: Failure, call: ast.Call) -> tuple[ast.expr, Any, list[str]
 
 @rule(TypeError)
 def frame_reduction_rule(f: Failure) -> list[str]:
-    if not _NOT_NUMERIC.match(f.message):
+    if not NOT_NUMERIC.match(f.message):
         return []
     for call in line_calls(f):
         found = _reduced_frame(f, call)

@@ -61,15 +61,14 @@ def int_column_write_rule(f: Failure) -> list[str]:
     match = _INVALID_FOR_INT.match(f.message)
     if match is None or f.tree is None:
         return []
-    writes = [(statement, target) for statement in f.tree.body
-              if isinstance(statement, ast.Assign | ast.AugAssign)
+    writes = [(statement, cell) for statement in f.tree.body
+              if isinstance(statement, ast.Assign | ast.AugAssign) and statement in f.line_nodes
               for target in (statement.targets if isinstance(statement, ast.Assign)
                              else [statement.target])
-              if statement in f.line_nodes and _column_cell(f, target) is not None]
+              if (cell := _column_cell(f, target)) is not None]
     if len(writes) != 1:
         return []
-    statement, target = writes[0]
-    frame, column = _column_cell(f, target)  # type: ignore[misc]
+    statement, (frame, column) = writes[0]
     cast = f"{frame}[{column!r}] = {frame}[{column!r}].astype(float)"
     text = (f"`{frame}[{column!r}]` holds {match.group(1)} and pandas no longer turns part of "
             f"it into fractions in place: make the column float first, `{cast}` (or round "

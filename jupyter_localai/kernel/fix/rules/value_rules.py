@@ -27,6 +27,7 @@ from ..failure import (
 from ..hint import Edit, Hint, code, operand, pandas_name, replace, rewrite, segment, unique_replace
 from . import rule
 from .date_rules import matching_formats
+from .frame_rules import NOT_NUMERIC
 
 # Rule 3: a string that is not a number -----------------------------------------------------
 
@@ -387,8 +388,6 @@ def number_strings_rule(f: Failure) -> list[str]:
 
 # A pandas reduction over amounts written as text: `orders['amount'].mean()` on "$1,200.50" --
 
-_TEXT_REDUCED = re.compile(r"^(Cannot perform reduction '\w+' with|.* does not support "
-                           r"operation '\w+'|Could not convert .* to numeric)")
 _SERIES_REDUCTIONS = frozenset({"mean", "sum", "median", "min", "max", "std", "var", "prod",
                                 "sem", "quantile", "cumsum"})
 
@@ -398,7 +397,7 @@ def amounts_reduction_rule(f: Failure) -> list[str]:
     """A Series of amounts as text (a currency symbol, thousands commas) reduced: the marks
     are stripped and the text read as numbers first, `pd.to_numeric(s.str.replace(...))`.
     Not for percents (divide by 100 or not is the user's call) nor decimal commas."""
-    if not _TEXT_REDUCED.match(f.message):
+    if not NOT_NUMERIC.match(f.message):
         return []
     pd = pandas_name(f)
     for call in line_calls(f):
