@@ -412,3 +412,47 @@ def test_weights_of_rows_dropped_from_the_values_only_are_dropped_too() -> None:
 def test_weights_of_another_length_that_share_no_rows_get_no_edit() -> None:
     source = "mean = np.average(pd.Series([1.0, 2.0]), weights=pd.Series([1, 2, 3], index=[7, 8, 9]))\n"
     assert no_edit(hints_for(source))
+
+
+# A header line converted with the values ---------------------------------------------------
+
+STOCK_CSV = "depot,crates\nwest,12\neast,7\nwest,3\n"
+
+
+def test_a_loop_over_a_file_skips_its_header_line(tmp_path: Any) -> None:
+    (tmp_path / "stock.csv").write_text(STOCK_CSV)
+    source = ("totals = {}\nwith open(path) as handle:\n    for line in handle:\n"
+              "        depot, crates = line.strip().split(',')\n"
+              "        totals[depot] = totals.get(depot, 0) + int(crates)\n")
+    path = str(tmp_path / "stock.csv")
+    hints = hints_for(source, path=path)
+    assert "header" in edited(hints)
+    assert edited_run(source, edited(hints), path=path)["totals"] == {"west": 15, "east": 7}
+
+
+def test_a_csv_reader_over_a_file_skips_the_header_through_the_file(tmp_path: Any) -> None:
+    (tmp_path / "stock.tsv").write_text(STOCK_CSV.replace(",", "\t"))
+    source = ("import csv\nwith open(path) as handle:\n"
+              "    total = 0.0\n"
+              "    for depot, crates in csv.reader(handle, delimiter='\\t'):\n"
+              "        total += float(crates)\n")
+    path = str(tmp_path / "stock.tsv")
+    hints = hints_for(source, path=path)
+    assert edited_run(source, edited(hints), path=path)["total"] == 22.0
+
+
+@pytest.mark.parametrize("iterated", ["lines", "enumerate(lines)", "text.splitlines()"])
+def test_a_loop_over_lines_in_memory_starts_at_the_second(iterated: str) -> None:
+    name = "pair" if iterated.startswith("enumerate") else "line"
+    row = "pair[1]" if name == "pair" else "line"
+    source = (f"crates = []\nfor {name} in {iterated}:\n"
+              f"    crates.append(float({row}.split(',')[1]))\n")
+    values = {"text": STOCK_CSV, "lines": STOCK_CSV.splitlines()}
+    hints = hints_for(source, **values)
+    assert edited_run(source, edited(hints), **values)["crates"] == [12.0, 7.0, 3.0]
+
+
+def test_a_word_in_a_later_line_or_in_every_line_gets_no_header_hint() -> None:
+    source = "for line in lines:\n    float(line.split(',')[1])\n"
+    for lines in (["west,12", "east,none"], ["depot,crates", "west,crates"]):
+        assert not any("header" in hint for hint in hints_for(source, lines=lines))

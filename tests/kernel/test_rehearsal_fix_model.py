@@ -157,6 +157,13 @@ LIVE_EDITS = [
     ("import numpy as np\nshops = pd.DataFrame({'score': [2.0, np.nan, 4.0, 5.0], 'visits': [10, 99, 30, 60]})",
      "kept = shops['score'].dropna()\nmean_score = np.average(kept, weights=shops['visits'])",
      "round(float(mean_score), 3)", 4.4, None),
+    # A CSV read by hand converts its header line (`kernel/fix/rules/header_rules.py`).
+    (("import pathlib, tempfile\nledger_path = pathlib.Path(tempfile.mkdtemp()) / 'ledger.csv'\n"
+      "ledger_path.write_text('account,amount\\ncash,40.5\\nbank,100\\ncash,9.5\\n')"),
+     ("balances = {}\nwith open(ledger_path) as ledger:\n    for line in ledger:\n"
+      "        account, amount = line.strip().split(',')\n"
+      "        balances[account] = balances.get(account, 0) + float(amount)\nbalances"),
+     "[balances['bank'], balances['cash']]", [100.0, 50.0], None),
 ]
 
 
@@ -165,7 +172,7 @@ LIVE_EDITS = [
                               "decimal_comma", "row_of_parts", "tick_labels",
                               "and_in_filter", "str_on_ints", "nan_into_ints", "merge_key_types",
                               "json_numbers", "int_column_write", "amounts_as_text",
-                              "weights_of_dropped_rows"])
+                              "weights_of_dropped_rows", "header_line"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:

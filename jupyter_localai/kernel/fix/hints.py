@@ -44,6 +44,7 @@ from .rules.frame_rules import (
     int_dates_rule,
     tz_compare_rule,
 )
+from .rules.header_rules import header_line_rule
 from .rules.holder_rules import int_column_write_rule, json_numbers_rule
 from .rules.label_rules import drop_rule, iloc_label_rule
 from .rules.message_rules import replacement_rule
@@ -93,7 +94,7 @@ MAX_HINTS = 3
 MAX_HINT_CHARS = 300
 
 _RULES: list[Rule] = [
-    attribute_rule, axes_grid_rule, key_rule, column_name_rule, replacement_rule, number_rule, date_rule, pivot_rule, zero_rule, axis_rule,
+    attribute_rule, axes_grid_rule, key_rule, column_name_rule, replacement_rule, number_rule, header_line_rule, date_rule, pivot_rule, zero_rule, axis_rule,
     number_strings_rule, string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
     nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, merge_dtype_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
