@@ -346,6 +346,16 @@ def test_an_xlabel_given_to_an_axes_plot_moves_to_set_xlabel() -> None:
     assert edited_run(source, edited(hints))["ax"].get_xlabel() == "day"
 
 
+def test_every_axes_keyword_of_the_drawing_call_moves_in_one_edit() -> None:
+    waits = np.array([3.0, 4.5, 4.0, 7.5, 5.0])
+    source = "plt.hist(waits, bins=3, title='Waits', xticks=[3, 5, 7], xlim=(2, 8), color='k')\n"
+    hints = hints_for(source, waits=waits)
+    plt.close("all")  # the failing call drew its bars before it raised
+    ax = edited_run(source, edited(hints), waits=waits)["plt"].gca()
+    assert ax.get_title() == "Waits" and len(ax.patches) == 3
+    assert list(ax.get_xticks()) == [3, 5, 7] and tuple(ax.get_xlim()) == (2, 8)
+
+
 def test_a_title_given_inside_a_loop_gets_no_edit() -> None:
     source = "fig, ax = plt.subplots()\nfor k in (1, 2):\n    ax.plot([k, k], title=str(k))\n"
     hints = hints_for(source)

@@ -164,6 +164,11 @@ LIVE_EDITS = [
       "        account, amount = line.strip().split(',')\n"
       "        balances[account] = balances.get(account, 0) + float(amount)\nbalances"),
      "[balances['bank'], balances['cash']]", [100.0, 50.0], None),
+    # Axes keywords given to a drawing call, moved to the Axes together (`drawing_label_rule`).
+    ("import matplotlib.pyplot as plt\nplt.close('all')\nnaps = [20, 35, 25, 90, 40]",
+     ("plt.hist(naps, bins=3, title='Naps', xticks=[20, 60, 90])\nplt.xlabel('minutes')\n"
+      "nap_axes = plt.gca()"),  # the inline backend closes the figure after the cell
+     "[nap_axes.get_title(), nap_axes.get_xlabel()]", ["Naps", "minutes"], None),
 ]
 
 
@@ -172,7 +177,7 @@ LIVE_EDITS = [
                               "decimal_comma", "row_of_parts", "tick_labels",
                               "and_in_filter", "str_on_ints", "nan_into_ints", "merge_key_types",
                               "json_numbers", "int_column_write", "amounts_as_text",
-                              "weights_of_dropped_rows", "header_line"])
+                              "weights_of_dropped_rows", "header_line", "axes_keywords"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:

@@ -241,37 +241,44 @@ def _statements_of(f: Failure, node: ast.AST) -> list[ast.stmt]:
 # An Axes' label given to a drawing call: `plt.hist(x, title='...')` -----------------------
 
 _ARTIST_KEYWORD = re.compile(r"^(\w+)\.set\(\) got an unexpected keyword argument '(\w+)'$")
-_AXES_LABELS = ("title", "xlabel", "ylabel")  # what the Axes has and a drawing has not
+# What the Axes has and a drawing has not: pyplot's function and the Axes' method for each.
+_AXES_KEYWORDS = {name: (name, f"set_{name}") for name in (
+    "title", "xlabel", "ylabel", "xticks", "yticks", "xlim", "ylim", "xscale", "yscale")}
 
 
 @rule(AttributeError, TypeError)
 def drawing_label_rule(f: Failure) -> list[str]:
     """matplotlib's drawing calls pass unknown keywords on to the artists they draw
-    (`Rectangle.set()`), which have no title or axis label: the label belongs to the
-    Axes. The keyword is moved to its own statement after the drawing's: `plt.title(...)`
-    on pyplot, `ax.set_title(...)` on an Axes."""
+    (`Rectangle.set()`), which have no title, axis label, ticks, limits or scale: those
+    belong to the Axes. Every such keyword of the call is moved to its own statement after
+    the drawing's (all at once: the next would fail the same way), `plt.title(...)` on
+    pyplot, `ax.set_title(...)` on an Axes."""
     match = _ARTIST_KEYWORD.match(f.message)
-    if match is None or match.group(2) not in _AXES_LABELS:
+    if match is None or match.group(2) not in _AXES_KEYWORDS:
         return []
     label = match.group(2)
     text = (f"`{label}=` is not a keyword of the drawing call (matplotlib passed it on to a "
             f"{match.group(1)}): set it on the Axes after drawing, `plt.{label}(...)` or "
             f"`ax.set_{label}(...)`.")
-    found = [(call, keyword) for call in line_calls(f) for keyword in call.keywords
-             if keyword.arg == label and isinstance(call.func, ast.Attribute)]
+    found = [call for call in line_calls(f) if isinstance(call.func, ast.Attribute)
+             and any(keyword.arg == label for keyword in call.keywords)]
     if len(found) != 1:
         return [text]
-    [(call, keyword)] = found
-    setter = _label_setter(f, call.func, label)  # type: ignore[arg-type]
+    call = found[0]
+    moved = [keyword for keyword in call.keywords if keyword.arg in _AXES_KEYWORDS]
+    setters = [_label_setter(f, call.func, keyword.arg) for keyword in moved]  # type: ignore[arg-type]
     statement = _top_statement(f, call)
-    dropped = drop_argument(f, call, keyword)
-    written = segment(f, statement) if statement is not None else None
-    if setter is None or dropped is None or written is None or dropped[0] not in written:
+    kept = [segment(f, part) for part in sorted([*call.args, *call.keywords],
+            key=lambda n: (n.lineno, n.col_offset)) if part not in moved]
+    written, drawn = (segment(f, statement) if statement is not None else None), segment(f, call)
+    if None in setters or None in kept or written is None or drawn is None or drawn not in written:
         return [text]
     indent = " " * statement.col_offset  # type: ignore[union-attr]
-    new = (written.replace(dropped[0], dropped[1], 1)
-           + f"\n{indent}{setter}({code(f, keyword.value)})")
+    new = written.replace(drawn, f"{code(f, call.func)}({', '.join(kept)})", 1) + "".join(
+        f"\n{indent}{setter}({code(f, keyword.value)})" for setter, keyword in zip(setters, moved))
     edit = (written, new) if f.source.count(written) == 1 else None
+    if len(moved) > 1:
+        text += f" Here that is {', '.join(f'`{keyword.arg}=`' for keyword in moved)}."
     return [Hint(text, edit=edit)]
 
 
@@ -282,18 +289,19 @@ def _label_setter(f: Failure, func: ast.Attribute, label: str) -> str | None:
         return None
     owner = f.lookup(func.value.id)
     module = getattr(owner, "__name__", None) if type(owner).__name__ == "module" else None
+    pyplot, method = _AXES_KEYWORDS[label]
     if module == "matplotlib.pyplot":
-        return f"{func.value.id}.{label}"
-    if _is_axes(owner, label):
-        return f"{func.value.id}.set_{label}"
+        return f"{func.value.id}.{pyplot}"
+    if _is_axes(owner, method):
+        return f"{func.value.id}.{method}"
     return None
 
 
-def _is_axes(value: Any, label: str) -> bool:
-    """Whether `value` is a matplotlib object with a `set_<label>` method (read statically)."""
+def _is_axes(value: Any, method: str) -> bool:
+    """Whether `value` is a matplotlib object with the method `method` (read statically)."""
     module = type(value).__dict__.get("__module__") or type(value).__module__
     return (type(module) is str and module.split(".")[0] == "matplotlib"
-            and static_member(type(value), f"set_{label}") is not MISSING)
+            and static_member(type(value), method) is not MISSING)
 
 
 def _top_statement(f: Failure, node: ast.AST) -> ast.stmt | None:
