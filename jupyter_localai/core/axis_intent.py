@@ -19,9 +19,13 @@ import re
 from .check_types import NamespaceView
 from .source_rewrites import char_offset
 
-_COLUMNS = re.compile(r"\b(?:per|each|every)[\s-]+(?:\w+\s+)?columns?\b|\bcolumn[- ]?wise\b|"
+# A feature is a column and a sample a row, as in every data-science library's arrays;
+# "each feature (column)" names it twice.
+_COLUMNS = re.compile(r"\b(?:per|each|every)[\s-]+(?:\w+\s+\(?)?(?:columns?|features?)\b|"
+                      r"\bcolumn[- ]?wise\b|"
                       r"\b(?:within|across)\s+(?:each|every)\s+columns?\b", re.IGNORECASE)
-_ROWS = re.compile(r"\b(?:per|each|every)[\s-]+(?:\w+\s+)?rows?\b|\brow[- ]?wise\b|"
+_ROWS = re.compile(r"\b(?:per|each|every)[\s-]+(?:\w+\s+\(?)?(?:rows?|samples?)\b|"
+                   r"\brow[- ]?wise\b|"
                    r"\b(?:within|across)\s+(?:each|every)\s+rows?\b", re.IGNORECASE)
 _FUNCTIONS = frozenset({"min", "max", "mean", "sum", "std", "var", "median", "ptp", "amin",
                         "amax", "nanmin", "nanmax", "nanmean", "nansum", "nanstd", "nanmedian",

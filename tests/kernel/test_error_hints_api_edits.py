@@ -466,3 +466,85 @@ def test_a_word_in_a_later_line_or_in_every_line_gets_no_header_hint() -> None:
     source = "for line in lines:\n    float(line.split(',')[1])\n"
     for lines in (["west,12", "east,none"], ["depot,crates", "west,crates"]):
         assert not any("header" in hint for hint in hints_for(source, lines=lines))
+
+
+# Round 10's families: corr over text, a list entry never started, text keys, list(range),
+# re.match mid-line, per-feature reductions, a drawing taken for its Axes --------------------
+
+
+def test_corr_over_a_frame_with_a_text_column_takes_numeric_only() -> None:
+    pupils = pd.DataFrame({"name": ["Ava", "Bo", "Cy"], "hours": [1, 2, 4], "score": [50, 60, 80]})
+    source = "r = pupils.corr()['score']\n"
+    hints = hints_for(source, pupils=pupils)
+    assert edited_run(source, edited(hints), pupils=pupils)["r"]["hours"] == pytest.approx(
+        pupils["hours"].corr(pupils["score"]))
+
+
+def test_appending_to_an_entry_never_started_starts_it_empty() -> None:
+    source = ("groups = {}\nfor word in ['ant', 'bee', 'asp']:\n"
+              "    groups[word[0]].append(word)\n")
+    hints = hints_for(source)
+    assert edited_run(source, edited(hints))["groups"] == {"a": ["ant", "asp"], "b": ["bee"]}
+
+
+def test_a_set_valued_dict_starts_a_set_and_other_values_get_no_edit() -> None:
+    source = "seen['x'].add(3)\n"
+    hints = hints_for(source, seen={"y": {1}})
+    assert edited_run(source, edited(hints), seen={"y": {1}})["seen"] == {"y": {1}, "x": {3}}
+    assert no_edit(hints_for("tally['x'].append(3)\n", tally={"y": 1}))
+
+
+@pytest.mark.parametrize("keys, looked_up, convert", [({"101": 3.5}, 101, "str"),
+                                                      ({7: "seven"}, "7", "int")])
+def test_a_key_of_the_other_type_is_converted_where_it_is_looked_up(
+        keys: dict, looked_up: object, convert: str) -> None:
+    source = "found = [table[k] for k in wanted]\n"
+    hints = hints_for(source, table=keys, wanted=[looked_up])
+    assert f"{convert}(k)" in edited(hints).edit[1]
+    assert edited_run(source, edited(hints), table=keys, wanted=[looked_up])["found"] == list(
+        keys.values())
+
+
+def test_a_list_of_a_range_one_short_gets_the_stop_of_the_y_length() -> None:
+    source = "days = list(range(1, 4))\nfig, ax = plt.subplots()\nax.plot(days, rain)\n"
+    hints = hints_for(source, rain=[3, 0, 5, 1])
+    ran = edited_run(source, edited(hints), rain=[3, 0, 5, 1])
+    assert ran["days"] == [1, 2, 3, 4]
+
+
+def test_re_match_on_a_pattern_further_on_becomes_re_search() -> None:
+    import re
+    source = "waits = []\nfor line in log:\n    waits.append(int(re.match(r'took (\\d+)ms', line).group(1)))\n"
+    log = ["GET /a took 12ms", "GET /b took 30ms"]
+    hints = hints_for(source, re=re, log=log)
+    assert edited_run(source, edited(hints), re=re, log=log)["waits"] == [12, 30]
+
+
+def test_re_match_whose_pattern_is_nowhere_in_the_text_gets_no_search_edit() -> None:
+    import re
+    source = "m = re.match(r'took (\\d+)ms', line)\nn = int(m.group(1))\n"
+    assert no_edit(hints_for(source, re=re, line="GET /a failed"))
+
+
+def test_reductions_per_row_where_the_comment_asks_per_feature_go_per_column() -> None:
+    X = np.arange(12.0).reshape(4, 3) ** 2
+    source = ("# scale each feature to mean 0\nmeans = X.mean(axis=1)\n"
+              "spread = X.std(axis=1)\nZ = (X - means) / spread\n")
+    hints = hints_for(source, X=X)
+    Z = edited_run(source, edited(hints), X=X)["Z"]
+    assert np.allclose(Z.mean(axis=0), 0) and np.allclose(Z.std(axis=0), 1)
+
+
+def test_a_comment_that_asks_nothing_per_column_keeps_the_per_row_edit() -> None:
+    X = np.arange(12.0).reshape(4, 3)
+    source = "# centre the data\nmeans = X.mean(axis=1)\nZ = X - means\n"
+    assert "[:, None]" in edited(hints_for(source, X=X)).edit[1]
+
+
+def test_a_drawing_taken_for_its_axes_is_rebound_to_the_axes() -> None:
+    counts = pd.Series([5, 3], index=["disk", "cpu"])
+    source = "ax = plt.barh(counts.index, counts.values)\nax.set_title('Tickets')\n"
+    hints = hints_for(source, counts=counts)
+    plt.close("all")
+    ax = edited_run(source, edited(hints), counts=counts)["ax"]
+    assert ax.get_title() == "Tickets" and len(ax.patches) == 2

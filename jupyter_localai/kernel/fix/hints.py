@@ -26,6 +26,7 @@ from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_ru
 from .rules.attribute_rules import attribute_rule
 from .rules.axes_rules import (
     axes_grid_rule,
+    drawing_as_axes_rule,
     drawing_label_rule,
     plot_length_rule,
     tick_labels_rule,
@@ -65,6 +66,7 @@ from .rules.python_rules import (
     dict_pairs_rule,
     float_index_rule,
     join_rule,
+    key_type_rule,
     len_loop_rule,
     missing_entry_rule,
     mutation_rule,
@@ -74,6 +76,7 @@ from .rules.python_rules import (
     str_index_rule,
 )
 from .rules.range_rules import range_end_rule
+from .rules.regex_rules import match_anchor_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
@@ -99,12 +102,12 @@ _RULES: list[Rule] = [
     nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, merge_dtype_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, time_index_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
-    sequence_times_rule, fillna_method_rule, missing_entry_rule, lost_label_rule,
+    sequence_times_rule, fillna_method_rule, missing_entry_rule, key_type_rule, lost_label_rule,
     reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
     drawing_label_rule, json_numbers_rule, int_column_write_rule, amounts_reduction_rule,
-    weights_rows_rule,
+    weights_rows_rule, match_anchor_rule, drawing_as_axes_rule,
 ]  # fmt: skip
 
 

@@ -8,12 +8,17 @@ hints name the operand and list the shapes that do.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import tokenize
+import types
+from tokenize import COMMENT
 from typing import Any
 
+from ....core.axis_intent import wanted_axis
 from ..failure import MISSING, Failure, constant, is_safe
-from ..hint import Hint, code, operand, unique_replace
+from ..hint import Edit, Hint, code, operand, segment, unique_replace
 from . import rule
 
 # A 1-D array that does not broadcast against a 2-D one --------------------------------------
@@ -95,6 +100,11 @@ def broadcast_rule(f: Failure) -> list[str]:
                     f"neither its {rows} rows nor its {columns} columns. {per_column}"
                 )
             ]
+        per_feature = _per_column_edit(f, matrix)
+        if per_feature is not None:
+            return [Hint(f"The cell asks for each column of `{m}`, and `{v}` reduced each row "
+                         f"({length} values): reduce over `axis=0`, one value per column, which "
+                         f"broadcasts over the rows of `{m}`.", edit=per_feature)]
         return [
             Hint(
                 f"`{m}` has shape ({rows}, {columns}) and `{v}` one value per row ({length}): "
@@ -104,6 +114,46 @@ def broadcast_rule(f: Failure) -> list[str]:
             )
         ]
     return []
+
+
+def _per_column_edit(f: Failure, matrix: ast.expr) -> Edit | None:
+    """Where the cell's comments ask for each column (feature) of `matrix` and its
+    reductions of `matrix` say `axis=1`: those reductions with `axis=0`, in one edit."""
+    comments = " ".join(token.string for token in _tokens(f.source) if token.type == COMMENT)
+    if f.tree is None or wanted_axis(comments) != 0:
+        return None
+    calls = [node for node in ast.walk(f.tree) if isinstance(node, ast.Call)
+             and (found := _reduced(node)) is not None and found[1] == 1
+             and code(f, found[0]) == code(f, matrix)
+             and any(k.arg == "axis" and constant(k.value) == 1 for k in node.keywords)]
+    if not calls:
+        return None
+    first, last = min(calls, key=_start), max(calls, key=_end)
+    span = types.SimpleNamespace(lineno=first.lineno, col_offset=first.col_offset,
+                                 end_lineno=last.end_lineno, end_col_offset=last.end_col_offset)
+    old = ast.get_source_segment(f.source, span)
+    texts = [segment(f, call) for call in calls]
+    if old is None or None in texts or f.source.count(old) != 1:
+        return None
+    new = old
+    for text in dict.fromkeys(texts):
+        new = new.replace(text, re.sub(r"\baxis\s*=\s*1\b", "axis=0", text))  # type: ignore[arg-type]
+    return (old, new) if new != old else None
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return node.end_lineno or 0, node.end_col_offset or 0  # type: ignore[attr-defined]
+
+
+def _tokens(source: str) -> list[tokenize.TokenInfo]:
+    try:
+        return list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return []
 
 
 # A reshape to a shape of another size -------------------------------------------------------

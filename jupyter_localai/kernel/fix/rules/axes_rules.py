@@ -197,7 +197,8 @@ def _length(value: Any) -> int | None:
 
 
 def _range_call(f: Failure, x: ast.expr) -> ast.Call | None:
-    """The `range(...)` call of int literals `x` is, or the one assignment of its name."""
+    """The `range(...)` call of int literals `x` is (or a `list(...)` of it), or the one
+    assignment of its name."""
     if isinstance(x, ast.Name) and f.tree is not None:
         bound = [n for n in ast.walk(f.tree) if _binds(n, x.id)]
         assigns = [n for n in bound if isinstance(n, ast.Assign) and len(n.targets) == 1
@@ -205,6 +206,9 @@ def _range_call(f: Failure, x: ast.expr) -> ast.Call | None:
         if len(bound) != 1 or len(assigns) != 1:
             return None
         x = assigns[0].value
+    if (isinstance(x, ast.Call) and getattr(x.func, "id", None) == "list" and len(x.args) == 1
+            and not x.keywords and f.lookup("list") in (MISSING, list)):
+        x = x.args[0]  # `list(range(1, 12))`: the range inside
     builtin = f.lookup("range") in (MISSING, range)
     if not (builtin and isinstance(x, ast.Call) and getattr(x.func, "id", None) == "range"):
         return None
@@ -312,3 +316,47 @@ def _top_statement(f: Failure, node: ast.AST) -> ast.stmt | None:
     return next((statement for statement in f.tree.body  # type: ignore[attr-defined]
                  if isinstance(statement, ast.Expr | ast.Assign) and contains(statement, node)),
                 None)
+
+
+# A drawing's return value taken for its Axes: `ax = plt.bar(...)`, then `ax.set_title(...)`
+
+_NOT_AXES = re.compile(r"^'(\w+)' object has no attribute '(\w+)'$")
+
+
+@rule(AttributeError)
+def drawing_as_axes_rule(f: Failure) -> list[str]:
+    """`ax = plt.bar(...)` binds the bars (a BarContainer; `plt.plot` a list of lines), not
+    the Axes they are drawn on, so `ax.set_title(...)` fails. Where the name is bound once,
+    by a pyplot drawing call at the cell's top level, and the Axes has the method asked
+    for, the name is bound to the Axes after drawing: `plt.bar(...)` then `ax = plt.gca()`."""
+    match = _NOT_AXES.match(f.message)
+    axes_class = getattr(sys.modules.get("matplotlib.axes"), "Axes", None)
+    if match is None or axes_class is None or static_member(axes_class, match.group(2)) is MISSING:
+        return []
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Attribute) and node.attr == match.group(2)
+                and isinstance(node.value, ast.Name)):
+            continue
+        name = node.value.id
+        bound = [n for n in ast.walk(f.tree) if _binds(n, name)] if f.tree is not None else []
+        drawing = bound[0] if len(bound) == 1 else None
+        if not (isinstance(drawing, ast.Assign) and drawing in f.tree.body  # type: ignore[union-attr]
+                and len(drawing.targets) == 1 and isinstance(drawing.targets[0], ast.Name)
+                and isinstance(drawing.value, ast.Call)):
+            continue
+        func = drawing.value.func
+        pyplot = func.value.id if (isinstance(func, ast.Attribute)
+                                   and isinstance(func.value, ast.Name)) else None
+        module = f.lookup(pyplot) if pyplot else MISSING
+        if getattr(module, "__name__", None) != "matplotlib.pyplot":
+            continue
+        written, drawn = segment(f, drawing), segment(f, drawing.value)
+        if written is None or drawn is None or f.source.count(written) != 1:
+            continue
+        new = f"{drawn}\n{name} = {pyplot}.gca()"
+        text = (f"`{name}` holds what `{pyplot}.{func.attr}` returns (a {match.group(1)}), "  # type: ignore[union-attr]
+                f"not the Axes it drew on, which has `{match.group(2)}`: draw, then "
+                f"`{name} = {pyplot}.gca()` (or `fig, {name} = {pyplot}.subplots()` first and "
+                f"`{name}.{func.attr}(...)`).")  # type: ignore[union-attr]
+        return [Hint(text, edit=(written, new))]
+    return []

@@ -148,7 +148,9 @@ NOT_NUMERIC = re.compile(
     r"Could not convert .* to numeric|Cannot perform reduction '\w+' with)"
 )
 _REDUCTIONS = {"sum", "mean", "median", "std", "var", "prod", "cumsum", "cumprod", "cummax",
-               "cummin", "min", "max", "sem", "skew", "quantile"}  # fmt: skip
+               "cummin", "min", "max", "sem", "skew", "quantile", "corr", "cov"}  # fmt: skip
+# What `df.corr()` / `df.cov()` raise on a text column (numpy's conversion, a ValueError).
+_TEXT_TO_FLOAT = re.compile(r"^could not convert string to float: ")
 _NUMERIC_SHOWN = 4
 
 
@@ -185,9 +187,11 @@ def _reduced_frame(f: Failure, call: ast.Call) -> tuple[ast.expr, Any, list[str]
     return (owner, frame, keys) if pandas_kind(frame) == "DataFrame" else None
 
 
-@rule(TypeError)
+@rule(TypeError, ValueError)
 def frame_reduction_rule(f: Failure) -> list[str]:
-    if not NOT_NUMERIC.match(f.message):
+    """A reduction (or `corr` / `cov`) over a frame with text columns: numeric_only."""
+    converted = isinstance(f.exc, ValueError) and _TEXT_TO_FLOAT.match(f.message)
+    if not (NOT_NUMERIC.match(f.message) or (converted and f.via_pandas)):
         return []
     for call in line_calls(f):
         found = _reduced_frame(f, call)

@@ -260,11 +260,19 @@ def sequence_times_rule(f: Failure) -> list[str]:
 _START_VALUES = {int: "0", float: "0", str: "''", list: "[]"}
 
 
+# What a container method grows from, where a dict's entry for it is missing.
+_EMPTY_FOR_METHOD = {"append": "[]", "extend": "[]", "insert": "[]", "add": "set()"}
+
+
 @rule(KeyError)
 def missing_entry_rule(f: Failure) -> list[str]:
-    """`counts[w] += 1` on a dict without `w` yet: start the entry at the operand's zero."""
+    """`counts[w] += 1` on a dict without `w` yet: start the entry at the operand's zero;
+    `groups[k].append(x)`: start it empty, `groups.setdefault(k, []).append(x)`."""
     if len(f.exc.args) != 1:
         return []
+    grown = _grown_entry(f)
+    if grown is not None:
+        return [grown]
     for node in f.line_nodes:
         if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript)):
             continue
@@ -291,6 +299,63 @@ def missing_entry_rule(f: Failure) -> list[str]:
 
 
 _AUG_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+
+
+def _grown_entry(f: Failure) -> Hint | None:
+    """The hint for `d[k].append(x)` (or extend / insert / add) on a dict without `k`: the
+    entry made by `setdefault`, empty as the dict's other entries are (a list, a set)."""
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _EMPTY_FOR_METHOD
+                and isinstance(node.func.value, ast.Subscript)):
+            continue
+        entry = node.func.value
+        owner = f.resolve(entry.value)
+        if type(owner) is not dict or f.exc.args[0] in owner:
+            continue
+        kinds = {type(value) for value in list(owner.values())[:SAMPLE]}
+        if not kinds:
+            empty = _EMPTY_FOR_METHOD[node.func.attr]
+        elif kinds in ({list}, {set}):
+            empty = "[]" if kinds == {list} else "set()"
+        else:
+            continue
+        target, key = code(f, entry.value), code(f, entry.slice)
+        start = f"{target}.setdefault({key}, {empty})"
+        text = (f"`{target}` has no entry {show(f.exc.args[0])} yet, so `{target}[{key}]` cannot "
+                f"be read to {node.func.attr} to: start it empty, `{start}.{node.func.attr}(...)` "
+                "(or make it a `collections.defaultdict`).")
+        return Hint(text, edit=unique_replace(f, entry, start, node))
+    return None
+
+
+# A number looked up among text keys, or the reverse ---------------------------------------
+
+
+@rule(KeyError)
+def key_type_rule(f: Failure) -> list[str]:
+    """`scores[101]` where `scores` holds `'101'` (a JSON round trip makes every key text),
+    or `ages['7']` where it holds `7`: the key converted where it is looked up."""
+    if len(f.exc.args) != 1 or type(f.exc.args[0]) not in (int, str):
+        return []
+    key = f.exc.args[0]
+    other: int | str | None = str(key) if type(key) is int else (
+        int(key.strip()) if key.strip().lstrip("-").isdigit() else None)
+    if other is None:
+        return []
+    for node in f.line_nodes:
+        if not isinstance(node, ast.Subscript) or isinstance(node.ctx, ast.Store):
+            continue
+        owner = f.resolve(node.value)
+        if type(owner) is not dict or key in owner or other not in owner:
+            continue
+        name, index = code(f, node.value), code(f, node.slice)
+        convert = "str" if type(other) is str else "int"
+        text = (f"`{name}` has the key {other!r}, not {key!r}: its keys are "
+                f"{'text' if convert == 'str' else 'numbers'} (a JSON round trip makes every key "
+                f"text). Convert the key where it is looked up, `{name}[{convert}({index})]`.")
+        return [Hint(text, edit=unique_replace(f, node.slice, f"{convert}({index})", node))]
+    return []
 
 
 # Two loop variables over a dict -------------------------------------------------------------
