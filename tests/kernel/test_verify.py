@@ -124,3 +124,19 @@ def test_a_candidate_that_leaves_an_asked_name_of_another_kind_fails(ipython_she
     fixed = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.hist(waits, bins=2)"
     assert verifier(fixed) is None
     assert "ax" not in ipython_shell.user_ns
+
+
+def test_a_candidate_that_swallows_the_error_before_an_asked_name_fails(
+        ipython_shell: Any) -> None:
+    ipython_shell.user_ns["notes"] = ["paid $1,250.00", "paid $45.99"]
+    verifier = ForkVerifier(ipython_shell, None, asked=["amounts", "total_amount"])
+    swallowed = ("try:\n    amounts = [float(n.split('$')[1]) for n in notes]\n"
+                 "    total_amount = sum(amounts)\nexcept ValueError:\n    print('no')\n")
+    report = verifier(swallowed)
+    assert report is not None and "`amounts`, `total_amount` unset" in report
+    never = "print(len(notes))"  # assigns neither: the static checks' to report, not this
+    assert verifier(never) is None
+    right = ("amounts = [float(n.split('$')[1].replace(',', '')) for n in notes]\n"
+             "total_amount = sum(amounts)\n")
+    assert verifier(right) is None
+    assert "amounts" not in ipython_shell.user_ns

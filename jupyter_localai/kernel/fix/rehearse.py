@@ -26,6 +26,7 @@ from typing import Any
 
 from ...core.kind_intent import asked_kinds
 from ...core.reply import Reply
+from ...core.targets import asked_names
 from ...core.tasks import TaskRequest
 from .verify import ForkVerifier
 
@@ -67,9 +68,11 @@ def rehearsal_verifier(shell: Any, request: TaskRequest, mode: str | None,
     `mark_reply` says so)."""
     if mode is None or fork_unavailable() is not None:
         return None
-    kinds = asked_kinds(request.prompt) if request.task == "generate" else {}
+    generate = request.task == "generate"
     return ForkVerifier(shell, request.context, float(settings.rehearse_timeout),
-                        replay=request.task == "fix", judge_stops=mode == STRICT, kinds=kinds)
+                        replay=request.task == "fix", judge_stops=mode == STRICT,
+                        kinds=asked_kinds(request.prompt) if generate else {},
+                        asked=asked_names(request.prompt) if generate else ())
 
 
 def mark_reply(reply: Reply, mode: str | None, verifier: ForkVerifier | None) -> None:

@@ -12,6 +12,7 @@ a candidate counts as run only when the copy reports that its code reached the e
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
@@ -70,8 +71,12 @@ class ForkVerifier:
 
     def __init__(self, shell: Any, context: NotebookContext | None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, replay: bool = True,
-                 judge_stops: bool = True, kinds: Mapping[str, str] | None = None) -> None:
+                 judge_stops: bool = True, kinds: Mapping[str, str] | None = None,
+                 asked: Sequence[str] = ()) -> None:
         self._shell = shell
+        # The names the request asks for: a candidate that runs to its end without binding
+        # one it assigns (an `except` or a branch skipped it) fails, naming it.
+        self._asked = tuple(asked)
         # The kinds the request states for its names (`core/kind_intent.py`): a candidate
         # that runs but leaves a name holding another kind fails, with what it holds.
         self._kinds = dict(kinds or {})
@@ -147,7 +152,7 @@ class ForkVerifier:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound,
-                          self._kinds)
+                          self._kinds, self._asked)
         os.close(write_fd)
         try:
             os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
@@ -233,7 +238,7 @@ def _failing_cell_names(shell: Any, context: NotebookContext | None) -> list[str
 
 def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
                   private_dir: str, unbound: Sequence[str] = (),
-                  kinds: Mapping[str, str] | None = None) -> None:
+                  kinds: Mapping[str, str] | None = None, asked: Sequence[str] = ()) -> None:
     """Execute `code` in the forked copy, guarded, and report through the pipe; always
     `_exit`s."""
     report: dict[str, Any] = {}
@@ -252,7 +257,7 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             namespace.pop(name, None)
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
-        wrong = _wrong_kinds(namespace, kinds or {})
+        wrong = _left_unset(code, namespace, asked) or _wrong_kinds(namespace, kinds or {})
         # The end marker: the candidate's code returned (and holds what was asked).
         report = {"error": wrong} if wrong else {"ran": True}
     except BaseException as error:  # noqa: BLE001 - every failure is the report
@@ -271,6 +276,26 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             report["refusals"] = [refusal[:_MAX_REPORT_CHARS] for refusal in guard.refusals[:5]]
         _send(write_fd, report)
         os._exit(0)
+
+
+def _left_unset(code: str, namespace: Mapping[str, Any], asked: Sequence[str]) -> str | None:
+    """The asked-for names the code assigns but left unbound when it ran to its end (a
+    `try` whose `except` swallowed the failure before the assignment, a branch not taken),
+    as the failure the model is told; None when there is none. Names the code never
+    assigns are the static checks' to report."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    assigned = {node.id for node in ast.walk(tree)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    unset = [name for name in asked if name in assigned and name not in namespace]
+    if not unset:
+        return None
+    shown = ", ".join(f"`{name}`" for name in unset)
+    return (f"NameError: the code ran to its end but left {shown} unset, which the request "
+            "asks for: an `except` or a branch skipped the assignment. Assign it on the path "
+            "that runs, and let errors show rather than catching them.")
 
 
 def _wrong_kinds(namespace: Mapping[str, Any], kinds: Mapping[str, str]) -> str | None:
