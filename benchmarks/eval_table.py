@@ -57,6 +57,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout9", "Held-out round 9 (`benchmarks/tasks_holdout9/`)",
      ("20 tasks written blind the same way, committed (558a010) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout9/README.md`).")),
+    ("tasks_holdout10", "Held-out round 10 (`benchmarks/tasks_holdout10/`)",
+     ("20 tasks written blind the same way, committed (61b7d7d) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout10/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
@@ -119,6 +122,18 @@ SEEN_SINCE = {
                        "fill_temp_by_city_mean", "latency_zscore_outliers", "log_level_counts",
                        "monthly_totals_with_gaps", "rolling_mean_full_windows",
                        "session_length_histogram"),
+    # Every failure of both models' blind run at 61b7d7d, read for the edits of 48fc21d.
+    "tasks_holdout10": ("correlation_matrix_with_name_column",
+                        "group_filenames_by_extension_keyerror",
+                        "json_roundtrip_int_keys_become_strings", "monthly_line_plot_x_one_short",
+                        "regex_match_anchors_at_line_start", "standardize_columns_wrong_axis",
+                        "clean_names_whitespace_title_case_initials",
+                        "dollar_amounts_with_thousands_separators",
+                        "flatten_nested_config_dotted_keys", "iqr_rule_latency_outliers",
+                        "order_counts_by_weekday_calendar_order",
+                        "read_semicolon_csv_decimal_comma_dayfirst",
+                        "revenue_pivot_store_by_product", "seven_day_moving_average_full_windows",
+                        "top_ticket_categories_horizontal_bars"),
 }
 # A round's hand-written reading (commands, load, what the figures mean), kept on regeneration.
 READING_FILE = "reading.md"

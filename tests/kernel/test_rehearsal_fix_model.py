@@ -94,6 +94,8 @@ def test_a_fix_sets_what_the_failing_cell_set(kernel: KernelDriver) -> None:
 # (setup, failing cell, expression read after the kept fix ran, its value, text the kept fix
 # must not hold): mistakes whose exact rewrite follows from the error and the live objects
 # (`kernel/fix/rules/`).
+# pupils' hours against their scores, as pandas computes it.
+CORR_HOURS_SCORE = 0.89
 LIVE_EDITS = [
     # pandas names the new spelling of a renamed option in its error.
     ("daily = pd.Series(range(120), index=pd.date_range('2025-01-01', periods=120))",
@@ -169,6 +171,27 @@ LIVE_EDITS = [
      ("plt.hist(naps, bins=3, title='Naps', xticks=[20, 60, 90])\nplt.xlabel('minutes')\n"
       "nap_axes = plt.gca()"),  # the inline backend closes the figure after the cell
      "[nap_axes.get_title(), nap_axes.get_xlabel()]", ["Naps", "minutes"], None),
+    # Round 10's families (`frame_rules`, `python_rules`, `regex_rules`, `array_rules`,
+    # `axes_rules`): each edit follows from the exception and the live objects.
+    (("pupils = pd.DataFrame({'name': ['Ava', 'Bo', 'Cy', 'Di'], 'hours': [1, 2, 4, 3],"
+     " 'score': [55, 50, 80, 71]})"),
+     "score_corr = pupils.corr()['score']\nscore_corr",
+     "round(float(score_corr['hours']), 3)", CORR_HOURS_SCORE, None),
+    ("words = ['ant', 'bee', 'asp', 'bat']",
+     "by_letter = {}\nfor w in words:\n    by_letter[w[0]].append(w)\nby_letter",
+     "by_letter", {"a": ["ant", "asp"], "b": ["bee", "bat"]}, None),
+    ("import json\nrates = json.loads(json.dumps({7: 1.5, 9: 2.0}))\nrooms = [7, 9]",
+     "cost = sum(rates[r] for r in rooms)\ncost", "cost", 3.5, None),
+    ("import re\nlog = ['GET /a took 12ms', 'GET /b took 30ms']",
+     "waits = [int(re.match(r'took (\\d+)ms', line).group(1)) for line in log]\nwaits",
+     "waits", [12, 30], None),
+    ("import numpy as np\nX = np.arange(12.0).reshape(4, 3) ** 2",
+     "# standardize each feature\nmeans = X.mean(axis=1)\nZ = X - means\nZ",
+     "bool(np.allclose(Z.mean(axis=0), 0))", True, None),
+    (("import matplotlib.pyplot as plt\nplt.close('all')\n"
+     "tickets = pd.Series([5, 3], index=['disk', 'cpu'])"),
+     "bars_ax = plt.barh(tickets.index, tickets.values)\nbars_ax.set_title('Tickets')",
+     "[bars_ax.get_title(), len(bars_ax.patches)]", ["Tickets", 2], None),
 ]
 
 
@@ -177,7 +200,9 @@ LIVE_EDITS = [
                               "decimal_comma", "row_of_parts", "tick_labels",
                               "and_in_filter", "str_on_ints", "nan_into_ints", "merge_key_types",
                               "json_numbers", "int_column_write", "amounts_as_text",
-                              "weights_of_dropped_rows", "header_line", "axes_keywords"])
+                              "weights_of_dropped_rows", "header_line", "axes_keywords",
+                              "corr_over_text", "entry_never_started", "text_keys",
+                              "match_mid_line", "per_feature", "drawing_as_axes"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:
@@ -197,7 +222,7 @@ def test_an_ax_nothing_made_titles_the_histogram_drawn_through_plt(kernel: Kerne
     # unbound; the repair binds it to the Axes pyplot drew on (`core/current_axes.py`).
     # A fresh figure: the cases above left their drawings on pyplot's current one.
     assert kernel.execute("import matplotlib.pyplot as plt\nplt.close('all')\n"
-                          "waits = [3, 4, 4, 7, 5]").status == "ok"
+                          "waits = [3, 4, 4, 7, 5]\nglobals().pop('ax', None)").status == "ok"
     assert kernel.execute("plt.hist(waits, bins=2)\nax.set_title('Waits')").status == "error"
     run = kernel.execute("%ai fix", timeout=ASK_TIMEOUT_S)
     assert run.status == "ok", run.error
