@@ -23,6 +23,7 @@ from .replace_calls import misread_replaces
 from .reruns import rerun_names
 from .str_parts import rows_of_parts
 from .targets import asked_names
+from .window_mean import window_messages
 
 __all__ = ["ContextNamespace", "asked_names", "check_code", "program_key", "same_program",
            "top_level_targets"]
@@ -423,6 +424,8 @@ def check_code(
                           f"`{fill.key}` group).") for fill in misaligned_fills(python, tree)]
     issues += [CheckIssue("axis", message)
                for message in axis_messages(tree, python, namespace, request_text)]
+    issues += [CheckIssue("window_mean", message)
+               for message in window_messages(tree, python, request_text)]
     return issues
 
 

@@ -37,6 +37,7 @@ from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
 from .str_parts import with_parts_per_value
 from .text_dates import with_dates_parsed
+from .window_mean import with_window_means
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,13 @@ def with_axis(code: str, namespace: NamespaceView, request_text: str) -> Repair 
     """`code` with the axis a per-column (per-row) request asked for passed to each
     reduction of a whole NumPy array (`axis_intent`), or None when there is none."""
     rewritten, notes = with_axis_meant(code, namespace, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_window_mean(code: str, request_text: str) -> Repair | None:
+    """`code` with each convolution window of ones divided by its length where the request
+    asks for an average (`window_mean`), or None when there is none."""
+    rewritten, notes = with_window_means(code, request_text)
     return Repair(rewritten, notes) if notes else None
 
 

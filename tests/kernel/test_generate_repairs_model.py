@@ -1,7 +1,8 @@
 """Generate answers on the real embedded model, in a real kernel, for requests whose usual
 wrong answers run without error: text patterns given to `replace` as plain text
 (`core/replace_calls.py`), whole-array reductions where each column was asked for
-(`core/axis_intent.py`), and the user's data re-typed into the answer (`copies_data`).
+(`core/axis_intent.py`), a moving sum where an average was asked (`core/window_mean.py`),
+and the user's data re-typed into the answer (`copies_data`).
 Each kept answer must compute what was asked."""
 
 from __future__ import annotations
@@ -70,3 +71,12 @@ def test_the_kept_answer_does_not_run_the_notebooks_setup_again(kernel: KernelDr
     assert kernel.execute("waits = waits[waits < 10]").status == "ok"
     code = _kept(kernel, "Set `longest` to the longest wait in `waits`, as a float.")
     assert kernel.value("float(longest) < 10 and len(waits) < 50"), code
+
+
+def test_a_moving_average_divides_each_window(kernel: KernelDriver) -> None:
+    # A convolution with a window of ones is a moving sum (`core/window_mean.py`).
+    assert kernel.execute("visits = np.array([10.0, 14.0, 12.0, 20.0, 16.0, 18.0])").status == "ok"
+    code = _kept(kernel, "Compute the 3-day moving average of `visits` over full windows only "
+                         "with numpy and store it as `visits_avg`.")
+    assert kernel.value("np.round(np.asarray(visits_avg, dtype=float), 6).tolist()") == [
+        12.0, 15.333333, 16.0, 18.0], code
