@@ -18,13 +18,11 @@ import io
 import re
 from collections.abc import Iterable
 
-from ..failure import QUOTED, Failure
+from ..failure import Failure
 from ..hint import Hint, code
 from . import rule
+from .value_rules import NOT_A_NUMBER
 
-_NOT_A_NUMBER = re.compile(
-    rf"(could not convert string to float|invalid literal for int\(\) with base \d+): {QUOTED}$"
-)
 _WORD = re.compile(r"[A-Za-z_][\w .()/%-]*")
 _FIELDS = re.compile(r"[,;\t|]|\s+")
 _LINES_READ = 20
@@ -35,7 +33,7 @@ _SPLITTERS = frozenset({"splitlines", "readlines"})
 @rule(ValueError)
 def header_line_rule(f: Failure) -> list[str]:
     """A header line converted as a number inside a loop over lines: the loop skips it."""
-    match = _NOT_A_NUMBER.search(f.message)
+    match = NOT_A_NUMBER.search(f.message)
     if match is None or f.tree is None or not f.line_nodes:
         return []
     text = ast.literal_eval(match.group(2)).strip()

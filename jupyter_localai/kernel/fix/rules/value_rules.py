@@ -31,7 +31,8 @@ from .frame_rules import NOT_NUMERIC
 
 # Rule 3: a string that is not a number -----------------------------------------------------
 
-_NOT_A_NUMBER = re.compile(
+# Python's own conversion failures (also read by `header_rules`).
+NOT_A_NUMBER = re.compile(
     rf"(could not convert string to float|invalid literal for int\(\) with base \d+): {QUOTED}$"
 )
 _PANDAS_NOT_A_NUMBER = re.compile(r"Unable to parse string ['\"](.*?)['\"](?: at position \d+)?$")
@@ -128,7 +129,7 @@ def _parses(convert: Callable[[str], object], text: str) -> bool:
 
 @rule(ValueError)
 def number_rule(f: Failure) -> list[str]:
-    match, pandas_match = _NOT_A_NUMBER.search(f.message), _PANDAS_NOT_A_NUMBER.search(f.message)
+    match, pandas_match = NOT_A_NUMBER.search(f.message), _PANDAS_NOT_A_NUMBER.search(f.message)
     if match:
         text, to_int = ast.literal_eval(match.group(2)), match.group(1).startswith("invalid")
     elif pandas_match:
