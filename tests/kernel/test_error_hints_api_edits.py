@@ -548,3 +548,170 @@ def test_a_drawing_taken_for_its_axes_is_rebound_to_the_axes() -> None:
     plt.close("all")
     ax = edited_run(source, edited(hints), counts=counts)["ax"]
     assert ax.get_title() == "Tickets" and len(ax.patches) == 2
+
+
+# Call forms: shapes, where, rename, a scalar function on a Series, Path + text, bar heights
+
+def test_a_shape_given_as_two_arguments_becomes_one_tuple() -> None:
+    source = "grid = np.ones(rows, cols)\ngrid[1, 2] = 5\n"
+    hints = hints_for(source, rows=2, cols=3)
+    assert edited_run(source, edited(hints), rows=2, cols=3)["grid"].shape == (2, 3)
+
+
+def test_a_shape_with_a_real_dtype_second_gets_no_shape_edit() -> None:
+    assert no_edit(hints_for("a = np.zeros(3, 'not-a-dtype')\n"))
+
+
+def test_where_without_its_false_value_takes_the_one_the_comment_states() -> None:
+    speeds = np.array([12.0, 55.0, 80.0])
+    source = "# 'fast' above 50 km/h, otherwise 'slow'\nkind = np.where(speeds > 50, 'fast')\n"
+    hints = hints_for(source, speeds=speeds)
+    assert list(edited_run(source, edited(hints), speeds=speeds)["kind"]) == ["slow", "fast",
+                                                                           "fast"]
+
+
+def test_where_without_a_stated_false_value_gets_advice_but_no_edit() -> None:
+    hints = hints_for("kind = np.where(speeds > 50, 'fast')\n", speeds=np.array([1.0, 60.0]))
+    assert no_edit(hints) and any("np.where(speeds > 50, 'fast', <value" in h for h in hints)
+
+
+def test_rename_with_a_list_as_long_as_the_columns_pairs_them_in_order() -> None:
+    frame = pd.DataFrame({"Unit Price ($)": [1.5], "Qty.": [3]})
+    source = "frame = frame.rename(columns=['price', 'qty'])\n"
+    hints = hints_for(source, frame=frame)
+    assert list(edited_run(source, edited(hints), frame=frame)["frame"].columns) == ["price",
+                                                                                   "qty"]
+
+
+def test_rename_with_a_list_of_another_length_gets_no_edit() -> None:
+    frame = pd.DataFrame({"a": [1], "b": [2], "c": [3]})
+    assert no_edit(hints_for("frame = frame.rename(columns=['x', 'y'])\n", frame=frame))
+
+
+def _size_label(grams):
+    if grams < 100:
+        return "small"
+    return "large"
+
+
+def test_a_notebook_function_of_one_value_called_on_a_series_maps_over_it() -> None:
+    setup = "def size_label(grams):\n    if grams < 100:\n        return 'small'\n    return 'large'\n"
+    parcels = pd.DataFrame({"grams": [40, 250, 99]})
+    ns: dict[str, Any] = {"pd": pd, "np": np, "parcels": parcels}
+    exec(compile(setup, "<setup>", "exec"), ns)  # noqa: S102 - the notebook's own function
+    source = "parcels['label'] = size_label(parcels['grams'])\n"
+    try:
+        exec(compile(source, "<cell>", "exec"), ns)  # noqa: S102
+    except ValueError as exc:
+        hints = error_hints(exc, source, ns)
+    old, new = edited(hints).edit
+    exec(compile(source.replace(old, new), "<cell>", "exec"), ns)  # noqa: S102
+    assert list(ns["parcels"]["label"]) == ["small", "large", "small"]
+
+
+def test_a_function_from_another_module_on_a_series_gets_no_map_edit() -> None:
+    parcels = pd.DataFrame({"grams": [40, 250]})
+    hints = hints_for("parcels['label'] = label(parcels['grams'])\n", parcels=parcels,
+                      label=_size_label)  # defined here, not in the notebook's namespace
+    assert no_edit(hints)
+
+
+def test_a_path_added_to_text_is_made_text() -> None:
+    import pathlib
+    folder = pathlib.Path("reports")
+    source = "target = folder + '/q1.txt'\n"
+    hints = hints_for(source, folder=folder)
+    assert edited_run(source, edited(hints), folder=folder)["target"] == "reports/q1.txt"
+
+
+def test_bar_of_one_series_gets_its_index_and_values() -> None:
+    votes = pd.Series([4, 9], index=["yes", "no"])
+    source = "plt.barh(votes, color='grey')\n"
+    hints = hints_for(source, votes=votes)
+    plt.close("all")
+    edited_run(source, edited(hints), votes=votes)
+    widths = sorted(p.get_width() for p in plt.gca().patches)
+    assert widths == [4, 9]
+
+
+def test_bar_of_a_dict_gets_its_keys_and_values() -> None:
+    votes = {"yes": 4, "no": 9}
+    source = "plt.bar(votes)\n"
+    hints = hints_for(source, votes=votes)
+    plt.close("all")
+    edited_run(source, edited(hints), votes=votes)
+    assert sorted(p.get_height() for p in plt.gca().patches) == [4, 9]
+
+
+# Text formatting, month steps, tuples in a list --------------------------------------------
+
+def test_a_float_format_on_numeric_text_converts_the_field() -> None:
+    weights = ["1.25", "10"]
+    source = "labels = [f'{w:.1f} kg' for w in weights]\n"
+    hints = hints_for(source, weights=weights)
+    assert edited_run(source, edited(hints), weights=weights)["labels"] == ["1.2 kg", "10.0 kg"]
+
+
+def test_an_int_format_on_numeric_text_converts_with_int() -> None:
+    source = "line = f'{count:03d} items'\n"
+    hints = hints_for(source, count="7")
+    assert edited_run(source, edited(hints), count="7")["line"] == "007 items"
+
+
+def test_a_float_format_on_text_that_is_no_number_gets_no_edit() -> None:
+    assert no_edit(hints_for("line = f'{name:.2f}'\n", name="n/a"))
+
+
+def test_format_with_a_dict_for_named_fields_passes_its_entries() -> None:
+    rows = [{"city": "Oslo", "temp": -3.26}, {"city": "Rome", "temp": 14.0}]
+    source = "out = ['{city}: {temp:.1f}C'.format(r) for r in rows]\n"
+    hints = hints_for(source, rows=rows)
+    assert edited_run(source, edited(hints), rows=rows)["out"] == ["Oslo: -3.3C", "Rome: 14.0C"]
+
+
+def test_format_with_a_dict_missing_a_field_gets_no_edit() -> None:
+    source = "out = '{city}: {rain}'.format(row)\n"
+    assert no_edit(hints_for(source, row={"city": "Oslo"}))
+
+
+def test_a_month_step_into_the_next_year_carries_the_year() -> None:
+    from datetime import datetime
+    stamps = [datetime(2023, 12, 9, 8), datetime(2024, 2, 1)]
+    source = "starts = [datetime(t.year, t.month + 1, 1) for t in stamps]\n"
+    hints = hints_for(source, datetime=datetime, stamps=stamps)
+    assert edited_run(source, edited(hints), datetime=datetime, stamps=stamps)["starts"] == [
+        datetime(2024, 1, 1), datetime(2024, 3, 1)]
+
+
+def test_a_month_step_back_from_january_carries_the_year_back() -> None:
+    from datetime import date
+    days = [date(2024, 1, 20), date(2024, 5, 2)]
+    source = "before = [date(d.year, d.month - 1, 1) for d in days]\n"
+    hints = hints_for(source, date=date, days=days)
+    assert edited_run(source, edited(hints), date=date, days=days)["before"] == [
+        date(2023, 12, 1), date(2024, 4, 1)]
+
+
+def test_a_month_out_of_range_without_a_step_gets_no_edit() -> None:
+    from datetime import date
+    assert no_edit(hints_for("d = date(2024, month, 1)\n", date=date, month=13))
+
+
+def test_a_write_into_tuples_of_a_list_in_a_loop_replaces_the_entries() -> None:
+    seats = [("A1", False), ("A2", True), ("B1", False)]
+    source = "for seat in seats:\n    if seat[0].startswith('A'):\n        seat[1] = True\n"
+    hints = hints_for(source, seats=list(seats))
+    ran = edited_run(source, edited(hints), seats=list(seats))
+    assert ran["seats"] == [("A1", True), ("A2", True), ("B1", False)]
+
+
+def test_an_augmented_write_into_a_listed_tuple_updates_that_entry() -> None:
+    source = "scores[1][2] += 5\n"
+    scores = [("ann", 1, 10), ("bob", 2, 20)]
+    hints = hints_for(source, scores=list(scores))
+    ran = edited_run(source, edited(hints), scores=list(scores))
+    assert ran["scores"] == [("ann", 1, 10), ("bob", 2, 25)]
+
+
+def test_a_write_into_a_lone_tuple_gets_no_edit() -> None:
+    assert no_edit(hints_for("point[0] = 3\n", point=(1, 2)))

@@ -116,6 +116,14 @@ def drop_argument(f: Failure, call: ast.Call, argument: ast.AST) -> Edit | None:
     return edit if edit is not None and f.source.count(edit[0]) == 1 else None
 
 
+def source_between(f: Failure, start: ast.AST, end: ast.AST, *, after_start: bool = False,
+                   through_end: bool = False) -> str | None:
+    """The cell's text from `start` (its end with `after_start`) to `end` (its end with
+    `through_end`), as written: for edits that rewrite several places of one statement."""
+    return _between(f, _position(start, "end_" if after_start else ""),
+                    _position(end, "end_" if through_end else ""))
+
+
 def _position(node: ast.AST, which: str) -> tuple[int | None, int | None]:
     """Where `node` starts (`which` "") or ends ("end_"): line and UTF-8 column."""
     return getattr(node, f"{which}lineno", None), getattr(node, f"{which}col_offset", None)

@@ -31,6 +31,14 @@ from .rules.axes_rules import (
     plot_length_rule,
     tick_labels_rule,
 )
+from .rules.call_form_rules import (
+    bar_heights_rule,
+    path_plus_text_rule,
+    rename_list_rule,
+    series_to_scalar_function_rule,
+    shape_arguments_rule,
+    where_otherwise_rule,
+)
 from .rules.column_rules import column_name_rule
 from .rules.combine_rules import (
     merge_dtype_rule,
@@ -39,6 +47,7 @@ from .rules.combine_rules import (
     sequence_rule,
 )
 from .rules.date_rules import calendar_timedelta_rule, date_rule, time_index_rule
+from .rules.format_rules import format_code_on_text_rule, format_mapping_rule
 from .rules.frame_rules import (
     fillna_method_rule,
     frame_reduction_rule,
@@ -49,6 +58,7 @@ from .rules.header_rules import header_line_rule
 from .rules.holder_rules import int_column_write_rule, json_numbers_rule
 from .rules.label_rules import drop_rule, iloc_label_rule
 from .rules.message_rules import replacement_rule
+from .rules.month_rules import month_step_rule
 from .rules.pandas_rules import (
     ambiguous_rule,
     axis_rule,
@@ -79,6 +89,7 @@ from .rules.range_rules import range_end_rule
 from .rules.regex_rules import match_anchor_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
+from .rules.tuple_rules import tuple_item_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
 from .rules.value_rules import (
     amounts_reduction_rule,
@@ -98,7 +109,7 @@ MAX_HINT_CHARS = 300
 
 _RULES: list[Rule] = [
     attribute_rule, axes_grid_rule, key_rule, column_name_rule, replacement_rule, number_rule, header_line_rule, date_rule, pivot_rule, zero_rule, axis_rule,
-    number_strings_rule, string_arithmetic_rule, none_rule, callable_rule, ambiguous_rule, unhashable_rule,
+    number_strings_rule, string_arithmetic_rule, none_rule, callable_rule, series_to_scalar_function_rule, ambiguous_rule, unhashable_rule,
     nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, merge_dtype_rule, sequence_rule,
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
     int_dates_rule, time_index_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
@@ -107,7 +118,9 @@ _RULES: list[Rule] = [
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
     drawing_label_rule, json_numbers_rule, int_column_write_rule, amounts_reduction_rule,
-    weights_rows_rule, match_anchor_rule, drawing_as_axes_rule,
+    weights_rows_rule, match_anchor_rule, drawing_as_axes_rule, shape_arguments_rule, where_otherwise_rule,
+    rename_list_rule, path_plus_text_rule, bar_heights_rule,
+    format_code_on_text_rule, format_mapping_rule, month_step_rule, tuple_item_rule,
 ]  # fmt: skip
 
 

@@ -1,0 +1,125 @@
+"""Rule for assigning into a tuple held by a list: `item[1] = 10` inside `for item in stock`.
+
+Tuples cannot change; the list that holds them can. So the list's entry is replaced by a
+new tuple with that one position changed, `stock[i] = (*item[:1], 10, *item[2:])`, with
+the loop given the index it needs (`for i, item in enumerate(stock)`). The same for a
+direct `stock[j][1] = 10`. Only where the list is live and every entry is a plain tuple,
+and the position is a constant within every entry.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..failure import Failure, constant
+from ..hint import Hint, code, source_between, unique_replace
+from . import rule
+
+_TUPLE_WRITE = "'tuple' object does not support item assignment"
+
+
+@rule(TypeError)
+def tuple_item_rule(f: Failure) -> list[str]:
+    """A write into a tuple taken from a list of tuples: the list's entry gets a new tuple."""
+    if f.message != _TUPLE_WRITE or f.tree is None:
+        return []
+    for node in f.line_nodes:
+        write = _tuple_write(node)
+        if write is None:
+            continue
+        statement, target, value = write
+        position = constant(target.slice)
+        if type(position) is not int or position < 0:
+            continue
+        holder = target.value
+        if isinstance(holder, ast.Subscript):  # stock[j][1] = 10
+            entries = f.resolve(holder.value)
+            if not _tuples_with(entries, position):
+                continue
+            new = f"{code(f, holder)} = {_rebuilt(f, holder, position, statement, value)}"
+            edit = unique_replace(f, statement, new)
+        elif isinstance(holder, ast.Name):  # for item in stock: item[1] = 10
+            loop = _enclosing_loop(f.tree, statement, holder.id)
+            if loop is None or not isinstance(loop.iter, ast.Name):
+                continue
+            if not _tuples_with(f.lookup(loop.iter.id), position):
+                continue
+            index = _free_name(f.source)
+            new = f"{loop.iter.id}[{index}] = {_rebuilt(f, holder, position, statement, value)}"
+            edit = _loop_edit(f, loop, statement, index, new)
+        else:
+            continue
+        hint = ("A tuple cannot change, but the list holding it can: put a new tuple with "
+                f"that position changed in its place, `{new}`.")
+        return [Hint(hint, edit=edit)]
+    return []
+
+
+def _tuple_write(node: ast.AST) -> tuple[ast.stmt, ast.Subscript, ast.expr] | None:
+    """(statement, `x[k]` target, value) of `x[k] = v` or `x[k] += v`."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, ast.AugAssign):
+        target = node.target
+    else:
+        return None
+    return (node, target, node.value) if isinstance(target, ast.Subscript) else None
+
+
+def _rebuilt(f: Failure, holder: ast.expr, position: int, statement: ast.stmt,
+             value: ast.expr) -> str:  # fmt: skip
+    """The new tuple: the old one with `position` replaced (updated, for `+=` and the like)."""
+    old = code(f, holder)
+    new_value = code(f, value)
+    if isinstance(statement, ast.AugAssign):
+        symbol = _OPERATORS.get(type(statement.op))
+        new_value = f"{old}[{position}] {symbol} {new_value}" if symbol else new_value
+    head = f"*{old}[:{position}], " if position else ""
+    return f"({head}{new_value}, *{old}[{position + 1}:])"
+
+
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+              ast.Mod: "%"}
+
+
+def _tuples_with(entries: object, position: int) -> bool:
+    return (type(entries) is list and bool(entries)
+            and all(type(e) is tuple and len(e) > position for e in entries))
+
+
+def _enclosing_loop(tree: ast.Module, statement: ast.stmt, name: str) -> ast.For | None:
+    """The innermost `for <name> in ...` loop whose body holds `statement`."""
+    found = None
+    for loop in ast.walk(tree):
+        if (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)
+                and loop.target.id == name
+                and any(child is statement for child in ast.walk(loop))):
+            found = loop  # ast.walk is breadth first: a later match is nested deeper
+    return found
+
+
+def _free_name(source: str) -> str:
+    taken = _names(source)
+    return next((n for n in ("i", "idx", "position") if n not in taken), "_entry_index")
+
+
+def _names(source: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    except SyntaxError:
+        return set()
+
+
+def _loop_edit(f: Failure, loop: ast.For, statement: ast.stmt, index: str,
+               new_statement: str) -> tuple[str, str] | None:  # fmt: skip
+    """One edit from the loop's `for` through the write: the header enumerates, the write
+    replaces the list's entry."""
+    head = source_between(f, loop, loop.target)
+    to_iter = source_between(f, loop.target, loop.iter, after_start=True)
+    to_write = source_between(f, loop.iter, statement, after_start=True)
+    old = source_between(f, loop, statement, through_end=True)
+    if None in (head, to_iter, to_write, old):
+        return None
+    new = (f"{head}{index}, {code(f, loop.target)}{to_iter}enumerate({code(f, loop.iter)})"
+           f"{to_write}{new_statement}")
+    return (old, new) if f.source.count(old) == 1 else None
