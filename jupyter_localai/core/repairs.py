@@ -32,6 +32,7 @@ from .check_types import NamespaceView
 from .checks import is_exact_copy, top_level_targets, undefined_names
 from .current_axes import with_current_axes
 from .fill_alignment import with_fills_aligned
+from .group_intent import with_groups
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
@@ -197,6 +198,13 @@ def with_axis(code: str, namespace: NamespaceView, request_text: str) -> Repair 
     """`code` with the axis a per-column (per-row) request asked for passed to each
     reduction of a whole NumPy array (`axis_intent`), or None when there is none."""
     rewritten, notes = with_axis_meant(code, namespace, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_group(code: str, namespace: NamespaceView, request_text: str) -> Repair | None:
+    """`code` with each whole-column order-dependent operation grouped by the column a
+    per-group request names (`group_intent`), or None when there is none."""
+    rewritten, notes = with_groups(code, namespace, request_text)
     return Repair(rewritten, notes) if notes else None
 
 
