@@ -61,8 +61,8 @@ HOLDOUT_ROUNDS = (
      ("20 tasks written blind the same way, committed (61b7d7d) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout10/README.md`).")),
     ("tasks_holdout11", "Held-out round 11 (`benchmarks/tasks_holdout11/`)",
-     ("20 tasks written blind the same way, committed (see `tasks_holdout11/README.md`)\n"
-     "before any model saw them; the `first_` runs are blind.")),
+     ("20 tasks written blind the same way, committed (d9a94af) before any model saw them;\n"
+     "the `first_` runs are blind (`tasks_holdout11/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
