@@ -20,6 +20,7 @@ from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .fill_alignment import misaligned_fills
 from .group_intent import group_messages
 from .name_match import closest_names
+from .percentile_intent import percentile_messages
 from .replace_calls import misread_replaces
 from .reruns import rerun_names
 from .str_parts import rows_of_parts
@@ -373,7 +374,7 @@ def check_code(
 ) -> list[CheckIssue]:
     """Problems of `code` as a reply; an empty list means it passed every check.
     `request_text` is what a generate request asked, for what the code must do per column
-    or per row (`axis_intent`) or per group of rows (`group_intent`); `ran` the notebook's own top-level assignments
+    or per row (`axis_intent`) or per group of rows (`group_intent`), or percentiles by number (`percentile_intent`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -429,6 +430,8 @@ def check_code(
                for message in window_messages(tree, python, request_text)]
     issues += [CheckIssue("group", message)
                for message in group_messages(tree, python, namespace, request_text)]
+    issues += [CheckIssue("percentile", message)
+               for message in percentile_messages(tree, python, request_text)]
     return issues
 
 

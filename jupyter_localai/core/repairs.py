@@ -33,6 +33,7 @@ from .checks import is_exact_copy, top_level_targets, undefined_names
 from .current_axes import with_current_axes
 from .fill_alignment import with_fills_aligned
 from .group_intent import with_groups
+from .percentile_intent import with_percentiles
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
@@ -206,6 +207,28 @@ def with_group(code: str, namespace: NamespaceView, request_text: str) -> Repair
     per-group request names (`group_intent`), or None when there is none."""
     rewritten, notes = with_groups(code, namespace, request_text)
     return Repair(rewritten, notes) if notes else None
+
+
+def with_percentile(code: str, namespace: NamespaceView, request_text: str) -> Repair | None:
+    """`code` with each percentile the request names by number computed from the data it
+    bounds, where the code used the number itself (`percentile_intent`), or None."""
+    rewritten, notes = with_percentiles(code, request_text, _numpy_name(code, namespace))
+    return Repair(rewritten, notes) if notes else None
+
+
+def _numpy_name(code: str, namespace: NamespaceView) -> str | None:
+    """The name numpy goes by in `code` (its own import first), or in the namespace."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "numpy":
+                    return alias.asname or "numpy"
+    attributes = namespace.attribute_names("np") if namespace.has("np") else None
+    return "np" if attributes and "percentile" in attributes else None
 
 
 def with_window_mean(code: str, request_text: str) -> Repair | None:

@@ -2,6 +2,8 @@
 wrong answers run without error: text patterns given to `replace` as plain text
 (`core/replace_calls.py`), whole-array reductions where each column was asked for
 (`core/axis_intent.py`), a moving sum where an average was asked (`core/window_mean.py`),
+whole-column running operations where each group was asked for (`core/group_intent.py`),
+percentiles asked for by number used as the numbers (`core/percentile_intent.py`),
 and the user's data re-typed into the answer (`copies_data`).
 Each kept answer must compute what was asked."""
 
@@ -80,3 +82,24 @@ def test_a_moving_average_divides_each_window(kernel: KernelDriver) -> None:
                          "with numpy and store it as `visits_avg`.")
     assert kernel.value("np.round(np.asarray(visits_avg, dtype=float), 6).tolist()") == [
         12.0, 15.333333, 16.0, 18.0], code
+
+
+def test_a_running_change_per_group_is_grouped(kernel: KernelDriver) -> None:
+    # Asked per rider, a whole-column `diff` runs across riders (`core/group_intent.py`).
+    assert kernel.execute("rides = pd.DataFrame({'rider': ['ann', 'ann', 'bo', 'bo', 'bo'], "
+                          "'km': [10.0, 12.5, 30.0, 28.0, 35.0]})").status == "ok"
+    code = _kept(kernel, "Add a column `gain` to `rides`: the change in `km` from each rider's "
+                         "previous ride (the first ride of each rider has no change).")
+    gains = kernel.value("[None if pd.isna(g) else round(float(g), 3) for g in rides['gain']]")
+    assert gains == [None, 2.5, None, -2.0, 7.0], code
+
+
+
+def test_percentiles_asked_by_number_are_computed(kernel: KernelDriver) -> None:
+    # The numbers of "the 10th and 90th percentiles" are not the bounds themselves
+    # (`core/percentile_intent.py`).
+    assert kernel.execute("loads = np.arange(1.0, 201.0)").status == "ok"
+    code = _kept(kernel, "Clip every value of `loads` to lie between its 10th and 90th "
+                         "percentiles and store the result as `loads_capped`.")
+    low, high = kernel.value("[float(loads_capped.min()), float(loads_capped.max())]")
+    assert (round(low, 3), round(high, 3)) == (20.9, 180.1), code

@@ -194,6 +194,41 @@ LIVE_EDITS = [
      # The failing cell drew its bars too; whether pyplot kept them depends on the backend.
      "[bars_ax.get_title(), sorted({round(bar.get_width()) for bar in bars_ax.patches})]",
      ["Tickets", [3, 5]], None),
+    # Round 11's families (`call_form_rules`, `format_rules`, `month_rules`, `tuple_rules`).
+    ("import numpy as np\nn_rows, n_cols = 2, 3",
+     "board = np.zeros(n_rows, n_cols)\nboard[1, 2] = 1\nboard",
+     "[list(board.shape), float(board.sum())]", [[2, 3], 1.0], None),
+    ("import numpy as np\nspeeds = np.array([12.0, 55.0, 80.0])",
+     "# 'fast' above 50 km/h, otherwise 'slow'\nspeed_kind = np.where(speeds > 50, 'fast')\nspeed_kind",
+     "speed_kind.tolist()", ["slow", "fast", "fast"], None),
+    ("poll = pd.DataFrame({'Q1 Name': ['Al'], 'Q2 Votes': [3]})",
+     "poll = poll.rename(columns=['who', 'votes'])\npoll",
+     "list(poll.columns)", ["who", "votes"], None),
+    (("parcels = pd.DataFrame({'grams': [40, 250, 99]})\n"
+      "def size_label(grams):\n    if grams < 100:\n        return 'small'\n    return 'large'"),
+     "parcels['label'] = size_label(parcels['grams'])\nparcels",
+     "parcels['label'].tolist()", ["small", "large", "small"], None),
+    (("import pathlib, tempfile\nnotes_dir = pathlib.Path(tempfile.mkdtemp())\n"
+      "(notes_dir / 'a.txt').write_text('hello')"),
+     "note_text = open(notes_dir + '/a.txt').read()\nnote_text",
+     "note_text", "hello", None),
+    (("import matplotlib.pyplot as plt\nplt.close('all')\n"
+      "votes = pd.Series([4, 9], index=['yes', 'no'])"),
+     "plt.bar(votes)\nplt.title('Votes')\nvote_axes = plt.gca()",
+     "sorted({round(bar.get_height()) for bar in vote_axes.patches})", [4, 9], None),
+    ("weights = ['1.25', '10']",
+     "weight_labels = [f'{w:.1f} kg' for w in weights]\nweight_labels",
+     "weight_labels", ["1.2 kg", "10.0 kg"], None),
+    (("cities = [{'city': 'Oslo', 'temp': -3.26}, {'city': 'Rome', 'temp': 14.0}]\n"
+      "line_form = '{city}: {temp:.1f}C'"),
+     "city_lines = [line_form.format(c) for c in cities]\ncity_lines",
+     "city_lines", ["Oslo: -3.3C", "Rome: 14.0C"], None),
+    ("from datetime import date\nbilled = [date(2023, 12, 9), date(2024, 2, 1)]",
+     "# the first day of the following month\nnext_starts = [date(d.year, d.month + 1, 1) for d in billed]\nnext_starts",
+     "[str(d) for d in next_starts]", ["2024-01-01", "2024-03-01"], None),
+    ("seats = [('A1', False), ('A2', True), ('B1', False)]",
+     "for seat in seats:\n    if seat[0].startswith('A'):\n        seat[1] = True\nseats",
+     "[list(s) for s in seats]", [["A1", True], ["A2", True], ["B1", False]], None),
 ]
 
 
@@ -204,7 +239,11 @@ LIVE_EDITS = [
                               "json_numbers", "int_column_write", "amounts_as_text",
                               "weights_of_dropped_rows", "header_line", "axes_keywords",
                               "corr_over_text", "entry_never_started", "text_keys",
-                              "match_mid_line", "per_feature", "drawing_as_axes"])
+                              "match_mid_line", "per_feature", "drawing_as_axes",
+                              "shape_as_two_arguments", "where_otherwise", "rename_with_list",
+                              "function_of_one_value", "path_plus_text", "bar_of_one_series",
+                              "float_format_on_text", "format_with_a_dict", "month_step",
+                              "tuple_in_a_list"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:
