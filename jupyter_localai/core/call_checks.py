@@ -1,9 +1,11 @@
 """Checks of the calls a reply makes on the user's data, before anything runs.
 
-Four mistakes small models make with pandas and lists that a live namespace can see:
+Five mistakes small models make with pandas and lists that a live namespace can see:
 - a column named in a call that the DataFrame does not have (`merge(on='cust_id')` when the
   other frame calls it `account_id`; `groupby('Region')` for `region`), which only fails at
   run time with a bare KeyError;
+- `df.rename(columns={...})` whose keys are not the frame's columns (the mapping written
+  new-to-old, or made-up names): pandas renames nothing and raises nothing;
 - `df['col'].fillna(..., inplace=True)`: under pandas' copy-on-write the call changes a
   temporary copy and `df` stays as it was, silently;
 - `x = x.append(...)`, `df = df.dropna(inplace=True)`: in-place methods return None, so the
@@ -121,6 +123,32 @@ def _method_column_issues(call: ast.Call, namespace: NamespaceView, stores: Stor
                 message = _missing_column(owner, column, labels)
                 issues.append(CheckIssue("column", f"In `.{call.func.attr}(...)`: {message}"))
     return issues
+
+
+def _rename_issues(call: ast.Call, namespace: NamespaceView, stores: Stores,
+                   created: set[str]) -> list[CheckIssue]:  # fmt: skip
+    """`df.rename(columns={old: new})` with an old name the frame lacks: renamed silently
+    to nothing (pandas' `errors="ignore"`)."""
+    assert isinstance(call.func, ast.Attribute)
+    owner = _frame_name(call.func.value, namespace, stores)
+    mapping = _argument(call, "columns", None)
+    if owner is None or not isinstance(mapping, ast.Dict):
+        return []
+    labels = namespace.frame_labels(owner) or []
+    keys = [k.value for k in mapping.keys if isinstance(k, ast.Constant) and type(k.value) is str]
+    values = [v.value for v in mapping.values
+              if isinstance(v, ast.Constant) and type(v.value) is str]
+    missing = [key for key in keys if key not in labels and key not in created]
+    if not missing:
+        return []
+    reversed_ = values and all(value in labels for value in values)
+    why = (" The mapping is written new-to-old: its values are the frame's columns, so swap "
+           "each pair, `{old: new}`." if reversed_ else
+           f" {_missing_column(owner, missing[0], labels)}")
+    names = ", ".join(repr(key) for key in missing)
+    return [CheckIssue("column", f"`.rename(columns=...)` maps old names to new ones, and "
+                                 f"{names} {'is' if len(missing) == 1 else 'are'} not a column "
+                                 f"of `{owner}`: pandas renames nothing there, silently.{why}")]
 
 
 def _merge_issues(call: ast.Call, namespace: NamespaceView, stores: Stores,
@@ -399,6 +427,8 @@ def call_issues(tree: ast.Module, namespace: NamespaceView, created: set[str]) -
             issues += _method_column_issues(node, namespace, stores, created)
         elif node.func.attr == "merge":
             issues += _merge_issues(node, namespace, stores, created)
+        elif node.func.attr == "rename":
+            issues += _rename_issues(node, namespace, stores, created)
         chained = _chained_inplace_issue(node)
         if chained is not None:
             issues.append(chained)

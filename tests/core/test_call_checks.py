@@ -125,3 +125,25 @@ def test_members_of_columns_and_accessors(code: str, expected: str,
 ])
 def test_correct_member_use_passes(code: str, bookings: KernelNamespace) -> None:
     assert check_code(code, namespace=bookings) == []
+
+
+def test_rename_written_new_to_old_is_named_with_the_swap(namespace: KernelNamespace) -> None:
+    found = messages("tickets = tickets.rename(columns={'customer': 'cust_id'})", namespace,
+                     "column")
+    assert len(found) == 1 and "'customer' is not a column of `tickets`" in found[0]
+    assert "new-to-old" in found[0]
+
+
+def test_rename_of_a_name_the_frame_lacks_suggests_its_columns(namespace: KernelNamespace) -> None:
+    found = messages("accounts = accounts.rename(columns={'Country': 'land'})", namespace,
+                     "column")
+    assert len(found) == 1 and "Did you mean 'country'?" in found[0]
+
+
+@pytest.mark.parametrize("code", [
+    "tickets = tickets.rename(columns={'cust_id': 'customer'})",
+    "tickets = tickets.assign(c=1).rename(columns={'c': 'one'})",  # not the live frame's
+    "t2 = tickets.rename(columns=str.upper)",
+])
+def test_renames_of_real_columns_pass(code: str, namespace: KernelNamespace) -> None:
+    assert messages(code, namespace, "column") == []
