@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..worker.protocol import Channel
+from .worker_settings import omp_wait_note
 
 log = logging.getLogger("jupyter_localai.worker")
 
@@ -54,6 +55,9 @@ class WorkerProcess:
         # heap, which it rarely gives back: the worker's RSS crept up by ~70 MB over 100
         # requests. A fixed threshold keeps big buffers mmapped, returned to the OS on free.
         env.setdefault("MALLOC_MMAP_THRESHOLD_", str(1 << 20))
+        wait_policy = omp_wait_note(env)
+        if wait_policy:
+            log.info(wait_policy)
         try:
             self.proc = subprocess.Popen(
                 [
