@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 from .axis_intent import axis_messages
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
+from .drawing_intent import drawing_messages
 from .fill_alignment import misaligned_fills
 from .group_intent import group_messages
 from .name_match import closest_names
@@ -374,7 +375,7 @@ def check_code(
 ) -> list[CheckIssue]:
     """Problems of `code` as a reply; an empty list means it passed every check.
     `request_text` is what a generate request asked, for what the code must do per column
-    or per row (`axis_intent`) or per group of rows (`group_intent`), or percentiles by number (`percentile_intent`); `ran` the notebook's own top-level assignments
+    or per row (`axis_intent`) or per group of rows (`group_intent`), percentiles by number (`percentile_intent`) or parts of a chart (`drawing_intent`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -432,6 +433,7 @@ def check_code(
                for message in group_messages(tree, python, namespace, request_text)]
     issues += [CheckIssue("percentile", message)
                for message in percentile_messages(tree, python, request_text)]
+    issues += [CheckIssue("drawing", message) for message in drawing_messages(tree, request_text)]
     return issues
 
 

@@ -287,7 +287,8 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10, "fill_alignment": 10,
-             "axis": 10, "group": 10, "percentile": 10, "window_mean": 10, "copies_data": 10,
+             "axis": 10, "group": 10, "percentile": 10, "drawing": 10, "window_mean": 10,
+             "copies_data": 10,
              "alias": 10, "missing": 5}
 
 

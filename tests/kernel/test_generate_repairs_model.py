@@ -103,3 +103,21 @@ def test_percentiles_asked_by_number_are_computed(kernel: KernelDriver) -> None:
                          "percentiles and store the result as `loads_capped`.")
     low, high = kernel.value("[float(loads_capped.min()), float(loads_capped.max())]")
     assert (round(low, 3), round(high, 3)) == (20.9, 180.1), code
+
+
+def test_an_asked_reference_line_is_drawn_or_named(kernel: KernelDriver) -> None:
+    # A dashed line at the mean left out of the chart runs without error
+    # (`core/drawing_intent.py`): the kept answer draws it, or says it does not.
+    assert kernel.execute("import matplotlib.pyplot as plt\nplt.close('all')\n"
+                          "snow = pd.Series([3.0, 9.0, 6.0], index=['Dec', 'Jan', 'Feb'])"
+                          ).status == "ok"
+    code = _kept(kernel, "Draw a bar chart of `snow` with a dashed horizontal line at its "
+                         "mean.")
+    probe = ("\n_axes = plt.gca()\n_at_mean = [bool(np.allclose(np.asarray(line.get_ydata(), "
+             "float), 6.0)) for line in _axes.lines] + [bool(np.allclose([p[1] for seg in "
+             "c.get_segments() for p in seg], 6.0)) for c in _axes.collections]")
+    shown = code.replace("plt.show()", "")  # show (and the inline backend) close the figure
+    assert kernel.execute(shown + probe).status == "ok"
+    drawn = kernel.value("any(_at_mean)")
+    named = kernel.value(f"any('horizontal line' in w for w in {REPLY}.warnings)")
+    assert drawn or named, code
