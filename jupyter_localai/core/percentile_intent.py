@@ -4,8 +4,8 @@ asked for.
 
 The code runs and clips at the values 5 and 95, so no rehearsal shows it. When the request
 names percentiles by number ("the 5th and 95th percentiles", "the 90th percentile") and
-the code computes no percentile or quantile anywhere, the checks name every call that
-takes one of those numbers as a plain argument beside the data (kind `percentile`), and
+the code computes no percentile or quantile anywhere, the checks name every bound that
+is one of those numbers, or its fraction (0.95 for 95), beside the data (kind `percentile`), and
 the repair computes it from the call's data, `np.clip(latencies,
 np.percentile(latencies, 5), np.percentile(latencies, 95))`: the data is the function's
 first argument, or the object a method is called on.
@@ -38,6 +38,7 @@ class LiteralPercentile:
 
     number: ast.Constant
     data: str  # the data it bounds, as written
+    percent: str  # the asked percentile it stands for ("95")
 
 
 def asked_percentiles(request_text: str) -> set[float]:
@@ -58,10 +59,23 @@ def literal_percentiles(tree: ast.AST, code: str, request_text: str) -> list[Lit
     for node in ast.walk(tree):
         data, values = _data_and_bounds(node)
         written = ast.get_source_segment(code, data) if data is not None else None
-        found += [LiteralPercentile(value, written) for value in values
-                  if written and isinstance(value, ast.Constant)
-                  and type(value.value) in (int, float) and float(value.value) in asked]
+        for value in values:
+            percent = _as_percent(value, asked)
+            if written and percent is not None:
+                found.append(LiteralPercentile(value, written, percent))
     return found
+
+
+def _as_percent(node: ast.expr, asked: set[float]) -> str | None:
+    """The asked percentile a number stands for, as written in percent: 95 for `95`, and
+    for `0.95` (the quantile's form of the same bound)."""
+    if not (isinstance(node, ast.Constant) and type(node.value) in (int, float)):
+        return None
+    value = float(node.value)
+    for percent in (value, round(value * 100, 6)):
+        if percent in asked:
+            return f"{percent:g}"
+    return None
 
 
 def _data_and_bounds(node: ast.AST) -> tuple[ast.expr | None, list[ast.expr]]:
@@ -87,9 +101,9 @@ def percentile_messages(tree: ast.AST, code: str, request_text: str) -> list[str
     messages = []
     for found in literal_percentiles(tree, code, request_text):
         number = ast.get_source_segment(code, found.number) or repr(found.number.value)
-        messages.append(f"The request asks for the {number}th percentile, but the code uses "
-                        f"{number} itself as the value: compute it, "
-                        f"`np.percentile({found.data}, {number})`.")
+        messages.append(f"The request asks for the {found.percent}th percentile, but the code "
+                        f"uses {number} itself as the value: compute it, "
+                        f"`np.percentile({found.data}, {found.percent})`.")
     return list(dict.fromkeys(messages))
 
 
@@ -113,7 +127,7 @@ def with_percentiles(code: str, request_text: str, numpy_name: str | None
             continue
         line = lines[number.lineno - 1]
         start, end = char_offset(line, number.col_offset), char_offset(line, number.end_col_offset)
-        meant = f"{numpy_name}.percentile({item.data}, {line[start:end]})"
+        meant = f"{numpy_name}.percentile({item.data}, {item.percent})"
         lines[number.lineno - 1] = f"{line[:start]}{meant}{line[end:]}"
         notes.append(f"`{line[start:end]}` → `{meant}`")
     return "".join(lines), notes[::-1]

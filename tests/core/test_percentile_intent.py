@@ -73,3 +73,13 @@ def test_run_task_offers_the_percentiles_instead_of_retrying() -> None:
     assert reply.attempts == 1 and "Rewritten:" in reply.text and not reply.warnings
     exec(reply.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
     assert float(namespace["capped"].max()) == float(np.percentile(WAITS, 90))
+
+
+def test_a_percentile_written_as_its_fraction_is_computed_too() -> None:
+    namespace = _live()
+    code = "capped = np.clip(waits, 0.1, 0.9)"
+    text = "Clip waits to its 10th and 90th percentiles, as capped."
+    rewritten, notes = with_percentiles(code, text, "np")
+    assert notes and rewritten == "capped = np.clip(waits, np.percentile(waits, 10), np.percentile(waits, 90))"
+    exec(rewritten, namespace)  # noqa: S102 - the test runs the rewritten code on purpose
+    assert float(namespace["capped"].max()) == float(np.percentile(WAITS, 90))
