@@ -33,6 +33,7 @@ from .checks import is_exact_copy, top_level_targets, undefined_names
 from .current_axes import with_current_axes
 from .fill_alignment import with_fills_aligned
 from .group_intent import with_groups
+from .percent_scale import with_percent_scale
 from .percentile_intent import with_percentiles
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
@@ -229,6 +230,13 @@ def _numpy_name(code: str, namespace: NamespaceView) -> str | None:
                     return alias.asname or "numpy"
     attributes = namespace.attribute_names("np") if namespace.has("np") else None
     return "np" if attributes and "percentile" in attributes else None
+
+
+def with_percent(code: str, request_text: str) -> Repair | None:
+    """`code` with each `pct_change` scaled to percent where the request asks in percent
+    (`percent_scale`), or None when there is none."""
+    rewritten, notes = with_percent_scale(code, request_text)
+    return Repair(rewritten, notes) if notes else None
 
 
 def with_window_mean(code: str, request_text: str) -> Repair | None:

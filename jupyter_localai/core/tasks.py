@@ -27,6 +27,7 @@ from .repairs import (
     with_axis,
     with_group,
     with_missing_imports,
+    with_percent,
     with_percentile,
     with_window_mean,
     without_data_copies,
@@ -231,12 +232,13 @@ def run_task(
 # (`with_asked_name`: "missing"), a whole-array reduction where the request asked per column
 # or per row (`with_axis`: "axis"), a whole-column running operation where the request asked
 # per group (`with_group`: "group"), a percentile's number used as the value
-# (`with_percentile`: "percentile"), a moving sum where an average was asked
+# (`with_percentile`: "percentile"), a fraction where percent was asked (`with_percent`:
+# "percent"), a moving sum where an average was asked
 # (`with_window_mean`: "window_mean"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
-                         "replace_call", "fill_alignment", "axis", "group", "percentile",
+                         "replace_call", "fill_alignment", "axis", "group", "percentile", "percent",
                          "window_mean", "copies_data", "undefined", "missing"})
 
 
@@ -262,6 +264,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_axis(code, view, asked),
         lambda code: with_group(code, view, asked),
         lambda code: with_percentile(code, view, asked),
+        lambda code: with_percent(code, asked),
         lambda code: with_window_mean(code, asked),
     ]
     code, notes = reply.code, []
@@ -287,7 +290,7 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10, "fill_alignment": 10,
-             "axis": 10, "group": 10, "percentile": 10, "drawing": 10, "window_mean": 10,
+             "axis": 10, "group": 10, "percentile": 10, "percent": 10, "drawing": 10, "window_mean": 10,
              "copies_data": 10,
              "alias": 10, "missing": 5}
 

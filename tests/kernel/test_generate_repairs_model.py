@@ -4,6 +4,7 @@ wrong answers run without error: text patterns given to `replace` as plain text
 (`core/axis_intent.py`), a moving sum where an average was asked (`core/window_mean.py`),
 whole-column running operations where each group was asked for (`core/group_intent.py`),
 percentiles asked for by number used as the numbers (`core/percentile_intent.py`),
+fractions where percent was asked (`core/percent_scale.py`),
 and the user's data re-typed into the answer (`copies_data`).
 Each kept answer must compute what was asked."""
 
@@ -121,3 +122,12 @@ def test_an_asked_reference_line_is_drawn_or_named(kernel: KernelDriver) -> None
     drawn = kernel.value("any(_at_mean)")
     named = kernel.value(f"any('horizontal line' in w for w in {REPLY}.warnings)")
     assert drawn or named, code
+
+
+def test_a_change_asked_in_percent_is_in_percent(kernel: KernelDriver) -> None:
+    # `pct_change` gives fractions; the request asks percent (`core/percent_scale.py`).
+    assert kernel.execute("fares = pd.DataFrame({'fare': [10.0, 11.0, 8.8]})").status == "ok"
+    code = _kept(kernel, "Add a column `growth` to `fares`: the change of `fare` from the "
+                         "previous row, in percent (a rise from 10 to 11 is 10.0).")
+    growth = kernel.value("[None if pd.isna(g) else round(float(g), 3) for g in fares['growth']]")
+    assert growth == [None, 10.0, -20.0], code
