@@ -12,6 +12,8 @@ import functools
 import importlib
 import importlib.util
 
+from ..core.hidden_attributes import hidden_attributes
+
 # Type names as the kernel's summaries give them, and the class each one is.
 _CLASSES = {"DataFrame": ("pandas", "DataFrame")}
 
@@ -24,4 +26,7 @@ def class_members(type_name: str) -> list[str] | None:
         return None
     module = importlib.import_module(where[0])
     cls = getattr(module, where[1], None)
-    return dir(cls) if isinstance(cls, type) else None
+    if not isinstance(cls, type):
+        return None
+    names = dir(cls)
+    return names + hidden_attributes(cls, names)

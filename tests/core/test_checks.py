@@ -171,3 +171,13 @@ def test_a_fix_may_recreate_what_the_failing_cell_itself_assigned() -> None:
     fix = "counts = {}\nfor w in words:\n    counts[w] = counts.get(w, 0) + 1"
     assert "rebinds" not in kinds(check_code(fix, namespace=namespace, failing_source=failing))
     assert "rebinds" in kinds(check_code(fix, namespace=namespace))
+
+
+def test_an_attribute_pandas_hides_from_dir_is_not_reported_missing() -> None:
+    # pandas 3 keeps `Series.tolist` (and `Index.tolist`) out of dir(); it still works.
+    series = pd.Series([3, 1], index=["a", "b"])
+    view = KernelNamespace({"series": series})
+    assert check_code("values = series.tolist()\nlabels = series.index.tolist()",
+                      namespace=view) == []
+    assert [i.kind for i in check_code("values = series.tolists()", namespace=view)] == [
+        "attribute"]

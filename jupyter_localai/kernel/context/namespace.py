@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...core.check_types import CallKeywords
+from ...core.hidden_attributes import hidden_attributes
 from ..fix.call_hints import call_keywords
 from .literal_copy import rebuilds
 
@@ -45,9 +46,10 @@ class KernelNamespace:
         if value is None or not _is_safe_to_list(value):
             return None
         try:
-            return dir(value)
+            names = dir(value)
         except Exception:  # noqa: BLE001 - an object's __dir__ may raise anything: "unknown"
             return None
+        return names + hidden_attributes(type(value), names)
 
     def column_names(self, name: str) -> list[str] | None:
         value = self._user_ns.get(name)
