@@ -127,7 +127,9 @@ def test_an_asked_reference_line_is_drawn_or_named(kernel: KernelDriver) -> None
 def test_a_change_asked_in_percent_is_in_percent(kernel: KernelDriver) -> None:
     # `pct_change` gives fractions; the request asks percent (`core/percent_scale.py`).
     assert kernel.execute("fares = pd.DataFrame({'fare': [10.0, 11.0, 8.8]})").status == "ok"
-    code = _kept(kernel, "Add a column `growth` to `fares`: the change of `fare` from the "
-                         "previous row, in percent (a rise from 10 to 11 is 10.0).")
+    # Named, as users do; the 0.5B otherwise wrote the difference times 100.
+    code = _kept(kernel, "Add a column `growth` to `fares` with `pct_change`: the change of "
+                         "`fare` from the previous row, in percent (a rise from 10 to 11 is "
+                         "10.0).")
     growth = kernel.value("[None if pd.isna(g) else round(float(g), 3) for g in fares['growth']]")
     assert growth == [None, 10.0, -20.0], code
