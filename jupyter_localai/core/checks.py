@@ -19,6 +19,7 @@ from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .drawing_intent import drawing_messages
 from .fill_alignment import misaligned_fills
+from .fill_intent import fill_messages
 from .group_intent import group_messages
 from .name_match import closest_names
 from .percent_scale import percent_messages
@@ -376,8 +377,8 @@ def check_code(
 ) -> list[CheckIssue]:
     """Problems of `code` as a reply; an empty list means it passed every check.
     `request_text` is what a generate request asked, for what the code must do per column
-    or per row (`axis_intent`) or per group of rows (`group_intent`), percentiles by number (`percentile_intent`), parts of a chart (`drawing_intent`) or
-    percent (`percent_scale`); `ran` the notebook's own top-level assignments
+    or per row (`axis_intent`) or per group of rows (`group_intent`), percentiles by number (`percentile_intent`), parts of a chart (`drawing_intent`),
+    percent (`percent_scale`) or values kept missing (`fill_intent`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -438,6 +439,7 @@ def check_code(
     issues += [CheckIssue("drawing", message) for message in drawing_messages(tree, request_text)]
     issues += [CheckIssue("percent", message)
                for message in percent_messages(tree, python, request_text)]
+    issues += [CheckIssue("fill", message) for message in fill_messages(tree, python, request_text)]
     return issues
 
 

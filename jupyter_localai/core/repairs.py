@@ -32,6 +32,7 @@ from .check_types import NamespaceView
 from .checks import is_exact_copy, top_level_targets, undefined_names
 from .current_axes import with_current_axes
 from .fill_alignment import with_fills_aligned
+from .fill_intent import with_fills_dropped
 from .group_intent import with_groups
 from .percent_scale import with_percent_scale
 from .percentile_intent import with_percentiles
@@ -236,6 +237,13 @@ def with_percent(code: str, request_text: str) -> Repair | None:
     """`code` with each `pct_change` scaled to percent where the request asks in percent
     (`percent_scale`), or None when there is none."""
     rewritten, notes = with_percent_scale(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def without_fills(code: str, request_text: str) -> Repair | None:
+    """`code` without the statements that only fill missing values the request keeps
+    (`fill_intent`), or None when there is none."""
+    rewritten, notes = with_fills_dropped(code, request_text)
     return Repair(rewritten, notes) if notes else None
 
 

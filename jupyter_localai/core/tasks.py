@@ -31,6 +31,7 @@ from .repairs import (
     with_percentile,
     with_window_mean,
     without_data_copies,
+    without_fills,
     without_reruns,
 )
 from .reply import CodeEndWatch, Reply, Timings, drop_replayed_cells, extract_code
@@ -233,13 +234,14 @@ def run_task(
 # or per row (`with_axis`: "axis"), a whole-column running operation where the request asked
 # per group (`with_group`: "group"), a percentile's number used as the value
 # (`with_percentile`: "percentile"), a fraction where percent was asked (`with_percent`:
-# "percent"), a moving sum where an average was asked
+# "percent"), a fill of values the request keeps missing (`without_fills`: "fill"), a moving sum where an average was asked
 # (`with_window_mean`: "window_mean"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
-                         "replace_call", "fill_alignment", "axis", "group", "percentile", "percent",
-                         "window_mean", "copies_data", "undefined", "missing"})
+                         "replace_call", "fill_alignment", "axis", "group", "percentile",
+                         "percent", "fill", "window_mean", "copies_data", "undefined",
+                         "missing"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -265,6 +267,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_group(code, view, asked),
         lambda code: with_percentile(code, view, asked),
         lambda code: with_percent(code, asked),
+        lambda code: without_fills(code, asked),
         lambda code: with_window_mean(code, asked),
     ]
     code, notes = reply.code, []
@@ -290,9 +293,8 @@ def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, starte
 _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefined": 20,
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10, "fill_alignment": 10,
-             "axis": 10, "group": 10, "percentile": 10, "percent": 10, "drawing": 10, "window_mean": 10,
-             "copies_data": 10,
-             "alias": 10, "missing": 5}
+             "axis": 10, "group": 10, "percentile": 10, "percent": 10, "fill": 10,
+             "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

@@ -4,7 +4,8 @@ wrong answers run without error: text patterns given to `replace` as plain text
 (`core/axis_intent.py`), a moving sum where an average was asked (`core/window_mean.py`),
 whole-column running operations where each group was asked for (`core/group_intent.py`),
 percentiles asked for by number used as the numbers (`core/percentile_intent.py`),
-fractions where percent was asked (`core/percent_scale.py`),
+fractions where percent was asked (`core/percent_scale.py`), missing values the request keeps
+filled (`core/fill_intent.py`),
 and the user's data re-typed into the answer (`copies_data`).
 Each kept answer must compute what was asked."""
 
@@ -133,3 +134,12 @@ def test_a_change_asked_in_percent_is_in_percent(kernel: KernelDriver) -> None:
                          "10.0).")
     growth = kernel.value("[None if pd.isna(g) else round(float(g), 3) for g in fares['growth']]")
     assert growth == [None, 10.0, -20.0], code
+
+
+def test_values_the_request_keeps_missing_stay_missing(kernel: KernelDriver) -> None:
+    # An unasked `fillna(0)` turns the NaN the request wants into a 0 (`core/fill_intent.py`).
+    assert kernel.execute("trips = pd.DataFrame({'km': [4.0, 6.5, 5.0]})").status == "ok"
+    code = _kept(kernel, "Add a column `step` to `trips` with `diff`: each row's `km` minus "
+                         "the previous row's, with NaN for the first row.")
+    steps = kernel.value("[None if pd.isna(s) else round(float(s), 3) for s in trips['step']]")
+    assert steps == [None, 2.5, -1.5], code
