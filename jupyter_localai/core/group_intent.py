@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .check_types import NamespaceView
-from .source_rewrites import char_offset
+from .source_rewrites import replaced_nodes
 
 _PER_WORD = re.compile(r"\b(?:each|every|per|within\s+each|for\s+each|within\s+every)\s+"
                        r"([A-Za-z_][\w-]*?)(?:'s|s'|’s)?\b", re.IGNORECASE)
@@ -115,15 +115,6 @@ def with_groups(code: str, namespace: NamespaceView, request_text: str
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    lines = code.splitlines(keepends=True)
-    notes: list[str] = []
     calls = [c for c in ungrouped_calls(tree, code, namespace, request_text) if c.meant]
-    for found in sorted(calls, reverse=True, key=lambda c: (c.call.lineno, c.call.col_offset)):
-        call = found.call
-        if call.lineno != call.end_lineno or call.end_col_offset is None:
-            continue
-        line = lines[call.lineno - 1]
-        start, end = char_offset(line, call.col_offset), char_offset(line, call.end_col_offset)
-        lines[call.lineno - 1] = f"{line[:start]}{found.meant}{line[end:]}"
-        notes.append(f"`{found.written}` → `{found.meant}`")
-    return "".join(lines), notes[::-1]
+    rewritten, made = replaced_nodes(code, [(c.call, c.meant or "") for c in calls])
+    return rewritten, [f"`{calls[i].written}` → `{calls[i].meant}`" for i in made]

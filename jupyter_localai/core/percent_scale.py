@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import re
 
-from .source_rewrites import char_offset
+from .source_rewrites import replaced_nodes
 
 _IN_PERCENT = re.compile(r"\b(?:in|as(?:\s+a)?)\s+percent(?:age)?s?\b|\bpercentage\s+points?\b|"
                          r"\bexpressed\s+(?:in|as)\s+(?:a\s+)?percent", re.IGNORECASE)
@@ -67,17 +67,8 @@ def with_percent_scale(code: str, request_text: str) -> tuple[str, list[str]]:
     except SyntaxError:
         return code, []
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    lines = code.splitlines(keepends=True)
-    notes: list[str] = []
     calls = [c for c in fraction_changes(tree, request_text)
              if isinstance(parents.get(c), _WHOLE_VALUE)]
-    for call in sorted(calls, reverse=True, key=lambda c: (c.end_lineno or 0,
-                                                           c.end_col_offset or 0)):
-        written = ast.get_source_segment(code, call)
-        if written is None or call.end_lineno is None or call.end_col_offset is None:
-            continue
-        line = lines[call.end_lineno - 1]
-        end = char_offset(line, call.end_col_offset)
-        lines[call.end_lineno - 1] = f"{line[:end]} * 100{line[end:]}"
-        notes.append(f"`{written}` → `{written} * 100`")
-    return "".join(lines), notes[::-1]
+    written = [ast.get_source_segment(code, call) or ast.unparse(call) for call in calls]
+    rewritten, made = replaced_nodes(code, [(c, f"{w} * 100") for c, w in zip(calls, written)])
+    return rewritten, [f"`{written[i]}` → `{written[i]} * 100`" for i in made]

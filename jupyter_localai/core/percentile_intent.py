@@ -17,7 +17,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from .source_rewrites import char_offset
+from .source_rewrites import replaced_nodes
 
 _NUMBERED = re.compile(r"\b(\d{1,2}(?:\.\d+)?)(?:st|nd|rd|th)?\s*(?:and|,|or|to|-)?\s*"
                        r"(?=(?:(?:\d{1,2}(?:\.\d+)?)(?:st|nd|rd|th)?\s*(?:and|,|or|to|-)?\s*)*"
@@ -117,17 +117,8 @@ def with_percentiles(code: str, request_text: str, numpy_name: str | None
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    lines = code.splitlines(keepends=True)
-    notes: list[str] = []
     found = literal_percentiles(tree, code, request_text)
-    for item in sorted(found, reverse=True,
-                       key=lambda f: (f.number.lineno, f.number.col_offset)):
-        number = item.number
-        if number.lineno != number.end_lineno or number.end_col_offset is None:
-            continue
-        line = lines[number.lineno - 1]
-        start, end = char_offset(line, number.col_offset), char_offset(line, number.end_col_offset)
-        meant = f"{numpy_name}.percentile({item.data}, {item.percent})"
-        lines[number.lineno - 1] = f"{line[:start]}{meant}{line[end:]}"
-        notes.append(f"`{line[start:end]}` → `{meant}`")
-    return "".join(lines), notes[::-1]
+    meant = [f"{numpy_name}.percentile({item.data}, {item.percent})" for item in found]
+    rewritten, made = replaced_nodes(code, [(item.number, m) for item, m in zip(found, meant)])
+    notes = [f"`{ast.get_source_segment(code, found[i].number)}` → `{meant[i]}`" for i in made]
+    return rewritten, notes

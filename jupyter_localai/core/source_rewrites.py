@@ -43,3 +43,24 @@ def rewritten_innermost_first(code: str, find: Callable[[str, ast.AST], list[Fou
         code = code.replace(written(innermost), meant(innermost))
         done.append(innermost)
     return code, done
+
+
+def replaced_nodes(code: str, replacements: list[tuple[ast.AST, str]]) -> tuple[str, list[int]]:
+    """The code with each node's text (one line) replaced by its new text, the last first
+    so earlier offsets stay valid; and the indices of the replacements made (a node over
+    several lines, or without a position, is left as it is)."""
+    lines = code.splitlines(keepends=True)
+    made: list[int] = []
+    order = sorted(range(len(replacements)), reverse=True,
+                   key=lambda i: (getattr(replacements[i][0], "lineno", 0),
+                                  getattr(replacements[i][0], "col_offset", 0)))
+    for index in order:
+        node, new = replacements[index]
+        line_no, end_no = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if line_no is None or line_no != end_no or start is None or end is None:
+            continue
+        line = lines[line_no - 1]
+        lines[line_no - 1] = f"{line[:char_offset(line, start)]}{new}{line[char_offset(line, end):]}"
+        made.append(index)
+    return "".join(lines), sorted(made)

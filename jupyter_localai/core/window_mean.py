@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 
-from .source_rewrites import char_offset
+from .source_rewrites import replaced_nodes
 
 _MEAN = re.compile(r"\b(?:average|averages|averaged|mean|means)\b", re.IGNORECASE)
 _SUM = re.compile(r"\b(?:sum|sums|summed|total|totals)\b", re.IGNORECASE)
@@ -75,17 +75,9 @@ def with_window_means(code: str, request_text: str) -> tuple[str, list[str]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    lines = code.splitlines(keepends=True)
-    notes: list[str] = []
-    for window in sorted(window_sums(tree), reverse=True,
-                         key=lambda w: (w.end_lineno or 0, w.end_col_offset or 0)):
-        written = ast.get_source_segment(code, window)
-        size = ast.get_source_segment(code, window.args[0])
-        if written is None or size is None or window.end_lineno is None \
-                or window.end_col_offset is None:
-            continue
-        line = lines[window.end_lineno - 1]
-        end = char_offset(line, window.end_col_offset)
-        lines[window.end_lineno - 1] = f"{line[:end]} / {size}{line[end:]}"
-        notes.append(f"`{written}` → `{written} / {size}`")
-    return "".join(lines), notes[::-1]
+    windows = [w for w in window_sums(tree) if ast.get_source_segment(code, w.args[0])]
+    written = [ast.get_source_segment(code, w) or ast.unparse(w) for w in windows]
+    sizes = [ast.get_source_segment(code, w.args[0]) for w in windows]
+    rewritten, made = replaced_nodes(code, [(w, f"{text} / {size}") for w, text, size
+                                            in zip(windows, written, sizes)])
+    return rewritten, [f"`{written[i]}` → `{written[i]} / {sizes[i]}`" for i in made]
