@@ -63,6 +63,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout11", "Held-out round 11 (`benchmarks/tasks_holdout11/`)",
      ("20 tasks written blind the same way, committed (d9a94af) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout11/README.md`).")),
+    ("tasks_holdout12", "Held-out round 12 (`benchmarks/tasks_holdout12/`)",
+     ("20 tasks written blind the same way, committed before any model saw them (the\n"
+     "commit that adds this line); the `first_` runs are blind.")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
