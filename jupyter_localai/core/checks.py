@@ -287,9 +287,10 @@ def assigned_columns(tree: ast.Module) -> set[str]:
     """The column labels the code may create or rename: their live dtype says nothing."""
     columns = set()
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
-                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
-            columns.add(node.slice.value)
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            # df["c"] = ..., df[["first", "last"]] = ..., df.loc[:, ["a", "b"]] = ...
+            columns |= {part.value for part in ast.walk(node.slice)
+                        if isinstance(part, ast.Constant) and isinstance(part.value, str)}
         if isinstance(node, ast.keyword) and node.arg:
             columns.add(node.arg)  # df.assign(new=...), rename(columns=...) targets
         if isinstance(node, ast.Dict):

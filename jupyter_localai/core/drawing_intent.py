@@ -61,6 +61,27 @@ _PARTS = (
 )
 
 
+# Names a matplotlib Axes or pyplot goes by: their `plot` draws no legend by itself.
+_MATPLOTLIB_RECEIVER = re.compile(r"^(?:plt|pyplot|matplotlib|ax\w*|axes\w*|axs|sub\w*)$")
+
+
+def _pandas_plot(node: ast.AST) -> bool:
+    """A pandas plot call, which draws a legend for a frame's several columns unless told
+    `legend=False`: `obj.plot.bar(...)`, or `obj.plot(...)` on something that is not an
+    Axes or pyplot (a subscript, a call's result, another name)."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return False
+    if any(k.arg == "legend" and isinstance(k.value, ast.Constant) and k.value.value is False
+           for k in node.keywords):
+        return False
+    owner = node.func.value
+    if isinstance(owner, ast.Attribute) and owner.attr == "plot":  # df.plot.bar(...)
+        return True
+    if node.func.attr != "plot":
+        return False
+    return not (isinstance(owner, ast.Name) and _MATPLOTLIB_RECEIVER.match(owner.id))
+
+
 def missing_parts(tree: ast.AST, request_text: str) -> list[Part]:
     """The parts the request asks for that code which draws never draws. A reference line
     may also be a `plot` call beside the chart's own drawing (two drawing calls or more)."""
@@ -71,8 +92,11 @@ def missing_parts(tree: ast.AST, request_text: str) -> list[Part]:
     if not drawings:
         return []
     called = set(names) | ({"axline"} if len(drawings) >= 2 and "plot" in drawings else set())
+    if any(_pandas_plot(node) for node in ast.walk(tree)):
+        called.add("legend")  # pandas draws a frame's legend itself
     keywords = {kw.arg for node in ast.walk(tree) if isinstance(node, ast.Call)
-                for kw in node.keywords if kw.arg}
+                for kw in node.keywords if kw.arg and not (
+                    isinstance(kw.value, ast.Constant) and kw.value.value in (False, None))}
     return [part for part in _PARTS if part.asked.search(request_text)
             and not called & part.calls and not keywords & part.keywords]
 

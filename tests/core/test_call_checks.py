@@ -147,3 +147,8 @@ def test_rename_of_a_name_the_frame_lacks_suggests_its_columns(namespace: Kernel
 ])
 def test_renames_of_real_columns_pass(code: str, namespace: KernelNamespace) -> None:
     assert messages(code, namespace, "column") == []
+
+
+def test_columns_created_by_a_list_assignment_count_as_present(namespace: KernelNamespace) -> None:
+    code = "tickets[['first', 'last']] = [[1, 2], [3, 4]]\nout = tickets.sort_values('last')"
+    assert messages(code, namespace, "column") == []

@@ -46,3 +46,20 @@ def test_parts_drawn_or_not_asked_pass(code: str, request_text: str) -> None:
 def test_a_second_plot_call_counts_as_the_reference_line() -> None:
     code = "plt.bar(x, y)\nplt.plot(x, [y.mean()] * len(x), '--')"
     assert drawing(code, "Bars of y with a dashed horizontal line at the mean.") == []
+
+
+@pytest.mark.parametrize("code", [
+    "ax = table[['a', 'b']].plot(kind='bar', stacked=True)",
+    "sales.groupby('region').sum().plot.bar()",
+    "frame.plot(x='d')",
+])
+def test_a_pandas_plot_draws_its_own_legend(code: str) -> None:
+    assert drawing(code, "A bar chart of the two columns with a legend.") == []
+
+
+@pytest.mark.parametrize("code", [
+    "ax.plot(x, a)\nax.plot(x, b)",
+    "frame.plot(x='d', legend=False)",
+])
+def test_an_axes_plot_or_a_legend_turned_off_draws_none(code: str) -> None:
+    assert len(drawing(code, "Plot a and b with a legend.")) == 1
