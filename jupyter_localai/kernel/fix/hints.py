@@ -22,15 +22,18 @@ from typing import Any
 from .failure import Failure
 from .hint import Hint, hint_edits
 from .rules import Rule
+from .rules.argument_count_rules import values_list_rule
 from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_rule
 from .rules.attribute_rules import attribute_rule
 from .rules.axes_rules import (
     axes_grid_rule,
     drawing_as_axes_rule,
     drawing_label_rule,
+    labels_without_ticks_rule,
     plot_length_rule,
     tick_labels_rule,
 )
+from .rules.bin_rules import bin_labels_rule
 from .rules.call_form_rules import (
     bar_heights_rule,
     path_plus_text_rule,
@@ -53,11 +56,13 @@ from .rules.frame_rules import (
     frame_reduction_rule,
     int_dates_rule,
     tz_compare_rule,
+    tz_method_rule,
 )
 from .rules.header_rules import header_line_rule
 from .rules.holder_rules import int_column_write_rule, json_numbers_rule
 from .rules.label_rules import drop_rule, iloc_label_rule
 from .rules.message_rules import replacement_rule
+from .rules.missing_value_rules import none_in_numbers_rule
 from .rules.month_rules import month_step_rule
 from .rules.pandas_rules import (
     ambiguous_rule,
@@ -67,6 +72,7 @@ from .rules.pandas_rules import (
     key_rule,
     lost_label_rule,
     pivot_rule,
+    precedence_rule,
     row_of_parts_rule,
     series_format_rule,
     str_accessor_rule,
@@ -86,10 +92,11 @@ from .rules.python_rules import (
     str_index_rule,
 )
 from .rules.range_rules import range_end_rule
-from .rules.regex_rules import match_anchor_rule
+from .rules.regex_rules import match_anchor_rule, no_match_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
-from .rules.tuple_rules import tuple_item_rule
+from .rules.split_rules import split_columns_rule
+from .rules.tuple_rules import namedtuple_field_rule, tuple_item_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
 from .rules.value_rules import (
     amounts_reduction_rule,
@@ -109,9 +116,9 @@ MAX_HINT_CHARS = 300
 
 _RULES: list[Rule] = [
     attribute_rule, axes_grid_rule, key_rule, column_name_rule, replacement_rule, number_rule, header_line_rule, date_rule, pivot_rule, zero_rule, axis_rule,
-    number_strings_rule, string_arithmetic_rule, none_rule, callable_rule, series_to_scalar_function_rule, ambiguous_rule, unhashable_rule,
+    number_strings_rule, string_arithmetic_rule, none_rule, callable_rule, series_to_scalar_function_rule, ambiguous_rule, precedence_rule, unhashable_rule,
     nan_int_rule, range_end_rule, index_rule, iloc_label_rule, drop_rule, merge_key_rule, merge_dtype_rule, sequence_rule,
-    mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule,
+    mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule, tz_method_rule,
     int_dates_rule, time_index_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, key_type_rule, lost_label_rule,
     reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
@@ -121,6 +128,8 @@ _RULES: list[Rule] = [
     weights_rows_rule, match_anchor_rule, drawing_as_axes_rule, shape_arguments_rule, where_otherwise_rule,
     rename_list_rule, path_plus_text_rule, bar_heights_rule,
     format_code_on_text_rule, format_mapping_rule, month_step_rule, tuple_item_rule,
+    none_in_numbers_rule, namedtuple_field_rule, values_list_rule, split_columns_rule,
+    labels_without_ticks_rule, no_match_rule, bin_labels_rule,
 ]  # fmt: skip
 
 

@@ -146,6 +146,38 @@ def tick_labels_rule(f: Failure) -> list[str]:
     return [Hint(text, edit=drop_argument(f, call, keyword))]
 
 
+# Tick labels without their positions: `plt.xticks(labels=days)` -------------------------------
+
+_LABELS_ONLY = re.compile(r"^(?:(x|y)ticks\(\): Parameter 'labels' can't be set without setting "
+                          r"'ticks'|Axis\.set_ticks\(\) missing 1 required positional argument: "
+                          r"'ticks')$")
+_TICK_CALLS = ("xticks", "yticks", "set_xticks", "set_yticks")
+
+
+@rule(TypeError)
+def labels_without_ticks_rule(f: Failure) -> list[str]:
+    """Tick labels need the positions they go at. Bars and categories drawn from a list sit
+    at 0, 1, 2, ...: the labels' own positions, `range(len(labels))`, go first."""
+    if not _LABELS_ONLY.match(f.message):
+        return []
+    for call in line_calls(f):
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        labels = next((k.value for k in call.keywords if k.arg == "labels"), None)
+        if name not in _TICK_CALLS or call.args or labels is None:
+            continue
+        positions = f"range(len({code(f, labels)}))"
+        written = segment(f, call)
+        if not written or not written.startswith(code(f, func) + "("):
+            continue
+        new = f"{code(f, func)}({positions}, {written[len(code(f, func)) + 1:]}"
+        hint = (f"`{name}` places labels at tick positions, so it needs them too: with one "
+                f"label per bar or category drawn at 0, 1, 2, ..., that is `{positions}`, "
+                f"`{new}`.")
+        return [Hint(hint, edit=unique_replace(f, call, new))]
+    return []
+
+
 # An x range of the wrong length: `plt.plot(range(1, 30), daily)` with 30 values ------------
 
 _SHAPES = re.compile(r"^x and y must have same first dimension, but have shapes "

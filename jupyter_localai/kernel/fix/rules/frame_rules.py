@@ -60,6 +60,36 @@ def tz_compare_rule(f: Failure) -> list[str]:
     return [Hint(text, edit=_aware_name_edit(f, tz))]
 
 
+# A zone set on dates that have one, or converted on dates that have none -------------------
+
+_TZ_SWAP = re.compile(r"^(Already tz-aware, use tz_convert|Cannot localize tz-aware \w+, use "
+                      r"tz_convert|Cannot convert tz-naive \w+, use tz_localize)")
+
+
+@rule(TypeError)
+def tz_method_rule(f: Failure) -> list[str]:
+    """`tz_localize` says which zone naive dates are in; `tz_convert` moves aware dates to
+    another. Aware dates given `tz_localize("Europe/Paris")` are meant to be shown in that
+    zone: the edit calls `tz_convert` with it. Naive dates given `tz_convert` may be in UTC
+    or already in the named zone, the user's knowledge: advice only."""
+    if not _TZ_SWAP.match(f.message):
+        return []
+    if not f.message.startswith(("Already", "Cannot localize")):
+        return [("These dates carry no zone yet, so `tz_convert` has nothing to convert from: "
+                "name the zone they were recorded in first, `.tz_localize('UTC')` (or the "
+                "local zone), then `.tz_convert(...)` to the zone wanted.")]
+    text = ("These dates already carry a zone: `tz_localize` (which names the zone of naive "
+            "dates) does not apply; `tz_convert` moves them to another zone.")
+    calls = [call for call in line_calls(f) if isinstance(call.func, ast.Attribute)
+             and call.func.attr == "tz_localize" and len(call.args) == 1 and not call.keywords
+             and type(constant(call.args[0])) is str]
+    if len(calls) != 1:
+        return [text]
+    [call] = calls
+    new = f"{operand(f, call.func.value)}.tz_convert"
+    return [Hint(text, edit=unique_replace(f, call.func, new, call))]
+
+
 def _aware_date_edit(f: Failure, call: ast.Call, kind: str, tz: str,
                      *outers: ast.AST) -> Edit | None:
     """`pd.Timestamp('2024-05-02')` given the zone: `pd.Timestamp('2024-05-02', tz='UTC')`;

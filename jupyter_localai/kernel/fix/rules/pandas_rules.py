@@ -13,6 +13,7 @@ from ....core.str_parts import rows_of_parts_nodes
 from ..failure import (
     MISSING,
     Failure,
+    a_or_an,
     constant,
     count,
     has_label,
@@ -180,6 +181,16 @@ class _ToBitwise(ast.NodeTransformer):
         if len(node.ops) < 2:
             return node
         items = [node.left, *node.comparators]
+        for at, item in enumerate(items[1:-1], start=1):
+            # `x > 10 & x < 50` parses as `x > (10 & x) < 50`: `&` binds before `>`, so the
+            # comparisons the user wrote are the two sides of that `&`.
+            if isinstance(item, ast.BinOp) and isinstance(item.op, ast.BitAnd | ast.BitOr):
+                left = ast.Compare(left=items[0], ops=node.ops[:at],
+                                   comparators=[*items[1:at], item.left])
+                right = ast.Compare(left=item.right, ops=node.ops[at:],
+                                    comparators=items[at + 1:])
+                return ast.BinOp(left=self.visit_Compare(left), op=item.op,
+                                 right=self.visit_Compare(right))
         parts = [ast.Compare(left=a, ops=[op], comparators=[b])
                  for a, op, b in zip(items, node.ops, items[1:], strict=False)]  # fmt: skip
         return self.visit_BoolOp(ast.BoolOp(op=ast.And(), values=parts))
@@ -210,9 +221,10 @@ def ambiguous_rule(f: Failure) -> list[str]:
         ):
             fixed = ast.unparse(_ToBitwise().visit(ast.parse(ast.unparse(node), mode="eval").body))
             if len(fixed) <= 120:
-                text = (f"`and`/`or`/`not` need a single True/False but a {match.group(1)} "
-                        f"holds many: combine element-wise with `&`, `|`, `~`, each comparison "
-                        f"in parentheses: `{fixed}`.")
+                text = (f"`and`/`or`/`not` need a single True/False but "
+                        f"{a_or_an(match.group(1))} holds many, and `&`/`|` bind before `<`, "
+                        f"`>` and `==`: combine element-wise with `&`, `|`, `~`, each "
+                        f"comparison in parentheses: `{fixed}`.")
                 return [Hint(text, edit=_filter_edit(f, node, fixed))]
     return [
         (
@@ -221,6 +233,30 @@ def ambiguous_rule(f: Failure) -> list[str]:
             f"`.all()`."
         )
     ]
+
+
+_BITWISE_TYPES = re.compile(r"^(ufunc 'bitwise_(and|or)' not supported for the input types|"
+                            r"Cannot perform 'r?(and|or)_' with a dtyped|"
+                            r"unsupported operand type\(s\) for [&|])")
+
+
+@rule(TypeError)
+def precedence_rule(f: Failure) -> list[str]:
+    """`x > 1.5 & x < 5` on floats: `&` binds first, so it is `x > (1.5 & x) < 5` and the
+    `&` gets a float. The comparisons the user wrote, parenthesized, are the edit."""
+    if not _BITWISE_TYPES.match(f.message):
+        return []
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Compare) and any(
+                isinstance(item, ast.BinOp) and isinstance(item.op, ast.BitAnd | ast.BitOr)
+                for item in node.comparators[:-1])):
+            continue
+        fixed = ast.unparse(_ToBitwise().visit(ast.parse(ast.unparse(node), mode="eval").body))
+        text = (f"`&` and `|` bind before `<`, `>` and `==`, so `{short_code(node, 'this')}` "
+                f"combines the numbers, not the comparisons: put each comparison in "
+                f"parentheses, `{fixed}`.")
+        return [Hint(text, edit=unique_replace(f, node, fixed))]
+    return []
 
 
 @rule(IndexError)

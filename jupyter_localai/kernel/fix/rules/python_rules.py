@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import csv
 import re
 
 from ..failure import MISSING, SAMPLE, Failure, constant, line_calls, show
@@ -177,12 +178,33 @@ def str_index_rule(f: Failure) -> list[str]:
                 f"`[row[{key}] for row in {name}]` (or `pd.DataFrame({name})[{key}]`)."
             )
         ]
+    header = _csv_header_reader(f, value, constant(node.slice))
+    if header is not None:
+        module = code(f, header.func.value)  # type: ignore[attr-defined]
+        text = (f"`csv.reader` gives each row as a list (and the header line as the first "
+                f"row, here {str(value[:8])[:80]}); `{module}.DictReader` reads the header and gives "
+                f"each row as a dict keyed by it, so `{name}[{key}]` works.")
+        return [Hint(text, edit=unique_replace(f, header.func, f"{module}.DictReader", header))]
     return [
         (
             f"`{name}` is a list ({len(value)} items), indexed by position (`{name}[0]`), not by "  # type: ignore[arg-type]
             f"name: to look values up by {key}, keep them in a dict instead."
         )
     ]
+
+
+def _csv_header_reader(f: Failure, row: object, key: object) -> ast.Call | None:
+    """The cell's one `csv.reader(...)` call, where the row indexed by name is the file's
+    header (it holds the name): the rows were meant to be read as dicts."""
+    if type(key) is not str or type(row) is not list or key not in row:
+        return None
+    if not all(type(cell) is str for cell in row):
+        return None
+    calls = [node for node in ast.walk(f.tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "reader"
+             and isinstance(node.func.value, ast.Name)
+             and f.lookup(node.func.value.id) is csv] if f.tree is not None else []
+    return calls[0] if len(calls) == 1 else None
 
 
 # Item assignment into a str -----------------------------------------------------------------

@@ -1,10 +1,16 @@
-"""Rules for regular expressions: `re.match` where the pattern is in the middle of the text.
+"""Rules for regular expressions: `re.match` where the pattern is in the middle of the text,
+and a match read from texts some of which have none.
 
 `re.match(r"after (\\d+)s", line).group(1)` raises "'NoneType' object has no attribute
 'group'" when the line starts with something else: `re.match` anchors at the start,
 `re.search` looks anywhere. When `re.search` finds the cell's own pattern in the very text
 that failed (read from the live variables, at most `_MAX_TEXT` characters), the call becomes
 `re.search`; the pattern and the text are the cell's, nothing else is run.
+
+`[int(re.search(p, s).group(1)) for s in subjects]` raises the same way when one subject has
+no match. Where the match is read inside a comprehension's entry or a lambda (one value per
+text), the entry keeps one value per text: the match where there is one, None where not,
+`int(m.group(1)) if (m := re.search(p, s)) else None`.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import ast
 import re
 
 from ..failure import MISSING, Failure, constant
-from ..hint import Hint, code, unique_replace
+from ..hint import COMPREHENSIONS, Hint, code, rewrite, unique_replace
 from . import rule
 
 _NONE_MATCH = re.compile(r"^'NoneType' object has no attribute '(group|groups|groupdict|span|"
@@ -65,3 +71,63 @@ def _match_call(f: Failure, node: ast.expr) -> ast.Call | None:
         return None
     module = f.lookup(node.func.value.id)
     return node if module is not MISSING and module is re else None
+
+
+_MATCHERS = ("search", "match", "fullmatch")
+_FREE_NAMES = ("m", "match", "found", "_match")
+
+
+@rule(AttributeError)
+def no_match_rule(f: Failure) -> list[str]:
+    """A match read from each text of a comprehension or lambda, where some text has none:
+    the entry gives None for those (the list keeps one entry per text)."""
+    read = _NONE_MATCH.match(f.message)
+    if read is None or f.tree is None:
+        return []
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Attribute) and node.attr == read.group(1)
+                and _is_matcher_call(f, node.value)):
+            continue
+        call = node.value
+        entry, holder = _entry_of(f.tree, call)
+        name = next((n for n in _FREE_NAMES if n not in _names(f.tree)), None)
+        text = (f"`{code(f, call)}` is None for a text without a match, and None has no "
+                f"`.{read.group(1)}`: test the match before reading it.")
+        if entry is None or name is None:
+            return [text]
+        inner = rewrite(f, entry, call, name)
+        if inner is None:
+            return [text]
+        new = f"{inner[1]} if ({name} := {code(f, call)}) else None"
+        text += f" One value per text, None where there is no match: `{new}`."
+        return [Hint(text, edit=unique_replace(f, entry, new, holder))]
+    return []
+
+
+def _is_matcher_call(f: Failure, node: ast.AST) -> bool:
+    """`re.search(...)` (with `re` the live module) or `<compiled pattern>.search(...)`."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MATCHERS and isinstance(node.func.value, ast.Name)):
+        return False
+    owner = f.lookup(node.func.value.id)
+    return owner is re or isinstance(owner, re.Pattern)
+
+
+def _entry_of(tree: ast.AST, call: ast.Call) -> tuple[ast.expr | None, ast.AST | None]:
+    """(entry, its comprehension or lambda): the innermost comprehension entry or lambda
+    body holding `call`; (None, None) where the call is not in one."""
+    found: tuple[ast.expr | None, ast.AST | None] = (None, None)
+    for node in ast.walk(tree):  # breadth first: a later match is nested deeper
+        if isinstance(node, COMPREHENSIONS):
+            entry = node.value if isinstance(node, ast.DictComp) else node.elt
+        elif isinstance(node, ast.Lambda):
+            entry = node.body
+        else:
+            continue
+        if any(child is call for child in ast.walk(entry)):
+            found = (entry, node)
+    return found
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

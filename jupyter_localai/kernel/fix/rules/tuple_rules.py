@@ -10,9 +10,10 @@ and the position is a constant within every entry.
 from __future__ import annotations
 
 import ast
+import re
 
 from ..failure import Failure, constant
-from ..hint import Hint, code, source_between, unique_replace
+from ..hint import Hint, code, operand, source_between, unique_replace
 from . import rule
 
 _TUPLE_WRITE = "'tuple' object does not support item assignment"
@@ -53,6 +54,76 @@ def tuple_item_rule(f: Failure) -> list[str]:
                 f"that position changed in its place, `{new}`.")
         return [Hint(hint, edit=edit)]
     return []
+
+
+_FIELD_WRITE = re.compile(r"^(can't set attribute|property '\w+' of '\w+' object has no setter)")
+
+
+@rule(AttributeError)
+def namedtuple_field_rule(f: Failure) -> list[str]:
+    """A field of a namedtuple set in place, `item.price = 2.5`: `_replace` makes the changed
+    copy, and the place the tuple came from (the list's entry, or the name) gets it."""
+    if not _FIELD_WRITE.match(f.message) or f.tree is None:
+        return []
+    for node in f.line_nodes:
+        write = _field_write(f, node)
+        if write is None:
+            continue
+        statement, target, value = write
+        holder, field = target.value, target.attr
+        replaced = f"{code(f, holder)}._replace({field}={_updated(f, target, statement, value)})"
+        loop = (_enclosing_loop(f.tree, statement, holder.id)
+                if isinstance(holder, ast.Name) else None)
+        if loop is not None and isinstance(loop.iter, ast.Name) and _all_namedtuples(
+                f.lookup(loop.iter.id)):
+            index = _free_name(f.source)
+            new = f"{loop.iter.id}[{index}] = {replaced}"
+            edit = _loop_edit(f, loop, statement, index, new)
+        elif isinstance(holder, ast.Name | ast.Subscript) and loop is None:
+            new = f"{code(f, holder)} = {replaced}"
+            edit = unique_replace(f, statement, new)
+        else:
+            continue
+        hint = (f"A namedtuple cannot change in place: `_replace` makes a copy with "
+                f"`{field}` changed; put it where the old one was, `{new}`.")
+        return [Hint(hint, edit=edit)]
+    return []
+
+
+def _field_write(f: Failure, node: ast.AST) -> tuple[ast.stmt, ast.Attribute, ast.expr] | None:
+    """(statement, `x.field` target, value) of `x.field = v` or `x.field += v`, where `x` is
+    a live namedtuple with that field."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, ast.AugAssign):
+        target = node.target
+    else:
+        return None
+    if not isinstance(target, ast.Attribute):
+        return None
+    holder = target.value
+    value = (f.lookup(holder.id) if isinstance(holder, ast.Name) else f.resolve(holder))
+    if not (_is_namedtuple(value) and target.attr in type(value)._fields):
+        return None
+    return node, target, node.value
+
+
+def _is_namedtuple(value: object) -> bool:
+    fields = getattr(type(value), "_fields", None)
+    return isinstance(value, tuple) and type(fields) is tuple and hasattr(type(value), "_replace")
+
+
+def _all_namedtuples(entries: object) -> bool:
+    return type(entries) is list and bool(entries) and all(_is_namedtuple(e) for e in entries)
+
+
+def _updated(f: Failure, target: ast.expr, statement: ast.stmt, value: ast.expr) -> str:
+    """The new value: `v`, or `x.field + v` for `x.field += v`."""
+    new_value = code(f, value)
+    if isinstance(statement, ast.AugAssign):
+        symbol = _OPERATORS.get(type(statement.op))
+        return f"{code(f, target)} {symbol} {operand(f, value)}" if symbol else new_value
+    return new_value
 
 
 def _tuple_write(node: ast.AST) -> tuple[ast.stmt, ast.Subscript, ast.expr] | None:
