@@ -229,6 +229,37 @@ LIVE_EDITS = [
     ("seats = [('A1', False), ('A2', True), ('B1', False)]",
      "for seat in seats:\n    if seat[0].startswith('A'):\n        seat[1] = True\nseats",
      "[list(s) for s in seats]", [["A1", True], ["A2", True], ["B1", False]], None),
+    ("shifts = pd.DataFrame({'start': pd.to_datetime(['2025-06-02 22:00'], utc=True)})",
+     "shifts['local'] = shifts['start'].dt.tz_localize('America/New_York')\nshifts",
+     "shifts['local'].dt.hour.tolist()", [18], "tz_localize"),
+    (("import csv, pathlib, tempfile\nledger = pathlib.Path(tempfile.mkdtemp()) / 'l.csv'\n"
+      "ledger.write_text('item,cost\\npen,1.5\\nink,4\\n')"),
+     ("with open(ledger, newline='') as fh:\n"
+      "    spent = sum(float(line['cost']) for line in csv.reader(fh))\nspent"),
+     "spent", 5.5, None),
+    ("import numpy as np\nlevels = [7.5, None, 8.0]",
+     "level_array = np.array(levels)\nmissing_levels = int(np.isnan(level_array).sum())",
+     "missing_levels", 1, None),
+    (("from collections import namedtuple\nBook = namedtuple('Book', ['title', 'copies'])\n"
+      "shelf = [Book('Emma', 2), Book('Dune', 0)]"),
+     "for book in shelf:\n    if book.copies == 0:\n        book.copies = 5\nshelf",
+     "[b.copies for b in shelf]", [2, 5], None),
+    ("import numpy as np\nloads = np.array([0.5, 2.5, 7.0, 3.5])",
+     "moderate = loads[loads > 1 & loads < 5]\nmoderate",
+     "moderate.tolist()", [2.5, 3.5], None),
+    ("pets = pd.DataFrame({'kind': ['cat', 'dog', 'eel'], 'age': [3, 5, 1]})",
+     "furry = pets[pets['kind'].isin('cat', 'dog')]\nfurry",
+     "furry['age'].tolist()", [3, 5], None),
+    ("trips = pd.DataFrame({'route': ['Oslo-Bergen', 'Rome-Milan', 'Lyon-Nice']})",
+     "trips[['from_city', 'to_city']] = trips['route'].str.split('-')\ntrips",
+     "trips['to_city'].tolist()", ["Bergen", "Milan", "Nice"], None),
+    ("import re\norders_text = ['ref A-12 paid', 'no ref', 'ref A-7']",
+     "refs = [re.search(r'A-(\\d+)', t).group(1) for t in orders_text]\nrefs",
+     "refs", ["12", None, "7"], None),
+    (("import matplotlib.pyplot as plt\nplt.close('all')\nflavours = ['mint', 'lime']\n"
+      "plt.bar(range(2), [3, 8])"),
+     "plt.xticks(labels=flavours)\nflavour_axes = plt.gca()",
+     "[t.get_text() for t in flavour_axes.get_xticklabels()]", ["mint", "lime"], None),
 ]
 
 
@@ -243,7 +274,10 @@ LIVE_EDITS = [
                               "shape_as_two_arguments", "where_otherwise", "rename_with_list",
                               "function_of_one_value", "path_plus_text", "bar_of_one_series",
                               "float_format_on_text", "format_with_a_dict", "month_step",
-                              "tuple_in_a_list"])
+                              "tuple_in_a_list", "localize_aware", "csv_rows_by_header",
+                              "none_in_isnan", "namedtuple_field", "and_before_comparisons",
+                              "isin_one_by_one", "split_into_columns", "match_in_some_texts",
+                              "labels_without_ticks"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:

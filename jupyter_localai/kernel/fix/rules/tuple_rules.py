@@ -122,7 +122,9 @@ def _updated(f: Failure, target: ast.expr, statement: ast.stmt, value: ast.expr)
     new_value = code(f, value)
     if isinstance(statement, ast.AugAssign):
         symbol = _OPERATORS.get(type(statement.op))
-        return f"{code(f, target)} {symbol} {operand(f, value)}" if symbol else new_value
+        plain = isinstance(value, ast.Constant) and type(value.value) in (int, float)
+        right = new_value if plain else operand(f, value)
+        return f"{code(f, target)} {symbol} {right}" if symbol else new_value
     return new_value
 
 
