@@ -14,6 +14,7 @@ import builtins
 import re
 from collections.abc import Collection, Iterable
 
+from .age_intent import age_messages
 from .axis_intent import axis_messages
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
@@ -26,8 +27,11 @@ from .percent_scale import percent_messages
 from .percentile_intent import percentile_messages
 from .replace_calls import misread_replaces
 from .reruns import rerun_names
+from .scaling_intent import min_max_messages
 from .str_parts import rows_of_parts
 from .targets import asked_names
+from .weekday_intent import weekday_messages
+from .wide_table_intent import wide_table_messages
 from .window_mean import window_messages
 
 __all__ = ["ContextNamespace", "asked_names", "check_code", "program_key", "same_program",
@@ -379,7 +383,9 @@ def check_code(
     """Problems of `code` as a reply; an empty list means it passed every check.
     `request_text` is what a generate request asked, for what the code must do per column
     or per row (`axis_intent`) or per group of rows (`group_intent`), percentiles by number (`percentile_intent`), parts of a chart (`drawing_intent`),
-    percent (`percent_scale`) or values kept missing (`fill_intent`); `ran` the notebook's own top-level assignments
+    percent (`percent_scale`), values kept missing (`fill_intent`), ages in full years
+    (`age_intent`), weekdays (`weekday_intent`), min-max scaling (`scaling_intent`) or one
+    column per category (`wide_table_intent`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -441,6 +447,11 @@ def check_code(
     issues += [CheckIssue("percent", message)
                for message in percent_messages(tree, python, request_text)]
     issues += [CheckIssue("fill", message) for message in fill_messages(tree, python, request_text)]
+    issues += [CheckIssue("age", message) for message in age_messages(tree, python, request_text)]
+    issues += [CheckIssue("weekdays", message) for message in weekday_messages(tree, request_text)]
+    issues += [CheckIssue("min_max", message) for message in min_max_messages(tree, request_text)]
+    issues += [CheckIssue("wide_table", message)
+               for message in wide_table_messages(tree, python, request_text)]
     return issues
 
 

@@ -26,6 +26,7 @@ import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from .age_intent import with_exact_ages
 from .axis_intent import with_axis_meant
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
@@ -41,6 +42,7 @@ from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
 from .str_parts import with_parts_per_value
 from .text_dates import with_dates_parsed
+from .wide_table_intent import with_wide_tables
 from .window_mean import with_window_means
 
 
@@ -237,6 +239,20 @@ def with_percent(code: str, request_text: str) -> Repair | None:
     """`code` with each `pct_change` scaled to percent where the request asks in percent
     (`percent_scale`), or None when there is none."""
     rewritten, notes = with_percent_scale(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_exact_age(code: str, request_text: str) -> Repair | None:
+    """`code` with each short count of an age written in full years where the request
+    asks for an age (`age_intent`), or None when there is none."""
+    rewritten, notes = with_exact_ages(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_wide_table(code: str, request_text: str) -> Repair | None:
+    """`code` with a two-key aggregation unstacked into the columns the request asks for,
+    and pivots summing where it asks for totals (`wide_table_intent`), or None."""
+    rewritten, notes = with_wide_tables(code, request_text)
     return Repair(rewritten, notes) if notes else None
 
 

@@ -25,10 +25,12 @@ from .repairs import (
     with_asked_name,
     with_axes_bound,
     with_axis,
+    with_exact_age,
     with_group,
     with_missing_imports,
     with_percent,
     with_percentile,
+    with_wide_table,
     with_window_mean,
     without_data_copies,
     without_fills,
@@ -235,13 +237,15 @@ def run_task(
 # per group (`with_group`: "group"), a percentile's number used as the value
 # (`with_percentile`: "percentile"), a fraction where percent was asked (`with_percent`:
 # "percent"), a fill of values the request keeps missing (`without_fills`: "fill"), a moving sum where an average was asked
-# (`with_window_mean`: "window_mean"), the user's data re-typed exactly as it is
+# (`with_window_mean`: "window_mean"), an age counted the short way (`with_exact_age`: "age"),
+# a long or averaged table where one column per category or totals were asked
+# (`with_wide_table`: "wide_table"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
                          "replace_call", "fill_alignment", "axis", "group", "percentile",
                          "percent", "fill", "window_mean", "copies_data", "undefined",
-                         "missing"})
+                         "missing", "age", "wide_table"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -269,6 +273,8 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_percent(code, asked),
         lambda code: without_fills(code, asked),
         lambda code: with_window_mean(code, asked),
+        lambda code: with_exact_age(code, asked),
+        lambda code: with_wide_table(code, asked),
     ]
     code, notes = reply.code, []
     for rewrite in rewrites:
@@ -294,7 +300,8 @@ _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefi
              "rebinds": 20, "attribute": 10, "column": 10, "inplace": 10, "none_result": 10,
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10, "fill_alignment": 10,
              "axis": 10, "group": 10, "percentile": 10, "percent": 10, "fill": 10,
-             "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "missing": 5}
+             "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "age": 10,
+             "weekdays": 10, "min_max": 10, "wide_table": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

@@ -1,0 +1,142 @@
+"""A table asked with one column per category, answered long or averaged:
+`sales.groupby(["month", "store"])["loaves"].sum()` where the request says "one column per
+store", and `pivot_table(...)` without `aggfunc` where it says "total".
+
+A groupby over two keys gives one row per pair, and `pivot_table` averages unless told
+otherwise; both run, so no rehearsal shows either. When the request asks for one column
+per something ("one column per store", "a column for each store", "stores as columns")
+and the code never reshapes (`pivot`, `pivot_table`, `unstack`, `crosstab`), the checks
+say so (kind `wide_table`); where the groupby takes one column and that something is one
+of its keys, the repair unstacks it. When the request asks for totals ("total", "sum")
+and a `pivot_table` has no `aggfunc`, the repair passes `aggfunc="sum"`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .source_rewrites import replaced_nodes
+
+_COLUMN_PER = re.compile(r"\b(?:one|a|an|1)\s+columns?\s+(?:per|for\s+each|for\s+every|each)\s+"
+                         r"(\w+)|\b(\w+)\s+as\s+(?:the\s+)?columns\b", re.IGNORECASE)
+_ASKS_TOTAL = re.compile(r"\btotals?\b|\bsum(?:s|med)?\b|\badd(?:ed|s)?\s+up\b", re.IGNORECASE)
+_ASKS_MEAN = re.compile(r"\b(?:mean|average|avg)\b", re.IGNORECASE)
+_RESHAPES = frozenset({"pivot", "pivot_table", "unstack", "crosstab"})
+_AGGREGATIONS = frozenset({"sum", "mean", "count", "size", "max", "min", "median", "nunique"})
+
+
+def column_word(request_text: str) -> str | None:
+    """What the request wants one column per (`store` of "one column per store")."""
+    match = _COLUMN_PER.search(request_text)
+    return (match.group(1) or match.group(2)).lower() if match else None
+
+
+def _groups(tree: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "groupby" for n in ast.walk(tree))
+
+
+def _reshapes(tree: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in _RESHAPES for n in ast.walk(tree))
+
+
+def _same_word(word: str, key: str) -> bool:
+    key = key.lower()
+    return word in (key, key + "s", key + "es") or key in (word, word + "s")
+
+
+def _two_key_groupbys(tree: ast.AST) -> list[tuple[ast.Call, list[str]]]:
+    """(groupby call, its keys) of each `x.groupby([k1, k2, ...])` with text keys."""
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "groupby" and node.args
+                and isinstance(node.args[0], ast.List | ast.Tuple)):
+            keys = [e.value for e in node.args[0].elts
+                    if isinstance(e, ast.Constant) and type(e.value) is str]
+            if len(keys) >= 2 and len(keys) == len(node.args[0].elts):
+                found.append((node, keys))
+    return found
+
+
+def _unstackable(value: ast.expr, word: str) -> tuple[ast.expr, str] | None:
+    """(aggregation, key) of `x.groupby([...])["col"].sum()` (maybe `.reset_index()` after)
+    where `word` names one of its keys: the aggregation to unstack, and by which key."""
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "reset_index" and not value.args and not value.keywords):
+        value = value.func.value
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and value.func.attr in _AGGREGATIONS):
+        return None
+    selected = value.func.value
+    if not (isinstance(selected, ast.Subscript) and isinstance(selected.slice, ast.Constant)
+            and type(selected.slice.value) is str):
+        return None
+    groups = _two_key_groupbys(selected.value)
+    if not groups or groups[0][0] is not selected.value:
+        return None
+    key = next((k for k in groups[0][1] if _same_word(word, k)), None)
+    return (value, key) if key is not None else None
+
+
+def _aggless_pivots(tree: ast.AST) -> list[ast.Call]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute) and n.func.attr == "pivot_table"
+            and not any(k.arg == "aggfunc" for k in n.keywords) and len(n.args) <= 4]
+
+
+def wide_table_messages(tree: ast.AST, code: str, request_text: str) -> list[str]:
+    """What the checks say of a long table where one column per category was asked, and
+    of a pivot that averages where totals were asked."""
+    messages = []
+    word = column_word(request_text)
+    if word and not _reshapes(tree):
+        groupbys = [g for g in _two_key_groupbys(tree) if any(_same_word(word, k) for k in g[1])]
+        if groupbys:
+            key = next(k for k in groupbys[0][1] if _same_word(word, k))
+            messages.append(f"The request asks for one column per {word}, and a groupby over "
+                            f"two keys gives one row per pair: turn `{key}` into columns with "
+                            f"`.unstack({key!r})` after the aggregation, or use `pivot_table("
+                            f"index=..., columns={key!r}, values=..., aggfunc='sum')`.")
+        elif _groups(tree):
+            messages.append(f"The request asks for one column per {word}, and the code makes "
+                            f"no columns from it: use `pivot_table(index=..., columns=<the "
+                            f"{word} column>, values=..., aggfunc='sum')`, or group by both "
+                            f"keys and `.unstack()` the {word} one.")
+    if _ASKS_TOTAL.search(request_text) and not _ASKS_MEAN.search(request_text):
+        for call in _aggless_pivots(tree):
+            written = ast.get_source_segment(code, call) or ast.unparse(call)
+            messages.append(f"`{written}` averages each cell (`pivot_table`'s default "
+                            "`aggfunc` is 'mean'), and the request asks for totals: pass "
+                            "`aggfunc='sum'`.")
+    return list(dict.fromkeys(messages))
+
+
+def with_wide_tables(code: str, request_text: str) -> tuple[str, list[str]]:
+    """The code with a two-key aggregation unstacked by the key the request wants as
+    columns, and each `pivot_table` summing where totals were asked; and notes."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    replacements: list[tuple[ast.AST, str]] = []
+    word = column_word(request_text)
+    if word and not _reshapes(tree):
+        for statement in tree.body:
+            if not isinstance(statement, ast.Assign):
+                continue
+            found = _unstackable(statement.value, word)
+            if found is not None:
+                aggregation, key = found
+                written = ast.get_source_segment(code, aggregation) or ast.unparse(aggregation)
+                replacements.append((statement.value, f"{written}.unstack({key!r})"))
+    if _ASKS_TOTAL.search(request_text) and not _ASKS_MEAN.search(request_text):
+        for call in _aggless_pivots(tree):
+            written = ast.get_source_segment(code, call) or ast.unparse(call)
+            if written.endswith(")"):
+                head = written[:-1].rstrip()
+                joiner = "" if head.endswith(("(", ",")) else ", "
+                replacements.append((call, f"{head}{joiner}aggfunc='sum')"))
+    olds = [ast.get_source_segment(code, node) or ast.unparse(node) for node, _ in replacements]
+    rewritten, made = replaced_nodes(code, replacements)
+    return rewritten, [f"`{olds[i]}` → `{replacements[i][1]}`" for i in made]
