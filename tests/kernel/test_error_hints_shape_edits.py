@@ -2,7 +2,8 @@
 on dates that have one, csv rows read by header name, None among numbers given to `isnan`,
 a namedtuple field set in place, `&` written before the comparisons it joins, values given
 one by one where a method takes a list, a text column split into several columns, a regex
-match missing in some texts, tick labels without positions, and `pd.cut` label counts;
+match missing in some texts, tick labels without positions, `pd.cut` label counts, and a part
+of each text taken where some text lacks the separator;
 each edit is applied and the cell run again, on data of this file's own."""
 
 from __future__ import annotations
@@ -240,3 +241,26 @@ def test_cut_with_a_label_short_shows_the_unlabelled_bin() -> None:
     hints = hints_for(source, scores=pd.Series([10, 60, 90]))
     assert no_edit(hints)
     assert "3 bins" in hints[0] and "(75, 100] -> (no label)" in hints[0]
+
+
+# A part taken from texts that lack the separator ---------------------------------------------
+
+SENDERS = ["ops@north.example", "unknown", "Desk@South.example"]
+
+
+def test_a_set_of_parts_skips_the_texts_without_the_separator() -> None:
+    source = "hosts = sorted({s.split('@')[1].lower() for s in senders})"
+    hint = edited(hints_for(source, senders=SENDERS))
+    assert edited_run(source, hint, senders=SENDERS)["hosts"] == ["north.example", "south.example"]
+
+
+def test_a_list_of_parts_keeps_one_entry_per_text() -> None:
+    source = "hosts = [s.split('@')[1] for s in senders]"
+    hint = edited(hints_for(source, senders=SENDERS))
+    assert edited_run(source, hint, senders=SENDERS)["hosts"] == ["north.example", None,
+                                                                  "South.example"]
+
+
+def test_a_part_taken_in_a_plain_loop_gets_advice_only() -> None:
+    hints = hints_for("for s in senders:\n    print(s.split('@')[1])", senders=SENDERS)
+    assert no_edit(hints) and "'@' in s" in hints[0]

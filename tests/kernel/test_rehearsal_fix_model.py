@@ -260,6 +260,9 @@ LIVE_EDITS = [
       "plt.bar(range(2), [3, 8])"),
      "plt.xticks(labels=flavours)\nflavour_axes = plt.gca()",
      "[t.get_text() for t in flavour_axes.get_xticklabels()]", ["mint", "lime"], None),
+    ("mailers = ['news@alpha.example', 'no address', 'team@beta.example']",
+     "mail_hosts = sorted({m.split('@')[1] for m in mailers})\nmail_hosts",
+     "mail_hosts", ["alpha.example", "beta.example"], None),
 ]
 
 
@@ -277,7 +280,7 @@ LIVE_EDITS = [
                               "tuple_in_a_list", "localize_aware", "csv_rows_by_header",
                               "none_in_isnan", "namedtuple_field", "and_before_comparisons",
                               "isin_one_by_one", "split_into_columns", "match_in_some_texts",
-                              "labels_without_ticks"])
+                              "labels_without_ticks", "part_past_the_separator"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:

@@ -95,7 +95,7 @@ from .rules.range_rules import range_end_rule
 from .rules.regex_rules import match_anchor_rule, no_match_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
-from .rules.split_rules import split_columns_rule
+from .rules.split_rules import missing_separator_rule, split_columns_rule
 from .rules.tuple_rules import namedtuple_field_rule, tuple_item_rule
 from .rules.type_rules import callable_rule, none_rule, unhashable_rule
 from .rules.value_rules import (
@@ -129,7 +129,7 @@ _RULES: list[Rule] = [
     rename_list_rule, path_plus_text_rule, bar_heights_rule,
     format_code_on_text_rule, format_mapping_rule, month_step_rule, tuple_item_rule,
     none_in_numbers_rule, namedtuple_field_rule, values_list_rule, split_columns_rule,
-    labels_without_ticks_rule, no_match_rule, bin_labels_rule,
+    labels_without_ticks_rule, no_match_rule, bin_labels_rule, missing_separator_rule,
 ]  # fmt: skip
 
 

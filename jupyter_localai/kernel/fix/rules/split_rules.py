@@ -1,4 +1,7 @@
-"""Rule for a text column split into several columns at once:
+"""Rules for texts split into parts: a column split into several columns at once,
+and a part taken from texts that lack the separator.
+
+A text column split into several columns at once:
 `df[["first", "last"]] = df["name"].str.split(" ")`.
 
 Without `expand=True`, `.str.split` gives one list per row (one column), and pandas cannot
@@ -13,7 +16,7 @@ import ast
 import re
 
 from ..failure import Failure, constant, pandas_kind, string_dtype
-from ..hint import Hint, with_keyword
+from ..hint import Hint, code, unique_replace, with_keyword
 from . import rule
 
 # pandas says either, depending on how many rows and lists there are.
@@ -77,3 +80,66 @@ def _most_parts(texts: object, call: ast.Call) -> int | None:
     values = texts.tolist()[:_MAX_ROWS]  # type: ignore[attr-defined]
     counts = [len(v.split(separator)) for v in values if type(v) is str]
     return max(counts) if counts else None
+
+
+# A part of each text taken where some text lacks the separator -------------------------------
+
+_PAST_THE_PARTS = "list index out of range"
+
+
+@rule(IndexError)
+def missing_separator_rule(f: Failure) -> list[str]:
+    """`[c.split("@")[1] for c in contacts]` where a text has no "@": the split gives one
+    part, so `[1]` is past it. In a set or a generator read whole (no order to keep), those
+    texts are skipped (`if "@" in c`); in a list, the entry is None for them, keeping one
+    entry per text."""
+    if f.message != _PAST_THE_PARTS or f.tree is None:
+        return []
+    for node in f.line_nodes:
+        found = _split_part(f, node)
+        if found is None:
+            continue
+        text, separator = found
+        comprehension = _comprehension_of(f.tree, node)
+        sep = repr(separator)
+        advice = (f"Some text has no {sep}, so `{code(f, node)}` is past its one part: test "
+                  f"`{sep} in {code(f, text)}` first.")
+        if comprehension is None:
+            return [advice]
+        loop = comprehension.generators[-1]
+        test = f"{sep} in {code(f, text)}"
+        if isinstance(comprehension, ast.ListComp | ast.DictComp):
+            entry = comprehension.value if isinstance(comprehension, ast.DictComp) else (
+                comprehension.elt)
+            new = f"{code(f, entry)} if {test} else None"
+            edit = unique_replace(f, entry, new, comprehension)
+            advice += f" One entry per text, None where it has no {sep}: `{new}`."
+        else:
+            new = f"{code(f, loop.iter)} if {test}"
+            edit = unique_replace(f, loop.iter, new, comprehension)
+            advice += f" The texts without it are skipped: `... for ... in {new}`."
+        return [Hint(advice, edit=edit)]
+    return []
+
+
+def _split_part(f: Failure, node: ast.AST) -> tuple[ast.expr, str] | None:
+    """(text, separator) of `text.split(sep)[k]` with k >= 1 and a literal separator."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call)):
+        return None
+    call, position = node.value, constant(node.slice)
+    if not (type(position) is int and position >= 1 and isinstance(call.func, ast.Attribute)
+            and call.func.attr in _SPLITS and len(call.args) >= 1):
+        return None
+    separator = constant(call.args[0])
+    return (call.func.value, separator) if type(separator) is str and separator else None
+
+
+def _comprehension_of(tree: ast.AST, node: ast.AST) -> ast.expr | None:
+    """The innermost comprehension whose entry holds `node` (not its loops)."""
+    found = None
+    for outer in ast.walk(tree):
+        if isinstance(outer, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            entry = outer.value if isinstance(outer, ast.DictComp) else outer.elt
+            if any(child is node for child in ast.walk(entry)):
+                found = outer
+    return found
