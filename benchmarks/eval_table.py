@@ -66,6 +66,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout12", "Held-out round 12 (`benchmarks/tasks_holdout12/`)",
      ("20 tasks written blind the same way, committed (d23f063) before any model saw them;\n"
      "the `first_` runs are blind (`tasks_holdout12/README.md`).")),
+    ("tasks_holdout13", "Held-out round 13 (`benchmarks/tasks_holdout13/`)",
+     ("20 tasks written blind the same way, committed (806775c) before any model saw them;\n"
+      "the `first_` runs are blind (`tasks_holdout13/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
@@ -142,7 +145,19 @@ SEEN_SINCE = {
                         "top_ticket_categories_horizontal_bars"),
     # Two reference answers read after the blind runs at d23f063, for the false alarms
     # mended in c652b63; the other failures' errors were read, no code made from them yet.
-    "tasks_holdout12": ("channel_quarter_revenue_stacked_bars", "speaker_names_split_first_last"),
+    # Every fix task of round 12 (read whole for the edits of d9f945d) and the two whose
+    # references were read for c652b63.
+    "tasks_holdout12": ("channel_quarter_revenue_stacked_bars", "speaker_names_split_first_last",
+                        "badge_swipes_utc_to_paris_hour", "donations_csv_reader_by_header",
+                        "greenhouse_humidity_none_isnan", "menu_items_namedtuple_price_update",
+                        "order_quantities_mask_precedence", "patient_age_bands_cut_label_missing",
+                        "shop_orders_isin_two_cities", "support_subjects_ticket_number_no_match",
+                        "weekday_signups_xticks_labels_only"),
+    # Every failure of both models' blind run at d9f945d, read for the checks of 0037617 and
+    # the edit of 24f6321.
+    "tasks_holdout13": ("bakery_monthly_pivot", "crm_email_domains", "helpdesk_phone_format",
+                        "lab_minmax_columns", "member_age_full_years",
+                        "payroll_top_earner_per_dept", "shipping_business_days"),
     # Every failure of both models' blind run at d9a94af, read for the edits of 7b67d58 and
     # the checks after it.
     "tasks_holdout11": (
