@@ -231,9 +231,23 @@ def test_a_match_read_in_a_plain_loop_gets_advice_only() -> None:
 def test_tick_labels_alone_get_their_positions() -> None:
     source = "plt.bar(range(3), [4, 9, 2])\nplt.xticks(labels=['red', 'green', 'blue'])"
     hint = edited(hints_for(source))
-    assert hint.edit[1] == "plt.xticks(range(len(['red', 'green', 'blue'])), labels=['red', 'green', 'blue'])"
+    assert hint.edit[1] == "plt.xticks(range(3), labels=['red', 'green', 'blue'])"
     edited_run(source, hint)
     assert [t.get_text() for t in plt.gca().get_xticklabels()] == ["red", "green", "blue"]
+
+
+def test_tick_labels_go_where_the_bars_were_drawn() -> None:
+    source = "plt.bar(seasons, [4, 9])\nplt.xticks(labels=['wet', 'dry'])"
+    hint = edited(hints_for(source, seasons=[2019, 2020]))
+    assert hint.edit[1].startswith("plt.xticks(seasons, ")
+    edited_run(source, hint, seasons=[2019, 2020])
+    assert plt.gca().get_xticks().tolist() == [2019, 2020]
+
+
+def test_tick_labels_of_text_categories_take_their_own_places() -> None:
+    source = "plt.bar(['n', 's'], [4, 9])\nplt.xticks(labels=['north', 'south'])"
+    hint = edited(hints_for(source))
+    assert hint.edit[1] == "plt.xticks(range(len(['north', 'south'])), labels=['north', 'south'])"
 
 
 def test_cut_with_a_label_short_shows_the_unlabelled_bin() -> None:

@@ -156,8 +156,10 @@ _TICK_CALLS = ("xticks", "yticks", "set_xticks", "set_yticks")
 
 @rule(TypeError)
 def labels_without_ticks_rule(f: Failure) -> list[str]:
-    """Tick labels need the positions they go at. Bars and categories drawn from a list sit
-    at 0, 1, 2, ...: the labels' own positions, `range(len(labels))`, go first."""
+    """Tick labels need the positions they go at: where the cell draws bars or lines at
+    numeric x positions it wrote (`plt.bar(range(7), ...)`, `ax.plot(years, ...)`), those;
+    else the labels' own places 0, 1, 2, ... (where categories drawn from text sit),
+    `range(len(labels))`."""
     if not _LABELS_ONLY.match(f.message):
         return []
     for call in line_calls(f):
@@ -166,7 +168,7 @@ def labels_without_ticks_rule(f: Failure) -> list[str]:
         labels = next((k.value for k in call.keywords if k.arg == "labels"), None)
         if name not in _TICK_CALLS or call.args or labels is None:
             continue
-        positions = f"range(len({code(f, labels)}))"
+        positions = _drawn_positions(f) or f"range(len({code(f, labels)}))"
         written = segment(f, call)
         if not written or not written.startswith(code(f, func) + "("):
             continue
@@ -176,6 +178,28 @@ def labels_without_ticks_rule(f: Failure) -> list[str]:
                 f"`{new}`.")
         return [Hint(hint, edit=unique_replace(f, call, new))]
     return []
+
+
+_DRAWERS = ("bar", "barh", "plot", "scatter", "stem", "step")
+
+
+def _drawn_positions(f: Failure) -> str | None:
+    """The x positions (as written) of the cell's one drawing call, where they are numbers:
+    a `range(...)`/`np.arange(...)` call, or a name holding numbers."""
+    found = set()
+    for node in ast.walk(f.tree) if f.tree is not None else ():
+        if not (isinstance(node, ast.Call) and len(node.args) >= 2 and (
+                getattr(node.func, "attr", getattr(node.func, "id", "")) in _DRAWERS)):
+            continue
+        x = node.args[0]
+        numeric_call = (isinstance(x, ast.Call) and getattr(x.func, "attr", getattr(
+            x.func, "id", "")) in ("range", "arange"))
+        value = f.lookup(x.id) if isinstance(x, ast.Name) else MISSING
+        numbers = (type(value) in (list, tuple, range) and bool(value) and all(
+            type(v) in (int, float) for v in value))  # type: ignore[union-attr]
+        if numeric_call or numbers:
+            found.add(code(f, x))
+    return found.pop() if len(found) == 1 else None
 
 
 # An x range of the wrong length: `plt.plot(range(1, 30), daily)` with 30 values ------------
