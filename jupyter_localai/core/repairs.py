@@ -42,6 +42,7 @@ from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
 from .str_parts import with_parts_per_value
 from .text_dates import with_dates_parsed
+from .weekday_intent import with_weekday_counts
 from .wide_table_intent import with_wide_tables
 from .window_mean import with_window_means
 
@@ -246,6 +247,13 @@ def with_exact_age(code: str, request_text: str) -> Repair | None:
     """`code` with each short count of an age written in full years where the request
     asks for an age (`age_intent`), or None when there is none."""
     rewritten, notes = with_exact_ages(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_weekdays(code: str, request_text: str) -> Repair | None:
+    """`code` with each day count of a date difference counting weekdays where the request
+    asks for business days (`weekday_intent`), or None."""
+    rewritten, notes = with_weekday_counts(code, request_text)
     return Repair(rewritten, notes) if notes else None
 
 

@@ -30,6 +30,7 @@ from .repairs import (
     with_missing_imports,
     with_percent,
     with_percentile,
+    with_weekdays,
     with_wide_table,
     with_window_mean,
     without_data_copies,
@@ -239,13 +240,14 @@ def run_task(
 # "percent"), a fill of values the request keeps missing (`without_fills`: "fill"), a moving sum where an average was asked
 # (`with_window_mean`: "window_mean"), an age counted the short way (`with_exact_age`: "age"),
 # a long or averaged table where one column per category or totals were asked
-# (`with_wide_table`: "wide_table"), the user's data re-typed exactly as it is
+# (`with_wide_table`: "wide_table"), every day counted where business days were asked
+# (`with_weekdays`: "weekdays"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
                          "replace_call", "fill_alignment", "axis", "group", "percentile",
                          "percent", "fill", "window_mean", "copies_data", "undefined",
-                         "missing", "age", "wide_table"})
+                         "missing", "age", "wide_table", "weekdays"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -275,6 +277,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_window_mean(code, asked),
         lambda code: with_exact_age(code, asked),
         lambda code: with_wide_table(code, asked),
+        lambda code: with_weekdays(code, asked),
     ]
     code, notes = reply.code, []
     for rewrite in rewrites:

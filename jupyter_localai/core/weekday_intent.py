@@ -6,13 +6,19 @@ When the request counts weekdays in so many words and the code has no way of tel
 weekday (numpy's `busday_count`/`is_busday`, pandas' `bdate_range` or business-day
 offsets, or a comparison of `weekday()`/`dayofweek` with a number), the checks say so
 (kind `weekdays`). How the dates are held varies, so there is no repair: the message
-names the call that counts them.
+names the call that counts them. Where the code takes the days of a difference of two dates
+(`(b - a).dt.days` of columns, `(b - a).days` of single dates), the repair counts the
+weekdays between them instead, `np.busday_count(a, b)`, from the date the request names
+first to the other (the code's own order where the request names neither).
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
+
+from .source_rewrites import replaced_nodes
 
 _ASKS_WEEKDAYS = re.compile(r"\b(?:business|working|work)[\s-]+days?\b|\bweekdays\b|"
                             r"\bmonday\s+(?:to|through|-)\s+friday\b|\bexcluding\s+weekends?\b",
@@ -50,3 +56,73 @@ def weekday_messages(tree: ast.AST, request_text: str) -> list[str]:
             "day: `np.busday_count(start, end)` counts the weekdays from start up to, not "
             "including, end (for pandas columns: `np.busday_count(df['start'].values."
             "astype('datetime64[D]'), df['end'].values.astype('datetime64[D]'))`).")]
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """`(later - earlier).dt.days` (or `.days`) as written, and its two dates as written."""
+
+    node: ast.expr
+    written: str
+    later: str
+    earlier: str
+    columns: bool
+
+    def counted(self, request_text: str) -> str:
+        """The weekday count, from the date the request names first to the other."""
+        start, end = self.earlier, self.later
+        at_later, at_earlier = _first_mention(request_text, end), _first_mention(request_text, start)
+        if at_later is not None and at_earlier is not None and at_later < at_earlier:
+            start, end = end, start
+        if self.columns:
+            return (f"np.busday_count({start}.values.astype('datetime64[D]'), "
+                    f"{end}.values.astype('datetime64[D]'))")
+        return f"np.busday_count(np.datetime64({start}, 'D'), np.datetime64({end}, 'D'))"
+
+
+def _first_mention(request_text: str, written: str) -> int | None:
+    """Where the request first names the column or variable `written` reads."""
+    names = re.findall(r"[\"']([\w ]+)[\"']|(\w+)$", written)
+    word = next((a or b for a, b in reversed(names) if a or b), None)
+    if not word:
+        return None
+    found = re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", request_text)
+    return found.start() if found else None
+
+
+def day_counts(tree: ast.AST, code: str, request_text: str) -> list[DayCount]:
+    """The day counts of date differences, where weekdays were asked and none is told."""
+    if not _ASKS_WEEKDAYS.search(request_text) or _tells_weekdays(tree):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == "days"):
+            continue
+        difference, columns = node.value, False
+        if isinstance(difference, ast.Attribute) and difference.attr == "dt":
+            difference, columns = difference.value, True
+        if not (isinstance(difference, ast.BinOp) and isinstance(difference.op, ast.Sub)
+                and all(isinstance(side, ast.Name | ast.Attribute | ast.Subscript)
+                        for side in (difference.left, difference.right))):
+            continue
+        later, earlier = (ast.get_source_segment(code, side) or ast.unparse(side)
+                          for side in (difference.left, difference.right))
+        written = ast.get_source_segment(code, node) or ast.unparse(node)
+        found.append(DayCount(node, written, later, earlier, columns))
+    return found
+
+
+def with_weekday_counts(code: str, request_text: str) -> tuple[str, list[str]]:
+    """The code with each day count of a date difference counting weekdays, and notes."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    counts = day_counts(tree, code, request_text)
+    replacements = [(count.node, count.counted(request_text)) for count in counts]
+    rewritten, made = replaced_nodes(code, replacements)  # type: ignore[arg-type]
+    if not made:
+        return code, []
+    if not re.search(r"^\s*import numpy as np\b", rewritten, re.MULTILINE):
+        rewritten = "import numpy as np\n" + rewritten
+    return rewritten, [f"`{counts[i].written}` → `{replacements[i][1]}`" for i in made]

@@ -16,7 +16,7 @@ import pandas as pd
 from jupyter_localai.core.age_intent import age_messages, with_exact_ages
 from jupyter_localai.core.checks import check_code
 from jupyter_localai.core.scaling_intent import min_max_messages
-from jupyter_localai.core.weekday_intent import weekday_messages
+from jupyter_localai.core.weekday_intent import weekday_messages, with_weekday_counts
 from jupyter_localai.core.wide_table_intent import wide_table_messages, with_wide_tables
 
 
@@ -86,6 +86,29 @@ def test_a_business_day_count_or_a_weekday_filter_passes() -> None:
     for code in (counted, filtered):
         assert "weekdays" not in kinds(code, WEEKDAY_REQUEST)
     assert "weekdays" not in kinds("d = (b - a).days", "How many days from a to b?")
+
+
+CASES = pd.DataFrame({"opened": pd.to_datetime(["2025-04-04", "2025-04-07"]),
+                      "closed": pd.to_datetime(["2025-04-08", "2025-04-14"])})
+
+
+def test_a_day_difference_of_columns_is_repaired_to_a_weekday_count() -> None:
+    code = "cases['work_days'] = (cases['closed'] - cases['opened']).dt.days"
+    repaired, notes = with_weekday_counts(code, WEEKDAY_REQUEST)
+    assert notes and repaired.startswith("import numpy as np\n")
+    assert run(repaired, cases=CASES.copy())["cases"]["work_days"].tolist() == [2, 5]
+
+
+def test_the_weekdays_run_from_the_date_the_request_names_first() -> None:
+    # Written backwards, as small models do: the request says from `opened` to `closed`.
+    code = "cases['work_days'] = (cases.opened - cases.closed).dt.days"
+    repaired, _ = with_weekday_counts(code, WEEKDAY_REQUEST)
+    assert run(repaired, cases=CASES.copy())["cases"]["work_days"].tolist() == [2, 5]
+
+
+def test_a_day_difference_of_two_dates_is_repaired_too() -> None:
+    repaired, _ = with_weekday_counts("n = (due - sent).days", "Working days from sent to due?")
+    assert run(repaired, sent=dt.date(2025, 4, 4), due=dt.date(2025, 4, 8))["n"] == 2
 
 
 # Min-max scaling ----------------------------------------------------------------------------------

@@ -164,6 +164,7 @@ def test_a_table_with_one_column_per_category_holds_totals(kernel: KernelDriver)
                           ).status == "ok"
     code = _kept(kernel, "Make a table `fill_table` from `litres` with one row per day and one "
                          "column per tank, holding the total litres filled.")
+    assert kernel.value("[str(c) for c in fill_table.columns]") == ["A", "B"], code
     table = kernel.value("{str(c): {str(k): float(v) for k, v in fill_table[c].items()} "
                          "for c in fill_table.columns}")
     assert table == {"A": {"Mon": 6.0, "Tue": 2.0}, "B": {"Mon": 3.0, "Tue": 7.0}}, code
