@@ -451,7 +451,7 @@ def check_code(
     issues += [CheckIssue("weekdays", message) for message in weekday_messages(tree, request_text)]
     issues += [CheckIssue("min_max", message) for message in min_max_messages(tree, request_text)]
     issues += [CheckIssue("wide_table", message)
-               for message in wide_table_messages(tree, python, request_text)]
+               for message in wide_table_messages(tree, python, request_text, namespace)]
     return issues
 
 

@@ -5,8 +5,9 @@ store", and `pivot_table(...)` without `aggfunc` where it says "total".
 A groupby over two keys gives one row per pair, and `pivot_table` averages unless told
 otherwise; both run, so no rehearsal shows either. When the request asks for one column
 per something ("one column per store", "a column for each store", "stores as columns")
-and the code never reshapes (`pivot`, `pivot_table`, `unstack`, `crosstab`), the checks
-say so (kind `wide_table`); where the groupby takes one column and that something is one
+and the code never reshapes (`pivot`, `pivot_table`, `unstack`, `crosstab`, `get_dummies`,
+or a loop writing one column each), the checks say so (kind `wide_table`: where the code groups by that something, or a frame it reads
+has it as a column; "prices has one column per ticker" describes a table instead); where the groupby takes one column and that something is one
 of its keys, the repair unstacks it. When the request asks for totals ("total", "sum")
 and a `pivot_table` has no `aggfunc`, the repair passes `aggfunc="sum"`.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 
+from .check_types import NamespaceView
 from .source_rewrites import replaced_nodes
 
 _COLUMN_PER = re.compile(r"\b(?:one|a|an|1)\s+columns?\s+(?:per|for\s+each|for\s+every|each)\s+"
@@ -32,8 +34,13 @@ def column_word(request_text: str) -> str | None:
     return (match.group(1) or match.group(2)).lower() if match else None
 
 
-def _groups(tree: ast.AST) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == "groupby" for n in ast.walk(tree))
+def _spreads(tree: ast.AST) -> bool:
+    """Whether the code spreads values into columns some other way (`get_dummies`, or one
+    `df[...] = ` per category in a loop)."""
+    return any((isinstance(n, ast.Attribute) and n.attr == "get_dummies")
+               or (isinstance(n, ast.For) and any(
+                   isinstance(a, ast.Assign) and isinstance(a.targets[0], ast.Subscript)
+                   for a in ast.walk(n))) for n in ast.walk(tree))
 
 
 def _reshapes(tree: ast.AST) -> bool:
@@ -85,7 +92,21 @@ def _aggless_pivots(tree: ast.AST) -> list[ast.Call]:
             and not any(k.arg == "aggfunc" for k in n.keywords) and len(n.args) <= 4]
 
 
-def wide_table_messages(tree: ast.AST, code: str, request_text: str) -> list[str]:
+def _live_column(tree: ast.AST, namespace: NamespaceView | None, word: str) -> bool:
+    """Whether a frame the code reads has a column named by `word` (the request is then
+    about spreading that column, not describing a table it already has)."""
+    if namespace is None:
+        return False
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    for name in sorted(names):
+        columns = namespace.column_names(name) if namespace.has(name) else None
+        if columns and any(type(c) is str and _same_word(word, c) for c in columns):
+            return True
+    return False
+
+
+def wide_table_messages(tree: ast.AST, code: str, request_text: str,
+                        namespace: NamespaceView | None = None) -> list[str]:
     """What the checks say of a long table where one column per category was asked, and
     of a pivot that averages where totals were asked."""
     messages = []
@@ -98,7 +119,7 @@ def wide_table_messages(tree: ast.AST, code: str, request_text: str) -> list[str
                             f"two keys gives one row per pair: turn `{key}` into columns with "
                             f"`.unstack({key!r})` after the aggregation, or use `pivot_table("
                             f"index=..., columns={key!r}, values=..., aggfunc='sum')`.")
-        elif _groups(tree):
+        elif _live_column(tree, namespace, word) and not _spreads(tree):
             messages.append(f"The request asks for one column per {word}, and the code makes "
                             f"no columns from it: use `pivot_table(index=..., columns=<the "
                             f"{word} column>, values=..., aggfunc='sum')`, or group by both "

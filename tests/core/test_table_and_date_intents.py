@@ -18,6 +18,7 @@ from jupyter_localai.core.checks import check_code
 from jupyter_localai.core.scaling_intent import min_max_messages
 from jupyter_localai.core.weekday_intent import weekday_messages, with_weekday_counts
 from jupyter_localai.core.wide_table_intent import wide_table_messages, with_wide_tables
+from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 
 def kinds(code: str, request: str) -> set[str]:
@@ -152,8 +153,18 @@ def test_a_pivot_that_averages_is_made_to_sum_where_totals_were_asked() -> None:
     assert run(repaired, harvest=HARVEST)["kg_table"].to_dict() == WIDE
 
 
-def test_a_one_key_groupby_gets_the_message_and_a_mean_pivot_is_kept() -> None:
-    assert "wide_table" in kinds('kg_table = harvest.groupby("week").sum()', TABLE_REQUEST)
+def test_a_table_without_the_asked_columns_is_flagged_where_the_frame_has_that_column() -> None:
+    code = 'kg_table = harvest.groupby("week").sum()'
+    live = KernelNamespace({"harvest": HARVEST})
+    assert "wide_table" in {i.kind for i in check_code(code, namespace=live,
+                                                       request_text=TABLE_REQUEST)}
+    # Without a frame holding a `field` column, "one column per field" may describe the input.
+    assert "wide_table" not in kinds(code, TABLE_REQUEST)
+    described = "`levels` has one column per field; give the mean of each row as `row_means`."
+    assert "wide_table" not in kinds("row_means = levels.mean(axis=1)", described)
+
+
+def test_a_mean_pivot_is_kept_where_a_mean_was_asked() -> None:
     mean_request = "One row per week and one column per field, with the mean kg."
     code = 'kg_table = harvest.pivot_table(index="week", columns="field", values="kg")'
     assert with_wide_tables(code, mean_request) == (code, [])
