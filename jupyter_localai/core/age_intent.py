@@ -1,7 +1,8 @@
 """An age in full years, counted the short way: `as_of.year - born.year`, or
 `(as_of - born).days // 365`.
 
-Both run and both are wrong near birthdays: the year difference counts a year whose
+Both run and both are wrong near birthdays (and `(as_of - born).days`, an age in days where
+years were asked, is wrong everywhere): the year difference counts a year whose
 birthday has not come yet, and days over 365 (or 365.25) drift by the leap days. When the
 request asks for an age or for completed years ("how old", "age in years", "full years"),
 the checks name each such expression (kind `age`), and where both dates are plain names,
@@ -19,6 +20,9 @@ from .source_rewrites import replaced_nodes
 
 _ASKS_AGE = re.compile(r"\bhow\s+old\b|\bages?\b|\byears\s+old\b|"
                        r"\b(?:full|whole|complete|completed)\s+years\b", re.IGNORECASE)
+# An age given in days where the request counts years: "how old", "in (full) years".
+_ASKS_YEARS = re.compile(r"\bhow\s+old\b|\byears?\b", re.IGNORECASE)
+_ASKS_DAYS = re.compile(r"\bdays?\b", re.IGNORECASE)
 _YEAR_LENGTHS = (365, 365.0, 365.25, 365.2425)
 _SIMPLE = (ast.Name, ast.Attribute, ast.Subscript)
 
@@ -46,9 +50,13 @@ def short_ages(tree: ast.AST, code: str, request_text: str) -> list[ShortAge]:
     if not _ASKS_AGE.search(request_text) or _compares_months(tree):
         return []
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    differences = _named_differences(tree)
+    in_years = bool(_ASKS_YEARS.search(request_text)) and not _ASKS_DAYS.search(request_text)
     found = []
     for node in ast.walk(tree):
         dates = _year_difference(node) or _days_over_year(node)
+        if dates is None and in_years and not isinstance(parents.get(node), ast.BinOp):
+            dates = _plain_days(node, differences)
         if dates is None:
             continue
         outer = parents.get(node)
@@ -61,6 +69,31 @@ def short_ages(tree: ast.AST, code: str, request_text: str) -> list[ShortAge]:
             later = earlier = None
         found.append(ShortAge(node, written, later, earlier))
     return found
+
+
+def _named_differences(tree: ast.AST) -> dict[str, ast.BinOp]:
+    """`age = as_of - born`: the names bound to a difference of two terms (once each)."""
+    bound: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                node.targets[0], ast.Name):
+            bound.setdefault(node.targets[0].id, []).append(node.value)
+    return {name: values[0] for name, values in bound.items() if len(values) == 1
+            and isinstance(values[0], ast.BinOp) and isinstance(values[0].op, ast.Sub)}
+
+
+def _plain_days(node: ast.AST, differences: dict[str, ast.BinOp]
+                ) -> tuple[ast.expr, ast.expr] | None:  # fmt: skip
+    """(a, b) of `(a - b).days`, or of `age.days` after `age = a - b`: an age in days,
+    where years were asked."""
+    if not (isinstance(node, ast.Attribute) and node.attr == "days"):
+        return None
+    value = node.value
+    if isinstance(value, ast.Name) and value.id in differences:
+        value = differences[value.id]
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Sub):
+        return value.left, value.right
+    return None
 
 
 def _year_difference(node: ast.AST) -> tuple[ast.expr, ast.expr] | None:
@@ -113,9 +146,9 @@ def age_messages(tree: ast.AST, code: str, request_text: str) -> list[str]:
     messages = []
     for age in short_ages(tree, code, request_text):
         exact = age.exact or "a.year - b.year - ((a.month, a.day) < (b.month, b.day))"
-        messages.append(f"`{age.written}` counts an age wrongly near birthdays (a year whose "
-                        f"birthday has not come yet, or days / 365 drifting by leap days): "
-                        f"count full years, `{exact}`.")
+        messages.append(f"`{age.written}` does not count an age in full years (a year "
+                        f"difference counts a birthday still to come, days / 365 drift by leap "
+                        f"days, days are not years): count full years, `{exact}`.")
     return list(dict.fromkeys(messages))
 
 

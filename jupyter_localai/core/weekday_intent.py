@@ -96,6 +96,13 @@ def day_counts(tree: ast.AST, code: str, request_text: str) -> list[DayCount]:
         return []
     found = []
     for node in ast.walk(tree):
+        weekdays = _weekday_difference(node)
+        if weekdays is not None:  # `b.dt.dayofweek - a.dt.dayofweek`: days of the week apart
+            later, earlier = (ast.get_source_segment(code, side) or ast.unparse(side)
+                              for side in weekdays)
+            written = ast.get_source_segment(code, node) or ast.unparse(node)
+            found.append(DayCount(node, written, later, earlier, True))  # type: ignore[arg-type]
+            continue
         if not (isinstance(node, ast.Attribute) and node.attr == "days"):
             continue
         difference, columns = node.value, False
@@ -110,6 +117,21 @@ def day_counts(tree: ast.AST, code: str, request_text: str) -> list[DayCount]:
         written = ast.get_source_segment(code, node) or ast.unparse(node)
         found.append(DayCount(node, written, later, earlier, columns))
     return found
+
+
+def _weekday_difference(node: ast.AST) -> tuple[ast.expr, ast.expr] | None:
+    """(b, a) of `b.dt.dayofweek - a.dt.dayofweek` (or `.weekday`), columns as written."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub)):
+        return None
+    sides = []
+    for side in (node.left, node.right):
+        if not (isinstance(side, ast.Attribute) and side.attr in ("dayofweek", "weekday",
+                                                                  "day_of_week")
+                and isinstance(side.value, ast.Attribute) and side.value.attr == "dt"
+                and isinstance(side.value.value, ast.Name | ast.Attribute | ast.Subscript)):
+            return None
+        sides.append(side.value.value)
+    return sides[0], sides[1]
 
 
 def with_weekday_counts(code: str, request_text: str) -> tuple[str, list[str]]:

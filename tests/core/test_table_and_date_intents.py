@@ -54,6 +54,15 @@ def test_days_over_a_year_length_are_repaired_whole() -> None:
     assert run(repaired, born=BORN, race_day=RACE_DAY)["rider_ages"] == EXACT
 
 
+def test_an_age_left_in_days_is_repaired_to_full_years() -> None:
+    code = ("rider_ages = {}\nfor r, b in born.items():\n    gap = race_day - b\n"
+            "    rider_ages[r] = gap.days")
+    repaired, notes = with_exact_ages(code, AGE_REQUEST)
+    assert notes and run(repaired, born=BORN, race_day=RACE_DAY)["rider_ages"] == EXACT
+    in_days = "How old is each rider on `race_day`, in days?"
+    assert with_exact_ages(code, in_days) == (code, [])
+
+
 def test_pandas_dates_get_the_message_without_a_rewrite() -> None:
     code = "riders['age'] = (race_day - riders['born']).dt.days // 365"
     assert age_messages(ast.parse(code), code, AGE_REQUEST)
@@ -103,6 +112,13 @@ def test_a_day_difference_of_columns_is_repaired_to_a_weekday_count() -> None:
 def test_the_weekdays_run_from_the_date_the_request_names_first() -> None:
     # Written backwards, as small models do: the request says from `opened` to `closed`.
     code = "cases['work_days'] = (cases.opened - cases.closed).dt.days"
+    repaired, _ = with_weekday_counts(code, WEEKDAY_REQUEST)
+    assert run(repaired, cases=CASES.copy())["cases"]["work_days"].tolist() == [2, 5]
+
+
+def test_days_of_the_week_subtracted_are_repaired_to_a_weekday_count() -> None:
+    code = "cases['work_days'] = cases['closed'].dt.dayofweek - cases['opened'].dt.dayofweek"
+    assert "weekdays" in kinds(code, WEEKDAY_REQUEST)
     repaired, _ = with_weekday_counts(code, WEEKDAY_REQUEST)
     assert run(repaired, cases=CASES.copy())["cases"]["work_days"].tolist() == [2, 5]
 
