@@ -37,6 +37,7 @@ from .fill_intent import with_fills_dropped
 from .group_intent import with_groups
 from .percent_scale import with_percent_scale
 from .percentile_intent import with_percentiles
+from .pivot_request import with_asked_pivots
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
@@ -247,6 +248,14 @@ def with_exact_age(code: str, request_text: str) -> Repair | None:
     """`code` with each short count of an age written in full years where the request
     asks for an age (`age_intent`), or None when there is none."""
     rewritten, notes = with_exact_ages(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_asked_pivot(code: str, namespace: NamespaceView, required: list[str],
+                     request_text: str) -> Repair | None:  # fmt: skip
+    """`code` with the asked-for table written as the pivot the request names, where the
+    code reshapes nothing (`pivot_request`), or None."""
+    rewritten, notes = with_asked_pivots(code, namespace, required, request_text)
     return Repair(rewritten, notes) if notes else None
 
 

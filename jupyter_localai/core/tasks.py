@@ -23,6 +23,7 @@ from .repairs import (
     Repair,
     repaired,
     with_asked_name,
+    with_asked_pivot,
     with_axes_bound,
     with_axis,
     with_exact_age,
@@ -240,7 +241,8 @@ def run_task(
 # "percent"), a fill of values the request keeps missing (`without_fills`: "fill"), a moving sum where an average was asked
 # (`with_window_mean`: "window_mean"), an age counted the short way (`with_exact_age`: "age"),
 # a long or averaged table where one column per category or totals were asked
-# (`with_wide_table`: "wide_table"), every day counted where business days were asked
+# (`with_wide_table`: "wide_table"; `with_asked_pivot`, the table the request names, where
+# the code made none), every day counted where business days were asked
 # (`with_weekdays`: "weekdays"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
@@ -277,6 +279,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_window_mean(code, asked),
         lambda code: with_exact_age(code, asked),
         lambda code: with_wide_table(code, asked),
+        lambda code: with_asked_pivot(code, view, required, asked),
         lambda code: with_weekdays(code, asked),
     ]
     code, notes = reply.code, []

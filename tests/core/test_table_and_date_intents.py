@@ -2,7 +2,8 @@
 difference or days over 365 (`core/age_intent.py`), every day where weekdays were asked
 (`core/weekday_intent.py`), a division by the maximum where min-max scaling was asked
 (`core/scaling_intent.py`), and a long or averaged table where one column per category or
-totals were asked (`core/wide_table_intent.py`). Repaired code is run on data of this file's
+totals were asked (`core/wide_table_intent.py`), written as the pivot the request names
+where the answer made none (`core/pivot_request.py`). Repaired code is run on data of this file's
 own; requests that do not ask for these leave the code alone."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 
 from jupyter_localai.core.age_intent import age_messages, with_exact_ages
 from jupyter_localai.core.checks import check_code
+from jupyter_localai.core.pivot_request import with_asked_pivots
 from jupyter_localai.core.scaling_intent import min_max_messages
 from jupyter_localai.core.weekday_intent import weekday_messages, with_weekday_counts
 from jupyter_localai.core.wide_table_intent import wide_table_messages, with_wide_tables
@@ -185,3 +187,31 @@ def test_a_mean_pivot_is_kept_where_a_mean_was_asked() -> None:
     code = 'kg_table = harvest.pivot_table(index="week", columns="field", values="kg")'
     assert with_wide_tables(code, mean_request) == (code, [])
     assert "wide_table" not in kinds(code, mean_request)
+
+
+# The table the request names, where the answer made none ----------------------------------
+
+
+def test_the_pivot_the_request_names_replaces_an_answer_without_one() -> None:
+    live = KernelNamespace({"harvest": HARVEST})
+    code = "kg_table = pd.DataFrame(harvest['kg'].values.reshape(-1, 1))\nprint(kg_table)"
+    repaired, notes = with_asked_pivots(code, live, ["kg_table"], TABLE_REQUEST)
+    assert notes and "pivot_table(index='week', columns='field', values='kg', aggfunc='sum')" in repaired
+    assert run(repaired, harvest=HARVEST)["kg_table"].to_dict() == WIDE
+
+
+def test_zero_where_none_is_filled_and_a_mean_is_averaged() -> None:
+    live = KernelNamespace({"harvest": HARVEST})
+    request = ("`kg_table`: one row per week and one column per field with the mean kg, "
+               "0 where a field had none.")
+    repaired, _ = with_asked_pivots("kg_table = harvest.copy()", live, ["kg_table"], request)
+    assert "aggfunc='mean', fill_value=0" in repaired
+
+
+def test_a_request_that_does_not_name_every_part_is_left_alone() -> None:
+    live = KernelNamespace({"harvest": HARVEST})
+    code = "kg_table = harvest.copy()"
+    unnamed_values = "Make `kg_table`: one row per week and one column per field, the totals."
+    assert with_asked_pivots(code, live, ["kg_table"], unnamed_values) == (code, [])
+    reshaped = "kg_table = harvest.groupby(['week', 'field'])['kg'].sum().unstack()"
+    assert with_asked_pivots(reshaped, live, ["kg_table"], TABLE_REQUEST) == (reshaped, [])

@@ -62,4 +62,5 @@ def test_business_days_are_counted_without_weekends(kernel: KernelDriver) -> Non
                           "'2025-03-17'])})").status == "ok"
     code = _kept(kernel, "Add a column `work_days` to `repairs`: the number of business days "
                          "(Monday to Friday) from `opened` up to, not including, `closed`.")
+    assert kernel.value("'work_days' in repairs.columns"), code
     assert kernel.value("[int(d) for d in repairs['work_days']]") == [2, 5], code
