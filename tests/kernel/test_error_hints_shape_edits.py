@@ -3,7 +3,7 @@ on dates that have one, csv rows read by header name, None among numbers given t
 a namedtuple field set in place, `&` written before the comparisons it joins, values given
 one by one where a method takes a list, a text column split into several columns, a regex
 match missing in some texts, tick labels without positions, `pd.cut` label counts, and a part
-of each text taken where some text lacks the separator;
+of each text taken where some text lacks the separator, and arrays stacked from a generator;
 each edit is applied and the cell run again, on data of this file's own."""
 
 from __future__ import annotations
@@ -278,3 +278,19 @@ def test_a_list_of_parts_keeps_one_entry_per_text() -> None:
 def test_a_part_taken_in_a_plain_loop_gets_advice_only() -> None:
     hints = hints_for("for s in senders:\n    print(s.split('@')[1])", senders=SENDERS)
     assert no_edit(hints) and "'@' in s" in hints[0]
+
+
+# Arrays to stack given as a generator ------------------------------------------------------------
+
+
+def test_arrays_stacked_from_a_generator_are_stacked_from_a_list() -> None:
+    source = "grid = np.column_stack(np.full(2, k) for k in range(3))"
+    hint = edited(hints_for(source))
+    assert hint.edit[1] == "np.column_stack([np.full(2, k) for k in range(3)])"
+    assert edited_run(source, hint)["grid"].shape == (2, 3)
+
+
+def test_a_concatenation_from_a_generator_keeps_its_axis() -> None:
+    source = "flat = np.concatenate((np.arange(k) for k in (1, 2)), axis=0)"
+    hint = edited(hints_for(source))
+    assert edited_run(source, hint)["flat"].tolist() == [0, 0, 1]

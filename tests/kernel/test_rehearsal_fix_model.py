@@ -263,6 +263,9 @@ LIVE_EDITS = [
     ("mailers = ['news@alpha.example', 'no address', 'team@beta.example']",
      "mail_hosts = sorted({m.split('@')[1] for m in mailers})\nmail_hosts",
      "mail_hosts", ["alpha.example", "beta.example"], None),
+    ("import numpy as np\nlanes = [np.array([1, 2]), np.array([3, 4])]",
+     "lane_grid = np.vstack(lane * 10 for lane in lanes)\nlane_grid",
+     "lane_grid.tolist()", [[10, 20], [30, 40]], None),
 ]
 
 
@@ -280,7 +283,8 @@ LIVE_EDITS = [
                               "tuple_in_a_list", "localize_aware", "csv_rows_by_header",
                               "none_in_isnan", "namedtuple_field", "and_before_comparisons",
                               "isin_one_by_one", "split_into_columns", "match_in_some_texts",
-                              "labels_without_ticks", "part_past_the_separator"])
+                              "labels_without_ticks", "part_past_the_separator",
+                              "stack_from_a_generator"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:

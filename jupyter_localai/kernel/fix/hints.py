@@ -22,7 +22,7 @@ from typing import Any
 from .failure import Failure
 from .hint import Hint, hint_edits
 from .rules import Rule
-from .rules.argument_count_rules import values_list_rule
+from .rules.argument_count_rules import stack_generator_rule, values_list_rule
 from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_rule
 from .rules.attribute_rules import attribute_rule
 from .rules.axes_rules import (
@@ -130,6 +130,7 @@ _RULES: list[Rule] = [
     format_code_on_text_rule, format_mapping_rule, month_step_rule, tuple_item_rule,
     none_in_numbers_rule, namedtuple_field_rule, values_list_rule, split_columns_rule,
     labels_without_ticks_rule, no_match_rule, bin_labels_rule, missing_separator_rule,
+    stack_generator_rule,
 ]  # fmt: skip
 
 

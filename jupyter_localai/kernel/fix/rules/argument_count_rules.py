@@ -3,7 +3,8 @@
 
 Python's message says how many positional arguments the method takes; the live method's
 signature says what its one argument is (`values`, `by`, `labels`, ...): a name that holds
-several. The values the user listed become one list, the rest of the call kept.
+several. The values the user listed become one list, the rest of the call kept. Likewise
+arrays given to numpy's stacking functions as a generator: a list of them.
 """
 
 from __future__ import annotations
@@ -67,3 +68,28 @@ def _one_parameter(owner: object, method_name: str) -> str | None:
     if len(positional) != 1 or positional[0].name not in _COLLECTIONS:
         return None
     return positional[0].name
+
+
+# Arrays to stack given as a generator -----------------------------------------------------------
+
+_NOT_A_SEQUENCE = re.compile(r"^(arrays to stack must be passed as a \"sequence\" type|"
+                             r"The first input argument needs to be a sequence)")
+
+
+@rule(TypeError)
+def stack_generator_rule(f: Failure) -> list[str]:
+    """`np.column_stack(x for x in parts)`: numpy's stacking functions take a list (they
+    need the length first); the generator becomes a list comprehension."""
+    if not _NOT_A_SEQUENCE.match(f.message):
+        return []
+    for call in line_calls(f):
+        if not (call.args and isinstance(call.args[0], ast.GeneratorExp)):
+            continue
+        generator = call.args[0]
+        listed = ast.unparse(ast.ListComp(elt=generator.elt, generators=generator.generators))
+        rest = [code(f, a) for a in call.args[1:]] + [code(f, k) for k in call.keywords]
+        new = f"{code(f, call.func)}({', '.join([listed, *rest])})"
+        hint = (f"`{code(f, call.func)}` takes the arrays as a list (a generator has no length "
+                f"to stack by): `{new}`.")
+        return [Hint(hint, edit=unique_replace(f, call, new))]
+    return []
