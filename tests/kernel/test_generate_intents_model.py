@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support.kernel_driver import KernelDriver, assistant_kernel
+from support.kernel_driver import KernelDriver, assistant_kernel, kept_answer
 
 pytestmark = [pytest.mark.model, pytest.mark.timeout(3600)]  # slow when the machine is shared
-
-REPLY = "__import__('jupyter_localai').last_reply()"
-ASK_TIMEOUT_S = 1200.0  # the shared 2-core machine is slow under load; nothing else waits
 
 
 @pytest.fixture
@@ -23,22 +20,14 @@ def kernel(default_model_path: str) -> Iterator[KernelDriver]:
         yield driver
 
 
-def _kept(kernel: KernelDriver, ask: str) -> str:
-    run = kernel.execute(f"%%ai --max-tokens 160\n{ask}", timeout=ASK_TIMEOUT_S)
-    assert run.status == "ok", run.error
-    code = kernel.value(f"{REPLY}.code")
-    ran = kernel.execute(code)
-    assert ran.status == "ok", (code, ran.error)
-    return code
-
-
 def test_ages_are_counted_in_full_years(kernel: KernelDriver) -> None:
     # A year difference counts a birthday still to come (`core/age_intent.py`).
     assert kernel.execute("import datetime as dt\nsurvey_day = dt.date(2025, 6, 10)\n"
                           "joined = {'Oda': dt.date(1990, 6, 11), 'Per': dt.date(1985, 1, 2)}"
                           ).status == "ok"
-    code = _kept(kernel, "How old is each person in `joined` (their birth dates) on "
-                         "`survey_day`, in full years? Store a dict `member_ages`.")
+    ask = ("How old is each person in `joined` (their birth dates) on "
+           "`survey_day`, in full years? Store a dict `member_ages`.")
+    code = kept_answer(kernel, ask, max_tokens=160)
     assert kernel.value("member_ages") == {"Oda": 34, "Per": 40}, code
 
 
@@ -47,8 +36,9 @@ def test_a_table_with_one_column_per_category_holds_totals(kernel: KernelDriver)
     assert kernel.execute("litres = pd.DataFrame({'day': ['Mon', 'Mon', 'Tue', 'Tue', 'Mon'], "
                           "'tank': ['A', 'B', 'A', 'B', 'A'], 'filled': [5, 3, 2, 7, 1]})"
                           ).status == "ok"
-    code = _kept(kernel, "Make a table `fill_table` from `litres` with one row per day and one "
-                         "column per tank, holding the total litres filled.")
+    ask = ("Make a table `fill_table` from `litres` with one row per day and one "
+           "column per tank, holding the total litres filled.")
+    code = kept_answer(kernel, ask, max_tokens=160)
     assert kernel.value("[str(c) for c in fill_table.columns]") == ["A", "B"], code
     table = kernel.value("{str(c): {str(k): float(v) for k, v in fill_table[c].items()} "
                          "for c in fill_table.columns}")
@@ -60,7 +50,8 @@ def test_business_days_are_counted_without_weekends(kernel: KernelDriver) -> Non
     assert kernel.execute("repairs = pd.DataFrame({'opened': pd.to_datetime(['2025-03-07', "
                           "'2025-03-10']), 'closed': pd.to_datetime(['2025-03-11', "
                           "'2025-03-17'])})").status == "ok"
-    code = _kept(kernel, "Add a column `work_days` to `repairs`: the number of business days "
-                         "(Monday to Friday) from `opened` up to, not including, `closed`.")
+    ask = ("Add a column `work_days` to `repairs`: the number of business days "
+           "(Monday to Friday) from `opened` up to, not including, `closed`.")
+    code = kept_answer(kernel, ask, max_tokens=160)
     assert kernel.value("'work_days' in repairs.columns"), code
     assert kernel.value("[int(d) for d in repairs['work_days']]") == [2, 5], code

@@ -136,3 +136,18 @@ class KernelDriver:
     def shutdown(self) -> None:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
+
+
+REPLY = "__import__('jupyter_localai').last_reply()"
+
+
+def kept_answer(kernel: KernelDriver, ask: str, *, max_tokens: int = 128,
+                timeout: float = 1200.0) -> str:
+    """Ask `%%ai` (generate) in the kernel, run the code it kept there, and return that code;
+    the ask and the run must both succeed."""
+    run = kernel.execute(f"%%ai --max-tokens {max_tokens}\n{ask}", timeout=timeout)
+    assert run.status == "ok", run.error
+    code = kernel.value(f"{REPLY}.code")
+    ran = kernel.execute(code)
+    assert ran.status == "ok", (code, ran.error)
+    return code

@@ -93,19 +93,21 @@ def namedtuple_field_rule(f: Failure) -> list[str]:
 def _field_write(f: Failure, node: ast.AST) -> tuple[ast.stmt, ast.Attribute, ast.expr] | None:
     """(statement, `x.field` target, value) of `x.field = v` or `x.field += v`, where `x` is
     a live namedtuple with that field."""
-    if isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target = node.targets[0]
-    elif isinstance(node, ast.AugAssign):
-        target = node.target
-    else:
-        return None
+    target = _write_target(node)
     if not isinstance(target, ast.Attribute):
         return None
     holder = target.value
     value = (f.lookup(holder.id) if isinstance(holder, ast.Name) else f.resolve(holder))
     if not (_is_namedtuple(value) and target.attr in type(value)._fields):
         return None
-    return node, target, node.value
+    return node, target, node.value  # type: ignore[attr-defined]
+
+
+def _write_target(node: ast.AST) -> ast.expr | None:
+    """The one target of `t = v` or `t += v`; None for any other node."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        return node.targets[0]
+    return node.target if isinstance(node, ast.AugAssign) else None
 
 
 def _is_namedtuple(value: object) -> bool:
@@ -130,13 +132,8 @@ def _updated(f: Failure, target: ast.expr, statement: ast.stmt, value: ast.expr)
 
 def _tuple_write(node: ast.AST) -> tuple[ast.stmt, ast.Subscript, ast.expr] | None:
     """(statement, `x[k]` target, value) of `x[k] = v` or `x[k] += v`."""
-    if isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target = node.targets[0]
-    elif isinstance(node, ast.AugAssign):
-        target = node.target
-    else:
-        return None
-    return (node, target, node.value) if isinstance(target, ast.Subscript) else None
+    target = _write_target(node)
+    return (node, target, node.value) if isinstance(target, ast.Subscript) else None  # type: ignore[attr-defined,return-value]
 
 
 def _rebuilt(f: Failure, holder: ast.expr, position: int, statement: ast.stmt,
