@@ -18,6 +18,7 @@ from .age_intent import age_messages
 from .axis_intent import axis_messages
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
+from .column_target import column_target_messages
 from .drawing_intent import drawing_messages
 from .fill_alignment import misaligned_fills
 from .fill_intent import fill_messages
@@ -385,7 +386,8 @@ def check_code(
     or per row (`axis_intent`) or per group of rows (`group_intent`), percentiles by number (`percentile_intent`), parts of a chart (`drawing_intent`),
     percent (`percent_scale`), values kept missing (`fill_intent`), ages in full years
     (`age_intent`), weekdays (`weekday_intent`), min-max scaling (`scaling_intent`) or one
-    column per category (`wide_table_intent`); `ran` the notebook's own top-level assignments
+    column per category (`wide_table_intent`), or a column added to a frame
+    (`column_target`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -448,6 +450,8 @@ def check_code(
                for message in percent_messages(tree, python, request_text)]
     issues += [CheckIssue("fill", message) for message in fill_messages(tree, python, request_text)]
     issues += [CheckIssue("age", message) for message in age_messages(tree, python, request_text)]
+    issues += [CheckIssue("column_target", message)
+               for message in column_target_messages(tree, request_text)]
     issues += [CheckIssue("weekdays", message) for message in weekday_messages(tree, request_text)]
     issues += [CheckIssue("min_max", message) for message in min_max_messages(tree, request_text)]
     issues += [CheckIssue("wide_table", message)

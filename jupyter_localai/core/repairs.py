@@ -31,6 +31,7 @@ from .axis_intent import with_axis_meant
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
 from .checks import is_exact_copy, top_level_targets, undefined_names
+from .column_target import with_column_written
 from .current_axes import with_current_axes
 from .fill_alignment import with_fills_aligned
 from .fill_intent import with_fills_dropped
@@ -256,6 +257,13 @@ def with_asked_pivot(code: str, namespace: NamespaceView, required: list[str],
     """`code` with the asked-for table written as the pivot the request names, where the
     code reshapes nothing (`pivot_request`), or None."""
     rewritten, notes = with_asked_pivots(code, namespace, required, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_asked_column(code: str, request_text: str) -> Repair | None:
+    """`code` with the variable it made written into the frame as the column the request
+    adds (`column_target`), or None."""
+    rewritten, notes = with_column_written(code, request_text)
     return Repair(rewritten, notes) if notes else None
 
 

@@ -22,6 +22,7 @@ from .rehearsal_fixes import FailureOf, exact_fix, quick_fix, rehearsal_fix, rew
 from .repairs import (
     Repair,
     repaired,
+    with_asked_column,
     with_asked_name,
     with_asked_pivot,
     with_axes_bound,
@@ -243,13 +244,14 @@ def run_task(
 # a long or averaged table where one column per category or totals were asked
 # (`with_wide_table`: "wide_table"; `with_asked_pivot`, the table the request names, where
 # the code made none), every day counted where business days were asked
-# (`with_weekdays`: "weekdays"), the user's data re-typed exactly as it is
+# (`with_weekdays`: "weekdays"), a column asked and only a variable made (`with_asked_column`:
+# "column_target"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
                          "replace_call", "fill_alignment", "axis", "group", "percentile",
                          "percent", "fill", "window_mean", "copies_data", "undefined",
-                         "missing", "age", "wide_table", "weekdays"})
+                         "missing", "age", "wide_table", "weekdays", "column_target"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -281,6 +283,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_wide_table(code, asked),
         lambda code: with_asked_pivot(code, view, required, asked),
         lambda code: with_weekdays(code, asked),
+        lambda code: with_asked_column(code, asked),
     ]
     code, notes = reply.code, []
     for rewrite in rewrites:
@@ -307,7 +310,8 @@ _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefi
              "row_of_parts": 10, "dates_as_text": 10, "replace_call": 10, "fill_alignment": 10,
              "axis": 10, "group": 10, "percentile": 10, "percent": 10, "fill": 10,
              "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "age": 10,
-             "weekdays": 10, "min_max": 10, "wide_table": 10, "missing": 5}
+             "weekdays": 10, "min_max": 10, "wide_table": 10, "column_target": 10,
+             "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

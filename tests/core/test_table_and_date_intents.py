@@ -3,7 +3,8 @@ difference or days over 365 (`core/age_intent.py`), every day where weekdays wer
 (`core/weekday_intent.py`), a division by the maximum where min-max scaling was asked
 (`core/scaling_intent.py`), and a long or averaged table where one column per category or
 totals were asked (`core/wide_table_intent.py`), written as the pivot the request names
-where the answer made none (`core/pivot_request.py`). Repaired code is run on data of this file's
+where the answer made none (`core/pivot_request.py`), and a column asked for left as a
+variable (`core/column_target.py`). Repaired code is run on data of this file's
 own; requests that do not ask for these leave the code alone."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 
 from jupyter_localai.core.age_intent import age_messages, with_exact_ages
 from jupyter_localai.core.checks import check_code
+from jupyter_localai.core.column_target import with_column_written
 from jupyter_localai.core.pivot_request import with_asked_pivots
 from jupyter_localai.core.scaling_intent import min_max_messages
 from jupyter_localai.core.weekday_intent import weekday_messages, with_weekday_counts
@@ -215,3 +217,27 @@ def test_a_request_that_does_not_name_every_part_is_left_alone() -> None:
     assert with_asked_pivots(code, live, ["kg_table"], unnamed_values) == (code, [])
     reshaped = "kg_table = harvest.groupby(['week', 'field'])['kg'].sum().unstack()"
     assert with_asked_pivots(reshaped, live, ["kg_table"], TABLE_REQUEST) == (reshaped, [])
+
+
+# A column asked, a variable made -------------------------------------------------------------
+
+COLUMN_REQUEST = "Add a column `kg_per_day` to `harvest`: the kg divided by 7."
+
+
+def test_a_variable_named_like_the_asked_column_is_written_into_the_frame() -> None:
+    code = "kg_per_day = harvest['kg'] / 7\n# Add the column to"
+    assert "column_target" in kinds(code, COLUMN_REQUEST)
+    repaired, notes = with_column_written(code, COLUMN_REQUEST)
+    assert notes and "harvest['kg_per_day'] = kg_per_day" in repaired
+    done = run(repaired, harvest=HARVEST.copy())["harvest"]
+    assert done["kg_per_day"].round(3).tolist() == [1.429, 0.571, 1.0, 0.429, 0.143]
+
+
+def test_a_column_written_in_any_usual_way_passes() -> None:
+    for code in ("harvest['kg_per_day'] = harvest['kg'] / 7",
+                 "harvest = harvest.assign(kg_per_day=harvest['kg'] / 7)",
+                 "harvest.insert(1, 'kg_per_day', harvest['kg'] / 7)",
+                 "harvest[['kg_per_day']] = harvest[['kg']] / 7"):
+        assert "column_target" not in kinds(code, COLUMN_REQUEST), code
+    other = "Make a list `heavy` of the weeks whose total is above 10."
+    assert "column_target" not in kinds("heavy = [1]", other)
