@@ -4,7 +4,8 @@
 Small models often compute the column's values under its name and stop there (or run out
 of tokens before the last line); the code runs, and the frame is unchanged. When the
 request adds or creates a column on a named frame and the code never writes that column
-(`df["c"] = ...`, `df.c = ...`, `df.assign(c=...)`, `df.insert(..., "c", ...)`) the checks
+(`df["c"] = ...`, `df.loc[:, "c"] = ...`, `df.c = ...`, `df.assign(c=...)`,
+`df.insert(..., "c", ...)`) the checks
 say so (kind `column_target`); where the code assigns a top-level variable of that name,
 the repair writes it into the frame, `repairs["work_days"] = work_days`.
 """
@@ -49,6 +50,12 @@ def _writes_column(tree: ast.AST, ask: ColumnAsk) -> bool:
                 if (isinstance(part, ast.Attribute) and _is_name(part.value, ask.frame)
                         and part.attr == ask.column):
                     return True
+                if (isinstance(part, ast.Subscript) and isinstance(part.value, ast.Attribute)
+                        and part.value.attr in ("loc", "at") and _is_name(part.value.value,
+                                                                          ask.frame)
+                        and isinstance(part.slice, ast.Tuple) and len(part.slice.elts) == 2
+                        and _names_column(part.slice.elts[1], ask.column)):
+                    return True  # `df.loc[:, "c"] = ...`
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr == "assign" and any(k.arg == ask.column for k in node.keywords):
                 return True

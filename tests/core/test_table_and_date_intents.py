@@ -237,7 +237,8 @@ def test_a_column_written_in_any_usual_way_passes() -> None:
     for code in ("harvest['kg_per_day'] = harvest['kg'] / 7",
                  "harvest = harvest.assign(kg_per_day=harvest['kg'] / 7)",
                  "harvest.insert(1, 'kg_per_day', harvest['kg'] / 7)",
-                 "harvest[['kg_per_day']] = harvest[['kg']] / 7"):
+                 "harvest[['kg_per_day']] = harvest[['kg']] / 7",
+                 "harvest.loc[:, 'kg_per_day'] = harvest['kg'] / 7"):
         assert "column_target" not in kinds(code, COLUMN_REQUEST), code
     other = "Make a list `heavy` of the weeks whose total is above 10."
     assert "column_target" not in kinds("heavy = [1]", other)
