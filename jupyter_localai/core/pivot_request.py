@@ -84,12 +84,18 @@ def asked_pivot(request_text: str, namespace: NamespaceView,
 def with_asked_pivots(code: str, namespace: NamespaceView, required: list[str],
                       request_text: str) -> tuple[str, list[str]]:  # fmt: skip
     """The code with its one top-level assignment of the asked-for name replaced by the
-    pivot the request names, where the code reshapes nothing; and notes."""
-    if len(required) != 1:
-        return code, []
+    pivot the request names, where the code reshapes nothing; and notes. Without an
+    asked-for name ("a table named t" names a table, not surely a variable), the one name
+    the code assigns at the top level that the request also writes is taken."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
+        return code, []
+    if not required:
+        words = set(_WORD.findall(request_text))
+        required = sorted({t.id for s in tree.body if isinstance(s, ast.Assign)
+                           for t in s.targets if isinstance(t, ast.Name) and t.id in words})
+    if len(required) != 1:
         return code, []
     if any(isinstance(n, ast.Attribute) and n.attr in ("pivot", "pivot_table", "unstack",
                                                          "crosstab") for n in ast.walk(tree)):

@@ -202,6 +202,14 @@ def test_the_pivot_the_request_names_replaces_an_answer_without_one() -> None:
     assert run(repaired, harvest=HARVEST)["kg_table"].to_dict() == WIDE
 
 
+def test_a_table_named_in_the_request_is_taken_as_the_target() -> None:
+    live = KernelNamespace({"harvest": HARVEST})
+    request = "Make a table named kg_table with one row per week and one column per field holding total kg."
+    code = "kg_table = pd.DataFrame({'week': harvest['week'], 'kg': harvest['kg']})"
+    repaired, notes = with_asked_pivots(code, live, [], request)
+    assert notes and run(repaired, harvest=HARVEST)["kg_table"].to_dict() == WIDE
+
+
 def test_zero_where_none_is_filled_and_a_mean_is_averaged() -> None:
     live = KernelNamespace({"harvest": HARVEST})
     request = ("`kg_table`: one row per week and one column per field with the mean kg, "
