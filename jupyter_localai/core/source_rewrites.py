@@ -45,6 +45,16 @@ def rewritten_innermost_first(code: str, find: Callable[[str, ast.AST], list[Fou
     return code, done
 
 
+def call_with_keyword(written: str, keyword: str) -> str | None:
+    """A call's text with `keyword` (`aggfunc='sum'`) passed after its arguments, whatever
+    comma or space it ends with; None for text that does not end the call."""
+    if not written.endswith(")"):
+        return None
+    head = written[:-1].rstrip()
+    joiner = "" if head.endswith(("(", ",")) else ", "
+    return f"{head}{joiner}{keyword})"
+
+
 def replaced_nodes(code: str, replacements: list[tuple[ast.AST, str]]) -> tuple[str, list[int]]:
     """The code with each node's text (one line) replaced by its new text, the last first
     so earlier offsets stay valid; and the indices of the replacements made (a node over

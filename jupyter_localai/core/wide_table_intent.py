@@ -18,7 +18,7 @@ import ast
 import re
 
 from .check_types import NamespaceView
-from .source_rewrites import replaced_nodes
+from .source_rewrites import call_with_keyword, replaced_nodes
 
 _COLUMN_PER = re.compile(r"\b(?:one|a|an|1)\s+columns?\s+(?:per|for\s+each|for\s+every|each)\s+"
                          r"(\w+)|\b(\w+)\s+as\s+(?:the\s+)?columns\b", re.IGNORECASE)
@@ -154,10 +154,9 @@ def with_wide_tables(code: str, request_text: str) -> tuple[str, list[str]]:
     if _ASKS_TOTAL.search(request_text) and not _ASKS_MEAN.search(request_text):
         for call in _aggless_pivots(tree):
             written = ast.get_source_segment(code, call) or ast.unparse(call)
-            if written.endswith(")"):
-                head = written[:-1].rstrip()
-                joiner = "" if head.endswith(("(", ",")) else ", "
-                replacements.append((call, f"{head}{joiner}aggfunc='sum')"))
+            summed = call_with_keyword(written, "aggfunc='sum'")
+            if summed is not None:
+                replacements.append((call, summed))
     olds = [ast.get_source_segment(code, node) or ast.unparse(node) for node, _ in replacements]
     rewritten, made = replaced_nodes(code, replacements)
     return rewritten, [f"`{olds[i]}` → `{replacements[i][1]}`" for i in made]

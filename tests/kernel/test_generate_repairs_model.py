@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support.kernel_driver import KernelDriver, assistant_kernel
+from support.kernel_driver import KernelDriver, assistant_kernel, kept_answer
 
 pytestmark = [pytest.mark.model, pytest.mark.timeout(3600)]  # slow when the machine is shared
 
 REPLY = "__import__('jupyter_localai').last_reply()"
-ASK_TIMEOUT_S = 1200.0  # the shared 2-core machine is slow under load; nothing else waits
 
 
 @pytest.fixture(scope="module")
@@ -33,25 +32,18 @@ def kernel(default_model_path: str) -> Iterator[KernelDriver]:
         yield driver
 
 
-def _kept(kernel: KernelDriver, ask: str) -> str:
-    run = kernel.execute(f"%%ai --max-tokens 128\n{ask}", timeout=ASK_TIMEOUT_S)
-    assert run.status == "ok", run.error
-    code = kernel.value(f"{REPLY}.code")
-    ran = kernel.execute(code)
-    assert ran.status == "ok", (code, ran.error)
-    return code
-
-
 def test_each_column_scaled_on_its_own_range(kernel: KernelDriver) -> None:
-    code = _kept(kernel, "Min-max scale each column of the array `marks` to the range 0 to 1 "
-                         "and store it as `marks_scaled`.")
+    code = kept_answer(
+        kernel, "Min-max scale each column of the array `marks` to the range 0 to 1 "
+                "and store it as `marks_scaled`.")
     assert kernel.value("np.round(marks_scaled.min(axis=0), 6).tolist()") == [0.0, 0.0, 0.0], code
     assert kernel.value("np.round(marks_scaled.max(axis=0), 6).tolist()") == [1.0, 1.0, 1.0], code
 
 
 def test_digits_kept_from_each_phone_number(kernel: KernelDriver) -> None:
-    code = _kept(kernel, "Add a column `digits` to `crew`: each `phone` with every character "
-                         "that is not a digit removed, by a regular-expression replace.")
+    code = kept_answer(
+        kernel, "Add a column `digits` to `crew`: each `phone` with every character "
+                "that is not a digit removed, by a regular-expression replace.")
     assert kernel.value("crew['digits'].tolist()") == ["0205550101", "0205550199",
                                                        "0205550123"], code
 
@@ -61,7 +53,8 @@ def test_the_kept_answer_works_on_the_users_own_frame(kernel: KernelDriver) -> N
     # either way the kept answer reads the live frame.
     assert kernel.execute("tolls = pd.DataFrame({'gate': ['A', 'B', 'A', 'C'], "
                           "'fee': [4.5, 3.0, 4.5, 6.0]})").status == "ok"
-    code = _kept(kernel, "Group `tolls` by `gate` and sum `fee`; store the result as `fee_per_gate`.")
+    code = kept_answer(
+        kernel, "Group `tolls` by `gate` and sum `fee`; store the result as `fee_per_gate`.")
     assert "pd.DataFrame(" not in code, code
     assert kernel.value("fee_per_gate.to_dict()") == {"A": 9.0, "B": 3.0, "C": 6.0}, code
 
@@ -73,15 +66,17 @@ def test_the_kept_answer_does_not_run_the_notebooks_setup_again(kernel: KernelDr
     assert kernel.execute("waits = np.random.default_rng(3).exponential(4.0, 50).round(2)"
                           ).status == "ok"
     assert kernel.execute("waits = waits[waits < 10]").status == "ok"
-    code = _kept(kernel, "Set `longest` to the longest wait in `waits`, as a float.")
+    code = kept_answer(
+        kernel, "Set `longest` to the longest wait in `waits`, as a float.")
     assert kernel.value("float(longest) < 10 and len(waits) < 50"), code
 
 
 def test_a_moving_average_divides_each_window(kernel: KernelDriver) -> None:
     # A convolution with a window of ones is a moving sum (`core/window_mean.py`).
     assert kernel.execute("visits = np.array([10.0, 14.0, 12.0, 20.0, 16.0, 18.0])").status == "ok"
-    code = _kept(kernel, "Compute the 3-day moving average of `visits` over full windows only "
-                         "with numpy and store it as `visits_avg`.")
+    code = kept_answer(
+        kernel, "Compute the 3-day moving average of `visits` over full windows only "
+                "with numpy and store it as `visits_avg`.")
     assert kernel.value("np.round(np.asarray(visits_avg, dtype=float), 6).tolist()") == [
         12.0, 15.333333, 16.0, 18.0], code
 
@@ -90,8 +85,9 @@ def test_a_running_change_per_group_is_grouped(kernel: KernelDriver) -> None:
     # Asked per rider, a whole-column `diff` runs across riders (`core/group_intent.py`).
     assert kernel.execute("rides = pd.DataFrame({'rider': ['ann', 'ann', 'bo', 'bo', 'bo'], "
                           "'km': [10.0, 12.5, 30.0, 28.0, 35.0]})").status == "ok"
-    code = _kept(kernel, "Add a column `gain` to `rides`: the change in `km` from each rider's "
-                         "previous ride (the first ride of each rider has no change).")
+    code = kept_answer(
+        kernel, "Add a column `gain` to `rides`: the change in `km` from each rider's "
+                "previous ride (the first ride of each rider has no change).")
     gains = kernel.value("[None if pd.isna(g) else round(float(g), 3) for g in rides['gain']]")
     assert gains == [None, 2.5, None, -2.0, 7.0], code
 
@@ -101,8 +97,9 @@ def test_percentiles_asked_by_number_are_computed(kernel: KernelDriver) -> None:
     # The numbers of "the 10th and 90th percentiles" are not the bounds themselves
     # (`core/percentile_intent.py`).
     assert kernel.execute("loads = np.arange(1.0, 201.0)").status == "ok"
-    code = _kept(kernel, "Clip every value of `loads` to lie between its 10th and 90th "
-                         "percentiles and store the result as `loads_capped`.")
+    code = kept_answer(
+        kernel, "Clip every value of `loads` to lie between its 10th and 90th "
+                "percentiles and store the result as `loads_capped`.")
     low, high = kernel.value("[float(loads_capped.min()), float(loads_capped.max())]")
     assert (round(low, 3), round(high, 3)) == (20.9, 180.1), code
 
@@ -113,8 +110,9 @@ def test_an_asked_reference_line_is_drawn_or_named(kernel: KernelDriver) -> None
     assert kernel.execute("import matplotlib.pyplot as plt\nplt.close('all')\n"
                           "snow = pd.Series([3.0, 9.0, 6.0], index=['Dec', 'Jan', 'Feb'])"
                           ).status == "ok"
-    code = _kept(kernel, "Draw a bar chart of `snow` with a dashed horizontal line at its "
-                         "mean.")
+    code = kept_answer(
+        kernel, "Draw a bar chart of `snow` with a dashed horizontal line at its "
+                "mean.")
     probe = ("\n_axes = plt.gca()\n_at_mean = [bool(np.allclose(np.asarray(line.get_ydata(), "
              "float), 6.0)) for line in _axes.lines] + [bool(np.allclose([p[1] for seg in "
              "c.get_segments() for p in seg], 6.0)) for c in _axes.collections]")
@@ -129,9 +127,10 @@ def test_a_change_asked_in_percent_is_in_percent(kernel: KernelDriver) -> None:
     # `pct_change` gives fractions; the request asks percent (`core/percent_scale.py`).
     assert kernel.execute("fares = pd.DataFrame({'fare': [10.0, 11.0, 8.8]})").status == "ok"
     # Named, as users do; the 0.5B otherwise wrote the difference times 100.
-    code = _kept(kernel, "Add a column `growth` to `fares` with `pct_change`: the change of "
-                         "`fare` from the previous row, in percent (a rise from 10 to 11 is "
-                         "10.0).")
+    code = kept_answer(
+        kernel, "Add a column `growth` to `fares` with `pct_change`: the change of "
+                "`fare` from the previous row, in percent (a rise from 10 to 11 is "
+                "10.0).")
     growth = kernel.value("[None if pd.isna(g) else round(float(g), 3) for g in fares['growth']]")
     assert growth == [None, 10.0, -20.0], code
 
@@ -139,7 +138,8 @@ def test_a_change_asked_in_percent_is_in_percent(kernel: KernelDriver) -> None:
 def test_values_the_request_keeps_missing_stay_missing(kernel: KernelDriver) -> None:
     # An unasked `fillna(0)` turns the NaN the request wants into a 0 (`core/fill_intent.py`).
     assert kernel.execute("trips = pd.DataFrame({'km': [4.0, 6.5, 5.0]})").status == "ok"
-    code = _kept(kernel, "Add a column `step` to `trips` with `diff`: each row's `km` minus "
-                         "the previous row's, with NaN for the first row.")
+    code = kept_answer(
+        kernel, "Add a column `step` to `trips` with `diff`: each row's `km` minus "
+                "the previous row's, with NaN for the first row.")
     steps = kernel.value("[None if pd.isna(s) else round(float(s), 3) for s in trips['step']]")
     assert steps == [None, 2.5, -1.5], code

@@ -14,6 +14,7 @@ import types
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ...core.source_rewrites import call_with_keyword
 from .failure import Failure, pandas_module
 
 if TYPE_CHECKING:  # typing.Self is 3.11+
@@ -68,6 +69,31 @@ def contains(outer: ast.AST, inner: ast.AST) -> bool:
     return any(child is inner for child in ast.walk(outer))
 
 
+def enclosing_entry(tree: ast.AST, node: ast.AST, *, lambdas: bool = False
+                    ) -> tuple[ast.expr | None, ast.AST | None]:  # fmt: skip
+    """(entry, its holder): the innermost comprehension entry (or, with `lambdas`, lambda
+    body) holding `node`, not the comprehension's loops; (None, None) where there is none."""
+    found: tuple[ast.expr | None, ast.AST | None] = (None, None)
+    for outer in ast.walk(tree):  # breadth first: a later match is nested deeper
+        if isinstance(outer, COMPREHENSIONS):
+            entry = outer.value if isinstance(outer, ast.DictComp) else outer.elt
+        elif lambdas and isinstance(outer, ast.Lambda):
+            entry = outer.body
+        else:
+            continue
+        if contains(entry, node):
+            found = (entry, outer)
+    return found
+
+
+def free_name(tree: ast.AST | None, candidates: Iterable[str], fallback: str | None = None
+              ) -> str | None:  # fmt: skip
+    """The first of `candidates` that no name of the cell uses (else `fallback`): a name an
+    edit can introduce without shadowing the user's own."""
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree else set()
+    return next((n for n in candidates if n not in taken), fallback)
+
+
 def replace(f: Failure, node: ast.AST, new: str) -> Edit | None:
     """The edit that replaces `node` by `new`."""
     old = segment(f, node)
@@ -89,11 +115,8 @@ def rewrite(f: Failure, outer: ast.AST, inner: ast.AST, new_inner: str) -> Edit 
 def with_keyword(f: Failure, call: ast.Call, keyword: str, *outers: ast.AST) -> Edit | None:
     """The edit of `call` with `keyword` (`numeric_only=True`) passed after its arguments."""
     written = segment(f, call)
-    if not written or not written.endswith(")"):
-        return None
-    head = written[:-1].rstrip()
-    joiner = "" if head.endswith(("(", ",")) else ", "
-    return unique_replace(f, call, f"{head}{joiner}{keyword})", *outers)
+    new = call_with_keyword(written, keyword) if written else None
+    return None if new is None else unique_replace(f, call, new, *outers)
 
 
 def drop_argument(f: Failure, call: ast.Call, argument: ast.AST) -> Edit | None:

@@ -19,7 +19,7 @@ import ast
 import re
 
 from ..failure import MISSING, Failure, constant
-from ..hint import COMPREHENSIONS, Hint, code, rewrite, unique_replace
+from ..hint import Hint, code, enclosing_entry, free_name, rewrite, unique_replace
 from . import rule
 
 _NONE_MATCH = re.compile(r"^'NoneType' object has no attribute '(group|groups|groupdict|span|"
@@ -89,8 +89,8 @@ def no_match_rule(f: Failure) -> list[str]:
                 and _is_matcher_call(f, node.value)):
             continue
         call = node.value
-        entry, holder = _entry_of(f.tree, call)
-        name = next((n for n in _FREE_NAMES if n not in _names(f.tree)), None)
+        entry, holder = enclosing_entry(f.tree, call, lambdas=True)
+        name = free_name(f.tree, _FREE_NAMES)
         text = (f"`{code(f, call)}` is None for a text without a match, and None has no "
                 f"`.{read.group(1)}`: test the match before reading it.")
         if entry is None or name is None:
@@ -111,23 +111,3 @@ def _is_matcher_call(f: Failure, node: ast.AST) -> bool:
         return False
     owner = f.lookup(node.func.value.id)
     return owner is re or isinstance(owner, re.Pattern)
-
-
-def _entry_of(tree: ast.AST, call: ast.Call) -> tuple[ast.expr | None, ast.AST | None]:
-    """(entry, its comprehension or lambda): the innermost comprehension entry or lambda
-    body holding `call`; (None, None) where the call is not in one."""
-    found: tuple[ast.expr | None, ast.AST | None] = (None, None)
-    for node in ast.walk(tree):  # breadth first: a later match is nested deeper
-        if isinstance(node, COMPREHENSIONS):
-            entry = node.value if isinstance(node, ast.DictComp) else node.elt
-        elif isinstance(node, ast.Lambda):
-            entry = node.body
-        else:
-            continue
-        if any(child is call for child in ast.walk(entry)):
-            found = (entry, node)
-    return found
-
-
-def _names(tree: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

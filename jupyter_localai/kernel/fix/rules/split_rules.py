@@ -16,7 +16,7 @@ import ast
 import re
 
 from ..failure import Failure, constant, pandas_kind, string_dtype
-from ..hint import Hint, code, unique_replace, with_keyword
+from ..hint import Hint, code, enclosing_entry, unique_replace, with_keyword
 from . import rule
 
 # pandas says either, depending on how many rows and lists there are.
@@ -100,17 +100,15 @@ def missing_separator_rule(f: Failure) -> list[str]:
         if found is None:
             continue
         text, separator = found
-        comprehension = _comprehension_of(f.tree, node)
+        entry, comprehension = enclosing_entry(f.tree, node)
         sep = repr(separator)
         advice = (f"Some text has no {sep}, so `{code(f, node)}` is past its one part: test "
                   f"`{sep} in {code(f, text)}` first.")
-        if comprehension is None:
+        if entry is None or comprehension is None:
             return [advice]
         loop = comprehension.generators[-1]
         test = f"{sep} in {code(f, text)}"
         if isinstance(comprehension, ast.ListComp | ast.DictComp):
-            entry = comprehension.value if isinstance(comprehension, ast.DictComp) else (
-                comprehension.elt)
             new = f"{code(f, entry)} if {test} else None"
             edit = unique_replace(f, entry, new, comprehension)
             advice += f" One entry per text, None where it has no {sep}: `{new}`."
@@ -132,14 +130,3 @@ def _split_part(f: Failure, node: ast.AST) -> tuple[ast.expr, str] | None:
         return None
     separator = constant(call.args[0])
     return (call.func.value, separator) if type(separator) is str and separator else None
-
-
-def _comprehension_of(tree: ast.AST, node: ast.AST) -> ast.expr | None:
-    """The innermost comprehension whose entry holds `node` (not its loops)."""
-    found = None
-    for outer in ast.walk(tree):
-        if isinstance(outer, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            entry = outer.value if isinstance(outer, ast.DictComp) else outer.elt
-            if any(child is node for child in ast.walk(entry)):
-                found = outer
-    return found

@@ -13,7 +13,7 @@ import ast
 import re
 
 from ..failure import Failure, constant
-from ..hint import Hint, code, operand, source_between, unique_replace
+from ..hint import Hint, code, free_name, operand, source_between, unique_replace
 from . import rule
 
 _TUPLE_WRITE = "'tuple' object does not support item assignment"
@@ -45,7 +45,7 @@ def tuple_item_rule(f: Failure) -> list[str]:
                 continue
             if not _tuples_with(f.lookup(loop.iter.id), position):
                 continue
-            index = _free_name(f.source)
+            index = _index_name(f)
             new = f"{loop.iter.id}[{index}] = {_rebuilt(f, holder, position, statement, value)}"
             edit = _loop_edit(f, loop, statement, index, new)
         else:
@@ -76,7 +76,7 @@ def namedtuple_field_rule(f: Failure) -> list[str]:
                 if isinstance(holder, ast.Name) else None)
         if loop is not None and isinstance(loop.iter, ast.Name) and _all_namedtuples(
                 f.lookup(loop.iter.id)):
-            index = _free_name(f.source)
+            index = _index_name(f)
             new = f"{loop.iter.id}[{index}] = {replaced}"
             edit = _loop_edit(f, loop, statement, index, new)
         elif isinstance(holder, ast.Name | ast.Subscript) and loop is None:
@@ -168,16 +168,8 @@ def _enclosing_loop(tree: ast.Module, statement: ast.stmt, name: str) -> ast.For
     return found
 
 
-def _free_name(source: str) -> str:
-    taken = _names(source)
-    return next((n for n in ("i", "idx", "position") if n not in taken), "_entry_index")
-
-
-def _names(source: str) -> set[str]:
-    try:
-        return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-    except SyntaxError:
-        return set()
+def _index_name(f: Failure) -> str:
+    return free_name(f.tree, ("i", "idx", "position"), "_entry_index") or "_entry_index"
 
 
 def _loop_edit(f: Failure, loop: ast.For, statement: ast.stmt, index: str,
