@@ -22,8 +22,10 @@ from typing import Any
 from .failure import Failure
 from .hint import Hint, hint_edits
 from .rules import Rule
+from .rules.aggregation_rules import agg_renamer_rule
+from .rules.apply_rules import apply_axis_rule
 from .rules.argument_count_rules import stack_generator_rule, values_list_rule
-from .rules.array_rules import broadcast_rule, reshape_rule, structured_array_rule
+from .rules.array_rules import broadcast_rule, new_row_rule, reshape_rule, structured_array_rule
 from .rules.attribute_rules import attribute_rule
 from .rules.axes_rules import (
     axes_grid_rule,
@@ -130,7 +132,7 @@ _RULES: list[Rule] = [
     format_code_on_text_rule, format_mapping_rule, month_step_rule, tuple_item_rule,
     none_in_numbers_rule, namedtuple_field_rule, values_list_rule, split_columns_rule,
     labels_without_ticks_rule, no_match_rule, bin_labels_rule, missing_separator_rule,
-    stack_generator_rule,
+    stack_generator_rule, agg_renamer_rule, apply_axis_rule, new_row_rule,
 ]  # fmt: skip
 
 

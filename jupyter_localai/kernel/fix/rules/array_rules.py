@@ -1,5 +1,6 @@
-"""Rules for numpy shape errors: a 1-D array meant per row of a 2-D one, and a reshape whose
-shape does not multiply out to the array's size.
+"""Rules for numpy shape errors: a 1-D array meant per row of a 2-D one, a reshape whose
+shape does not multiply out to the array's size, and a 1-D array joined to a 2-D one as a
+new row or column.
 
 numpy's messages give the shapes but not which variable has which, nor what would fit; these
 hints name the operand and list the shapes that do.
@@ -17,8 +18,8 @@ from tokenize import COMMENT
 from typing import Any
 
 from ....core.axis_intent import wanted_axis
-from ..failure import MISSING, Failure, constant, is_safe
-from ..hint import Edit, Hint, code, operand, segment, unique_replace
+from ..failure import MISSING, Failure, constant, is_safe, line_calls
+from ..hint import Edit, Hint, code, operand, rewrite, segment, unique_replace
 from . import rule
 
 # A 1-D array that does not broadcast against a 2-D one --------------------------------------
@@ -200,12 +201,115 @@ def reshape_rule(f: Failure) -> list[str]:
     for n in wanted:
         product *= n
     needs = f" needs {product}" if product > 0 else " does not fit"
-    return [
-        (
-            f"The array has {size} values but shape {shape}{needs}: "
-            f"shapes that fit are {size} = {shown}.{minus_one}"
-        )
-    ]
+    text = f"The array has {size} values but shape {shape}{needs}: shapes that fit are {size} = {shown}."
+    edit = _one_free_dimension(f, size, wanted)
+    if edit is None:
+        return [text + minus_one]
+    return [Hint(f"{text} Only `{edit[0]}` does not divide the size: give it as `-1` and numpy "
+                 f"computes it: `{edit[1]}`.", edit=edit[2])]
+
+
+def _one_free_dimension(f: Failure, size: int, wanted: list[int]) -> tuple[str, str, Edit] | None:
+    """(the dimension written, the reshape with it as -1, the edit) where exactly one of the
+    cell's literal dimensions is what keeps the shape from fitting: the others divide the
+    size, so it is the one to compute (7 days of 24 hours given 6 days of values)."""
+    free = []
+    for position in range(len(wanted)):
+        rest = 1
+        for other, n in enumerate(wanted):
+            rest *= n if other != position else 1
+        if rest > 0 and size % rest == 0 and wanted[position] > 0:
+            free.append(position)
+    if len(free) != 1:
+        return None
+    for call in line_calls(f):
+        dimensions = _literal_shape(call)
+        if dimensions is None or [constant(d) for d in dimensions] != wanted:
+            continue
+        node = dimensions[free[0]]
+        new_call = rewrite(f, call, node, "-1")
+        if new_call is None:
+            continue
+        return code(f, node), new_call[1], unique_replace(f, call, new_call[1])
+    return None
+
+
+def _literal_shape(call: ast.Call) -> list[ast.expr] | None:
+    """The int literals of `a.reshape(7, 24)`, `a.reshape((7, 24))` or `np.reshape(a, (7, 24))`."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "reshape"):
+        return None
+    args = call.args
+    if isinstance(call.func.value, ast.Name) and call.func.value.id in ("np", "numpy"):
+        args = args[1:]
+    if len(args) == 1 and isinstance(args[0], ast.Tuple | ast.List):
+        args = list(args[0].elts)
+    return list(args) if args and all(type(constant(a)) is int for a in args) else None
+
+
+# A 1-D array joined to a 2-D one ---------------------------------------------------------------
+
+_DIMENSIONS = re.compile(r"^all the input arrays must have same number of dimensions, but the "
+                         r"array at index \d+ has \d+ dimension\(s\) and the array at index \d+ "
+                         r"has \d+ dimension\(s\)")
+_JOINS = {"concatenate": 0, "append": None}  # numpy function: its default axis (None: flat)
+
+
+@rule(ValueError)
+def new_row_rule(f: Failure) -> list[str]:
+    """`np.concatenate([block, row])` of a 2-D and a 1-D array: the 1-D one is a new row
+    (`np.vstack`) where its length is the row length, a new column (`np.column_stack`)
+    where it is the column length and `axis=1` was given."""
+    if not _DIMENSIONS.match(f.message):
+        return []
+    for call in line_calls(f):
+        joined = _joined_arrays(call)
+        if joined is None:
+            continue
+        module, arrays, axis = joined
+        shapes = [_shape(f, a) for a in arrays]
+        if any(s is None or len(s) not in (1, 2) for s in shapes):
+            continue
+        blocks = [s for s in shapes if s is not None and len(s) == 2]
+        if not blocks or len({b[1 if axis == 0 else 0] for b in blocks}) != 1:
+            continue
+        across = blocks[0][1] if axis == 0 else blocks[0][0]
+        if any(s is not None and len(s) == 1 and s[0] != across for s in shapes):
+            continue
+        function, part = ("vstack", "row") if axis == 0 else ("column_stack", "column")
+        new = f"{module}.{function}([{', '.join(code(f, a) for a in arrays)}])"
+        hint = (f"The 1-D array is one {part} of the 2-D one, and `{code(f, call.func)}` joins "
+                f"arrays of the same number of dimensions only: `{new}` adds it as a {part}.")
+        return [Hint(hint, edit=unique_replace(f, call, new))]
+    return []
+
+
+def _joined_arrays(call: ast.Call) -> tuple[str, list[ast.expr], int] | None:
+    """(module name, arrays, axis) of `np.concatenate([a, b], axis=k)` or
+    `np.append(a, b, axis=k)` with axis 0 or 1."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _JOINS
+            and isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy")):
+        return None
+    axis: object = _JOINS[func.attr]
+    keywords = {k.arg: k.value for k in call.keywords}
+    if set(keywords) - {"axis"}:
+        return None
+    if func.attr == "concatenate":
+        if len(call.args) not in (1, 2) or not isinstance(call.args[0], ast.List | ast.Tuple):
+            return None
+        arrays = list(call.args[0].elts)
+        positional_axis = call.args[1:]
+    else:
+        if len(call.args) not in (2, 3):
+            return None
+        arrays, positional_axis = list(call.args[:2]), call.args[2:]
+    if positional_axis:
+        axis = constant(positional_axis[0])
+    elif "axis" in keywords:
+        axis = constant(keywords["axis"])
+    if axis not in (0, 1) or type(axis) is not int or len(arrays) < 2:
+        return None
+    return func.value.id, arrays, axis
 
 
 # Arithmetic on a structured array's whole records ---------------------------------------------
