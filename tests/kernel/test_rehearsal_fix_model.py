@@ -266,6 +266,19 @@ LIVE_EDITS = [
     ("import numpy as np\nlanes = [np.array([1, 2]), np.array([3, 4])]",
      "lane_grid = np.vstack(lane * 10 for lane in lanes)\nlane_grid",
      "lane_grid.tolist()", [[10, 20], [30, 40]], None),
+    ("ferries = pd.DataFrame({'port': ['Dover', 'Hull', 'Dover'], 'cars': [40, 25, 60]})",
+     "per_port = ferries.groupby('port')['cars'].agg({'most_cars': 'max', 'sailings': 'count'})\nper_port",
+     "per_port.to_dict()", {"most_cars": {"Dover": 60, "Hull": 25},
+                            "sailings": {"Dover": 2, "Hull": 1}}, None),
+    ("tiles = pd.DataFrame({'width': [0.3, 0.6], 'length': [0.3, 1.2]})",
+     "tiles['area'] = tiles.apply(lambda t: t['width'] * t['length'])\ntiles",
+     "[round(a, 2) for a in tiles['area']]", [0.09, 0.72], None),
+    ("import numpy as np\nminutes_read = np.arange(5 * 60)",
+     "per_hour = minutes_read.reshape(7, 60)\nper_hour.shape",
+     "list(per_hour.shape)", [5, 60], None),
+    ("import numpy as np\nboard = np.zeros((2, 3))\nextra_row = np.array([1.0, 2.0, 3.0])",
+     "board = np.concatenate([board, extra_row])\nboard.shape",
+     "board.tolist()", [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]], None),
 ]
 
 
@@ -284,7 +297,9 @@ LIVE_EDITS = [
                               "none_in_isnan", "namedtuple_field", "and_before_comparisons",
                               "isin_one_by_one", "split_into_columns", "match_in_some_texts",
                               "labels_without_ticks", "part_past_the_separator",
-                              "stack_from_a_generator"])
+                              "stack_from_a_generator", "agg_renaming_dict",
+                              "apply_rows_by_name", "reshape_one_dimension_off",
+                              "row_joined_to_a_block"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:
