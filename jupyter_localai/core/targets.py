@@ -67,6 +67,17 @@ _PATTERNS = [
     # total = ... (at the start of a sentence or inside backticks)
     re.compile(rf"(?:^|[.;:!?]\s+|`){_NAME.replace('(?P=q)', '')}\s*=(?!=)", re.MULTILINE),
 ]
+# Build dist, the n-by-n array ... / ... and closest_pair, a tuple (i, j): a name set off by a
+# comma and described by its container noun (an appositive), after a verb that makes it.
+_MAKING = (r"(?:make|create|build|compute|construct|produce|prepare|return|give\s+me|find|get|"
+           r"define|work\s+out)")
+_DESCRIBED = rf",\s+(?:a|an|the)\s+(?:[\w()-]+\s+){{0,3}}?{_CONTAINER}\b"
+_PATTERNS.append(re.compile(rf"\b{_MAKING}\s+{_Q}{_NAME}{_DESCRIBED}", re.IGNORECASE))
+_PATTERNS.append(re.compile(rf"\b{_MAKING}\s[^.;\n]{{0,160}}?\band\s+{_Q}{_NAME}{_DESCRIBED}",
+                            re.IGNORECASE))
+# Give me top_tags: the three ... (a snake_case name the colon defines)
+_PATTERNS.append(re.compile(rf"\b{_MAKING}\s+(?P<q>`?)(?P<name>[A-Za-z]\w*_\w*)(?P=q)\s*:\s",
+                            re.IGNORECASE))
 # ... into `X` / ... as `X`: a quoted name after the preposition.
 _QUOTED_AFTER = re.compile(r"\b(?:into|as)\s+`(?P<name>[A-Za-z_]\w*)`", re.IGNORECASE)
 _PATTERNS.append(_QUOTED_AFTER)
@@ -104,17 +115,29 @@ _TYPES = frozenset({
 })
 
 
+# "the same shape as X", "such as X", "as well as X" compare or list; they store nothing.
+_COMPARISON = re.compile(r"\b(?:same\s+(?:[\w-]+\s+){0,2}?|such\s+|well\s+)as\s+[`'\"]?\w+",
+                         re.IGNORECASE)
+# "make a table called wide": a table the code makes is a variable ("a SQL table" is not).
+_MAKES_TABLE = re.compile(rf"\b{_MAKING}\s+(?:a|an|the|one)\s+(?:new\s+)?table\s+(?:called|named)"
+                          r"\s+\S+$", re.IGNORECASE)
+_NOT_A_FRAME = re.compile(r"\b(?:sql|database|html|markdown|latex|db)\b", re.IGNORECASE)
+
+
 def asked_names(request: str) -> list[str]:
     """Variable names the request asks the code to assign, quoted ones first, else in order."""
     found: list[tuple[bool, int, str]] = []
+    text = _COMPARISON.sub(lambda m: " " * len(m.group()), request)
     for pattern in _PATTERNS:
-        for match in pattern.finditer(request):
+        for match in pattern.finditer(text):
             groups = match.groupdict()
             name = groups["name"]
             start = match.start("name")
             quoted = bool(groups.get("q")) or start > 0 and request[start - 1] == "`"
             kind = (groups.get("kind") or "").lower()
-            if kind in _NOT_VARIABLE_KINDS:
+            if kind in _NOT_VARIABLE_KINDS and not (
+                    kind == "table" and _MAKES_TABLE.search(text[:match.end("name")])
+                    and not _NOT_A_FRAME.search(request)):
                 continue
             if name.lower() in _TYPES or not quoted and name.lower() in _NOT_NAMES:
                 continue

@@ -46,6 +46,13 @@ from jupyter_localai.core.targets import asked_names
          ["lengths"]),
         ("collect the rows in df into a list picked sorted by date", ["picked"]),
         ("I want an array grid indexed by row and column", ["grid"]),
+        # "the same shape as grid" compares; the name comes after it
+        ("scale each row and store the result, the same shape as grid, in scaled", ["scaled"]),
+        ("Make a table called summary with one row per day", ["summary"]),
+        # a name set off by a comma and described by its container noun
+        ("Build gaps, the list of minutes between calls, and longest, a tuple (start, end)",
+         ["gaps", "longest"]),
+        ("Give me word_freq: the five commonest words with their counts", ["word_freq"]),
         # a quoted name is preferred to an unquoted one found earlier
         ("store the total in grand, as `grand_total`", ["grand_total", "grand"]),
     ],
@@ -85,6 +92,10 @@ def test_asked_names(request_text: str, expected: list[str]) -> None:
         "store it as a dict with names",
         "add it in the table header",
         "a histogram of durations titled Durations",
+        "Create a table named orders in the SQL database",
+        "Give me this: the five commonest words",
+        "make columns such as price numeric",
+        "compute the mean, as well as total",
     ],
 )
 def test_requests_that_name_no_variable(request_text: str) -> None:
