@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable
 
 from .age_intent import age_messages
 from .axis_intent import axis_messages
+from .bar_direction_intent import bar_direction_messages
 from .call_checks import call_issues
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .column_target import column_target_messages
@@ -31,6 +32,7 @@ from .reruns import rerun_names
 from .scaling_intent import min_max_messages
 from .str_parts import rows_of_parts
 from .targets import asked_names
+from .week_anchor_intent import week_anchor_messages
 from .weekday_intent import weekday_messages
 from .wide_table_intent import wide_table_messages
 from .window_mean import window_messages
@@ -386,8 +388,9 @@ def check_code(
     or per row (`axis_intent`) or per group of rows (`group_intent`), percentiles by number (`percentile_intent`), parts of a chart (`drawing_intent`),
     percent (`percent_scale`), values kept missing (`fill_intent`), ages in full years
     (`age_intent`), weekdays (`weekday_intent`), min-max scaling (`scaling_intent`) or one
-    column per category (`wide_table_intent`), or a column added to a frame
-    (`column_target`); `ran` the notebook's own top-level assignments
+    column per category (`wide_table_intent`), a column added to a frame
+    (`column_target`), the day weeks end on (`week_anchor_intent`) or horizontal bars
+    (`bar_direction_intent`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -456,6 +459,10 @@ def check_code(
     issues += [CheckIssue("min_max", message) for message in min_max_messages(tree, request_text)]
     issues += [CheckIssue("wide_table", message)
                for message in wide_table_messages(tree, python, request_text, namespace)]
+    issues += [CheckIssue("week_anchor", message)
+               for message in week_anchor_messages(tree, request_text)]
+    issues += [CheckIssue("bar_direction", message)
+               for message in bar_direction_messages(tree, python, request_text)]
     return issues
 
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from .check_types import NamespaceView
-from .wide_table_intent import column_word
+from .wide_table_intent import ZERO_WHERE_NONE, column_word
 
 _ROW_PER = re.compile(r"\b(?:one|a|an|1)\s+rows?\s+(?:per|for\s+each|for\s+every|each)\s+(\w+)|"
                       r"\b(\w+)\s+as\s+(?:the\s+)?rows\b", re.IGNORECASE)
@@ -27,7 +27,6 @@ _COMBINES = (("sum", re.compile(r"\btotals?\b|\bsum(?:s|med)?\b|\badd(?:ed)?\s+u
              ("count", re.compile(r"\b(?:count|number\s+of|how\s+many)\b", re.IGNORECASE)),
              ("max", re.compile(r"\b(?:max|maximum|highest|largest|biggest)\b", re.IGNORECASE)),
              ("min", re.compile(r"\b(?:min|minimum|lowest|smallest)\b", re.IGNORECASE)))
-_ZERO_WHERE_NONE = re.compile(r"\b(?:0|zero)\s+(?:where|when|if|for)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -77,7 +76,7 @@ def asked_pivot(request_text: str, namespace: NamespaceView,
                  and any(w.lower() == c.lower() for w in asked)}
         if len(named) == 1:
             found.append(PivotAsk(frame, index, spread, named.pop(), combine,
-                                  bool(_ZERO_WHERE_NONE.search(request_text))))
+                                  bool(ZERO_WHERE_NONE.search(request_text))))
     return found[0] if len(found) == 1 else None
 
 

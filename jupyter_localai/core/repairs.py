@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .age_intent import with_exact_ages
 from .axis_intent import with_axis_meant
+from .bar_direction_intent import with_horizontal_bars
 from .call_checks import Stores, chained_inplace_target, returns_none, without_inplace
 from .check_types import NamespaceView
 from .checks import is_exact_copy, top_level_targets, undefined_names
@@ -44,6 +45,7 @@ from .replace_calls import with_replaces_meant
 from .reruns import rerun_names
 from .str_parts import with_parts_per_value
 from .text_dates import with_dates_parsed
+from .week_anchor_intent import with_week_anchors
 from .weekday_intent import with_weekday_counts
 from .wide_table_intent import with_wide_tables
 from .window_mean import with_window_means
@@ -264,6 +266,20 @@ def with_asked_column(code: str, request_text: str) -> Repair | None:
     """`code` with the variable it made written into the frame as the column the request
     adds (`column_target`), or None."""
     rewritten, notes = with_column_written(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_week_anchor(code: str, request_text: str) -> Repair | None:
+    """`code` with each weekly frequency ending its weeks on the day the request's weeks
+    end (`week_anchor_intent`), or None."""
+    rewritten, notes = with_week_anchors(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_bar_direction(code: str, request_text: str) -> Repair | None:
+    """`code` with its upright bars drawn lying where the request asks for horizontal bars
+    (`bar_direction_intent`), or None."""
+    rewritten, notes = with_horizontal_bars(code, request_text)
     return Repair(rewritten, notes) if notes else None
 
 

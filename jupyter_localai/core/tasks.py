@@ -27,11 +27,13 @@ from .repairs import (
     with_asked_pivot,
     with_axes_bound,
     with_axis,
+    with_bar_direction,
     with_exact_age,
     with_group,
     with_missing_imports,
     with_percent,
     with_percentile,
+    with_week_anchor,
     with_weekdays,
     with_wide_table,
     with_window_mean,
@@ -245,13 +247,16 @@ def run_task(
 # (`with_wide_table`: "wide_table"; `with_asked_pivot`, the table the request names, where
 # the code made none), every day counted where business days were asked
 # (`with_weekdays`: "weekdays"), a column asked and only a variable made (`with_asked_column`:
-# "column_target"), the user's data re-typed exactly as it is
+# "column_target"), weeks ending on another day than asked (`with_week_anchor`:
+# "week_anchor"), upright bars where horizontal ones were asked (`with_bar_direction`:
+# "bar_direction"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
                          "replace_call", "fill_alignment", "axis", "group", "percentile",
                          "percent", "fill", "window_mean", "copies_data", "undefined",
-                         "missing", "age", "wide_table", "weekdays", "column_target"})
+                         "missing", "age", "wide_table", "weekdays", "column_target",
+                         "week_anchor", "bar_direction"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -284,6 +289,8 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_asked_pivot(code, view, required, asked),
         lambda code: with_weekdays(code, asked),
         lambda code: with_asked_column(code, asked),
+        lambda code: with_week_anchor(code, asked),
+        lambda code: with_bar_direction(code, asked),
     ]
     code, notes = reply.code, []
     for rewrite in rewrites:
@@ -311,7 +318,7 @@ _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefi
              "axis": 10, "group": 10, "percentile": 10, "percent": 10, "fill": 10,
              "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "age": 10,
              "weekdays": 10, "min_max": 10, "wide_table": 10, "column_target": 10,
-             "missing": 5}
+             "week_anchor": 10, "bar_direction": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

@@ -9,7 +9,10 @@ and the code never reshapes (`pivot`, `pivot_table`, `unstack`, `crosstab`, `get
 or a loop writing one column each), the checks say so (kind `wide_table`: where the code groups by that something, or a frame it reads
 has it as a column; "prices has one column per ticker" describes a table instead); where the groupby takes one column and that something is one
 of its keys, the repair unstacks it. When the request asks for totals ("total", "sum")
-and a `pivot_table` has no `aggfunc`, the repair passes `aggfunc="sum"`.
+and a `pivot_table` has no `aggfunc`, the repair passes `aggfunc="sum"`; when it asks for 0
+where a pair has no rows ("use 0 where a store sold nothing") and a `pivot_table` or
+`unstack` leaves those cells missing (no `fill_value`, no `fillna` anywhere), the repair
+passes `fill_value=0`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ _COLUMN_PER = re.compile(r"\b(?:one|a|an|1)\s+columns?\s+(?:per|for\s+each|for\s
                          r"(\w+)|\b(\w+)\s+as\s+(?:the\s+)?columns\b", re.IGNORECASE)
 _ASKS_TOTAL = re.compile(r"\btotals?\b|\bsum(?:s|med)?\b|\badd(?:ed|s)?\s+up\b", re.IGNORECASE)
 _ASKS_MEAN = re.compile(r"\b(?:mean|average|avg)\b", re.IGNORECASE)
+ZERO_WHERE_NONE = re.compile(r"\b(?:0|zero)\s+(?:where|when|if|for)\b|\b(?:fill|filled)\s+"
+                             r"(?:\w+\s+){0,3}?with\s+(?:0|zeros?)\b", re.IGNORECASE)
 _RESHAPES = frozenset({"pivot", "pivot_table", "unstack", "crosstab"})
 _AGGREGATIONS = frozenset({"sum", "mean", "count", "size", "max", "min", "median", "nunique"})
 
@@ -92,6 +97,30 @@ def _aggless_pivots(tree: ast.AST) -> list[ast.Call]:
             and not any(k.arg == "aggfunc" for k in n.keywords) and len(n.args) <= 4]
 
 
+def _unfilled_spreads(tree: ast.AST, request_text: str) -> list[ast.Call]:
+    """The `pivot_table`/`unstack` calls that leave missing cells where the request wants 0:
+    without `fill_value`, in code that calls no `fillna`."""
+    if not ZERO_WHERE_NONE.search(request_text) or any(
+            isinstance(n, ast.Attribute) and n.attr in ("fillna", "replace") for n in ast.walk(tree)):
+        return []
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute) and n.func.attr in ("pivot_table", "unstack")
+            and not any(k.arg in ("fill_value", None) for k in n.keywords)
+            and len(n.args) <= (4 if n.func.attr == "pivot_table" else 1)]
+
+
+def _added_keywords(tree: ast.AST, request_text: str) -> dict[ast.Call, list[str]]:
+    """The keywords each reshaping call needs for what the request asks: `aggfunc='sum'`
+    for totals, `fill_value=0` for 0 where nothing was counted."""
+    added: dict[ast.Call, list[str]] = {}
+    if _ASKS_TOTAL.search(request_text) and not _ASKS_MEAN.search(request_text):
+        for call in _aggless_pivots(tree):
+            added.setdefault(call, []).append("aggfunc='sum'")
+    for call in _unfilled_spreads(tree, request_text):
+        added.setdefault(call, []).append("fill_value=0")
+    return added
+
+
 def _live_column(tree: ast.AST, namespace: NamespaceView | None, word: str) -> bool:
     """Whether a frame the code reads has a column named by `word` (the request is then
     about spreading that column, not describing a table it already has)."""
@@ -124,18 +153,22 @@ def wide_table_messages(tree: ast.AST, code: str, request_text: str,
                             f"no columns from it: use `pivot_table(index=..., columns=<the "
                             f"{word} column>, values=..., aggfunc='sum')`, or group by both "
                             f"keys and `.unstack()` the {word} one.")
-    if _ASKS_TOTAL.search(request_text) and not _ASKS_MEAN.search(request_text):
-        for call in _aggless_pivots(tree):
-            written = ast.get_source_segment(code, call) or ast.unparse(call)
+    for call, keywords in _added_keywords(tree, request_text).items():
+        written = ast.get_source_segment(code, call) or ast.unparse(call)
+        if "aggfunc='sum'" in keywords:
             messages.append(f"`{written}` averages each cell (`pivot_table`'s default "
                             "`aggfunc` is 'mean'), and the request asks for totals: pass "
                             "`aggfunc='sum'`.")
+        if "fill_value=0" in keywords:
+            messages.append(f"`{written}` leaves NaN where a pair has no rows, and the request "
+                            "asks for 0 there: pass `fill_value=0`.")
     return list(dict.fromkeys(messages))
 
 
 def with_wide_tables(code: str, request_text: str) -> tuple[str, list[str]]:
     """The code with a two-key aggregation unstacked by the key the request wants as
-    columns, and each `pivot_table` summing where totals were asked; and notes."""
+    columns, each `pivot_table` summing where totals were asked and filling 0 where 0 was
+    asked for empty pairs; and notes."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -151,12 +184,11 @@ def with_wide_tables(code: str, request_text: str) -> tuple[str, list[str]]:
                 aggregation, key = found
                 written = ast.get_source_segment(code, aggregation) or ast.unparse(aggregation)
                 replacements.append((statement.value, f"{written}.unstack({key!r})"))
-    if _ASKS_TOTAL.search(request_text) and not _ASKS_MEAN.search(request_text):
-        for call in _aggless_pivots(tree):
-            written = ast.get_source_segment(code, call) or ast.unparse(call)
-            summed = call_with_keyword(written, "aggfunc='sum'")
-            if summed is not None:
-                replacements.append((call, summed))
+    for call, keywords in _added_keywords(tree, request_text).items():
+        written = ast.get_source_segment(code, call) or ast.unparse(call)
+        added = call_with_keyword(written, ", ".join(keywords))
+        if added is not None:
+            replacements.append((call, added))
     olds = [ast.get_source_segment(code, node) or ast.unparse(node) for node, _ in replacements]
     rewritten, made = replaced_nodes(code, replacements)
     return rewritten, [f"`{olds[i]}` → `{replacements[i][1]}`" for i in made]
