@@ -75,6 +75,10 @@ _DESCRIBED = rf",\s+(?:a|an|the)\s+(?:[\w()-]+\s+){{0,3}}?{_CONTAINER}\b"
 _PATTERNS.append(re.compile(rf"\b{_MAKING}\s+{_Q}{_NAME}{_DESCRIBED}", re.IGNORECASE))
 _PATTERNS.append(re.compile(rf"\b{_MAKING}\s[^.;\n]{{0,160}}?\band\s+{_Q}{_NAME}{_DESCRIBED}",
                             re.IGNORECASE))
+# ... as top_scorer mapping team to player / as lookup keyed by id (a name the participle
+# describes)
+_PATTERNS.append(re.compile(rf"\bas\s+{_Q}{_NAME}\s+(?:mapping|keyed|holding|listing|counting|"
+                            r"containing|indexed)\b", re.IGNORECASE))
 # Give me top_tags: the three ... (a snake_case name the colon defines)
 _PATTERNS.append(re.compile(rf"\b{_MAKING}\s+(?P<q>`?)(?P<name>[A-Za-z]\w*_\w*)(?P=q)\s*:\s",
                             re.IGNORECASE))

@@ -53,6 +53,7 @@ from jupyter_localai.core.targets import asked_names
         ("Build gaps, the list of minutes between calls, and longest, a tuple (start, end)",
          ["gaps", "longest"]),
         ("Give me word_freq: the five commonest words with their counts", ["word_freq"]),
+        ("Find each route's slowest bus, as slowest mapping route to bus", ["slowest"]),
         # a quoted name is preferred to an unquoted one found earlier
         ("store the total in grand, as `grand_total`", ["grand_total", "grand"]),
     ],

@@ -2,7 +2,11 @@
 requests whose usual wrong answers run and count the wrong thing: an age as a year
 difference (`core/age_intent.py`), a long table where one column per category was asked
 (`core/wide_table_intent.py`), every day where business days were asked
-(`core/weekday_intent.py`). Each kept answer must compute what was asked."""
+(`core/weekday_intent.py`), NaN where 0 was asked for empty pairs (`core/wide_table_intent.py`),
+weeks ending on another day than asked (`core/week_anchor_intent.py`), and upright bars where a
+horizontal bar chart was asked (`core/bar_direction_intent.py`), and a mapping keyed by another
+field than asked (`core/key_intent.py`, judged in the rehearsal). Each kept answer must
+compute or draw what was asked."""
 
 from __future__ import annotations
 
@@ -55,3 +59,51 @@ def test_business_days_are_counted_without_weekends(kernel: KernelDriver) -> Non
     code = kept_answer(kernel, ask, max_tokens=160)
     assert kernel.value("'work_days' in repairs.columns"), code
     assert kernel.value("[int(d) for d in repairs['work_days']]") == [2, 5], code
+
+
+def test_a_wide_table_holds_zero_where_a_pair_has_no_rows(kernel: KernelDriver) -> None:
+    # pivot_table/unstack leave NaN for a pair with no rows (`core/wide_table_intent.py`).
+    assert kernel.execute("deliveries = pd.DataFrame({'shop': ['Hill', 'Hill', 'Quay', 'Hill'], "
+                          "'fruit': ['fig', 'kiwi', 'fig', 'fig'], 'boxes': [3, 5, 4, 2]})"
+                          ).status == "ok"
+    ask = ("Make a table `crates` from `deliveries` with one row per shop and one column per "
+           "fruit, holding the total boxes; use 0 where a shop got none of a fruit.")
+    code = kept_answer(kernel, ask, max_tokens=160)
+    table = kernel.value("{str(c): {str(k): float(v) for k, v in crates[c].items()} "
+                         "for c in crates.columns}")
+    assert table == {"fig": {"Hill": 5.0, "Quay": 4.0}, "kiwi": {"Hill": 5.0, "Quay": 0.0}}, code
+
+
+def test_weeks_end_on_the_day_the_request_says(kernel: KernelDriver) -> None:
+    # pandas names weekly frequencies by the day weeks end (`core/week_anchor_intent.py`).
+    assert kernel.execute("meter = pd.Series(np.arange(1.0, 15.0), "
+                          "index=pd.date_range('2025-03-05', periods=14, freq='D'))").status == "ok"
+    ask = ("`meter` holds daily readings indexed by date. Total them per week, with weeks "
+           "running Monday to Sunday, and store the weekly totals as a Series `week_totals`.")
+    code = kept_answer(kernel, ask, max_tokens=160)
+    # Wed 5 - Sun 9 March, Mon 10 - Sun 16 March, Mon 17 - Tue 18 March.
+    assert kernel.value("[float(v) for v in week_totals]") == [15.0, 63.0, 27.0], code
+
+
+def test_a_horizontal_bar_chart_draws_lying_bars(kernel: KernelDriver) -> None:
+    # `bar` draws upright bars where `barh` was asked (`core/bar_direction_intent.py`).
+    assert kernel.execute("import matplotlib\nmatplotlib.use('Agg')\n"
+                          "import matplotlib.pyplot as plt\nplt.close('all')\n"
+                          "visits = {'home': 340, 'docs': 125, 'blog': 60}").status == "ok"
+    ask = "Draw a horizontal bar chart of the dict `visits` (page -> visits), one bar per page."
+    code = kept_answer(kernel, ask, max_tokens=160)
+    widths = kernel.value("sorted(round(float(p.get_width()), 6) for a in plt.gcf().axes "
+                          "for p in a.patches)")
+    assert widths == [60.0, 125.0, 340.0], code
+
+
+def test_a_mapping_is_keyed_by_the_field_the_request_names(kernel: KernelDriver) -> None:
+    # A dict keyed by the counted field where another was asked (`core/key_intent.py`).
+    assert kernel.execute("loans = [{'reader': 'ida', 'book': 'Emma'}, "
+                          "{'reader': 'lev', 'book': 'Dune'}, {'reader': 'ida', 'book': 'Dune'}, "
+                          "{'reader': 'ida', 'book': 'Dune'}]").status == "ok"
+    ask = ("Using the loans list, work out which book each reader borrowed most often. Put "
+           "the result in a dict top_book keyed by reader with the book as value.")
+    code = kept_answer(kernel, ask, max_tokens=200)
+    assert kernel.value("{str(k): str(v) for k, v in dict(top_book).items()}") == {
+        "ida": "Dune", "lev": "Dune"}, code

@@ -126,6 +126,22 @@ def test_a_candidate_that_leaves_an_asked_name_of_another_kind_fails(ipython_she
     assert "ax" not in ipython_shell.user_ns
 
 
+def test_a_candidate_that_keys_a_mapping_by_another_field_fails(ipython_shell: Any) -> None:
+    ipython_shell.user_ns["visits"] = [{"user": "ana", "page": "home"},
+                                       {"user": "bo", "page": "docs"},
+                                       {"user": "ana", "page": "docs"}]
+    verifier = ForkVerifier(ipython_shell, None, keys={"pages_seen": "user"})
+    by_page = ("from collections import Counter\n"
+               "pages_seen = dict(Counter(v['page'] for v in visits))")
+    report = verifier(by_page)
+    assert report is not None and report.startswith("ValueError: `pages_seen` is keyed by")
+    assert "'ana', 'bo'" in report
+    by_user = ("from collections import Counter\n"
+               "pages_seen = dict(Counter(v['user'] for v in visits))")
+    assert verifier(by_user) is None
+    assert "pages_seen" not in ipython_shell.user_ns
+
+
 def test_a_candidate_that_swallows_the_error_before_an_asked_name_fails(
         ipython_shell: Any) -> None:
     ipython_shell.user_ns["notes"] = ["paid $1,250.00", "paid $45.99"]

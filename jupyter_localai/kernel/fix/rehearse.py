@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ...core.key_intent import asked_keys
 from ...core.kind_intent import asked_kinds
 from ...core.reply import Reply
 from ...core.targets import asked_names
@@ -72,7 +73,8 @@ def rehearsal_verifier(shell: Any, request: TaskRequest, mode: str | None,
     return ForkVerifier(shell, request.context, float(settings.rehearse_timeout),
                         replay=request.task == "fix", judge_stops=mode == STRICT,
                         kinds=asked_kinds(request.prompt) if generate else {},
-                        asked=asked_names(request.prompt) if generate else ())
+                        asked=asked_names(request.prompt) if generate else (),
+                        keys=asked_keys(request.prompt) if generate else {})
 
 
 def mark_reply(reply: Reply, mode: str | None, verifier: ForkVerifier | None) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...core.context import ErrorInfo, NotebookContext
+from ...core.key_intent import key_mismatch
 from ...core.kind_intent import kind_mismatch
 from ...core.prompt import format_error
 from ..context.history import cell_sources
@@ -72,7 +73,7 @@ class ForkVerifier:
     def __init__(self, shell: Any, context: NotebookContext | None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, replay: bool = True,
                  judge_stops: bool = True, kinds: Mapping[str, str] | None = None,
-                 asked: Sequence[str] = ()) -> None:
+                 asked: Sequence[str] = (), keys: Mapping[str, str] | None = None) -> None:
         self._shell = shell
         # The names the request asks for: a candidate that runs to its end without binding
         # one it assigns (an `except` or a branch skipped it) fails, naming it.
@@ -80,6 +81,9 @@ class ForkVerifier:
         # The kinds the request states for its names (`core/kind_intent.py`): a candidate
         # that runs but leaves a name holding another kind fails, with what it holds.
         self._kinds = dict(kinds or {})
+        # What the request keys its mappings by (`core/key_intent.py`): a candidate whose
+        # dict or Series has none of that field's values as keys fails, naming some.
+        self._keys = dict(keys or {})
         self._timeout_s = timeout_s
         # A fix replaces the failing cell: in the copy, the cells that last assigned what the
         # failing cell changed run again first, so the fix meets the state the failing cell
@@ -152,7 +156,7 @@ class ForkVerifier:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound,
-                          self._kinds, self._asked)
+                          self._kinds, self._asked, self._keys)
         os.close(write_fd)
         try:
             os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
@@ -238,7 +242,8 @@ def _failing_cell_names(shell: Any, context: NotebookContext | None) -> list[str
 
 def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
                   private_dir: str, unbound: Sequence[str] = (),
-                  kinds: Mapping[str, str] | None = None, asked: Sequence[str] = ()) -> None:
+                  kinds: Mapping[str, str] | None = None, asked: Sequence[str] = (),
+                  keys: Mapping[str, str] | None = None) -> None:
     """Execute `code` in the forked copy, guarded, and report through the pipe; always
     `_exit`s."""
     report: dict[str, Any] = {}
@@ -257,7 +262,8 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             namespace.pop(name, None)
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
-        wrong = _left_unset(code, namespace, asked) or _wrong_kinds(namespace, kinds or {})
+        wrong = (_left_unset(code, namespace, asked) or _wrong_kinds(namespace, kinds or {})
+                 or _wrong_keys(namespace, keys or {}))
         # The end marker: the candidate's code returned (and holds what was asked).
         report = {"error": wrong} if wrong else {"ran": True}
     except BaseException as error:  # noqa: BLE001 - every failure is the report
@@ -306,6 +312,15 @@ def _wrong_kinds(namespace: Mapping[str, Any], kinds: Mapping[str, str]) -> str 
              for name, kind in kinds.items()
              if name in namespace and (found := kind_mismatch(namespace[name], kind))]
     return ("TypeError: " + "; ".join(wrong) + ".") if wrong else None
+
+
+def _wrong_keys(namespace: Mapping[str, Any], keys: Mapping[str, str]) -> str | None:
+    """The asked-for mappings keyed by something else than the field the request names, as
+    the failure the model is told; None when each has some of its values as keys."""
+    wrong = [found for name, word in keys.items()
+             if name in namespace and (found := key_mismatch(name, namespace[name], word,
+                                                             namespace))]
+    return ("ValueError: " + "; ".join(wrong) + ".") if wrong else None
 
 
 def came_of_refusal(error: BaseException) -> bool:
