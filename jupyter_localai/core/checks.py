@@ -18,6 +18,7 @@ from .age_intent import age_messages
 from .axis_intent import axis_messages
 from .bar_direction_intent import bar_direction_messages
 from .call_checks import call_issues
+from .case_intent import case_messages
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
 from .column_target import column_target_messages
 from .drawing_intent import drawing_messages
@@ -389,8 +390,8 @@ def check_code(
     percent (`percent_scale`), values kept missing (`fill_intent`), ages in full years
     (`age_intent`), weekdays (`weekday_intent`), min-max scaling (`scaling_intent`) or one
     column per category (`wide_table_intent`), a column added to a frame
-    (`column_target`), the day weeks end on (`week_anchor_intent`) or horizontal bars
-    (`bar_direction_intent`); `ran` the notebook's own top-level assignments
+    (`column_target`), the day weeks end on (`week_anchor_intent`), horizontal bars
+    (`bar_direction_intent`) or letter case ignored (`case_intent`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -463,6 +464,7 @@ def check_code(
                for message in week_anchor_messages(tree, request_text)]
     issues += [CheckIssue("bar_direction", message)
                for message in bar_direction_messages(tree, python, request_text)]
+    issues += [CheckIssue("case_fold", message) for message in case_messages(tree, request_text)]
     return issues
 
 
