@@ -5,7 +5,9 @@ request says "a horizontal bar chart".
 When the request asks for horizontal bars in so many words and the code draws bars only
 upright (`plt.bar`, `ax.bar`, `.plot(kind="bar")`, `.plot.bar()`), the checks say so (kind
 `bar_direction`) and the repair draws the same bars with `barh` (`bar`'s `height=`, the bars'
-length, becomes `barh`'s `width=`, and the other way round).
+length, becomes `barh`'s `width=`, and the other way round). Bars asked in order ("sorted",
+"the biggest at the top") drawn by code that sorts nothing are named (kind `bar_order`): in
+which direction to sort is the model's to write (`barh` draws its first bar at the bottom).
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ from .source_rewrites import replaced_nodes
 _ASKS_HORIZONTAL = re.compile(r"\bhorizontal(?:ly)?\s+(?:\w+\s+){0,2}?bars?\b|\bbarh\b|"
                               r"\bbars?\s+(?:\w+\s+){0,2}?horizontal(?:ly)?\b", re.IGNORECASE)
 # bar(x, height, width, bottom) draws what barh(y, width, height, left) draws lying.
+_ASKS_ORDER = re.compile(r"\bsorted\b|\b(?:in\s+)?(?:descending|ascending|decreasing|increasing)"
+                         r"\s+order\b|\b(?:largest|biggest|highest|smallest|lowest|longest|"
+                         r"shortest)\b[^.;]{0,40}?\b(?:at\s+the\s+)?(?:top|bottom|first|left)\b",
+                         re.IGNORECASE)
+_SORTS = frozenset({"sorted", "sort", "sort_values", "sort_index", "nlargest", "nsmallest",
+                    "argsort", "most_common", "rank"})
 _SWAPPED = {"x": "y", "height": "width", "width": "height", "bottom": "left"}
 
 
@@ -98,3 +106,20 @@ def with_horizontal_bars(code: str, request_text: str) -> tuple[str, list[str]]:
     rewritten, made = replaced_nodes(code, replacements)
     return rewritten, [f"`{ast.get_source_segment(code, replacements[i][0])}` → "
                        f"`{replacements[i][1]}`" for i in made]
+
+
+def bar_order_messages(tree: ast.AST, request_text: str) -> list[str]:
+    """What the checks say of bars asked in order and drawn in the data's own order."""
+    if not _ASKS_ORDER.search(request_text):
+        return []
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    if not any(_bar_kind(c) for c in calls):
+        return []
+    names = {c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", "")
+             for c in calls}
+    if names & _SORTS:
+        return []
+    return [("The request asks for the bars in order, and the code draws them in the data's "
+             "own order: sort the values first (`sorted(d.items(), key=lambda kv: kv[1])`, "
+             "`s.sort_values()`); `barh` draws its first bar at the bottom, so an ascending "
+             "sort puts the largest on top.")]

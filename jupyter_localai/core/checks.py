@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 
 from .age_intent import age_messages
 from .axis_intent import axis_messages
-from .bar_direction_intent import bar_direction_messages
+from .bar_direction_intent import bar_direction_messages, bar_order_messages
 from .call_checks import call_issues
 from .case_intent import case_messages
 from .check_types import CheckIssue, EmptyNamespace, NamespaceView
@@ -464,6 +464,8 @@ def check_code(
                for message in week_anchor_messages(tree, request_text)]
     issues += [CheckIssue("bar_direction", message)
                for message in bar_direction_messages(tree, python, request_text)]
+    issues += [CheckIssue("bar_order", message)
+               for message in bar_order_messages(tree, request_text)]
     issues += [CheckIssue("case_fold", message) for message in case_messages(tree, request_text)]
     return issues
 

@@ -318,7 +318,8 @@ _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefi
              "axis": 10, "group": 10, "percentile": 10, "percent": 10, "fill": 10,
              "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "age": 10,
              "weekdays": 10, "min_max": 10, "wide_table": 10, "column_target": 10,
-             "week_anchor": 10, "bar_direction": 10, "case_fold": 10, "missing": 5}
+             "week_anchor": 10, "bar_direction": 10, "bar_order": 10,
+             "case_fold": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

@@ -1,6 +1,7 @@
 """Checks and repairs for answers that run but draw or group the wrong thing: weekly
 frequencies that end the weeks on another day than the request's (`core/week_anchor_intent.py`),
-upright bars where a horizontal bar chart was asked (`core/bar_direction_intent.py`), and a
+upright bars where a horizontal bar chart was asked, or bars asked in order drawn in the
+data's order (`core/bar_direction_intent.py`), and a
 wide table left with NaN where the request asks for 0 (`core/wide_table_intent.py`).
 Repaired code is run on data of this file's own; requests that do not ask for these leave
 the code alone."""
@@ -124,6 +125,17 @@ def test_bars_are_left_upright_where_no_direction_was_asked_or_barh_is_drawn() -
     assert "bar_direction" not in kinds(code, "Draw a bar chart of `stock`.")
     both = "plt.barh(list(stock), list(stock.values()))\nplt.bar([0], [1])"
     assert "bar_direction" not in kinds(both, BAR_REQUEST)
+
+
+def test_bars_asked_in_order_and_drawn_unsorted_are_named() -> None:
+    request = "Draw a bar chart of `stock`, sorted so the biggest bar comes first."
+    unsorted = "plt.bar(list(stock), list(stock.values()))"
+    assert "bar_order" in kinds(unsorted, request)
+    ranked = ("ranked = sorted(stock.items(), key=lambda kv: kv[1], reverse=True)\n"
+              "plt.bar([k for k, _ in ranked], [v for _, v in ranked])")
+    assert "bar_order" not in kinds(ranked, request)
+    assert "bar_order" not in kinds("pd.Series(stock).sort_values().plot.barh()", request)
+    assert "bar_order" not in kinds(unsorted, "Draw a bar chart of `stock`.")
 
 
 # 0 where a pair has no rows -------------------------------------------------------------------
