@@ -1,6 +1,7 @@
 """Hint edits for shapes and forms pandas/numpy no longer take (`kernel/fix/rules/`): a
 renaming dict given to `agg`, a row-wise function given to `DataFrame.apply` without `axis=1`,
-a reshape whose one wrong dimension numpy can compute, and a 1-D array joined to a 2-D one;
+a reshape whose one wrong dimension numpy can compute, a 1-D array joined to a 2-D one, and
+a value of a column used as a column;
 each edit is applied and the cell run again, on data of this file's own. Where the fix is
 not the only one the data allows, no edit is offered."""
 
@@ -137,3 +138,27 @@ def test_a_row_of_another_length_gets_no_stack_edit() -> None:
     block, row = np.ones((2, 3)), np.array([7.0, 8.0])
     hints = hints_for("np.concatenate([block, row])\n", block=block, row=row)
     assert no_edit(hints)
+
+
+# A value of a column used as a column ----------------------------------------------------------
+
+CREW = pd.DataFrame({"ship": ["Ark", "Bee", "Ark"], "sailor": ["Ed", "Flo", "Gus"],
+                     "hours": [6, 4, 9]})
+
+
+def test_a_value_used_as_a_column_selects_the_rows_holding_it() -> None:
+    source = ("per_ship = {}\nfor ship in crew['ship'].unique():\n"
+              "    per_ship[ship] = crew[ship]['hours'].sum()\n")
+    ns = edited_run(source, hints_for(source, crew=CREW), crew=CREW)
+    assert ns["per_ship"] == {"Ark": 15, "Bee": 4}
+
+
+def test_a_value_held_by_two_columns_gets_advice_without_an_edit() -> None:
+    both = pd.DataFrame({"home": ["Ark", "Bee"], "away": ["Bee", "Ark"]})
+    hints = hints_for("both['Ark']\n", both=both)
+    assert hints and no_edit(hints) and "'home', 'away'" in str(hints[0])
+
+
+def test_a_key_that_no_column_holds_gets_no_row_selection() -> None:
+    hints = hints_for("crew['Zed']\n", crew=CREW)
+    assert not any("rows holding it" in str(h) for h in hints), hints

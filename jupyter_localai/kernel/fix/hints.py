@@ -95,6 +95,7 @@ from .rules.python_rules import (
 )
 from .rules.range_rules import range_end_rule
 from .rules.regex_rules import match_anchor_rule, no_match_rule
+from .rules.row_value_rules import value_as_column_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
 from .rules.split_rules import missing_separator_rule, split_columns_rule
@@ -132,7 +133,7 @@ _RULES: list[Rule] = [
     format_code_on_text_rule, format_mapping_rule, month_step_rule, tuple_item_rule,
     none_in_numbers_rule, namedtuple_field_rule, values_list_rule, split_columns_rule,
     labels_without_ticks_rule, no_match_rule, bin_labels_rule, missing_separator_rule,
-    stack_generator_rule, agg_renamer_rule, apply_axis_rule, new_row_rule,
+    stack_generator_rule, agg_renamer_rule, apply_axis_rule, new_row_rule, value_as_column_rule,
 ]  # fmt: skip
 
 
