@@ -161,6 +161,14 @@ SEEN_SINCE = {
     "tasks_holdout13": ("bakery_monthly_pivot", "crm_email_domains", "helpdesk_phone_format",
                         "lab_minmax_columns", "member_age_full_years",
                         "payroll_top_earner_per_dept", "shipping_business_days"),
+    # Every failure of both models' blind run at 2c91a57, read for the edits of de86218 and
+    # 36a2acb and the checks of 582f548-f9f4e0c.
+    "tasks_holdout14": ("bakery_agg_dict_renamer", "column_zscores_population",
+                        "depot_distance_matrix", "favourite_item_per_customer",
+                        "hourly_reshape_wrong_days", "invoice_apply_missing_axis",
+                        "normalise_phone_numbers", "revenue_barh_sorted",
+                        "sensor_stack_new_row", "top_hashtags_counts", "top_scorer_per_team",
+                        "warehouse_category_pivot", "weekly_energy_totals"),
     # Every failure of both models' blind run at d9a94af, read for the edits of 7b67d58 and
     # the checks after it.
     "tasks_holdout11": (
