@@ -17,7 +17,8 @@ import re
 _ASKS_FOLD = re.compile(
     r"\bcase[\s-]+insensitive(?:ly)?\b|\bignor(?:e|es|ing)\s+(?:the\s+)?(?:letter\s+)?case\b|"
     r"\bregardless\s+of\s+(?:the\s+)?(?:letter\s+)?case\b|\bdiffer\w*\s+only\s+(?:in|by)\s+"
-    r"(?:the\s+)?(?:letter\s+)?(?:case|capitali[sz]ation)\b|\b(?:in|to|use|as|all)\s+lower[\s-]?case\b|"
+    r"(?:the\s+)?(?:letter\s+)?(?:case|capitali[sz]ation)\b|"
+    r"\b(?:in|to|use|as|all)\s+lower[\s-]?case\b|"
     r"\blower[\s-]?cased\b|\bcase\s+(?:does\s+not|doesn't|should\s+not)\s+matter\b",
     re.IGNORECASE)
 _FOLDS = frozenset({"lower", "casefold", "upper", "IGNORECASE", "I", "swapcase"})

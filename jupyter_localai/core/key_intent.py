@@ -5,8 +5,9 @@ name": the request names where the keys come from as well as the name. An answer
 assign a dict or Series and key it by something else (the items, where customers were
 asked), which runs and which no static check sees. The rehearsal (kernel/fix/verify.py)
 reads the value the copy ended with: where a frame or a list of records in the notebook
-has a field of that word and no key of the value is one of its values, the candidate fails
-with a message that names a few of the values the keys should be.
+has a field of that word and no key of the value is one of its values (or the value is
+empty), the candidate fails with a message that names a few of the values the keys should
+be.
 
 Only the names `targets.asked_names` finds are considered, and only a "keyed by" or
 "mapping ... to" in the same sentence as the name.
@@ -64,7 +65,8 @@ def _field_values(namespace: Mapping[str, Any], word: str) -> tuple[str, set[str
                     found |= {str(v) for v in value[column].iloc[:_MAX_VALUES].unique()}
                     where.append(f"`{name}[{column!r}]`")
         elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value[:50]):
-            fields = {k for r in value[:50] for k in r if isinstance(k, str) and _same_word(word, k)}
+            fields = {k for r in value[:50] for k in r
+                      if isinstance(k, str) and _same_word(word, k)}
             for field in sorted(fields):
                 found |= {str(r[field]) for r in value[:_MAX_VALUES] if field in r}
                 where.append(f"the {field!r} of `{name}`")
@@ -83,10 +85,13 @@ def key_mismatch(name: str, value: Any, word: str, namespace: Mapping[str, Any])
     """What is wrong with `value`'s keys, where none of them is a value of the field the
     request keys it by; None when one is, or where that cannot be told."""
     keys = _keys_of(value)
-    source = _field_values(namespace, word) if keys else None
-    if not keys or source is None:
+    source = _field_values(namespace, word) if keys is not None else None
+    if keys is None or source is None:
         return None
     where, values = source
+    if not keys:
+        return (f"`{name}` is empty, and {where} has values to key it by: one entry per "
+                f"{word} is asked, e.g. for {_shown(sorted(values))}")
     if {str(k) for k in keys} & values:
         return None
     return (f"`{name}` is keyed by {_shown(keys)}, none of which is a {word} in {where}; the "

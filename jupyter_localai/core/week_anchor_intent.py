@@ -18,9 +18,10 @@ import re
 from .source_rewrites import replaced_nodes
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY = r"(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)s?"
-_FROM_TO = re.compile(rf"\b{_DAY}\s*(?:-?\s*(?:to|through|thru|until|till)\s*-?|-|–|—)\s*{_DAY}\b",
-                      re.IGNORECASE)
+_DAY = (r"(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|"
+        r"sat(?:urday)?|sun(?:day)?)s?")
+_FROM_TO = re.compile(rf"\b{_DAY}\s*(?:-?\s*(?:to|through|thru|until|till)\s*-?|-|–|—)\s*"
+                      rf"{_DAY}\b", re.IGNORECASE)
 _ENDING = re.compile(rf"\bweeks?\s+(?:that\s+|which\s+)?(?:ending|ends?|closing|close)\s+(?:on\s+)?"
                      rf"(?:a\s+|each\s+|every\s+)?{_DAY}\b", re.IGNORECASE)
 _STARTING = re.compile(rf"\bweeks?\s+(?:that\s+|which\s+)?(?:starting|starts?|beginning|begins?|"

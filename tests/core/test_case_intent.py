@@ -15,7 +15,8 @@ def kinds(code: str, request: str = REQUEST) -> set[str]:
 
 
 def test_counting_words_as_written_is_named() -> None:
-    code = "from collections import Counter\nword_counts = Counter(w for n in notes for w in n.split())"
+    code = ("from collections import Counter\n"
+            "word_counts = Counter(w for n in notes for w in n.split())")
     assert "case_fold" in kinds(code)
 
 

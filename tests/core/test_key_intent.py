@@ -46,6 +46,11 @@ def test_a_series_keyed_by_frame_values_passes_and_one_keyed_otherwise_fails() -
     assert message is not None and "`routes['route']`" in message
 
 
+def test_an_empty_mapping_where_the_field_has_values_is_named() -> None:
+    message = key_mismatch("best_dish", {}, "guest", {"guests": GUESTS})
+    assert message is not None and "is empty" in message and "'ana', 'bo'" in message
+
+
 def test_keys_that_cannot_be_told_are_not_judged() -> None:
     # Some keys among the values (a subset, or a few extra) pass; no field, or no mapping,
     # is no evidence.

@@ -43,7 +43,8 @@ TRIPS = pd.DataFrame({"line": ["A", "B", "A", "B", "A"], "minutes": [12, 30, 18,
 
 
 def test_a_renaming_dict_on_a_column_becomes_named_aggregation() -> None:
-    source = 'per_line = trips.groupby("line")["minutes"].agg({"longest": "max", "mean_min": "mean"})\n'
+    source = ('per_line = trips.groupby("line")["minutes"]'
+              '.agg({"longest": "max", "mean_min": "mean"})\n')
     hints = hints_for(source, trips=TRIPS)
     ns = edited_run(source, hints, trips=TRIPS)
     assert ns["per_line"].to_dict() == {"longest": {"A": 18, "B": 30},
@@ -51,7 +52,8 @@ def test_a_renaming_dict_on_a_column_becomes_named_aggregation() -> None:
 
 
 def test_a_nested_renaming_dict_on_a_frame_names_column_and_function() -> None:
-    source = 'per_line = trips.groupby("line").agg({"minutes": {"total": "sum", "trips": "count"}})\n'
+    source = ('per_line = trips.groupby("line")'
+              '.agg({"minutes": {"total": "sum", "trips": "count"}})\n')
     hints = hints_for(source, trips=TRIPS)
     ns = edited_run(source, hints, trips=TRIPS)
     assert ns["per_line"].to_dict() == {"total": {"A": 45, "B": 50}, "trips": {"A": 3, "B": 2}}

@@ -142,6 +142,18 @@ def test_a_candidate_that_keys_a_mapping_by_another_field_fails(ipython_shell: A
     assert "pages_seen" not in ipython_shell.user_ns
 
 
+def test_a_candidate_that_pairs_an_item_with_itself_fails(ipython_shell: Any) -> None:
+    ipython_shell.user_ns["spots"] = [[0.0, 0.0], [3.0, 4.0], [0.5, 0.0]]
+    verifier = ForkVerifier(ipython_shell, None, pairs=["nearest"])
+    diagonal = ("import numpy as np\np_ = np.array(spots)\n"
+                "d = np.linalg.norm(p_[:, None] - p_[None], axis=-1)\n"
+                "nearest = tuple(int(v) for v in np.unravel_index(np.argmin(d), d.shape))")
+    report = verifier(diagonal)
+    assert report is not None and "`nearest` is (0, 0)" in report
+    off_diagonal = diagonal.replace("np.argmin(d)", "np.argmin(d + np.diag([np.inf] * 3))")
+    assert verifier(off_diagonal) is None
+
+
 def test_a_candidate_that_swallows_the_error_before_an_asked_name_fails(
         ipython_shell: Any) -> None:
     ipython_shell.user_ns["notes"] = ["paid $1,250.00", "paid $45.99"]

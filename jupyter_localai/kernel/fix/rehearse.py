@@ -26,6 +26,7 @@ from typing import Any
 
 from ...core.key_intent import asked_keys
 from ...core.kind_intent import asked_kinds
+from ...core.pair_intent import asked_pairs
 from ...core.reply import Reply
 from ...core.targets import asked_names
 from ...core.tasks import TaskRequest
@@ -74,7 +75,8 @@ def rehearsal_verifier(shell: Any, request: TaskRequest, mode: str | None,
                         replay=request.task == "fix", judge_stops=mode == STRICT,
                         kinds=asked_kinds(request.prompt) if generate else {},
                         asked=asked_names(request.prompt) if generate else (),
-                        keys=asked_keys(request.prompt) if generate else {})
+                        keys=asked_keys(request.prompt) if generate else {},
+                        pairs=asked_pairs(request.prompt) if generate else ())
 
 
 def mark_reply(reply: Reply, mode: str | None, verifier: ForkVerifier | None) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from ...core.context import ErrorInfo, NotebookContext
 from ...core.key_intent import key_mismatch
 from ...core.kind_intent import kind_mismatch
+from ...core.pair_intent import self_pair
 from ...core.prompt import format_error
 from ..context.history import cell_sources
 from ..context.redact import namespace_redactor
@@ -73,7 +74,8 @@ class ForkVerifier:
     def __init__(self, shell: Any, context: NotebookContext | None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, replay: bool = True,
                  judge_stops: bool = True, kinds: Mapping[str, str] | None = None,
-                 asked: Sequence[str] = (), keys: Mapping[str, str] | None = None) -> None:
+                 asked: Sequence[str] = (), keys: Mapping[str, str] | None = None,
+                 pairs: Sequence[str] = ()) -> None:
         self._shell = shell
         # The names the request asks for: a candidate that runs to its end without binding
         # one it assigns (an `except` or a branch skipped it) fails, naming it.
@@ -84,6 +86,9 @@ class ForkVerifier:
         # What the request keys its mappings by (`core/key_intent.py`): a candidate whose
         # dict or Series has none of that field's values as keys fails, naming some.
         self._keys = dict(keys or {})
+        # The names the request asks to pair two different things (`core/pair_intent.py`):
+        # a candidate that leaves one holding the same item twice fails.
+        self._pairs = tuple(pairs)
         self._timeout_s = timeout_s
         # A fix replaces the failing cell: in the copy, the cells that last assigned what the
         # failing cell changed run again first, so the fix meets the state the failing cell
@@ -156,7 +161,7 @@ class ForkVerifier:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound,
-                          self._kinds, self._asked, self._keys)
+                          self._kinds, self._asked, self._keys, self._pairs)
         os.close(write_fd)
         try:
             os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
@@ -243,7 +248,7 @@ def _failing_cell_names(shell: Any, context: NotebookContext | None) -> list[str
 def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
                   private_dir: str, unbound: Sequence[str] = (),
                   kinds: Mapping[str, str] | None = None, asked: Sequence[str] = (),
-                  keys: Mapping[str, str] | None = None) -> None:
+                  keys: Mapping[str, str] | None = None, pairs: Sequence[str] = ()) -> None:
     """Execute `code` in the forked copy, guarded, and report through the pipe; always
     `_exit`s."""
     report: dict[str, Any] = {}
@@ -263,7 +268,7 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
         wrong = (_left_unset(code, namespace, asked) or _wrong_kinds(namespace, kinds or {})
-                 or _wrong_keys(namespace, keys or {}))
+                 or _wrong_keys(namespace, keys or {}) or _self_pairs(namespace, pairs))
         # The end marker: the candidate's code returned (and holds what was asked).
         report = {"error": wrong} if wrong else {"ran": True}
     except BaseException as error:  # noqa: BLE001 - every failure is the report
@@ -320,6 +325,14 @@ def _wrong_keys(namespace: Mapping[str, Any], keys: Mapping[str, str]) -> str | 
     wrong = [found for name, word in keys.items()
              if name in namespace and (found := key_mismatch(name, namespace[name], word,
                                                              namespace))]
+    return ("ValueError: " + "; ".join(wrong) + ".") if wrong else None
+
+
+def _self_pairs(namespace: Mapping[str, Any], pairs: Sequence[str]) -> str | None:
+    """The asked-for pairs of two different things left holding one thing twice, as the
+    failure the model is told; None when there is none."""
+    wrong = [found for name in pairs
+             if name in namespace and (found := self_pair(name, namespace[name]))]
     return ("ValueError: " + "; ".join(wrong) + ".") if wrong else None
 
 

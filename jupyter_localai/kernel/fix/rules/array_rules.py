@@ -201,7 +201,8 @@ def reshape_rule(f: Failure) -> list[str]:
     for n in wanted:
         product *= n
     needs = f" needs {product}" if product > 0 else " does not fit"
-    text = f"The array has {size} values but shape {shape}{needs}: shapes that fit are {size} = {shown}."
+    text = (f"The array has {size} values but shape {shape}{needs}: shapes that fit are "
+            f"{size} = {shown}.")
     edit = _one_free_dimension(f, size, wanted)
     if edit is None:
         return [text + minus_one]
