@@ -188,7 +188,7 @@ def run_task(
             return reply
         if not checks_blocks:
             issues = issues_of(reply.code)
-        if issues and all(issue.kind in _REPAIRABLE for issue in issues) and not checks_blocks:
+        if issues and any(issue.kind in _REPAIRABLE for issue in issues) and not checks_blocks:
             reply, issues = _repair(reply, namespace, required, asked, issues_of, issues,
                                     ran, keep)
         if not issues and verifier is not None:
@@ -263,7 +263,9 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
             issues_of: IssuesOf, issues: list[CheckIssue], ran: frozenset[str],
             keep: list[str]) -> tuple[Reply, list[CheckIssue]]:
     """The reply with its in-place idioms rewritten, missing standard imports added and
-    the asked-for name assigned, when that leaves no issue; else as it was.
+    the asked-for name assigned, when that leaves no issue, or only some of the issues it
+    had (a rewrite that mends part of an answer is kept, and the model is told the rest);
+    else as it was.
 
     Made-up data (`rebinds`) is not repaired by dropping it: the literal can carry a
     conversion the model meant (`readings = [3, 4, 5]` for the strings '3', '4', '5'), so
@@ -299,9 +301,19 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
             code, notes = repair.code, [*notes, *repair.notes]
     if not notes:
         return reply, issues
-    if issues_of(code):
+    left = issues_of(code)
+    if left and not _mends_part(issues, left):
         return reply, issues
-    return reply.with_code(code, "Rewritten: " + "; ".join(notes) + "."), []
+    return reply.with_code(code, "Rewritten: " + "; ".join(notes) + "."), left
+
+
+def _mends_part(before: list[CheckIssue], after: list[CheckIssue]) -> bool:
+    """Whether the issues left after a rewrite are fewer of the ones there were: none new,
+    and less severe in all."""
+    known = {(issue.kind, issue.message) for issue in before}
+    return (all((issue.kind, issue.message) in known for issue in after)
+            and sum(_SEVERITY.get(i.kind, 1) for i in after)
+            < sum(_SEVERITY.get(i.kind, 1) for i in before))
 
 
 def _as_whole_task(reply: Reply, attempts: int, first_ttft: float | None, started: float) -> Reply:

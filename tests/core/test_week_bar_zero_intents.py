@@ -15,8 +15,11 @@ import pytest
 
 from jupyter_localai.core.bar_direction_intent import with_horizontal_bars
 from jupyter_localai.core.checks import check_code
+from jupyter_localai.core.tasks import TaskRequest, run_task
 from jupyter_localai.core.week_anchor_intent import asked_week_end, with_week_anchors
 from jupyter_localai.core.wide_table_intent import with_wide_tables
+from jupyter_localai.engines.fake import FakeEngine
+from jupyter_localai.kernel.context.namespace import KernelNamespace
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after the backend is chosen
@@ -136,6 +139,17 @@ def test_bars_asked_in_order_and_drawn_unsorted_are_named() -> None:
     assert "bar_order" not in kinds(ranked, request)
     assert "bar_order" not in kinds("pd.Series(stock).sort_values().plot.barh()", request)
     assert "bar_order" not in kinds(unsorted, "Draw a bar chart of `stock`.")
+
+
+def test_a_rewrite_that_mends_part_of_an_answer_is_kept_and_the_rest_is_asked_for() -> None:
+    # Upright and unsorted: the rewrite draws the bars lying; the order is the model's to
+    # sort, and the retry starts from the rewritten answer.
+    request_text = "Draw a horizontal bar chart of `stock`, sorted so the biggest bar is on top."
+    engine = FakeEngine("```python\nplt.bar(list(stock), list(stock.values()))\n```")
+    reply = run_task(engine, TaskRequest(task="generate", retries=0, prompt=request_text),
+                     namespace=KernelNamespace({"plt": plt, "stock": STOCK}))
+    assert "plt.barh(" in reply.code and "Rewritten:" in reply.text
+    assert len(reply.warnings) == 1 and "in order" in reply.warnings[0]
 
 
 # 0 where a pair has no rows -------------------------------------------------------------------

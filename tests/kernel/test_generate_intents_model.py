@@ -66,7 +66,7 @@ def test_a_wide_table_holds_zero_where_a_pair_has_no_rows(kernel: KernelDriver) 
     assert kernel.execute("deliveries = pd.DataFrame({'shop': ['Hill', 'Hill', 'Quay', 'Hill'], "
                           "'fruit': ['fig', 'kiwi', 'fig', 'fig'], 'boxes': [3, 5, 4, 2]})"
                           ).status == "ok"
-    ask = ("Make a table `crates` from `deliveries` with one row per shop and one column per "
+    ask = ("Pivot `deliveries` into a table `crates` with one row per shop and one column per "
            "fruit, holding the total boxes; use 0 where a shop got none of a fruit.")
     code = kept_answer(kernel, ask, max_tokens=160)
     table = kernel.value("{str(c): {str(k): float(v) for k, v in crates[c].items()} "
@@ -102,8 +102,8 @@ def test_a_mapping_is_keyed_by_the_field_the_request_names(kernel: KernelDriver)
     assert kernel.execute("loans = [{'reader': 'ida', 'book': 'Emma'}, "
                           "{'reader': 'lev', 'book': 'Dune'}, {'reader': 'ida', 'book': 'Dune'}, "
                           "{'reader': 'ida', 'book': 'Dune'}]").status == "ok"
-    ask = ("Using the loans list, work out which book each reader borrowed most often. Put "
-           "the result in a dict top_book keyed by reader with the book as value.")
+    ask = ("Count how many books each reader borrowed in the loans list, as a dict "
+           "books_read keyed by reader with the count as value.")
     code = kept_answer(kernel, ask, max_tokens=200)
-    assert kernel.value("{str(k): str(v) for k, v in dict(top_book).items()}") == {
-        "ida": "Dune", "lev": "Dune"}, code
+    assert kernel.value("{str(k): int(v) for k, v in dict(books_read).items()}") == {
+        "ida": 3, "lev": 1}, code
