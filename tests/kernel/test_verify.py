@@ -154,6 +154,14 @@ def test_a_candidate_that_pairs_an_item_with_itself_fails(ipython_shell: Any) ->
     assert verifier(off_diagonal) is None
 
 
+def test_a_candidate_that_leaves_a_result_of_each_item_empty_fails(ipython_shell: Any) -> None:
+    ipython_shell.user_ns["raw_codes"] = [" ab-1 ", "cd-22"]
+    verifier = ForkVerifier(ipython_shell, None, each=["tidy"])
+    report = verifier("tidy = [c.strip().upper() for c in raw_codes if c.isalpha()]")
+    assert report is not None and "`tidy` came out empty" in report
+    assert verifier("tidy = [c.strip().upper() for c in raw_codes]") is None
+
+
 def test_a_candidate_that_swallows_the_error_before_an_asked_name_fails(
         ipython_shell: Any) -> None:
     ipython_shell.user_ns["notes"] = ["paid $1,250.00", "paid $45.99"]

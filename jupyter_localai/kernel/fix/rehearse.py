@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ...core.empty_result import asked_for_each
 from ...core.key_intent import asked_keys
 from ...core.kind_intent import asked_kinds
 from ...core.pair_intent import asked_pairs
@@ -76,7 +77,8 @@ def rehearsal_verifier(shell: Any, request: TaskRequest, mode: str | None,
                         kinds=asked_kinds(request.prompt) if generate else {},
                         asked=asked_names(request.prompt) if generate else (),
                         keys=asked_keys(request.prompt) if generate else {},
-                        pairs=asked_pairs(request.prompt) if generate else ())
+                        pairs=asked_pairs(request.prompt) if generate else (),
+                        each=asked_for_each(request.prompt) if generate else ())
 
 
 def mark_reply(reply: Reply, mode: str | None, verifier: ForkVerifier | None) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...core.context import ErrorInfo, NotebookContext
+from ...core.empty_result import empty_result
 from ...core.key_intent import key_mismatch
 from ...core.kind_intent import kind_mismatch
 from ...core.pair_intent import self_pair
@@ -75,7 +76,7 @@ class ForkVerifier:
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, replay: bool = True,
                  judge_stops: bool = True, kinds: Mapping[str, str] | None = None,
                  asked: Sequence[str] = (), keys: Mapping[str, str] | None = None,
-                 pairs: Sequence[str] = ()) -> None:
+                 pairs: Sequence[str] = (), each: Sequence[str] = ()) -> None:
         self._shell = shell
         # The names the request asks for: a candidate that runs to its end without binding
         # one it assigns (an `except` or a branch skipped it) fails, naming it.
@@ -89,6 +90,9 @@ class ForkVerifier:
         # The names the request asks to pair two different things (`core/pair_intent.py`):
         # a candidate that leaves one holding the same item twice fails.
         self._pairs = tuple(pairs)
+        # The names a request asks of each item (`core/empty_result.py`): a candidate that
+        # leaves one empty while the data it reads has items fails.
+        self._each = tuple(each)
         self._timeout_s = timeout_s
         # A fix replaces the failing cell: in the copy, the cells that last assigned what the
         # failing cell changed run again first, so the fix meets the state the failing cell
@@ -161,7 +165,7 @@ class ForkVerifier:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound,
-                          self._kinds, self._asked, self._keys, self._pairs)
+                          self._kinds, self._asked, self._keys, self._pairs, self._each)
         os.close(write_fd)
         try:
             os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
@@ -248,7 +252,8 @@ def _failing_cell_names(shell: Any, context: NotebookContext | None) -> list[str
 def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
                   private_dir: str, unbound: Sequence[str] = (),
                   kinds: Mapping[str, str] | None = None, asked: Sequence[str] = (),
-                  keys: Mapping[str, str] | None = None, pairs: Sequence[str] = ()) -> None:
+                  keys: Mapping[str, str] | None = None, pairs: Sequence[str] = (),
+                  each: Sequence[str] = ()) -> None:
     """Execute `code` in the forked copy, guarded, and report through the pipe; always
     `_exit`s."""
     report: dict[str, Any] = {}
@@ -268,7 +273,8 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
         wrong = (_left_unset(code, namespace, asked) or _wrong_kinds(namespace, kinds or {})
-                 or _wrong_keys(namespace, keys or {}) or _self_pairs(namespace, pairs))
+                 or _wrong_keys(namespace, keys or {}) or _self_pairs(namespace, pairs)
+                 or _empty(code, namespace, each))
         # The end marker: the candidate's code returned (and holds what was asked).
         report = {"error": wrong} if wrong else {"ran": True}
     except BaseException as error:  # noqa: BLE001 - every failure is the report
@@ -334,6 +340,13 @@ def _self_pairs(namespace: Mapping[str, Any], pairs: Sequence[str]) -> str | Non
     wrong = [found for name in pairs
              if name in namespace and (found := self_pair(name, namespace[name]))]
     return ("ValueError: " + "; ".join(wrong) + ".") if wrong else None
+
+
+def _empty(code: str, namespace: Mapping[str, Any], each: Sequence[str]) -> str | None:
+    """An asked-for result of each item that came out empty, as the failure the model is
+    told; None when there is none."""
+    found = empty_result(code, namespace, each) if each else None
+    return f"ValueError: {found}." if found else None
 
 
 def came_of_refusal(error: BaseException) -> bool:
