@@ -72,6 +72,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout14", "Held-out round 14 (`benchmarks/tasks_holdout14/`)",
      ("20 tasks written blind the same way, committed (2c91a57) before any model saw them;\n"
       "the `first_` runs are blind (`tasks_holdout14/README.md`).")),
+    ("tasks_holdout15", "Held-out round 15 (`benchmarks/tasks_holdout15/`)",
+     ("20 tasks written blind the same way, committed (893ce2c) before any model saw them;\n"
+      "the `first_` runs are blind (`tasks_holdout15/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.
