@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from jupyter_localai.core.result_expectations import ResultExpectations
 from jupyter_localai.kernel.fix.verify import ForkVerifier
 
 
@@ -118,7 +119,7 @@ def test_a_failure_comes_back_as_data_for_rewrites(ipython_shell: Any) -> None:
 
 def test_a_candidate_that_leaves_an_asked_name_of_another_kind_fails(ipython_shell: Any) -> None:
     ipython_shell.user_ns["waits"] = [3.0, 4.5, 4.0]
-    verifier = ForkVerifier(ipython_shell, None, kinds={"ax": "Axes"})
+    verifier = ForkVerifier(ipython_shell, None, expect=ResultExpectations(kinds={"ax": "Axes"}))
     report = verifier("import matplotlib.pyplot as plt\nax = plt.hist(waits, bins=2)")
     assert report == "TypeError: `ax` holds a tuple where the request asks for an Axes."
     fixed = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.hist(waits, bins=2)"
@@ -130,7 +131,8 @@ def test_a_candidate_that_keys_a_mapping_by_another_field_fails(ipython_shell: A
     ipython_shell.user_ns["visits"] = [{"user": "ana", "page": "home"},
                                        {"user": "bo", "page": "docs"},
                                        {"user": "ana", "page": "docs"}]
-    verifier = ForkVerifier(ipython_shell, None, keys={"pages_seen": "user"})
+    verifier = ForkVerifier(ipython_shell, None,
+                            expect=ResultExpectations(keys={"pages_seen": "user"}))
     by_page = ("from collections import Counter\n"
                "pages_seen = dict(Counter(v['page'] for v in visits))")
     report = verifier(by_page)
@@ -144,7 +146,7 @@ def test_a_candidate_that_keys_a_mapping_by_another_field_fails(ipython_shell: A
 
 def test_a_candidate_that_pairs_an_item_with_itself_fails(ipython_shell: Any) -> None:
     ipython_shell.user_ns["spots"] = [[0.0, 0.0], [3.0, 4.0], [0.5, 0.0]]
-    verifier = ForkVerifier(ipython_shell, None, pairs=["nearest"])
+    verifier = ForkVerifier(ipython_shell, None, expect=ResultExpectations(pairs=("nearest",)))
     diagonal = ("import numpy as np\np_ = np.array(spots)\n"
                 "d = np.linalg.norm(p_[:, None] - p_[None], axis=-1)\n"
                 "nearest = tuple(int(v) for v in np.unravel_index(np.argmin(d), d.shape))")
@@ -156,7 +158,7 @@ def test_a_candidate_that_pairs_an_item_with_itself_fails(ipython_shell: Any) ->
 
 def test_a_candidate_that_leaves_a_result_of_each_item_empty_fails(ipython_shell: Any) -> None:
     ipython_shell.user_ns["raw_codes"] = [" ab-1 ", "cd-22"]
-    verifier = ForkVerifier(ipython_shell, None, each=["tidy"])
+    verifier = ForkVerifier(ipython_shell, None, expect=ResultExpectations(each=("tidy",)))
     report = verifier("tidy = [c.strip().upper() for c in raw_codes if c.isalpha()]")
     assert report is not None and "`tidy` came out empty" in report
     assert verifier("tidy = [c.strip().upper() for c in raw_codes]") is None
@@ -165,7 +167,8 @@ def test_a_candidate_that_leaves_a_result_of_each_item_empty_fails(ipython_shell
 def test_a_candidate_that_swallows_the_error_before_an_asked_name_fails(
         ipython_shell: Any) -> None:
     ipython_shell.user_ns["notes"] = ["paid $1,250.00", "paid $45.99"]
-    verifier = ForkVerifier(ipython_shell, None, asked=["amounts", "total_amount"])
+    verifier = ForkVerifier(ipython_shell, None,
+                            expect=ResultExpectations(asked=("amounts", "total_amount")))
     swallowed = ("try:\n    amounts = [float(n.split('$')[1]) for n in notes]\n"
                  "    total_amount = sum(amounts)\nexcept ValueError:\n    print('no')\n")
     report = verifier(swallowed)

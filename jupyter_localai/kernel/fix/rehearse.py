@@ -24,12 +24,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ...core.empty_result import asked_for_each
-from ...core.key_intent import asked_keys
-from ...core.kind_intent import asked_kinds
-from ...core.pair_intent import asked_pairs
 from ...core.reply import Reply
-from ...core.targets import asked_names
+from ...core.result_expectations import ResultExpectations
 from ...core.tasks import TaskRequest
 from .verify import ForkVerifier
 
@@ -74,11 +70,7 @@ def rehearsal_verifier(shell: Any, request: TaskRequest, mode: str | None,
     generate = request.task == "generate"
     return ForkVerifier(shell, request.context, float(settings.rehearse_timeout),
                         replay=request.task == "fix", judge_stops=mode == STRICT,
-                        kinds=asked_kinds(request.prompt) if generate else {},
-                        asked=asked_names(request.prompt) if generate else (),
-                        keys=asked_keys(request.prompt) if generate else {},
-                        pairs=asked_pairs(request.prompt) if generate else (),
-                        each=asked_for_each(request.prompt) if generate else ())
+                        expect=ResultExpectations.of_request(request.prompt) if generate else None)
 
 
 def mark_reply(reply: Reply, mode: str | None, verifier: ForkVerifier | None) -> None:

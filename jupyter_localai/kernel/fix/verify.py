@@ -12,7 +12,6 @@ a candidate counts as run only when the copy reports that its code reached the e
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 import os
@@ -23,20 +22,16 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ...core.context import ErrorInfo, NotebookContext
-from ...core.empty_result import empty_result
-from ...core.key_intent import key_mismatch
-from ...core.kind_intent import kind_mismatch
-from ...core.pair_intent import self_pair
 from ...core.prompt import format_error
+from ...core.result_expectations import ResultExpectations
 from ..context.history import cell_sources
 from ..context.redact import namespace_redactor
 from .error_info import error_info
-from .failure import a_or_an
 from .guard import Guard, GuardRefusal, install_guard
 from .replay import names_only_the_failing_cell_binds, replay_numbers
 
@@ -74,25 +69,13 @@ class ForkVerifier:
 
     def __init__(self, shell: Any, context: NotebookContext | None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, replay: bool = True,
-                 judge_stops: bool = True, kinds: Mapping[str, str] | None = None,
-                 asked: Sequence[str] = (), keys: Mapping[str, str] | None = None,
-                 pairs: Sequence[str] = (), each: Sequence[str] = ()) -> None:
+                 judge_stops: bool = True, expect: ResultExpectations | None = None) -> None:
         self._shell = shell
-        # The names the request asks for: a candidate that runs to its end without binding
-        # one it assigns (an `except` or a branch skipped it) fails, naming it.
-        self._asked = tuple(asked)
-        # The kinds the request states for its names (`core/kind_intent.py`): a candidate
-        # that runs but leaves a name holding another kind fails, with what it holds.
-        self._kinds = dict(kinds or {})
-        # What the request keys its mappings by (`core/key_intent.py`): a candidate whose
-        # dict or Series has none of that field's values as keys fails, naming some.
-        self._keys = dict(keys or {})
-        # The names the request asks to pair two different things (`core/pair_intent.py`):
-        # a candidate that leaves one holding the same item twice fails.
-        self._pairs = tuple(pairs)
-        # The names a request asks of each item (`core/empty_result.py`): a candidate that
-        # leaves one empty while the data it reads has items fails.
-        self._each = tuple(each)
+        # What the request expects of the values the code leaves
+        # (`core/result_expectations.py`): a candidate that runs but leaves an asked-for
+        # name unset, of another kind, keyed by another field, pairing an item with itself
+        # or empty fails, with what it holds.
+        self._expect = expect or ResultExpectations()
         self._timeout_s = timeout_s
         # A fix replaces the failing cell: in the copy, the cells that last assigned what the
         # failing cell changed run again first, so the fix meets the state the failing cell
@@ -165,7 +148,7 @@ class ForkVerifier:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _run_in_child(self._shell, code, replay, write_fd, private_dir, self._unbound,
-                          self._kinds, self._asked, self._keys, self._pairs, self._each)
+                          self._expect)
         os.close(write_fd)
         try:
             os.setpgid(pid, pid)  # as the child does first: whichever runs first makes it so
@@ -251,9 +234,7 @@ def _failing_cell_names(shell: Any, context: NotebookContext | None) -> list[str
 
 def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd: int,
                   private_dir: str, unbound: Sequence[str] = (),
-                  kinds: Mapping[str, str] | None = None, asked: Sequence[str] = (),
-                  keys: Mapping[str, str] | None = None, pairs: Sequence[str] = (),
-                  each: Sequence[str] = ()) -> None:
+                  expect: ResultExpectations | None = None) -> None:
     """Execute `code` in the forked copy, guarded, and report through the pipe; always
     `_exit`s."""
     report: dict[str, Any] = {}
@@ -272,9 +253,7 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             namespace.pop(name, None)
         compiled = compile(shell.transform_cell(code), "<candidate>", "exec")
         exec(compiled, namespace)  # noqa: S102 - the user asked for --verify
-        wrong = (_left_unset(code, namespace, asked) or _wrong_kinds(namespace, kinds or {})
-                 or _wrong_keys(namespace, keys or {}) or _self_pairs(namespace, pairs)
-                 or _empty(code, namespace, each))
+        wrong = (expect or ResultExpectations()).failure(code, namespace)
         # The end marker: the candidate's code returned (and holds what was asked).
         report = {"error": wrong} if wrong else {"ran": True}
     except BaseException as error:  # noqa: BLE001 - every failure is the report
@@ -293,60 +272,6 @@ def _run_in_child(shell: Any, code: str, replay: list[tuple[int, str]], write_fd
             report["refusals"] = [refusal[:_MAX_REPORT_CHARS] for refusal in guard.refusals[:5]]
         _send(write_fd, report)
         os._exit(0)
-
-
-def _left_unset(code: str, namespace: Mapping[str, Any], asked: Sequence[str]) -> str | None:
-    """The asked-for names the code assigns but left unbound when it ran to its end (a
-    `try` whose `except` swallowed the failure before the assignment, a branch not taken),
-    as the failure the model is told; None when there is none. Names the code never
-    assigns are the static checks' to report."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return None
-    assigned = {node.id for node in ast.walk(tree)
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    unset = [name for name in asked if name in assigned and name not in namespace]
-    if not unset:
-        return None
-    shown = ", ".join(f"`{name}`" for name in unset)
-    return (f"NameError: the code ran to its end but left {shown} unset, which the request "
-            "asks for: an `except` or a branch skipped the assignment. Assign it on the path "
-            "that runs, and let errors show rather than catching them.")
-
-
-def _wrong_kinds(namespace: Mapping[str, Any], kinds: Mapping[str, str]) -> str | None:
-    """The asked-for names the candidate left holding another kind than the request
-    states, as the failure the model is told; None when each holds its kind (or is unset:
-    the static checks say so)."""
-    wrong = [f"`{name}` holds {found} where the request asks for {a_or_an(kind)}"
-             for name, kind in kinds.items()
-             if name in namespace and (found := kind_mismatch(namespace[name], kind))]
-    return ("TypeError: " + "; ".join(wrong) + ".") if wrong else None
-
-
-def _wrong_keys(namespace: Mapping[str, Any], keys: Mapping[str, str]) -> str | None:
-    """The asked-for mappings keyed by something else than the field the request names, as
-    the failure the model is told; None when each has some of its values as keys."""
-    wrong = [found for name, word in keys.items()
-             if name in namespace and (found := key_mismatch(name, namespace[name], word,
-                                                             namespace))]
-    return ("ValueError: " + "; ".join(wrong) + ".") if wrong else None
-
-
-def _self_pairs(namespace: Mapping[str, Any], pairs: Sequence[str]) -> str | None:
-    """The asked-for pairs of two different things left holding one thing twice, as the
-    failure the model is told; None when there is none."""
-    wrong = [found for name in pairs
-             if name in namespace and (found := self_pair(name, namespace[name]))]
-    return ("ValueError: " + "; ".join(wrong) + ".") if wrong else None
-
-
-def _empty(code: str, namespace: Mapping[str, Any], each: Sequence[str]) -> str | None:
-    """An asked-for result of each item that came out empty, as the failure the model is
-    told; None when there is none."""
-    found = empty_result(code, namespace, each) if each else None
-    return f"ValueError: {found}." if found else None
 
 
 def came_of_refusal(error: BaseException) -> bool:
