@@ -279,10 +279,6 @@ LIVE_EDITS = [
     ("import numpy as np\nboard = np.zeros((2, 3))\nextra_row = np.array([1.0, 2.0, 3.0])",
      "board = np.concatenate([board, extra_row])\nboard.shape",
      "board.tolist()", [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]], None),
-    ("votes = pd.DataFrame({'town': ['Ely', 'Ayr', 'Ely'], 'count': [120, 80, 45]})",
-     ("town_votes = {}\nfor town in votes['town'].unique():\n"
-      "    town_votes[town] = int(votes[town]['count'].sum())\ntown_votes"),
-     "town_votes", {"Ely": 165, "Ayr": 80}, None),
 ]
 
 
@@ -303,7 +299,7 @@ LIVE_EDITS = [
                               "labels_without_ticks", "part_past_the_separator",
                               "stack_from_a_generator", "agg_renaming_dict",
                               "apply_rows_by_name", "reshape_one_dimension_off",
-                              "row_joined_to_a_block", "value_as_column"])
+                              "row_joined_to_a_block"])
 def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
         kernel: KernelDriver, setup: str, failing: str, read: str, expected: object,
         absent: str | None) -> None:
