@@ -155,6 +155,14 @@ def test_a_value_used_as_a_column_selects_the_rows_holding_it() -> None:
     assert ns["per_ship"] == {"Ark": 15, "Bee": 4}
 
 
+def test_the_edit_is_widened_where_the_text_recurs_in_another_name() -> None:
+    # `crew[ship]` is also the end of `per_crew[ship]`: the edit takes the whole read.
+    source = ("per_crew = {}\nfor ship in crew['ship'].unique():\n"
+              "    per_crew[ship] = int(crew[ship]['hours'].sum())\n")
+    ns = edited_run(source, hints_for(source, crew=CREW), crew=CREW)
+    assert ns["per_crew"] == {"Ark": 15, "Bee": 4}
+
+
 def test_a_value_held_by_two_columns_gets_advice_without_an_edit() -> None:
     both = pd.DataFrame({"home": ["Ark", "Bee"], "away": ["Bee", "Ark"]})
     hints = hints_for("both['Ark']\n", both=both)

@@ -314,6 +314,22 @@ def test_a_fix_whose_rewrite_follows_from_the_live_objects_runs(
     assert kernel.value(read) == expected, code
 
 
+def test_a_value_used_as_a_column_selects_its_rows(default_model_path: str) -> None:
+    # `votes[town]` with `town` a value of `votes['town']` (`rules/row_value_rules.py`), in
+    # a notebook of its own.
+    with assistant_kernel(default_model_path, "import pandas as pd") as fresh:
+        assert fresh.execute("votes = pd.DataFrame({'town': ['Ely', 'Ayr', 'Ely'], "
+                             "'count': [120, 80, 45]})").status == "ok"
+        assert fresh.execute("town_votes = {}\nfor town in votes['town'].unique():\n"
+                             "    town_votes[town] = int(votes[town]['count'].sum())\n"
+                             "town_votes").status == "error"
+        run = fresh.execute("%ai fix", timeout=ASK_TIMEOUT_S)
+        assert run.status == "ok", run.error
+        code = fresh.value(f"{REPLY}.code")
+        assert fresh.execute(code).status == "ok", code
+        assert fresh.value("town_votes") == {"Ely": 165, "Ayr": 80}, code
+
+
 def test_an_ax_nothing_made_titles_the_histogram_drawn_through_plt(kernel: KernelDriver) -> None:
     # `plt.hist(...)` then `ax.set_title(...)`: the 0.5B hands the cell back with `ax` still
     # unbound; the repair binds it to the Axes pyplot drew on (`core/current_axes.py`).

@@ -12,7 +12,7 @@ import ast
 from typing import Any
 
 from ..failure import MISSING, Failure, constant, pandas_kind, str_columns
-from ..hint import Hint, code, unique_replace
+from ..hint import Hint, code, contains, unique_replace
 from . import rule
 
 _MAX_COLUMNS = 200
@@ -47,7 +47,11 @@ def value_as_column_rule(f: Failure) -> list[str]:
         new = f"{frame_name}[{frame_name}[{holders[0]!r}] == {value}]"
         hint = (f"{key!r} is no column of `{frame_name}` but a value of its column "
                 f"{holders[0]!r}: the rows holding it are `{new}`.")
-        return [Hint(hint, edit=unique_replace(f, node, new))]
+        # Widened to an enclosing expression where the text recurs (`votes[town]` inside
+        # `town_votes[town]`).
+        outers = sorted((n for n in f.line_nodes if n is not node and contains(n, node)),
+                        key=lambda n: len(code(f, n)))
+        return [Hint(hint, edit=unique_replace(f, node, new, *outers))]
     return []
 
 
