@@ -26,12 +26,13 @@ _FILTERS = re.compile(r"\b(?:only|which|whose|where|that\s+(?:are|have|match)|if
                       re.IGNORECASE)
 
 
-def asked_for_each(request: str) -> list[str]:
-    """The asked-for names of a request that asks for something of each item and filters
-    nothing: those must not come out empty when the data has items."""
+def asked_for_each(request: str, names: Sequence[str] | None = None) -> list[str]:
+    """The asked-for names (`names`, else read from the request) of a request that asks for
+    something of each item and filters nothing: those must not come out empty when the
+    data has items."""
     if not _EACH.search(request) or _FILTERS.search(request):
         return []
-    return asked_names(request)
+    return list(asked_names(request) if names is None else names)
 
 
 def _size(value: Any) -> int | None:

@@ -16,38 +16,30 @@ Only the names `targets.asked_names` finds are considered, and only a "keyed by"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .targets import asked_names
+from .field_word import word_names_field
+from .targets import asked_names, sentences_naming
 
 _KEYED = re.compile(r"\bkeyed\s+(?:on|by)\s+(?:the\s+|each\s+|their\s+)?(?P<word>[A-Za-z_]\w*)|"
                     r"\bmapping\s+(?:each\s+|every\s+|the\s+)?(?P<word2>[A-Za-z_]\w*)"
                     r"(?:\s+(?:names?|ids?|codes?|labels?))?\s+(?:to|->|→|onto)\s", re.IGNORECASE)
-_SENTENCE = re.compile(r"[^.;!?\n]+")
 _MAX_VALUES = 100_000  # rows of a field read for its values, at most
 _SHOWN = 3
 
 
-def asked_keys(request: str) -> dict[str, str]:
-    """Each asked-for name whose keys the request says come from a field: name -> word."""
+def asked_keys(request: str, names: Sequence[str] | None = None) -> dict[str, str]:
+    """Each asked-for name (`names`, else read from the request) whose keys the request
+    says come from a field: name -> word."""
     keys: dict[str, str] = {}
-    for name in asked_names(request):
-        named = re.compile(rf"(?<![\w`])`?{re.escape(name)}`?(?![\w`])")
-        for sentence in _SENTENCE.finditer(request):
-            if not named.search(sentence.group()):
-                continue
-            keyed = _KEYED.search(sentence.group())
+    for name in asked_names(request) if names is None else names:
+        for sentence in sentences_naming(request, name):
+            keyed = _KEYED.search(sentence)
             if keyed:
                 keys[name] = (keyed.group("word") or keyed.group("word2")).lower()
                 break
     return keys
-
-
-def _same_word(word: str, field: str) -> bool:
-    field = field.lower()
-    return word in (field, field + "s", field + "_name", field + "_id") or field in (
-        word, word + "s", word + "_name", word + "_id", word + "name")
 
 
 def _field_values(namespace: Mapping[str, Any], word: str) -> tuple[str, set[str]] | None:
@@ -61,12 +53,12 @@ def _field_values(namespace: Mapping[str, Any], word: str) -> tuple[str, set[str
         columns = getattr(value, "columns", None)
         if type(value).__name__ == "DataFrame" and columns is not None:
             for column in list(columns)[:1000]:
-                if isinstance(column, str) and _same_word(word, column):
+                if isinstance(column, str) and word_names_field(word, column):
                     found |= {str(v) for v in value[column].iloc[:_MAX_VALUES].unique()}
                     where.append(f"`{name}[{column!r}]`")
         elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value[:50]):
             fields = {k for r in value[:50] for k in r
-                      if isinstance(k, str) and _same_word(word, k)}
+                      if isinstance(k, str) and word_names_field(word, k)}
             for field in sorted(fields):
                 found |= {str(r[field]) for r in value[:_MAX_VALUES] if field in r}
                 where.append(f"the {field!r} of `{name}`")

@@ -15,9 +15,10 @@ rows ... in total") is not taken for it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from .targets import asked_names
+from .targets import asked_names, name_pattern
 
 # Kind words, as written, to the kind they ask for.
 _KIND_WORDS = {
@@ -35,7 +36,7 @@ _VARIABLE = r"(?:a\s+(?:new\s+)?variable\s+(?:named\s+|called\s+)?)?"
 
 def _patterns(name: str) -> list[re.Pattern[str]]:
     """Where a kind word stands right next to `name` (quoted or not)."""
-    n = rf"`?{re.escape(name)}`?(?![\w`])"
+    n = name_pattern(name)
     return [re.compile(p, re.IGNORECASE) for p in (
         # the Axes in a variable `ax` / a list into evens
         rf"\b(?:the|a|an)\s+(?:new\s+)?{_KIND}\s+(?:in|into|as)\s+{_VARIABLE}{n}",
@@ -43,15 +44,18 @@ def _patterns(name: str) -> list[re.Pattern[str]]:
         rf"\b{_KIND}\s+(?:named|called)\s+{n}",
         # make a list evens / into a dict lookup
         rf"\b(?:a|an)\s+(?:new\s+)?{_KIND}\s+{n}",
+        # closest_pair, a tuple (i, j) of ...
+        rf"{n},\s+(?:a|an)\s+(?:new\s+)?{_KIND}\b",
         # counts should be a dict
-        rf"(?<![\w`]){n}\s+(?:should|must|will)\s+(?:be|hold|contain)\s+(?:a|an|the)\s+{_KIND}\b",
+        rf"{n}\s+(?:should|must|will)\s+(?:be|hold|contain)\s+(?:a|an|the)\s+{_KIND}\b",
     )]
 
 
-def asked_kinds(request: str) -> dict[str, str]:
-    """Each asked-for name whose kind the request states next to it: name -> kind."""
+def asked_kinds(request: str, names: Sequence[str] | None = None) -> dict[str, str]:
+    """Each asked-for name (`names`, else read from the request) whose kind the request
+    states next to it: name -> kind."""
     kinds: dict[str, str] = {}
-    for name in asked_names(request):
+    for name in asked_names(request) if names is None else names:
         for pattern in _patterns(name):
             match = pattern.search(request)
             if match:

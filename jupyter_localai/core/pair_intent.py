@@ -13,25 +13,21 @@ with how to leave the diagonal out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from .targets import asked_names
+from .targets import asked_names, sentences_naming
 
 _ASKS_PAIR = re.compile(r"\bpairs?\b|\btwo\s+(?:different|distinct|separate)\b|"
                         r"\b(?:different|distinct)\s+(?:\w+\s+){0,2}?(?:indices|rows|items|ones)\b",
                         re.IGNORECASE)
-_SENTENCE = re.compile(r"[^.;!?\n]+(?:\([^)]*\)[^.;!?\n]*)*")
 
 
-def asked_pairs(request: str) -> list[str]:
-    """The asked-for names whose sentence asks for a pair of different things."""
-    names = []
-    for name in asked_names(request):
-        named = re.compile(rf"(?<![\w`])`?{re.escape(name)}`?(?![\w`])")
-        if any(named.search(s.group()) and _ASKS_PAIR.search(s.group())
-               for s in _SENTENCE.finditer(request)):
-            names.append(name)
-    return names
+def asked_pairs(request: str, names: Sequence[str] | None = None) -> list[str]:
+    """The asked-for names (`names`, else read from the request) whose sentence asks for a
+    pair of different things."""
+    return [name for name in (asked_names(request) if names is None else names)
+            if any(_ASKS_PAIR.search(s) for s in sentences_naming(request, name))]
 
 
 def self_pair(name: str, value: Any) -> str | None:

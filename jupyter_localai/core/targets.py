@@ -153,3 +153,18 @@ def asked_names(request: str) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+_SENTENCE = re.compile(r"(?:[^.;!?\n(]|\([^)]*\)|\()+")  # a parenthesis may hold a "."
+
+
+def name_pattern(name: str) -> str:
+    """Regex text for `name` standing as a whole word in a request, backticked or not."""
+    return rf"(?<![\w`])`?{re.escape(name)}`?(?![\w`])"
+
+
+def sentences_naming(request: str, name: str) -> list[str]:
+    """The sentences of `request` that name `name`: what the request says of a name is
+    read from its own sentence, not from one about another name."""
+    named = re.compile(name_pattern(name))
+    return [s.group() for s in _SENTENCE.finditer(request) if named.search(s.group())]

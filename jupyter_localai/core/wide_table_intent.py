@@ -21,6 +21,7 @@ import ast
 import re
 
 from .check_types import NamespaceView
+from .field_word import word_names_field
 from .source_rewrites import call_with_keyword, replaced_nodes
 
 _COLUMN_PER = re.compile(r"\b(?:one|a|an|1)\s+columns?\s+(?:per|for\s+each|for\s+every|each)\s+"
@@ -50,11 +51,6 @@ def _spreads(tree: ast.AST) -> bool:
 
 def _reshapes(tree: ast.AST) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in _RESHAPES for n in ast.walk(tree))
-
-
-def _same_word(word: str, key: str) -> bool:
-    key = key.lower()
-    return word in (key, key + "s", key + "es") or key in (word, word + "s")
 
 
 def _two_key_groupbys(tree: ast.AST) -> list[tuple[ast.Call, list[str]]]:
@@ -87,7 +83,7 @@ def _unstackable(value: ast.expr, word: str) -> tuple[ast.expr, str] | None:
     groups = _two_key_groupbys(selected.value)
     if not groups or groups[0][0] is not selected.value:
         return None
-    key = next((k for k in groups[0][1] if _same_word(word, k)), None)
+    key = next((k for k in groups[0][1] if word_names_field(word, k)), None)
     return (value, key) if key is not None else None
 
 
@@ -129,7 +125,7 @@ def _live_column(tree: ast.AST, namespace: NamespaceView | None, word: str) -> b
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     for name in sorted(names):
         columns = namespace.column_names(name) if namespace.has(name) else None
-        if columns and any(type(c) is str and _same_word(word, c) for c in columns):
+        if columns and any(type(c) is str and word_names_field(word, c) for c in columns):
             return True
     return False
 
@@ -141,9 +137,9 @@ def wide_table_messages(tree: ast.AST, code: str, request_text: str,
     messages = []
     word = column_word(request_text)
     if word and not _reshapes(tree):
-        groupbys = [g for g in _two_key_groupbys(tree) if any(_same_word(word, k) for k in g[1])]
+        groupbys = [g for g in _two_key_groupbys(tree) if any(word_names_field(word, k) for k in g[1])]
         if groupbys:
-            key = next(k for k in groupbys[0][1] if _same_word(word, k))
+            key = next(k for k in groupbys[0][1] if word_names_field(word, k))
             messages.append(f"The request asks for one column per {word}, and a groupby over "
                             f"two keys gives one row per pair: turn `{key}` into columns with "
                             f"`.unstack({key!r})` after the aggregation, or use `pivot_table("

@@ -206,3 +206,20 @@ def test_prose_is_not_stopped_when_prose_was_asked_for() -> None:
     assert run_task(scripted(text), request).text == text
     request = TaskRequest("generate", "explain sums", context=failing_notebook(), format="markdown")
     assert run_task(scripted(text), request).text == text
+
+
+def test_a_rewrite_that_mends_part_of_the_issues_is_kept() -> None:
+    # Upright bars where horizontal ones were asked are rewritten (`bar_direction`); the
+    # order asked is the model's to write (`bar_order`) and stays: the rewrite is kept even
+    # though the answer still has an issue, and the model is told only of the one left.
+    answer = "```python\nimport matplotlib.pyplot as plt\nplt.bar(list(visits), list(visits.values()))\n```"
+    engine = scripted(answer, answer, answer)
+    context = NotebookContext(cells=[CellRecord(1, "visits = {'home': 340, 'docs': 125}")],
+                              variables=[VariableSummary("visits", "dict", "dict (2)")])
+    request = TaskRequest("generate", "Draw a horizontal bar chart of `visits`, sorted so the "
+                          "biggest bar is at the top.", context=context)
+    reply = run_task(engine, request)
+    assert "plt.barh(" in reply.code and "plt.bar(" not in reply.code
+    assert any("in order" in w for w in reply.warnings)
+    feedback = engine.requests[1].messages[-1]["content"]
+    assert "in order" in feedback and "upright" not in feedback
