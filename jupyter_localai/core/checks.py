@@ -24,6 +24,7 @@ from .column_target import column_target_messages
 from .drawing_intent import drawing_messages
 from .fill_alignment import misaligned_fills
 from .fill_intent import fill_messages
+from .function_result import asked_values, uncalled_definitions
 from .group_intent import group_messages
 from .name_match import closest_names
 from .percent_scale import percent_messages
@@ -424,6 +425,11 @@ def check_code(
         issues.append(CheckIssue(
             "missing", f"The request asks for the result in {names}, but the code never assigns it. "
             f"End with `{missing[0]} = ...`."))
+    issues += [CheckIssue(
+        "uncalled_function", f"The request asks for the value of `{d.name}`, and the code only "
+        f"defines a function `{d.name}` that nothing calls: call it on the notebook's data and "
+        f"store what it returns, `{d.name} = {d.name}(...)`.")
+        for d in uncalled_definitions(tree, asked_values(request_text, required))]
     issues += _check_aliases(tree, namespace, required)
     # A fix replaces the failing cell: re-creating what that cell itself assigned
     # (`counts = {}` before its loop) is the cell's own doing, not made-up data.

@@ -15,7 +15,8 @@ so is `.dt` read on a column of date strings, which is parsed first (`text_dates
 The same holds for a slip that a retry's words rarely cure with a small model (the
 evaluation's failure class `wrong_name`): leaving the asked-for `onehot` in
 `onehot_labels`. It is undone only where the intent is unambiguous: the code leaves
-exactly one new variable. (Made-up data is not dropped the same way: a literal that
+exactly one new variable. So is an answer wrapped in a function named like the result and
+never called: the function is called on the notebook's variables it names. (Made-up data is not dropped the same way: a literal that
 replaces the user's `readings` can carry a conversion the model meant.)
 """
 
@@ -36,6 +37,7 @@ from .column_target import with_column_written
 from .current_axes import with_current_axes
 from .fill_alignment import with_fills_aligned
 from .fill_intent import with_fills_dropped
+from .function_result import uncalled_definitions
 from .group_intent import with_groups
 from .percent_scale import with_percent_scale
 from .percentile_intent import with_percentiles
@@ -180,9 +182,51 @@ def with_asked_name(code: str, namespace: NamespaceView, asked: Sequence[str]) -
     if len(results) != 1:
         return None
     result = results.pop()
-    line = f"{missing[0]} = {result}"
+    defined = _top_level_def(tree, result)
+    called = _call_on_live_names(defined, namespace) if defined else result
+    if called is None:
+        return None
+    line = f"{missing[0]} = {called}"
     return Repair(code.rstrip("\n") + "\n" + line + ("\n" if code.endswith("\n") else ""),
                   [f"added `{line}` (the request asked for `{missing[0]}`)"])
+
+
+def with_function_called(code: str, namespace: NamespaceView,
+                         asked: Sequence[str]) -> Repair | None:
+    """`code` plus `name = name(args)` where an asked-for name is bound only by a `def` the
+    code never calls (`function_result`), and each parameter it needs names a notebook
+    variable: the model wrapped the answer in a function named like the result. None
+    otherwise: where the arguments are not plain, what to pass is the model's to say."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    calls = [call for defined in uncalled_definitions(tree, asked)
+             if (call := _call_on_live_names(defined, namespace)) is not None]
+    if not calls:
+        return None
+    lines = [f"{call.split('(')[0]} = {call}" for call in calls]
+    return Repair(code.rstrip("\n") + "\n" + "\n".join(lines) + ("\n" if code.endswith("\n") else ""),
+                  [f"added `{line}` (the request asked for the value, the code only defined "
+                   "the function)" for line in lines])
+
+
+def _top_level_def(tree: ast.Module, name: str) -> ast.FunctionDef | None:
+    defs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
+    return defs[-1] if len(defs) == 1 else None
+
+
+def _call_on_live_names(defined: ast.FunctionDef, namespace: NamespaceView) -> str | None:
+    """`f(a, b)` where each parameter of `defined` without a default names a notebook
+    variable; None where one does not (or it takes `*args`/keyword-only ones)."""
+    args = defined.args
+    if args.vararg or args.kwonlyargs and len(args.kw_defaults) != sum(
+            d is not None for d in args.kw_defaults) or args.posonlyargs:
+        return None
+    needed = [a.arg for a in args.args[:len(args.args) - len(args.defaults)]]
+    if not all(namespace.has(name) for name in needed):
+        return None
+    return f"{defined.name}({', '.join(needed)})"
 
 
 def _plainly_bound(tree: ast.Module) -> list[str]:

@@ -6,7 +6,8 @@ see values, the copy can. Each expectation comes from the request's own words, t
 module each: the names it asks for (`targets`) set on the path that runs; the kind stated
 next to a name (`kind_intent`); the field a mapping is keyed by (`key_intent`); a pair of
 two different things (`pair_intent`); a result of each item not left empty
-(`empty_result`). The first that fails is the error the model is told.
+(`empty_result`); a value, not the uncalled function that would compute it
+(`function_result`). The first that fails is the error the model is told.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .empty_result import asked_for_each, empty_result
+from .function_result import asked_values, function_held
 from .key_intent import asked_keys, key_mismatch
 from .kind_intent import asked_kinds, kind_mismatch
 from .pair_intent import asked_pairs, self_pair
@@ -32,17 +34,21 @@ class ResultExpectations:
     keys: Mapping[str, str] = field(default_factory=dict)  # name -> field keying it
     pairs: tuple[str, ...] = ()  # names asked to pair two different things
     each: tuple[str, ...] = ()  # names asked of each item: never empty
+    values: tuple[str, ...] = ()  # names asked to hold a value, not a function
 
     @classmethod
     def of_request(cls, request: str) -> ResultExpectations:
-        return cls(asked=tuple(asked_names(request)), kinds=asked_kinds(request),
-                   keys=asked_keys(request), pairs=tuple(asked_pairs(request)),
-                   each=tuple(asked_for_each(request)))
+        names = asked_names(request)  # read once: each expectation is of these names
+        return cls(asked=tuple(names), kinds=asked_kinds(request, names),
+                   keys=asked_keys(request, names), pairs=tuple(asked_pairs(request, names)),
+                   each=tuple(asked_for_each(request, names)),
+                   values=tuple(asked_values(request, names)))
 
     def failure(self, code: str, namespace: Mapping[str, Any]) -> str | None:
         """The error the model is told where the values `code` left miss an expectation;
         None when they meet all."""
-        return (self._left_unset(code, namespace) or self._wrong_kinds(namespace)
+        return (self._left_unset(code, namespace) or self._functions(namespace)
+                or self._wrong_kinds(namespace)
                 or self._wrong_keys(namespace) or self._self_pairs(namespace)
                 or self._empty(code, namespace))
 
@@ -63,6 +69,12 @@ class ResultExpectations:
         return (f"NameError: the code ran to its end but left {shown} unset, which the request "
                 "asks for: an `except` or a branch skipped the assignment. Assign it on the "
                 "path that runs, and let errors show rather than catching them.")
+
+    def _functions(self, namespace: Mapping[str, Any]) -> str | None:
+        """Asked values left holding the function that would compute them."""
+        wrong = [found for name in self.values
+                 if name in namespace and (found := function_held(name, namespace[name]))]
+        return ("TypeError: " + "; ".join(wrong) + ".") if wrong else None
 
     def _wrong_kinds(self, namespace: Mapping[str, Any]) -> str | None:
         """Names left holding another kind than the request states (unset ones are the

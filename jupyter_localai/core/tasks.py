@@ -29,6 +29,7 @@ from .repairs import (
     with_axis,
     with_bar_direction,
     with_exact_age,
+    with_function_called,
     with_group,
     with_missing_imports,
     with_percent,
@@ -237,7 +238,8 @@ def run_task(
 # a standard-library module used without its import (`with_missing_imports`: "undefined"),
 # an Axes or Figure used under a name nothing binds (`with_axes_bound`: "undefined"),
 # the asked-for name left unbound while exactly one new result was bound under another
-# (`with_asked_name`: "missing"), a whole-array reduction where the request asked per column
+# (`with_asked_name`: "missing"), an asked value left a function nothing calls
+# (`with_function_called`: "uncalled_function"), a whole-array reduction where the request asked per column
 # or per row (`with_axis`: "axis"), a whole-column running operation where the request asked
 # per group (`with_group`: "group"), a percentile's number used as the value
 # (`with_percentile`: "percentile"), a fraction where percent was asked (`with_percent`:
@@ -256,7 +258,7 @@ _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_tex
                          "replace_call", "fill_alignment", "axis", "group", "percentile",
                          "percent", "fill", "window_mean", "copies_data", "undefined",
                          "missing", "age", "wide_table", "weekdays", "column_target",
-                         "week_anchor", "bar_direction"})
+                         "week_anchor", "bar_direction", "uncalled_function"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -280,6 +282,7 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_axes_bound(code, view),
         lambda code: with_missing_imports(code, view),
         lambda code: with_asked_name(code, view, required),
+        lambda code: with_function_called(code, view, required),
         lambda code: with_axis(code, view, asked),
         lambda code: with_group(code, view, asked),
         lambda code: with_percentile(code, view, asked),
@@ -331,7 +334,7 @@ _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefi
              "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "age": 10,
              "weekdays": 10, "min_max": 10, "wide_table": 10, "column_target": 10,
              "week_anchor": 10, "bar_direction": 10, "bar_order": 10,
-             "case_fold": 10, "missing": 5}
+             "case_fold": 10, "uncalled_function": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # after the backend is chosen
     ("Build a DataFrame named by_region from sales.", {"by_region": "DataFrame"}),
     ("Count the words of text into a dict counts.", {"counts": "dict"}),
     ("`lookup` should be a dictionary from code to name.", {"lookup": "dict"}),
+    ("Find closest_pair, a tuple (i, j) of the two nearest depots.", {"closest_pair": "tuple"}),
     # No kind next to the name: nothing is asked of the value's kind.
     ("Set total to the sum of readings.", {}),
     ("Set `top` to the three most common words as a list of (word, count) pairs.", {}),

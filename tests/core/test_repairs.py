@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_localai.core.repairs import repaired, with_asked_name
+from jupyter_localai.core.checks import check_code
+from jupyter_localai.core.repairs import repaired, with_asked_name, with_function_called
 from jupyter_localai.core.tasks import TaskRequest, run_task
 from jupyter_localai.engines.fake import FakeEngine
 from jupyter_localai.kernel.context.namespace import KernelNamespace
@@ -134,3 +135,33 @@ def test_made_up_data_is_left_to_the_model() -> None:
     reply = run_task(engine, request, namespace=KernelNamespace(namespace))
     assert reply.attempts == 2 and "readings = [3, 4, 5]" in reply.code
     assert any("made-up data" in warning for warning in reply.warnings)
+
+
+def test_an_asked_value_left_an_uncalled_function_is_called_on_the_notebooks_names() -> None:
+    namespace = {"np": np, "dist": np.array([[0.0, 2.0], [2.0, 0.0]])}
+    code = ("def closest_pair(dist, eps=0.0):\n"
+            "    masked = dist + np.diag([np.inf] * len(dist))\n"
+            "    return tuple(int(v) for v in np.unravel_index(np.argmin(masked), masked.shape))\n")
+    issues = check_code(code, namespace=KernelNamespace(namespace), required_names=["closest_pair"],
+                        request_text="Find closest_pair, the two nearest depots in `dist`.")
+    assert [i.kind for i in issues] == ["uncalled_function"]
+    repair = with_function_called(code, KernelNamespace(namespace), ["closest_pair"])
+    assert repair is not None and repair.code.endswith("\nclosest_pair = closest_pair(dist)\n")
+    exec(repair.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
+    assert namespace["closest_pair"] == (0, 1)
+
+
+@pytest.mark.parametrize("code", [
+    "def closest_pair(points):\n    return points[:2]",  # `points` is no notebook variable
+    "def closest_pair(dist):\n    return 1\nclosest_pair = closest_pair(dist)",  # called
+    "def closest_pair(*rows):\n    return rows",  # what to pass is not plain
+])
+def test_no_call_where_the_arguments_or_the_intent_are_not_plain(code: str) -> None:
+    namespace = KernelNamespace({"dist": np.zeros((2, 2))})
+    assert with_function_called(code, namespace, ["closest_pair"]) is None
+
+
+def test_a_function_the_request_asks_for_is_not_judged_uncalled() -> None:
+    issues = check_code("def normalise(xs):\n    return xs", required_names=["normalise"],
+                        request_text="Write a function `normalise` that scales a list.")
+    assert "uncalled_function" not in [i.kind for i in issues]

@@ -156,6 +156,16 @@ def test_a_candidate_that_pairs_an_item_with_itself_fails(ipython_shell: Any) ->
     assert verifier(off_diagonal) is None
 
 
+def test_a_candidate_that_leaves_the_asked_value_a_function_fails(ipython_shell: Any) -> None:
+    ipython_shell.user_ns["lengths"] = [3, 9, 4]
+    expect = ResultExpectations.of_request("Store the largest of `lengths` in longest.")
+    verifier = ForkVerifier(ipython_shell, None, expect=expect)
+    report = verifier("def longest(values):\n    return max(values)")
+    assert report is not None and "`longest` holds a function" in report
+    assert verifier("def biggest(values):\n    return max(values)\n"
+                    "longest = biggest(lengths)") is None
+
+
 def test_a_candidate_that_leaves_a_result_of_each_item_empty_fails(ipython_shell: Any) -> None:
     ipython_shell.user_ns["raw_codes"] = [" ab-1 ", "cd-22"]
     verifier = ForkVerifier(ipython_shell, None, expect=ResultExpectations(each=("tidy",)))
