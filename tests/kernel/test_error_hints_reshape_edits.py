@@ -1,8 +1,8 @@
 """Hint edits for shapes and forms pandas/numpy no longer take (`kernel/fix/rules/`): a
 renaming dict given to `agg`, a row-wise function given to `DataFrame.apply` without `axis=1`,
 a reshape whose one wrong dimension numpy can compute, a 1-D array joined to a 2-D one, and
-a value of a column used as a column;
-each edit is applied and the cell run again, on data of this file's own. Where the fix is
+a value of a column used as a column, lists counted or collected where hashable items are
+needed; each edit is applied and the cell run again, on data of this file's own. Where the fix is
 not the only one the data allows, no edit is offered."""
 
 from __future__ import annotations
@@ -172,3 +172,47 @@ def test_a_value_held_by_two_columns_gets_advice_without_an_edit() -> None:
 def test_a_key_that_no_column_holds_gets_no_row_selection() -> None:
     hints = hints_for("crew['Zed']\n", crew=CREW)
     assert not any("rows holding it" in str(h) for h in hints), hints
+
+
+def test_the_items_counted_from_lists_become_tuples() -> None:
+    trips = [{"route": ["A", "B"]}, {"route": ["B", "A"]}, {"route": ["A", "B"]}]
+    source = ("from collections import Counter\n"
+              "route_counts = Counter(t['route'] for t in trips)\nbest = route_counts.most_common(1)")
+    found = hints_for(source, trips=trips)
+    assert any("`tuple(t['route'])`" in h for h in found), found
+    edited = edited_run(source, found, trips=trips)
+    assert edited["best"] == [(("A", "B"), 2)]
+
+
+def test_set_and_dict_comprehensions_hash_their_items_and_keys() -> None:
+    rows = [[1, 2], [1, 2], [3]]
+    assert edited_run("seen = {r for r in rows}", hints_for("seen = {r for r in rows}",
+                                                             rows=rows), rows=rows)["seen"] == {
+        (1, 2), (3,)}
+    tags = [{"a"}, {"b"}]
+    source = "first = {t: i for i, t in enumerate(tags)}"
+    assert edited_run(source, hints_for(source, tags=tags), tags=tags)["first"] == {
+        frozenset({"a"}): 0, frozenset({"b"}): 1}
+
+
+def test_two_hashing_comprehensions_on_the_line_get_no_item_edit() -> None:
+    rows = [[1, 2], [3]]
+    found = hints_for("both = (set(r for r in rows), set(r for r in rows))", rows=rows)
+    assert found and no_edit(found)
+
+
+def test_a_flat_position_unpacked_as_row_and_column_is_unravelled() -> None:
+    dist = np.array([[0.0, 4.0, 9.0], [4.0, 7.0, 2.5], [9.0, 2.5, 8.0]])
+    source = "i, j = np.argmax(dist)\nfar = (int(i), int(j))"
+    found = hints_for(source, dist=dist)
+    assert any("np.unravel_index(np.argmax(dist), dist.shape)" in h for h in found), found
+    assert edited_run(source, found, dist=dist)["far"] == (0, 2)
+    method = "r, c = dist.argmin()"
+    assert edited_run(method, hints_for(method, dist=dist), dist=dist)["c"] == 0
+
+
+def test_a_flat_position_inside_a_function_of_the_cell_is_unravelled() -> None:
+    dist = np.array([[5.0, 1.0], [3.0, 4.0]])
+    source = ("def nearest(dist):\n    i, j = np.argmin(dist)\n    return (int(i), int(j))\n"
+              "pair = nearest(dist)")
+    assert edited_run(source, hints_for(source, dist=dist), dist=dist)["pair"] == (0, 1)

@@ -25,7 +25,13 @@ from .rules import Rule
 from .rules.aggregation_rules import agg_renamer_rule
 from .rules.apply_rules import apply_axis_rule
 from .rules.argument_count_rules import stack_generator_rule, values_list_rule
-from .rules.array_rules import broadcast_rule, new_row_rule, reshape_rule, structured_array_rule
+from .rules.array_rules import (
+    broadcast_rule,
+    flat_position_rule,
+    new_row_rule,
+    reshape_rule,
+    structured_array_rule,
+)
 from .rules.attribute_rules import attribute_rule
 from .rules.axes_rules import (
     axes_grid_rule,
@@ -124,7 +130,7 @@ _RULES: list[Rule] = [
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule, tz_method_rule,
     int_dates_rule, time_index_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, key_type_rule, lost_label_rule,
-    reread_rule, structured_array_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
+    reread_rule, structured_array_rule, flat_position_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
     drawing_label_rule, json_numbers_rule, int_column_write_rule, amounts_reduction_rule,

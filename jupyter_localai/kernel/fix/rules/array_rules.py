@@ -385,3 +385,46 @@ def structured_array_rule(f: Failure) -> list[str]:
             edit = unique_replace(f, call, per_field)
         hints.append(Hint(text, edit=edit) if edit is not None else text)
     return hints[:1]
+
+
+# A flat position unpacked as a row and a column -------------------------------------------
+
+_UNPACK_SCALAR = re.compile(r"cannot unpack non-iterable numpy\.(?:int|intp|int64|int32)\w* object")
+_FLAT_POSITIONS = frozenset({"argmin", "argmax", "nanargmin", "nanargmax"})
+
+
+@rule(TypeError)
+def flat_position_rule(f: Failure) -> list[str]:
+    """`i, j = np.argmin(m)`: argmin/argmax of a whole array give one position in the
+    flattened array, not a row and a column."""
+    if not _UNPACK_SCALAR.search(f.message):
+        return []
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Tuple) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        array = _flat_position_of(call)
+        if array is None:
+            continue
+        shape = _shape(f, array)
+        if shape is None or len(shape) != len(node.targets[0].elts):
+            continue
+        written = segment(f, call) or ast.unparse(call)
+        module = "np" if f.lookup("np") is sys.modules.get("numpy") else "numpy"
+        new = f"{module}.unravel_index({written}, {operand(f, array)}.shape)"
+        text = (f"`{written}` is one position in the flattened {len(shape)}-D array, so it "
+                f"cannot be unpacked; `{new}` gives it as one index per dimension.")
+        return [Hint(text, edit=unique_replace(f, call, new, node))]
+    return []
+
+
+def _flat_position_of(call: ast.Call) -> ast.expr | None:
+    """The array of `np.argmin(a)` / `a.argmax()` called without an axis; else None."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in _FLAT_POSITIONS:
+        return None
+    if any(k.arg == "axis" for k in call.keywords):
+        return None
+    if isinstance(call.func.value, ast.Name) and call.func.value.id in ("np", "numpy"):
+        return call.args[0] if len(call.args) == 1 else None
+    return None if call.args else call.func.value

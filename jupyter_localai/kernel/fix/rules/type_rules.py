@@ -22,7 +22,7 @@ from ..failure import (
     static_member,
     str_columns,
 )
-from ..hint import Edit, Hint
+from ..hint import Edit, Hint, contains, segment, unique_replace
 from ..suggest import names_assigned
 from . import rule
 
@@ -231,11 +231,44 @@ def unhashable_rule(f: Failure) -> list[str]:
     fixes = {"list": "a tuple, `tuple(values)`", "set": "a frozenset, `frozenset(values)`",
              "dict": "a tuple of its items, `tuple(sorted(d.items()))`",
              "numpy.ndarray": "a tuple, `tuple(arr)`"}  # fmt: skip
-    if kind in fixes:
-        return [
-            (
-                f"A {kind} cannot be a dict key, set member or groupby key because it can change: "
-                f"use {fixes[kind]}, instead."
-            )
-        ]
-    return []
+    if kind not in fixes:
+        return []
+    text = (f"A {kind} cannot be a dict key, set member or groupby key because it can change: "
+            f"use {fixes[kind]}, instead.")
+    element = _hashed_element(f)
+    if element is None:
+        return [text]
+    wrapped = _HASHABLE_FORMS[kind].format(segment(f, element) or ast.unparse(element))
+    edit = unique_replace(f, element, wrapped, *_enclosing(f, element))
+    return [Hint(f"{text} Here each item counted or collected is one: `{wrapped}`.", edit=edit)
+            if edit else text]
+
+
+_HASHABLE_FORMS = {"list": "tuple({})", "numpy.ndarray": "tuple({})", "set": "frozenset({})",
+                   "dict": "tuple(sorted({}.items()))"}
+_HASHING_CALLS = frozenset({"Counter", "set", "frozenset", "fromkeys"})
+
+
+def _hashed_element(f: Failure) -> ast.expr | None:
+    """The item expression of the one comprehension on the failing line whose items are
+    hashed: fed to `Counter`/`set`/`frozenset`/`dict.fromkeys`, a set comprehension's
+    items, a dict comprehension's keys."""
+    found: list[ast.expr] = []
+    for node in f.line_nodes:
+        if isinstance(node, ast.SetComp):
+            found.append(node.elt)
+        elif isinstance(node, ast.DictComp):
+            found.append(node.key)
+        elif isinstance(node, ast.Call) and node.args and isinstance(
+                node.args[0], ast.GeneratorExp | ast.ListComp) and (
+                getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        ) in _HASHING_CALLS:
+            found.append(node.args[0].elt)
+    return found[0] if len(found) == 1 else None
+
+
+def _enclosing(f: Failure, node: ast.AST) -> list[ast.AST]:
+    """The nodes of the failing line holding `node`, innermost first: where its own text
+    recurs in the cell, the edit widens to one of them."""
+    holders = [n for n in f.line_nodes if n is not node and contains(n, node)]
+    return sorted(holders, key=lambda n: len(ast.unparse(n)))
