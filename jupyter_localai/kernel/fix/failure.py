@@ -74,7 +74,8 @@ class Failure:
     @cached_property
     def message(self) -> str:
         """str(exc), but only where that cannot run user code (library type, plain args)."""
-        plain = all(type(a) in (str, int, float, bool, type(None)) for a in self.exc.args)
+        plain = all(type(a) in (str, int, float, bool, type(None)) or _numpy_descriptor(a)
+                    for a in self.exc.args)
         known = is_safe(self.exc) or type(self.exc).__module__.split(".")[0] in _SAFE_ERROR_ROOTS
         return str(self.exc) if known and plain else ""
 
@@ -196,3 +197,10 @@ def count(n: int, noun: str) -> str:
 
 def a_or_an(noun: str) -> str:
     return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
+def _numpy_descriptor(value: Any) -> bool:
+    """Whether `value` is a numpy dtype or ufunc, as numpy's casting errors carry in their
+    args: shown by numpy's own code, never the user's."""
+    np = sys.modules.get("numpy")
+    return np is not None and issubclass(type(value), np.dtype | np.ufunc)  # no __class__ read

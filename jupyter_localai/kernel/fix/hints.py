@@ -28,6 +28,7 @@ from .rules.argument_count_rules import stack_generator_rule, values_list_rule
 from .rules.array_rules import (
     broadcast_rule,
     flat_position_rule,
+    int_in_place_rule,
     new_row_rule,
     reshape_rule,
     structured_array_rule,
@@ -102,6 +103,7 @@ from .rules.python_rules import (
 from .rules.range_rules import range_end_rule
 from .rules.regex_rules import match_anchor_rule, no_match_rule
 from .rules.row_value_rules import value_as_column_rule
+from .rules.scope_rules import unbound_local_rule
 from .rules.setter_rules import setter_rule
 from .rules.source_rules import reread_rule
 from .rules.split_rules import missing_separator_rule, split_columns_rule
@@ -115,6 +117,7 @@ from .rules.value_rules import (
     string_arithmetic_rule,
     zero_rule,
 )
+from .rules.variable_key_rules import variable_as_column_rule
 
 __all__ = ["MAX_HINTS", "MAX_HINT_CHARS", "Hint", "error_hints", "hint_edits"]
 
@@ -130,7 +133,7 @@ _RULES: list[Rule] = [
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule, tz_method_rule,
     int_dates_rule, time_index_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, key_type_rule, lost_label_rule,
-    reread_rule, structured_array_rule, flat_position_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
+    reread_rule, structured_array_rule, flat_position_rule, int_in_place_rule, unbound_local_rule, variable_as_column_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
     drawing_label_rule, json_numbers_rule, int_column_write_rule, amounts_reduction_rule,

@@ -428,3 +428,37 @@ def _flat_position_of(call: ast.Call) -> ast.expr | None:
     if isinstance(call.func.value, ast.Name) and call.func.value.id in ("np", "numpy"):
         return call.args[0] if len(call.args) == 1 else None
     return None if call.args else call.func.value
+
+
+# A float result written in place into an integer array -------------------------------------
+
+_CAST = re.compile(r"Cannot cast ufunc '\w+' output from dtype\('(float\d*|complex\d*)'\) to "
+                   r"dtype\('(u?int\d*)'\)")
+
+
+@rule(TypeError)
+def int_in_place_rule(f: Failure) -> list[str]:
+    """`readings -= readings.mean(axis=0)` where `readings` holds integers: numpy writes the
+    result into the integer array itself, which cannot hold the fractions."""
+    match = _CAST.search(f.message)
+    if not match:
+        return []
+    for node in f.line_nodes:
+        if not isinstance(node, ast.AugAssign):
+            continue
+        base = node.target
+        while isinstance(base, ast.Subscript | ast.Attribute):
+            base = base.value
+        if not isinstance(base, ast.Name) or _shape(f, base) is None:
+            continue
+        kind = "float" if match.group(1).startswith("float") else "complex"
+        written = segment(f, node)
+        if written is None:
+            return []
+        converted = f"{base.id} = {base.id}.astype({kind})"
+        new = f"{converted}\n{' ' * node.col_offset}{written}"
+        text = (f"`{base.id}` holds {match.group(2)}s, and `{written}` writes a {kind} result "
+                f"into it in place, which an integer array cannot hold: convert it first, "
+                f"`{converted}`.")
+        return [Hint(text, edit=unique_replace(f, node, new))]
+    return []

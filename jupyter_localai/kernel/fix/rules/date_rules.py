@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from datetime import datetime
+from typing import Any
 
 from ..failure import (
     MISSING,
@@ -23,6 +24,7 @@ from ..failure import (
     pandas_module,
     short_code,
     show,
+    str_columns,
     string_dtype,
 )
 from ..hint import (
@@ -286,6 +288,9 @@ def time_index_rule(f: Failure) -> list[str]:
             continue
         frame = f.resolve(func.value)
         if pandas_kind(frame) != "DataFrame":
+            parsed = _text_index_parsed(f, func.value)
+            if parsed:
+                return [parsed]
             continue
         dates = [c for c in frame.columns if type(c) is str and frame[c].dtype.kind == "M"]
         if len(dates) != 1:
@@ -297,3 +302,41 @@ def time_index_rule(f: Failure) -> list[str]:
                      f"the dates are the column {dates[0]!r}: name it, `...{func.attr}(..., "
                      f"on={dates[0]!r})`.", with_keyword(f, call, f"on={dates[0]!r}"))]
     return []
+
+
+def _text_index_parsed(f: Failure, indexed: ast.expr) -> Hint | None:
+    """`usage.set_index('timestamp').resample('D')` where the column holds dates as text:
+    the index it makes is text, so the column is parsed first (`assign` leaves `usage`
+    itself as it is)."""
+    if not (isinstance(indexed, ast.Call) and isinstance(indexed.func, ast.Attribute)
+            and indexed.func.attr == "set_index" and len(indexed.args) == 1
+            and not indexed.keywords):
+        return None
+    column = constant(indexed.args[0])
+    frame = f.resolve(indexed.func.value)
+    pd = pandas_name(f)
+    if (type(column) is not str or pandas_kind(frame) != "DataFrame" or pd is None
+            or column not in str_columns(frame) or not _dates_as_text(frame[column])):
+        return None
+    owner = segment(f, indexed.func.value)
+    if owner is None:
+        return None
+    parsed = f"{pd}.to_datetime({owner}[{column!r}])"
+    assigned = f"{column}={parsed}" if column.isidentifier() else f"**{{{column!r}: {parsed}}}"
+    new = f"{owner}.assign({assigned}).set_index({column!r})"
+    text = (f"Column {column!r} of `{owner}` holds dates as text, so the index made of it is "
+            f"text: parse it first, `{owner}[{column!r}] = {parsed}`.")
+    return Hint(text, edit=unique_replace(f, indexed, new))
+
+
+def _dates_as_text(column: Any) -> bool:
+    """Whether a sample of the column's values are all strings that parse as dates."""
+    pd = pandas_module()
+    sample = column.dropna().iloc[:SAMPLE].tolist()
+    if pd is None or not sample or not all(type(v) is str for v in sample):
+        return False
+    try:
+        pd.to_datetime(pd.Series(sample), format="mixed")
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
