@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .targets import asked_names, name_pattern
+from .targets import asked_names, name_pattern, unwrapped
 
 # Kind words, as written, to the kind they ask for.
 _KIND_WORDS = {
@@ -32,6 +32,8 @@ _KIND_WORDS = {
 _KIND = "(?P<kind>" + "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+")
                                        for w in _KIND_WORDS), key=len, reverse=True)) + ")"
 _VARIABLE = r"(?:a\s+(?:new\s+)?variable\s+(?:named\s+|called\s+)?)?"
+_ADJECTIVES = r"(?:new\s+)?(?:(?:1-?D|2-?D|one-dimensional|two-dimensional|flat|plain|"  \
+              r"small|sorted|empty|integer|float|boolean|numeric|numpy)\s+){0,2}"
 
 
 def _patterns(name: str) -> list[re.Pattern[str]]:
@@ -43,9 +45,9 @@ def _patterns(name: str) -> list[re.Pattern[str]]:
         # a DataFrame named sales
         rf"\b{_KIND}\s+(?:named|called)\s+{n}",
         # make a list evens / into a dict lookup
-        rf"\b(?:a|an)\s+(?:new\s+)?{_KIND}\s+{n}",
+        rf"\b(?:a|an)\s+{_ADJECTIVES}{_KIND}\s+{n}",
         # closest_pair, a tuple (i, j) of ...
-        rf"{n},\s+(?:a|an)\s+(?:new\s+)?{_KIND}\b",
+        rf"{n},\s+(?:a|an)\s+{_ADJECTIVES}{_KIND}\b",
         # counts should be a dict
         rf"{n}\s+(?:should|must|will)\s+(?:be|hold|contain)\s+(?:a|an|the)\s+{_KIND}\b",
     )]
@@ -57,7 +59,7 @@ def asked_kinds(request: str, names: Sequence[str] | None = None) -> dict[str, s
     kinds: dict[str, str] = {}
     for name in asked_names(request) if names is None else names:
         for pattern in _patterns(name):
-            match = pattern.search(request)
+            match = pattern.search(unwrapped(request))
             if match:
                 kinds[name] = _KIND_WORDS[" ".join(match.group("kind").lower().split())]
                 break

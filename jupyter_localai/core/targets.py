@@ -55,7 +55,7 @@ _PATTERNS = [
                rf"{_NAME_ENDS}", re.IGNORECASE),
     # ... into a list X / ... as a Series X / ... in an array X of shape ... ("a": "in the
     # table header" names a part of something, not a new variable)
-    re.compile(rf"\b(?:into|in|as)\s+(?:a|an)\s+(?:new\s+)?(?:\w+\s+)?{_CONTAINER}\s+"
+    re.compile(rf"\b(?:into|in|as)\s+(?:a|an)\s+(?:new\s+)?(?:[\w-]+\s+){{0,2}}{_CONTAINER}\s+"
                rf"{_Q}{_NAME}{_NAME_ENDS}", re.IGNORECASE),
     # X should hold / X must contain ... (the subject of a clause)
     re.compile(rf"(?:^|[.;:!?,]\s*|\band\s+|\bso\s+(?:that\s+)?){_Q}{_NAME}\s+(?:should|must|"
@@ -131,6 +131,7 @@ _NOT_A_FRAME = re.compile(r"\b(?:sql|database|html|markdown|latex|db)\b", re.IGN
 def asked_names(request: str) -> list[str]:
     """Variable names the request asks the code to assign, quoted ones first, else in order."""
     found: list[tuple[bool, int, str]] = []
+    request = unwrapped(request)
     text = _COMPARISON.sub(lambda m: " " * len(m.group()), request)
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
@@ -158,6 +159,16 @@ def asked_names(request: str) -> list[str]:
 _SENTENCE = re.compile(r"(?:[^.;!?\n(]|\([^)]*\)|\()+")  # a parenthesis may hold a "."
 
 
+_SOFT_WRAP = re.compile(r"\n(?=[ \t]*[a-z`'\"(])")
+
+
+def unwrapped(request: str) -> str:
+    """`request` with the line breaks that wrap a sentence (the next line goes on in lower
+    case) read as spaces, position for position: "store the\nlist in `names`" is one
+    sentence, as typed in a cell; a line that starts a list item or a sentence stays."""
+    return _SOFT_WRAP.sub(" ", request)
+
+
 def name_pattern(name: str) -> str:
     """Regex text for `name` standing as a whole word in a request, backticked or not."""
     return rf"(?<![\w`])`?{re.escape(name)}`?(?![\w`])"
@@ -167,4 +178,4 @@ def sentences_naming(request: str, name: str) -> list[str]:
     """The sentences of `request` that name `name`: what the request says of a name is
     read from its own sentence, not from one about another name."""
     named = re.compile(name_pattern(name))
-    return [s.group() for s in _SENTENCE.finditer(request) if named.search(s.group())]
+    return [s.group() for s in _SENTENCE.finditer(unwrapped(request)) if named.search(s.group())]

@@ -34,3 +34,8 @@ def test_the_sentences_naming_a_name_are_its_own() -> None:
     assert sentences_naming(request, "best_mean") == [
         " Store the mean (in m.s. units) in best_mean"]
     assert sentences_naming(request, "worst") == []
+
+
+def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
+    request = "Make a dict `best` keyed\nby team.\nTotals go in sums."
+    assert sentences_naming(request, "best") == ["Make a dict `best` keyed by team"]

@@ -21,6 +21,9 @@ import matplotlib.pyplot as plt  # after the backend is chosen
     ("Count the words of text into a dict counts.", {"counts": "dict"}),
     ("`lookup` should be a dictionary from code to name.", {"lookup": "dict"}),
     ("Find closest_pair, a tuple (i, j) of the two nearest depots.", {"closest_pair": "tuple"}),
+    ("Compute `peak`, a 1-D integer array of the hours.", {"peak": "array"}),
+    ("Store the averages in a 1-D NumPy array `best3`, in row order.", {"best3": "array"}),
+    ("Make a float ratio of a to b.", {"ratio": "number"}),
     # No kind next to the name: nothing is asked of the value's kind.
     ("Set total to the sum of readings.", {}),
     ("Set `top` to the three most common words as a list of (word, count) pairs.", {}),

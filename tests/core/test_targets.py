@@ -54,6 +54,11 @@ from jupyter_localai.core.targets import asked_names
          ["gaps", "longest"]),
         ("Give me word_freq: the five commonest words with their counts", ["word_freq"]),
         ("Find each route's slowest bus, as slowest mapping route to bus", ["slowest"]),
+        # a sentence wrapped over lines, as typed in a cell
+        ("Keep the original order and store the\nlist in `clean_names`.", ["clean_names"]),
+        (("Compute `mean_t`, a 1-D array of means ignoring the\nmissing readings, and "
+          "`peak`, a 1-D integer array"), ["mean_t", "peak"]),
+        ("Store the averages in a 1-D NumPy array `best3`, in row order.", ["best3"]),
         # a quoted name is preferred to an unquoted one found earlier
         ("store the total in grand, as `grand_total`", ["grand_total", "grand"]),
     ],
