@@ -25,12 +25,14 @@ from .drawing_intent import drawing_messages
 from .fill_alignment import misaligned_fills
 from .fill_intent import fill_messages
 from .function_result import asked_values, uncalled_definitions
+from .group_column import group_column_messages
 from .group_intent import group_messages
 from .name_match import closest_names
+from .nan_intent import nan_messages
 from .percent_scale import percent_messages
 from .percentile_intent import percentile_messages
 from .replace_calls import misread_replaces
-from .reruns import rerun_names
+from .reruns import rerun_names, rerun_write
 from .scaling_intent import min_max_messages
 from .str_parts import rows_of_parts
 from .targets import asked_names
@@ -168,6 +170,11 @@ def _check_rebinds(tree: ast.Module, namespace: NamespaceView, allowed: Iterable
     issues = []
     allowed_names = set(allowed)
     for node in tree.body:
+        if writer := rerun_write(node, ran):
+            issues.append(CheckIssue(
+                "copies_data", f"`{ast.unparse(node)[:60]}` runs the notebook's own earlier "
+                f"`{writer}` again: what it writes is there already; drop that line."))
+            continue
         if not isinstance(node, ast.Assign):
             continue
         reads = _names_read(node.value)
@@ -392,7 +399,8 @@ def check_code(
     (`age_intent`), weekdays (`weekday_intent`), min-max scaling (`scaling_intent`) or one
     column per category (`wide_table_intent`), a column added to a frame
     (`column_target`), the day weeks end on (`week_anchor_intent`), horizontal bars
-    (`bar_direction_intent`) or letter case ignored (`case_intent`); `ran` the notebook's own top-level assignments
+    (`bar_direction_intent`), letter case ignored (`case_intent`) or missing values left out
+    (`nan_intent`); `ran` the notebook's own top-level assignments
     (`reruns.ran_statements`), which an answer must not run again."""
     namespace = namespace or EmptyNamespace()
     if not code.strip():
@@ -470,6 +478,10 @@ def check_code(
                for message in week_anchor_messages(tree, request_text)]
     issues += [CheckIssue("bar_direction", message)
                for message in bar_direction_messages(tree, python, request_text)]
+    issues += [CheckIssue("nan_reduction", message)
+               for message in nan_messages(tree, request_text)]
+    issues += [CheckIssue("group_column", message)
+               for message in group_column_messages(python, tree)]
     issues += [CheckIssue("bar_order", message)
                for message in bar_order_messages(tree, request_text)]
     issues += [CheckIssue("case_fold", message) for message in case_messages(tree, request_text)]

@@ -38,13 +38,15 @@ from .current_axes import with_current_axes
 from .fill_alignment import with_fills_aligned
 from .fill_intent import with_fills_dropped
 from .function_result import uncalled_definitions
+from .group_column import with_group_columns
 from .group_intent import with_groups
+from .nan_intent import with_nan_reductions
 from .percent_scale import with_percent_scale
 from .percentile_intent import with_percentiles
 from .pivot_request import with_asked_pivots
 from .quickfix import with_import
 from .replace_calls import with_replaces_meant
-from .reruns import rerun_names
+from .reruns import rerun_names, rerun_write
 from .str_parts import with_parts_per_value
 from .text_dates import with_dates_parsed
 from .week_anchor_intent import with_week_anchors
@@ -327,6 +329,20 @@ def with_bar_direction(code: str, request_text: str) -> Repair | None:
     return Repair(rewritten, notes) if notes else None
 
 
+def with_group_columns_per_row(code: str) -> Repair | None:
+    """`code` with each column set from a per-group aggregation of its own frame computed
+    per row by `transform` (`group_column`), or None."""
+    rewritten, notes = with_group_columns(code)
+    return Repair(rewritten, notes) if notes else None
+
+
+def with_nan_skipped(code: str, request_text: str) -> Repair | None:
+    """`code` with each plain numpy reduction replaced by its NaN-ignoring twin where the
+    request asks to leave missing values out (`nan_intent`), or None."""
+    rewritten, notes = with_nan_reductions(code, request_text)
+    return Repair(rewritten, notes) if notes else None
+
+
 def with_weekdays(code: str, request_text: str) -> Repair | None:
     """`code` with each day count of a date difference counting weekdays where the request
     asks for business days (`weekday_intent`), or None."""
@@ -390,10 +406,13 @@ def without_reruns(code: str, namespace: NamespaceView, ran: Collection[str],
     reruns = [(node, names) for node in tree.body
               if (names := rerun_names(node, ran, namespace)) and not set(names) & set(keep)
               and _own_lines(node, lines)]
-    if not reruns:
+    writes = [node for node in tree.body if rerun_write(node, ran) and _own_lines(node, lines)]
+    if not reruns and not writes:
         return None
-    for node, _ in reversed(reruns):
+    for node in sorted([*(n for n, _ in reruns), *writes], key=lambda n: n.lineno, reverse=True):
         del lines[node.lineno - 1:node.end_lineno]
     names = ", ".join(f"`{name}`" for _, found in reruns for name in found)
-    return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""),
-                  [f"dropped the notebook's own earlier statement run again (it reset {names})"])
+    notes = [f"dropped the notebook's own earlier statement run again (it reset {names})"] if names else []
+    notes += [f"dropped the notebook's own earlier `{rerun_write(n, ran)}` run again"
+              for n in writes]
+    return Repair("\n".join(lines) + ("\n" if code.endswith("\n") else ""), notes)

@@ -31,7 +31,9 @@ from .repairs import (
     with_exact_age,
     with_function_called,
     with_group,
+    with_group_columns_per_row,
     with_missing_imports,
+    with_nan_skipped,
     with_percent,
     with_percentile,
     with_week_anchor,
@@ -251,14 +253,17 @@ def run_task(
 # (`with_weekdays`: "weekdays"), a column asked and only a variable made (`with_asked_column`:
 # "column_target"), weeks ending on another day than asked (`with_week_anchor`:
 # "week_anchor"), upright bars where horizontal ones were asked (`with_bar_direction`:
-# "bar_direction"), the user's data re-typed exactly as it is
+# "bar_direction"), plain numpy reductions where missing values were to be left out
+# (`with_nan_skipped`: "nan_reduction"), a column set from a per-group aggregation
+# (`with_group_columns_per_row`: "group_column"), the user's data re-typed exactly as it is
 # (`without_data_copies`: "copies_data"), or the notebook's own earlier statement run
 # again (`without_reruns`: "copies_data").
 _REPAIRABLE = frozenset({"inplace", "none_result", "row_of_parts", "dates_as_text",
                          "replace_call", "fill_alignment", "axis", "group", "percentile",
                          "percent", "fill", "window_mean", "copies_data", "undefined",
                          "missing", "age", "wide_table", "weekdays", "column_target",
-                         "week_anchor", "bar_direction", "uncalled_function"})
+                         "week_anchor", "bar_direction", "uncalled_function",
+                         "nan_reduction", "group_column"})
 
 
 def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], asked: str,
@@ -296,6 +301,8 @@ def _repair(reply: Reply, namespace: NamespaceView | None, required: list[str], 
         lambda code: with_asked_column(code, asked),
         lambda code: with_week_anchor(code, asked),
         lambda code: with_bar_direction(code, asked),
+        lambda code: with_nan_skipped(code, asked),
+        lambda code: with_group_columns_per_row(code),
     ]
     code, notes = reply.code, []
     for rewrite in rewrites:
@@ -334,7 +341,8 @@ _SEVERITY = {"empty": 100, "syntax": 50, "unchanged": 40, "runtime": 30, "undefi
              "drawing": 10, "window_mean": 10, "copies_data": 10, "alias": 10, "age": 10,
              "weekdays": 10, "min_max": 10, "wide_table": 10, "column_target": 10,
              "week_anchor": 10, "bar_direction": 10, "bar_order": 10,
-             "case_fold": 10, "uncalled_function": 10, "missing": 5}
+             "case_fold": 10, "uncalled_function": 10, "nan_reduction": 10,
+             "group_column": 10, "missing": 5}
 
 
 # Sampling temperature of the 2nd, 3rd, ... attempt (at least; a higher user setting stays).

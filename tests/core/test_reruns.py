@@ -3,6 +3,8 @@ dropped by the repair, so the answer works on the variable as later cells left i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jupyter_localai.core.checks import check_code
 from jupyter_localai.core.context import CellRecord, NotebookContext
 from jupyter_localai.core.repairs import without_reruns
@@ -52,3 +54,22 @@ def test_an_answer_that_reruns_the_setup_is_repaired_without_a_retry() -> None:
     assert "default_rng" not in reply.code and "earlier statement" in reply.text
     exec(reply.code, namespace)  # noqa: S102 - the test runs the repaired code on purpose
     assert namespace["longest"] < 10  # the filtered waits, not the setup's again
+
+
+def test_a_file_the_notebook_wrote_written_again_is_named_and_dropped() -> None:
+    # The rehearsal's guard refuses the write, so an answer that repeats it never runs there.
+    setup = ("from pathlib import Path\nlog_path = 'log.csv'\n"
+             "Path(log_path).write_text('day,mm\\n1,2\\n')\nprint('ready')\n")
+    view = KernelNamespace({"log_path": "log.csv", "Path": Path})
+    ran = ran_statements([setup])
+    answer = ("Path(log_path).write_text(\n    'day,mm\\n1,2\\n'\n)\nprint('ready')\n"
+              "import pandas as pd\nlog = pd.read_csv(log_path)\n")
+    issues = check_code(answer, namespace=view, ran=ran)
+    assert [issue.kind for issue in issues] == ["copies_data"]
+    assert "`write_text` again" in issues[0].message
+    repair = without_reruns(answer, view, ran, keep=[])
+    assert repair is not None
+    assert repair.code == "print('ready')\nimport pandas as pd\nlog = pd.read_csv(log_path)\n"
+    # A write of its own (another text, another file) is the answer's to make.
+    own = "Path(log_path).write_text('day,mm\\n')\n"
+    assert without_reruns(own, view, ran, keep=[]) is None
