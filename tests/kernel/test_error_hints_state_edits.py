@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jupyter_localai.core.context import ErrorInfo
+from jupyter_localai.core.quickfix import hinted_fixes
 from jupyter_localai.kernel.fix.hints import Hint, error_hints
 
 
@@ -110,3 +112,18 @@ def test_a_key_that_names_no_variable_gets_no_variable_edit() -> None:
     staff = pd.DataFrame({"who": ["ann"]})
     assert not any("variable of the notebook" in h
                    for h in hints_for("x = staff['cutoff']", staff=staff))
+
+
+def test_every_place_a_variable_is_quoted_as_a_column_is_edited() -> None:
+    staff = pd.DataFrame({"hired": pd.to_datetime(["2019-03-01", "2021-07-15"])})
+    cutoff = pd.Timestamp("2024-06-01")
+    source = ("staff['years'] = staff['cutoff'].dt.year - staff['hired'].dt.year - "
+              "(staff['cutoff'].dt.month < staff['hired'].dt.month)")
+    found = hints_for(source, staff=staff, cutoff=cutoff)
+    edits = [h.edit for h in found if isinstance(h, Hint) and h.edit]
+    error = ErrorInfo(source, "KeyError", "'cutoff'", edits=edits)
+    fixed = hinted_fixes(error, source)[0].code
+    assert "staff['cutoff']" not in fixed
+    ns = {"pd": pd, "staff": staff.copy(), "cutoff": cutoff}
+    exec(fixed, ns)  # noqa: S102 - the edited cell
+    assert ns["staff"]["years"].tolist() == [5, 2]

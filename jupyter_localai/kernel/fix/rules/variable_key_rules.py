@@ -15,7 +15,7 @@ import datetime as dt
 import types
 
 from ..failure import MISSING, Failure, constant, pandas_kind, str_columns
-from ..hint import Hint, code, contains, unique_replace
+from ..hint import Hint, code, replace
 from . import rule
 
 
@@ -41,9 +41,8 @@ def variable_as_column_rule(f: Failure) -> list[str]:
                 f"notebook: use it as it is, `{key}`" + (
                     f" (one date: `{key}.year`, not `.dt.year`)." if replaced is accessor
                     else "."))
-        outers = sorted((n for n in f.line_nodes if n is not replaced and contains(n, replaced)),
-                        key=lambda n: len(code(f, n)))
-        return [Hint(hint, edit=unique_replace(f, replaced, key, *outers))]
+        # Every place the cell writes it is the same mistake: the edit is applied to each.
+        return [Hint(hint, edit=replace(f, replaced, key))]
     return []
 
 
