@@ -172,6 +172,15 @@ SEEN_SINCE = {
                         "normalise_phone_numbers", "revenue_barh_sorted",
                         "sensor_stack_new_row", "top_hashtags_counts", "top_scorer_per_team",
                         "warehouse_category_pivot", "weekly_energy_totals"),
+    # Every failure of both models' blind run at 2f5cd4c, read for the edits of 24e0ba0,
+    # 60525d2 and 8e759a8 and the checks of 48d056b-797ebc1.
+    "tasks_holdout15": ("age_in_completed_years", "counter_over_list_routes",
+                        "daily_mean_and_peak_hour_with_gaps", "fill_missing_temp_by_city",
+                        "flatten_nested_config_dotted", "last_first_names_to_display",
+                        "mean_of_best_three_tests", "resample_text_timestamps",
+                        "running_total_inside_function", "shipped_spend_per_customer_csv",
+                        "standardize_int_array_in_place", "top_two_products_per_region",
+                        "user_balances_from_transactions"),
     # Every failure of both models' blind run at d9a94af, read for the edits of 7b67d58 and
     # the checks after it.
     "tasks_holdout11": (
