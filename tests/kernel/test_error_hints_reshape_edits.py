@@ -7,35 +7,9 @@ not the only one the data allows, no edit is offered."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
-
-from jupyter_localai.kernel.fix.hints import Hint, error_hints
-
-
-def hints_for(source: str, **values: Any) -> list[str]:
-    ns = {"pd": pd, "np": np, **values}
-    try:
-        exec(compile(source, "<cell>", "exec"), ns)  # noqa: S102 - a notebook cell
-    except Exception as exc:  # noqa: BLE001 - the test wants whatever the cell raises
-        return error_hints(exc, source, ns)
-    raise AssertionError(f"{source!r} did not raise")
-
-
-def edited_run(source: str, hints: list[str], **values: Any) -> dict[str, Any]:
-    hint = next(h for h in hints if isinstance(h, Hint) and h.edit)
-    old, new = hint.edit
-    assert source.count(old) == 1, (old, source)
-    ns = {"pd": pd, "np": np, **values}
-    exec(compile(source.replace(old, new), "<cell>", "exec"), ns)  # noqa: S102
-    return ns
-
-
-def no_edit(hints: list[str]) -> bool:
-    return not any(isinstance(h, Hint) and h.edit for h in hints)
-
+from support.hint_edits import edited_run, hints_for, no_edit
 
 # A renaming dict in agg --------------------------------------------------------------------
 

@@ -1,42 +1,18 @@
 """Hint edits for values that are not what the code takes them for (`kernel/fix/rules/`): a
 name a function updates (`+=`) and so makes its own local, an integer array given a float
 result in place, dates kept as text under `set_index` before `resample`, a notebook
-variable quoted as a column. Each edit is
-applied and the cell run again, on data of this file's own; where the fix is not plain, no
-edit is offered."""
+variable quoted as a column. Each edit is applied and the cell run again, on data of this
+file's own; where the fix is not plain, no edit is offered."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
+from support.hint_edits import edited_run, hints_for, no_edit
 
 from jupyter_localai.core.context import ErrorInfo
 from jupyter_localai.core.quickfix import hinted_fixes
-from jupyter_localai.kernel.fix.hints import Hint, error_hints
-
-
-def hints_for(source: str, **values: Any) -> list[str]:
-    ns = {"pd": pd, "np": np, **values}
-    try:
-        exec(compile(source, "<cell>", "exec"), ns)  # noqa: S102 - a notebook cell
-    except Exception as exc:  # noqa: BLE001 - the test wants whatever the cell raises
-        return error_hints(exc, source, ns)
-    raise AssertionError(f"{source!r} did not raise")
-
-
-def edited_run(source: str, hints: list[str], **values: Any) -> dict[str, Any]:
-    hint = next(h for h in hints if isinstance(h, Hint) and h.edit)
-    old, new = hint.edit
-    assert source.count(old) == 1, (old, source)
-    ns = {"pd": pd, "np": np, **values}
-    exec(compile(source.replace(old, new), "<cell>", "exec"), ns)  # noqa: S102
-    return ns
-
-
-def no_edit(hints: list[str]) -> bool:
-    return not any(isinstance(h, Hint) and h.edit for h in hints)
+from jupyter_localai.kernel.fix.hints import Hint
 
 
 def test_a_notebook_total_updated_in_a_function_is_declared_global() -> None:
