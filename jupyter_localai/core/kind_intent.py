@@ -32,8 +32,14 @@ _KIND_WORDS = {
 _KIND = "(?P<kind>" + "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+")
                                        for w in _KIND_WORDS), key=len, reverse=True)) + ")"
 _VARIABLE = r"(?:a\s+(?:new\s+)?variable\s+(?:named\s+|called\s+)?)?"
-_ADJECTIVES = r"(?:new\s+)?(?:(?:1-?D|2-?D|one-dimensional|two-dimensional|flat|plain|"  \
-              r"small|sorted|empty|integer|float|boolean|numeric|numpy)\s+){0,2}"
+# "a 1-D integer array": the number of dimensions and the element type, where written.
+_ADJECTIVES = (r"(?:new\s+)?(?:(?P<dims>1-?D|2-?D|one-dimensional|two-dimensional|flat)\s+)?"
+               r"(?:(?:plain|small|sorted|empty|numeric|numpy)\s+)?"
+               r"(?:(?P<elem>integer|int|float|boolean|bool)\s+)?")
+_DIMS = {"1d": 1, "1-d": 1, "one-dimensional": 1, "flat": 1, "2d": 2, "2-d": 2,
+         "two-dimensional": 2}
+_ELEMENTS = {"integer": "integer", "int": "integer", "float": "float", "boolean": "boolean",
+             "bool": "boolean"}
 
 
 def _patterns(name: str) -> list[re.Pattern[str]]:
@@ -61,9 +67,36 @@ def asked_kinds(request: str, names: Sequence[str] | None = None) -> dict[str, s
         for pattern in _patterns(name):
             match = pattern.search(unwrapped(request))
             if match:
-                kinds[name] = _KIND_WORDS[" ".join(match.group("kind").lower().split())]
+                kinds[name] = _qualified(match)
                 break
     return kinds
+
+
+def _qualified(match: re.Match[str]) -> str:
+    """The kind a match names, with the dimensions and element type written before an
+    array's: "1-D integer array"."""
+    kind = _KIND_WORDS[" ".join(match.group("kind").lower().split())]
+    groups = match.groupdict()
+    if kind != "array":
+        return kind
+    dims = _DIMS.get((groups.get("dims") or "").lower())
+    element = _ELEMENTS.get((groups.get("elem") or "").lower())
+    return " ".join([*([f"{dims}-D"] if dims else []), *([element] if element else []), kind])
+
+
+def _array_mismatch(value: Any, kind: str) -> str | None:
+    """What an array is, when it has other dimensions or elements than `kind` says."""
+    words = kind.split()[:-1]
+    shape = getattr(value, "shape", None)
+    dims = next((int(w[0]) for w in words if w.endswith("-D")), None)
+    if dims is not None and shape is not None and len(shape) != dims:
+        return f"a {len(shape)}-D array of shape {tuple(shape)}"
+    dtype_kind = getattr(getattr(value, "dtype", None), "kind", None)
+    wanted = {"integer": "iu", "float": "f", "boolean": "b"}
+    element = next((w for w in words if w in wanted), None)
+    if element is not None and dtype_kind is not None and dtype_kind not in wanted[element]:
+        return f"an array of {value.dtype}"
+    return None
 
 
 def _classes(value: Any) -> set[tuple[str, str]]:
@@ -75,6 +108,8 @@ def _classes(value: Any) -> set[tuple[str, str]]:
 
 def kind_mismatch(value: Any, kind: str) -> str | None:
     """What `value` is, when it is not of `kind` ("a tuple"); None when it is."""
+    if kind.endswith(" array"):  # "1-D integer array": an array first, then its parts
+        return kind_mismatch(value, "array") or _array_mismatch(value, kind)
     classes = _classes(value)
     plain = type(value)
     fits = {

@@ -21,8 +21,8 @@ import matplotlib.pyplot as plt  # after the backend is chosen
     ("Count the words of text into a dict counts.", {"counts": "dict"}),
     ("`lookup` should be a dictionary from code to name.", {"lookup": "dict"}),
     ("Find closest_pair, a tuple (i, j) of the two nearest depots.", {"closest_pair": "tuple"}),
-    ("Compute `peak`, a 1-D integer array of the hours.", {"peak": "array"}),
-    ("Store the averages in a 1-D NumPy array `best3`, in row order.", {"best3": "array"}),
+    ("Compute `peak`, a 1-D integer array of the hours.", {"peak": "1-D integer array"}),
+    ("Store the averages in a 1-D NumPy array `best3`, in row order.", {"best3": "1-D array"}),
     ("Make a float ratio of a to b.", {"ratio": "number"}),
     # No kind next to the name: nothing is asked of the value's kind.
     ("Set total to the sum of readings.", {}),
@@ -47,3 +47,11 @@ def test_values_of_the_asked_kind_fit_and_others_are_named() -> None:
     assert kind_mismatch(True, "int") == "a bool"
     assert kind_mismatch(np.array([1, 2]), "list") == "a numpy ndarray"
     assert kind_mismatch({"a": 1}.keys(), "list") == "a dict_keys"
+
+
+def test_an_arrays_dimensions_and_elements_are_held_to_what_was_written() -> None:
+    assert kind_mismatch(np.zeros((4, 1)), "1-D array") == "a 2-D array of shape (4, 1)"
+    assert kind_mismatch(np.zeros(4), "1-D integer array") == "an array of float64"
+    assert kind_mismatch(np.arange(4), "1-D integer array") is None
+    assert kind_mismatch(np.ones((2, 2)), "2-D float array") is None
+    assert kind_mismatch([1, 2], "1-D array") == "a list"
