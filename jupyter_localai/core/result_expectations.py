@@ -7,7 +7,7 @@ module each: the names it asks for (`targets`) set on the path that runs; the ki
 next to a name (`kind_intent`); the field a mapping is keyed by (`key_intent`); a pair of
 two different things (`pair_intent`); a result of each item not left empty
 (`empty_result`); a value, not the uncalled function that would compute it
-(`function_result`). The first that fails is the error the model is told.
+(`function_result`); the field holding values the request names, read (`value_intent`). The first that fails is the error the model is told.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .key_intent import asked_keys, key_mismatch
 from .kind_intent import asked_kinds, kind_mismatch
 from .pair_intent import asked_pairs, self_pair
 from .targets import asked_names
+from .value_intent import ignored_condition, request_words
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ResultExpectations:
     pairs: tuple[str, ...] = ()  # names asked to pair two different things
     each: tuple[str, ...] = ()  # names asked of each item: never empty
     values: tuple[str, ...] = ()  # names asked to hold a value, not a function
+    words: frozenset[str] = frozenset()  # the request's words, for values of the data it names
 
     @classmethod
     def of_request(cls, request: str) -> ResultExpectations:
@@ -42,7 +44,7 @@ class ResultExpectations:
         return cls(asked=tuple(names), kinds=asked_kinds(request, names),
                    keys=asked_keys(request, names), pairs=tuple(asked_pairs(request, names)),
                    each=tuple(asked_for_each(request, names)),
-                   values=tuple(asked_values(request, names)))
+                   values=tuple(asked_values(request, names)), words=request_words(request))
 
     def failure(self, code: str, namespace: Mapping[str, Any]) -> str | None:
         """The error the model is told where the values `code` left miss an expectation;
@@ -50,7 +52,7 @@ class ResultExpectations:
         return (self._left_unset(code, namespace) or self._functions(namespace)
                 or self._wrong_kinds(namespace)
                 or self._wrong_keys(namespace) or self._self_pairs(namespace)
-                or self._empty(code, namespace))
+                or self._empty(code, namespace) or self._ignored(code, namespace))
 
     def _left_unset(self, code: str, namespace: Mapping[str, Any]) -> str | None:
         """The asked-for names the code assigns but left unbound when it ran to its end (a
@@ -99,6 +101,11 @@ class ResultExpectations:
     def _empty(self, code: str, namespace: Mapping[str, Any]) -> str | None:
         """A result asked of each item that came out empty while the data has items."""
         found = empty_result(code, namespace, self.each) if self.each else None
+        return f"ValueError: {found}." if found else None
+
+    def _ignored(self, code: str, namespace: Mapping[str, Any]) -> str | None:
+        """A condition the request states on values of the data, left out of the code."""
+        found = ignored_condition(code, self.words, namespace) if self.words else None
         return f"ValueError: {found}." if found else None
 
 

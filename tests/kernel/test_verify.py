@@ -166,6 +166,18 @@ def test_a_candidate_that_leaves_the_asked_value_a_function_fails(ipython_shell:
                     "longest = biggest(lengths)") is None
 
 
+def test_a_candidate_that_drops_the_condition_the_request_states_fails(
+        ipython_shell: Any) -> None:
+    ipython_shell.user_ns["parcels"] = [{"to": "oslo", "kg": 2.0, "state": "sent"},
+                                        {"to": "rome", "kg": 1.5, "state": "held"}]
+    expect = ResultExpectations.of_request("Store in sent_kg the total kg of the parcels that "
+                                           "were sent.")
+    verifier = ForkVerifier(ipython_shell, None, expect=expect)
+    report = verifier("sent_kg = sum(p['kg'] for p in parcels)")
+    assert report is not None and "never reads 'state'" in report
+    assert verifier("sent_kg = sum(p['kg'] for p in parcels if p['state'] == 'sent')") is None
+
+
 def test_a_candidate_that_leaves_a_result_of_each_item_empty_fails(ipython_shell: Any) -> None:
     ipython_shell.user_ns["raw_codes"] = [" ab-1 ", "cd-22"]
     verifier = ForkVerifier(ipython_shell, None, expect=ResultExpectations(each=("tidy",)))
