@@ -75,6 +75,9 @@ HOLDOUT_ROUNDS = (
     ("tasks_holdout15", "Held-out round 15 (`benchmarks/tasks_holdout15/`)",
      ("20 tasks written blind the same way, committed (893ce2c) before any model saw them;\n"
       "the `first_` runs are blind (`tasks_holdout15/README.md`).")),
+    ("tasks_holdout16", "Held-out round 16 (`benchmarks/tasks_holdout16/`)",
+     ("20 tasks written blind the same way, committed (46129f7) before any model saw them;\n"
+      "the `first_` runs are blind (`tasks_holdout16/README.md`).")),
 )
 # Tasks of a round whose failures were read and answered with a general hint afterwards: no
 # longer unseen for code after that, so the round is also reported without them.

@@ -55,9 +55,11 @@ HOLDOUT13 = ev.load_tasks(BENCH_DIR / "tasks_holdout13")
 HOLDOUT14 = ev.load_tasks(BENCH_DIR / "tasks_holdout14")
 # Fifteenth: the same way, while 582f548-893ce2c were made (neither seen by the other).
 HOLDOUT15 = ev.load_tasks(BENCH_DIR / "tasks_holdout15")
+# Sixteenth: the same way, while 48d056b-b15ef7f were made (neither seen by the other).
+HOLDOUT16 = ev.load_tasks(BENCH_DIR / "tasks_holdout16")
 ALL_TASKS = (TASKS + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13
-             + HOLDOUT14 + HOLDOUT15)
+             + HOLDOUT14 + HOLDOUT15 + HOLDOUT16)
 FIX_TASKS = [t for t in ALL_TASKS if t.kind == "fix"]
 BY_ID = {t.id: t for t in TASKS}
 
@@ -84,11 +86,11 @@ def test_holdout_tasks_are_new():
     assert not {t.id for t in HOLDOUT} & set(BY_ID), "held-out ids must not repeat the suite's"
 
 
-# Held-out rounds 2-15 in the order they were written, with their (fix, generate) counts.
+# Held-out rounds 2-16 in the order they were written, with their (fix, generate) counts.
 ROUNDS = [(HOLDOUT2, 12), (HOLDOUT3, 10), (HOLDOUT4, 10), (HOLDOUT5, 10), (HOLDOUT6, 10),
           (HOLDOUT7, 10), (HOLDOUT8, 10), (HOLDOUT9, 10), (HOLDOUT10, 10),
           (HOLDOUT11, 10), (HOLDOUT12, 10), (HOLDOUT13, 10),
-          (HOLDOUT14, 10), (HOLDOUT15, 10)]
+          (HOLDOUT14, 10), (HOLDOUT15, 10), (HOLDOUT16, 10)]
 
 
 @pytest.mark.parametrize("number", range(len(ROUNDS)), ids=lambda n: f"round{n + 2}")
