@@ -25,11 +25,18 @@ from .rules import Rule
 from .rules.aggregation_rules import agg_renamer_rule
 from .rules.apply_rules import apply_axis_rule
 from .rules.argument_count_rules import stack_generator_rule, values_list_rule
+from .rules.argument_value_rules import (
+    dict_of_rows_rule,
+    empty_extreme_rule,
+    lone_percent_rule,
+    quantile_percent_rule,
+)
 from .rules.array_rules import (
     broadcast_rule,
     flat_position_rule,
     int_in_place_rule,
     new_row_rule,
+    position_block_rule,
     reshape_rule,
     structured_array_rule,
 )
@@ -43,6 +50,7 @@ from .rules.axes_rules import (
     tick_labels_rule,
 )
 from .rules.bin_rules import bin_labels_rule
+from .rules.bytes_rules import bytes_as_text_rule
 from .rules.call_form_rules import (
     bar_heights_rule,
     path_plus_text_rule,
@@ -58,6 +66,7 @@ from .rules.combine_rules import (
     merge_suffix_rule,
     sequence_rule,
 )
+from .rules.date_kind_rules import assemble_without_day_rule, datetime_date_rule
 from .rules.date_rules import calendar_timedelta_rule, date_rule, time_index_rule
 from .rules.format_rules import format_code_on_text_rule, format_mapping_rule
 from .rules.frame_rules import (
@@ -69,6 +78,7 @@ from .rules.frame_rules import (
 )
 from .rules.header_rules import header_line_rule
 from .rules.holder_rules import int_column_write_rule, json_numbers_rule
+from .rules.indexer_rules import loc_columns_rule, query_spaces_rule
 from .rules.label_rules import drop_rule, iloc_label_rule
 from .rules.message_rules import replacement_rule
 from .rules.missing_value_rules import none_in_numbers_rule
@@ -133,7 +143,9 @@ _RULES: list[Rule] = [
     mutation_rule, join_rule, setter_rule, broadcast_rule, reshape_rule, tz_compare_rule, tz_method_rule,
     int_dates_rule, time_index_rule, frame_reduction_rule, len_loop_rule, str_index_rule, str_assign_rule,
     sequence_times_rule, fillna_method_rule, missing_entry_rule, key_type_rule, lost_label_rule,
-    reread_rule, structured_array_rule, flat_position_rule, int_in_place_rule, unbound_local_rule, variable_as_column_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
+    reread_rule, structured_array_rule, flat_position_rule, int_in_place_rule, unbound_local_rule, variable_as_column_rule,
+    position_block_rule, empty_extreme_rule, lone_percent_rule, quantile_percent_rule, dict_of_rows_rule, bytes_as_text_rule,
+    assemble_without_day_rule, datetime_date_rule, loc_columns_rule, query_spaces_rule, str_accessor_rule, row_of_parts_rule, tick_labels_rule,
     dict_pairs_rule, float_index_rule, record_order_rule, merge_suffix_rule,
     series_format_rule, column_tuple_rule, calendar_timedelta_rule, plot_length_rule,
     drawing_label_rule, json_numbers_rule, int_column_write_rule, amounts_reduction_rule,

@@ -462,3 +462,50 @@ def int_in_place_rule(f: Failure) -> list[str]:
                 f"`{converted}`.")
         return [Hint(text, edit=unique_replace(f, node, new))]
     return []
+
+
+# Two lists of positions meant as a block of rows and columns --------------------------------
+
+_UNBROADCAST = re.compile(r"shape mismatch: indexing arrays could not be broadcast together")
+
+
+@rule(IndexError)
+def position_block_rule(f: Failure) -> list[str]:
+    """`a[rows, cols]` with two lists of positions of different lengths: numpy pairs them
+    up one by one; the block of those rows and columns is `a[np.ix_(rows, cols)]`."""
+    if not _UNBROADCAST.search(f.message):
+        return []
+    for node in f.line_nodes:
+        if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple)
+                and len(node.slice.elts) == 2 and _shape(f, node.value) is not None):
+            continue
+        parts = [_literal(part) if isinstance(part, ast.List | ast.Tuple) else f.resolve(part)
+                 for part in node.slice.elts]
+        if not all(_positions(part) for part in parts):
+            continue
+        written = [segment(f, part) for part in node.slice.elts]
+        if None in written:
+            continue
+        module = "np" if f.lookup("np") is sys.modules.get("numpy") else "numpy"
+        new = f"{module}.ix_({written[0]}, {written[1]})"
+        hint = (f"Two lists of positions index element by element, in pairs; the block of "
+                f"those rows and those columns is `[{new}]`.")
+        return [Hint(hint, edit=unique_replace(f, node.slice, new, node))]
+    return []
+
+
+def _literal(node: ast.expr) -> Any:
+    """A list of numbers written in the cell, or MISSING."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError):
+        return MISSING
+
+
+def _positions(value: Any) -> bool:
+    """Whether `value` is a 1-D list or array of integer positions."""
+    np = sys.modules.get("numpy")
+    if isinstance(value, list | tuple):
+        return bool(value) and all(type(v) is int for v in value)
+    return (np is not None and type(value) is np.ndarray and value.ndim == 1
+            and value.dtype.kind in "iu")
