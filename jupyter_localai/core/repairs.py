@@ -16,8 +16,9 @@ The same holds for a slip that a retry's words rarely cure with a small model (t
 evaluation's failure class `wrong_name`): leaving the asked-for `onehot` in
 `onehot_labels`. It is undone only where the intent is unambiguous: the code leaves
 exactly one new variable. So is an answer wrapped in a function named like the result and
-never called: the function is called on the notebook's variables it names. (Made-up data is not dropped the same way: a literal that
-replaces the user's `readings` can carry a conversion the model meant.)
+never called: the function is called on the notebook's variables it names. (Made-up data
+is not dropped the same way: a literal that replaces the user's `readings` can carry a
+conversion the model meant.)
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ def with_asked_name(code: str, namespace: NamespaceView, asked: Sequence[str]) -
     if len(results) != 1:
         return None
     result = results.pop()
-    defined = _top_level_def(tree, result)
+    defined = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
+                    and node.name == result), None)
     called = _call_on_live_names(defined, namespace) if defined else result
     if called is None:
         return None
@@ -203,27 +205,21 @@ def with_function_called(code: str, namespace: NamespaceView,
         tree = ast.parse(code)
     except SyntaxError:
         return None
-    calls = [call for defined in uncalled_definitions(tree, asked)
+    lines = [f"{defined.name} = {call}" for defined in uncalled_definitions(tree, asked)
              if (call := _call_on_live_names(defined, namespace)) is not None]
-    if not calls:
+    if not lines:
         return None
-    lines = [f"{call.split('(')[0]} = {call}" for call in calls]
     return Repair(code.rstrip("\n") + "\n" + "\n".join(lines) + ("\n" if code.endswith("\n") else ""),
                   [f"added `{line}` (the request asked for the value, the code only defined "
                    "the function)" for line in lines])
-
-
-def _top_level_def(tree: ast.Module, name: str) -> ast.FunctionDef | None:
-    defs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
-    return defs[-1] if len(defs) == 1 else None
 
 
 def _call_on_live_names(defined: ast.FunctionDef, namespace: NamespaceView) -> str | None:
     """`f(a, b)` where each parameter of `defined` without a default names a notebook
     variable; None where one does not (or it takes `*args`/keyword-only ones)."""
     args = defined.args
-    if args.vararg or args.kwonlyargs and len(args.kw_defaults) != sum(
-            d is not None for d in args.kw_defaults) or args.posonlyargs:
+    required_keywords = any(default is None for default in args.kw_defaults)
+    if args.vararg or args.posonlyargs or required_keywords:
         return None
     needed = [a.arg for a in args.args[:len(args.args) - len(args.defaults)]]
     if not all(namespace.has(name) for name in needed):
